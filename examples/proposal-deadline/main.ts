@@ -1,0 +1,46 @@
+/**
+ * The 5-day proposal rule on the in-memory store and a fake clock: three deals, five days,
+ * a readable timeline and a met/missed summary. Run with `npm run demo`.
+ */
+import { createTestEngine } from '../../src/testing/index.js';
+import { proposalDirectory, proposalPipeline, proposalRules } from './setup.js';
+
+const engine = createTestEngine({
+  pipelines: [proposalPipeline],
+  rules: proposalRules,
+  directory: proposalDirectory(),
+  start: '2026-03-02T08:00:00.000Z',
+});
+
+const timeline: string[] = [];
+const stamp = () => engine.clock.now().toISOString().slice(0, 16).replace('T', ' ');
+engine.on('outbox.delivered', (e) => {
+  const sent = engine.notifications.find((m) => m.idempotencyKey === e.data.key);
+  if (sent) timeline.push(`${stamp()}  ${sent.dealId}  → ${sent.recipient.name}: ${sent.text}`);
+});
+engine.on('job.cancelled', (e) => timeline.push(`${stamp()}  ${e.dealId}  cancelled ${String(e.data.actionId)} (${String(e.data.reason)})`));
+engine.on('violation.recorded', (e) => timeline.push(`${stamp()}  ${e.dealId}  violation recorded: ${String(e.data.name)}`));
+
+const sendsOnDay2 = await engine.createDeal({ id: 'D-1', pipelineId: 'sales', ownerId: 'anna', title: 'Bakery POS', amount: 4_000 });
+const neverSends = await engine.createDeal({ id: 'D-2', pipelineId: 'sales', ownerId: 'boris', title: 'Florist website', amount: 7_500 });
+await engine.createDeal({ id: 'D-3', pipelineId: 'sales', ownerId: 'anna', title: 'Hotel chain rollout', amount: 45_000 });
+
+await engine.advance({ days: 2 });
+await engine.updateDeal(sendsOnDay2.id, { fields: { proposalSentAt: engine.clock.now().toISOString() } });
+timeline.push(`${stamp()}  D-1  proposal sent`);
+await engine.advance({ days: 4 });
+
+console.log('Timeline');
+console.log(timeline.join('\n'));
+
+const violations = await engine.records('violation');
+const missed = new Set(violations.map((v) => v.dealId));
+console.log('\nSummary (deals under 10,000)');
+for (const deal of await engine.listDeals()) {
+  if (deal.amount >= 10_000) {
+    console.log(`  ${deal.id}  ${deal.title.padEnd(22)} not under the rule (amount ${deal.amount})`);
+    continue;
+  }
+  console.log(`  ${deal.id}  ${deal.title.padEnd(22)} ${missed.has(deal.id) ? 'MISSED the 5 days' : 'met the 5 days'}`);
+}
+void neverSends;

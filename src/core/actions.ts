@@ -1,0 +1,98 @@
+import type { z } from 'zod';
+import type { Deal, Json } from '../model/deal.js';
+import type { Pipeline } from '../model/pipeline.js';
+import type { Rule } from '../model/rule.js';
+
+/** Who a notification goes to. `manager` is the owner's manager, found through the Directory. */
+export type Recipient = 'owner' | 'manager' | { user: string } | { role: string };
+
+export interface NotificationSpec {
+  to: Recipient;
+  template: string;
+  subject?: string;
+  text?: string;
+  data?: Record<string, Json>;
+  /** A digest policy name; delivery groups such messages per recipient (see docs/delivery.md). */
+  digest?: string;
+}
+
+/**
+ * What an action sees while its rule runs, inside the command's transaction. Everything here
+ * is pure: changes go to the working deal and effects go to the outcome, nothing runs yet.
+ */
+export interface ActionContext {
+  readonly deal: Readonly<Deal> | null;
+  readonly pipeline: Pipeline | null;
+  readonly rule: Rule;
+  readonly actionId: string;
+  readonly event: Readonly<Record<string, Json>> | null;
+  readonly now: string;
+  /** Stable for this action firing: the same across retries, unique across firings. */
+  readonly key: string;
+  /** Sets a deal path (`amount`, `fields.x`, `flags.y`, …); triggers `field.changed` rules. */
+  setField(path: string, value: Json): void;
+  /** Moves the deal; triggers `stage.left` / `stage.entered` rules. */
+  moveStage(stageId: string): void;
+  notify(spec: NotificationSpec): void;
+  /** Queues a custom action's `execute` for delivery after commit. */
+  enqueueExecution(type: string, params: Record<string, unknown>): void;
+  /** Keeps a domain record (a violation, an SLA instance, …) beside the deal. */
+  record(kind: string, data: Record<string, unknown>, id?: string): string;
+  log(type: string, data: Record<string, unknown>): void;
+  newId(kind: string): string;
+}
+
+/** What a custom action's `execute` receives when the outbox delivers it, after commit. */
+export interface ExecuteContext {
+  deal: Deal | null;
+  event: Record<string, Json> | null;
+  ruleId: string | null;
+  now: Date;
+  idempotencyKey: string;
+  attempt: number;
+}
+
+/**
+ * An action type. `apply` runs inside the transaction and must be pure; `execute` runs after
+ * commit through the outbox (with retries) and may do I/O. An action with only `execute` is
+ * queued for delivery automatically.
+ */
+export interface ActionDefinition<P = Record<string, unknown>> {
+  type: string;
+  params: z.ZodType<P>;
+  /** False for actions that can run with no deal (an event that creates one). Default true. */
+  needsDeal?: boolean;
+  apply?(ctx: ActionContext, params: P): void;
+  execute?(ctx: ExecuteContext, params: P): Promise<void>;
+  /** Errors that retrying will not fix; such a failure dead-letters at once. */
+  isPermanentError?(error: unknown): boolean;
+}
+
+export type AnyActionDefinition = ActionDefinition<any>;
+
+/** Declares an action type, its params checked by a zod schema when rules are parsed. */
+export function defineAction<P>(def: ActionDefinition<P>): ActionDefinition<P> {
+  if (!def.apply && !def.execute) throw new Error(`action "${def.type}" needs apply or execute`);
+  return def;
+}
+
+export class ActionRegistry {
+  private readonly defs = new Map<string, AnyActionDefinition>();
+
+  constructor(defs: Iterable<AnyActionDefinition> = []) {
+    for (const d of defs) this.add(d);
+  }
+
+  add(def: AnyActionDefinition): this {
+    this.defs.set(def.type, def);
+    return this;
+  }
+
+  get(type: string): AnyActionDefinition | undefined {
+    return this.defs.get(type);
+  }
+
+  types(): string[] {
+    return [...this.defs.keys()];
+  }
+}

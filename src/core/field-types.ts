@@ -1,0 +1,44 @@
+import { DateTime } from 'luxon';
+import type { Json } from '../model/deal.js';
+import { DealflowError } from '../model/errors.js';
+import type { Pipeline } from '../model/pipeline.js';
+
+/** Checks a custom field value against the pipeline's declaration; pipelines without declarations accept any JSON. */
+export function checkFieldValue(name: string, value: Json, pipeline: Pipeline): void {
+  const declared = pipeline.fields;
+  if (!declared) return;
+  const def = Object.prototype.hasOwnProperty.call(declared, name) ? declared[name] : undefined;
+  if (!def) {
+    throw new DealflowError(
+      'INVALID_INPUT',
+      `unknown field "${name}" for pipeline "${pipeline.id}"; declared fields: ${Object.keys(declared).join(', ') || '(none)'}`,
+      { details: { field: name } },
+    );
+  }
+  if (value === null) return;
+  const fail = (expected: string) =>
+    new DealflowError('INVALID_INPUT', `field "${name}" must be ${expected}, not ${JSON.stringify(value)}`, {
+      details: { field: name, expected: def.type },
+    });
+  switch (def.type) {
+    case 'string':
+      if (typeof value !== 'string') throw fail('a string');
+      if (def.options && !def.options.includes(value)) throw fail(`one of ${def.options.join(', ')}`);
+      return;
+    case 'number':
+      if (typeof value !== 'number') throw fail('a number');
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw fail('true or false');
+      return;
+    case 'date':
+      if (typeof value !== 'string' || !DateTime.fromISO(value, { zone: 'UTC' }).isValid) throw fail('an ISO date or date-time string');
+      return;
+    case 'json':
+      return;
+  }
+}
+
+export function checkFields(fields: Record<string, Json>, pipeline: Pipeline): void {
+  for (const [name, value] of Object.entries(fields)) checkFieldValue(name, value, pipeline);
+}

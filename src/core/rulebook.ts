@@ -1,0 +1,102 @@
+import type { Rule } from '../model/rule.js';
+import type { ActionSpec } from '../model/action.js';
+import { ALWAYS, compileCondition, type Predicate } from './criteria.js';
+import type { ActionRegistry, AnyActionDefinition } from './actions.js';
+import type { Occurrence } from './types.js';
+
+export interface CompiledAction {
+  spec: ActionSpec;
+  id: string;
+  index: number;
+  def: AnyActionDefinition;
+  /** Params parsed by the action's schema once, at load, with its defaults applied. */
+  params: unknown;
+}
+
+export interface CompiledRule {
+  rule: Rule;
+  /** Position in the rule list: the tie-break after priority. */
+  order: number;
+  when: Predicate;
+  until: Predicate | null;
+  actions: CompiledAction[];
+}
+
+function indexKey(t: Rule['trigger'] | Occurrence): string {
+  switch (t.type) {
+    case 'deal.created':
+      return 'deal.created';
+    case 'stage.entered':
+    case 'stage.left':
+      return `${t.type}:${t.stage}`;
+    case 'field.changed':
+      return `field.changed:${t.field}`;
+    case 'event':
+      return `event:${t.name}`;
+    case 'manual':
+      return 'manual';
+  }
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Rules compiled once and indexed by trigger, so an occurrence looks at only the rules its
+ * trigger selects, already in run order (priority, then definition order).
+ */
+export class RuleBook {
+  private readonly byId = new Map<string, CompiledRule>();
+  private readonly byTrigger = new Map<string, CompiledRule[]>();
+  readonly rules: ReadonlyArray<CompiledRule>;
+
+  constructor(rules: ReadonlyArray<Rule>, actions: ActionRegistry) {
+    const compiled = rules.map((rule, order): CompiledRule => ({
+      rule,
+      order,
+      when: rule.when ? compileCondition(rule.when) : ALWAYS,
+      until: rule.until ? compileCondition(rule.until) : null,
+      actions: rule.actions.map((spec, index) => {
+        const def = actions.get(spec.type);
+        if (!def) throw new Error(`unknown action type "${spec.type}" in rule "${rule.id}"`);
+        return { spec, index, id: spec.id ?? String(index), def, params: def.params.parse(spec.params) };
+      }),
+    }));
+    this.rules = compiled;
+    for (const cr of compiled) {
+      this.byId.set(cr.rule.id, cr);
+      const key = indexKey(cr.rule.trigger);
+      const bucket = this.byTrigger.get(key) ?? [];
+      bucket.push(cr);
+      this.byTrigger.set(key, bucket);
+    }
+    for (const bucket of this.byTrigger.values()) {
+      bucket.sort((a, b) => b.rule.priority - a.rule.priority || a.order - b.order);
+    }
+  }
+
+  get(id: string): CompiledRule | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The enabled rules an occurrence triggers for a deal of `pipelineId`, in run order. */
+  match(occ: Occurrence, pipelineId: string | null): CompiledRule[] {
+    if (occ.type === 'manual') {
+      const cr = this.byId.get(occ.ruleId);
+      return cr && cr.rule.enabled ? [cr] : [];
+    }
+    const bucket = this.byTrigger.get(indexKey(occ));
+    if (!bucket) return [];
+    const out: CompiledRule[] = [];
+    for (const cr of bucket) {
+      const r = cr.rule;
+      if (!r.enabled) continue;
+      if (r.pipelineId !== undefined && r.pipelineId !== pipelineId) continue;
+      if (r.trigger.type === 'field.changed' && occ.type === 'field.changed') {
+        if (r.trigger.from !== undefined && !sameJson(r.trigger.from, occ.from ?? null)) continue;
+        if (r.trigger.to !== undefined && !sameJson(r.trigger.to, occ.to ?? null)) continue;
+      }
+      out.push(cr);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,539 @@
+import type { Deal, DealPatch, Json } from '../model/deal.js';
+import { parseDealPath, readDealPath } from '../model/deal-path.js';
+import { DealflowError } from '../model/errors.js';
+import type { ExternalEvent } from '../model/event.js';
+import type { IdGenerator } from '../ports/ids.js';
+import type { ActionContext, ActionRegistry, NotificationSpec } from './actions.js';
+import type { ConditionTrace } from './criteria.js';
+import { checkFieldValue, checkFields } from './field-types.js';
+import { makeFacts, type HostFacts } from './facts.js';
+import type { PipelineIndex, PipelineInfo } from './pipelines.js';
+import type { CompiledAction, CompiledRule, RuleBook } from './rulebook.js';
+import { computeDueAt, isScheduled } from './schedule.js';
+import type { DealSnapshot, Effect, Enrolment, Job, LogEntry, Occurrence, OutboxMessage } from './types.js';
+
+/** Everything the core reads besides the snapshot and the input. No I/O behind any of it. */
+export interface CoreEnv {
+  now: string;
+  ids: IdGenerator;
+  pipelines: PipelineIndex;
+  rules: RuleBook;
+  actions: ActionRegistry;
+  facts: HostFacts;
+  /** How deep a cascade may go before the command is rolled back. */
+  maxDepth: number;
+}
+
+/** A new deal as the engine hands it to the core: parsed, with defaults applied. */
+export interface DealDraft {
+  id?: string;
+  pipelineId: string;
+  stageId?: string;
+  ownerId: string;
+  title: string;
+  amount: number;
+  currency: string;
+  fields: Record<string, Json>;
+  flags: Record<string, boolean>;
+}
+
+export type CoreInput =
+  | { type: 'create'; draft: DealDraft }
+  | { type: 'update'; patch: DealPatch; expectedVersion?: number }
+  | { type: 'move'; stageId: string; expectedVersion?: number }
+  | { type: 'delete' }
+  | { type: 'event'; event: ExternalEvent }
+  | { type: 'launch'; ruleId: string }
+  | { type: 'job'; job: Job };
+
+export interface Outcome {
+  snapshot: DealSnapshot;
+  effects: Effect[];
+}
+
+interface Queued {
+  occ: Occurrence;
+  depth: number;
+  chain: string[];
+  previous: Deal | null;
+  event: Record<string, Json> | null;
+}
+
+interface Cause {
+  depth: number;
+  chain: string[];
+  ruleId: string | null;
+}
+
+const COMMAND: Cause = { depth: 0, chain: [], ruleId: null };
+
+/**
+ * The pure transition: (snapshot, input, env) → (next snapshot, effects). It runs nothing:
+ * jobs to schedule or cancel, log lines, outbox messages and records are returned for the
+ * engine to write in one transaction. Throws a DealflowError for bad input; the caller then
+ * discards everything, so a rejected command changes nothing.
+ */
+export function transition(snapshot: DealSnapshot, input: CoreInput, env: CoreEnv): Outcome {
+  const work = new Work(snapshot, env);
+  work.start(input);
+  work.drain();
+  return work.finish();
+}
+
+class Work {
+  private deal: Deal | null;
+  private readonly original: Deal | null;
+  private readonly jobs: Map<string, Job>;
+  private readonly enrolments: Record<string, Enrolment>;
+  private readonly effects: Effect[] = [];
+  private readonly queue: Queued[] = [];
+  private cause: Cause = COMMAND;
+
+  constructor(
+    snapshot: DealSnapshot,
+    private readonly env: CoreEnv,
+  ) {
+    this.deal = snapshot.deal;
+    this.original = snapshot.deal;
+    this.jobs = new Map(snapshot.jobs.map((j) => [j.id, j]));
+    this.enrolments = { ...snapshot.enrolments };
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  start(input: CoreInput): void {
+    switch (input.type) {
+      case 'create':
+        return this.create(input.draft);
+      case 'update':
+        this.checkVersion(input.expectedVersion);
+        return this.update(input.patch);
+      case 'move':
+        this.checkVersion(input.expectedVersion);
+        return this.moveStage(input.stageId);
+      case 'delete':
+        return this.remove();
+      case 'event':
+        return this.receive(input.event);
+      case 'launch':
+        return this.launch(input.ruleId);
+      case 'job':
+        return this.runJob(input.job);
+    }
+  }
+
+  private requireDeal(): Deal {
+    if (!this.deal) throw new DealflowError('NOT_FOUND', 'the deal does not exist (was it deleted?)');
+    return this.deal;
+  }
+
+  private checkVersion(expected: number | undefined): void {
+    const deal = this.requireDeal();
+    if (expected !== undefined && expected !== deal.version) {
+      throw new DealflowError('CONFLICT', `deal ${deal.id} is at version ${deal.version}, not ${expected}; reload it and retry`, {
+        details: { dealId: deal.id, expected, actual: deal.version },
+      });
+    }
+  }
+
+  private pipelineOf(deal: Deal | null): PipelineInfo | undefined {
+    return deal ? this.env.pipelines.get(deal.pipelineId) : undefined;
+  }
+
+  private create(draft: DealDraft): void {
+    if (this.deal) {
+      throw new DealflowError('CONFLICT', `a deal with id "${this.deal.id}" already exists; pick another id or omit it`);
+    }
+    const info = this.env.pipelines.get(draft.pipelineId);
+    if (!info) {
+      throw new DealflowError('INVALID_INPUT', `unknown pipeline "${draft.pipelineId}"; configure it in createEngine({ pipelines })`);
+    }
+    const stageId = draft.stageId ?? info.pipeline.stages.find((s) => s.kind === 'open')?.id ?? info.pipeline.stages[0]!.id;
+    const stage = info.stages.get(stageId);
+    if (!stage) throw unknownStage(stageId, info);
+    checkFields(draft.fields, info.pipeline);
+    const now = this.env.now;
+    const closed = stage.kind === 'won' || stage.kind === 'lost';
+    const fields = withoutNulls(draft.fields);
+    const deal: Deal = {
+      id: draft.id ?? this.env.ids.next('deal'),
+      pipelineId: draft.pipelineId,
+      stageId,
+      ownerId: draft.ownerId,
+      title: draft.title,
+      amount: draft.amount,
+      currency: draft.currency,
+      fields,
+      flags: { ...draft.flags },
+      createdAt: now,
+      stageEnteredAt: now,
+      updatedAt: now,
+      closedAt: closed ? now : null,
+      version: 1,
+    };
+    this.deal = deal;
+    this.log('deal.created', { deal });
+    this.enqueue({ type: 'deal.created' }, null, null, COMMAND);
+    this.enqueue({ type: 'stage.entered', stage: stageId }, null, null, COMMAND);
+  }
+
+  private update(patch: DealPatch): void {
+    const deal = this.requireDeal();
+    const info = this.pipelineOf(deal)!;
+    if (patch.fields) checkFields(patch.fields, info.pipeline);
+    const changes: Array<[string, Json]> = [];
+    for (const key of ['title', 'amount', 'currency', 'ownerId'] as const) {
+      if (patch[key] !== undefined) changes.push([key, patch[key] as Json]);
+    }
+    for (const [k, v] of Object.entries(patch.fields ?? {})) changes.push([`fields.${k}`, v]);
+    for (const [k, v] of Object.entries(patch.flags ?? {})) changes.push([`flags.${k}`, v]);
+    for (const [path, value] of changes) this.setField(path, value);
+  }
+
+  private remove(): void {
+    const deal = this.requireDeal();
+    for (const job of [...this.jobs.values()]) this.cancelJob(job, 'deal-deleted');
+    this.log('deal.deleted', { deal });
+    this.deal = null;
+  }
+
+  private receive(event: ExternalEvent): void {
+    this.log('event.received', { name: event.name, id: event.id ?? null, payload: event.payload });
+    this.enqueue({ type: 'event', name: event.name }, this.deal, event.payload, COMMAND);
+  }
+
+  private launch(ruleId: string): void {
+    const cr = this.env.rules.get(ruleId);
+    if (!cr) throw new DealflowError('UNKNOWN_RULE', `no rule with id "${ruleId}"`);
+    if (cr.rule.trigger.type !== 'manual') {
+      throw new DealflowError('INVALID_INPUT', `rule "${ruleId}" has a ${cr.rule.trigger.type} trigger; only manual rules can be launched`);
+    }
+    if (!cr.rule.enabled) throw new DealflowError('INVALID_INPUT', `rule "${ruleId}" is disabled`);
+    this.requireDeal();
+    this.enqueue({ type: 'manual', ruleId }, this.deal, null, COMMAND);
+  }
+
+  // ---- the cascade ----------------------------------------------------------------------------
+
+  private enqueue(occ: Occurrence, previous: Deal | null, event: Record<string, Json> | null, cause: Cause): void {
+    const depth = cause.ruleId === null ? cause.depth : cause.depth + 1;
+    if (depth > this.env.maxDepth) throw cascadeLimit(cause.chain, this.env.maxDepth);
+    this.queue.push({ occ, depth, chain: cause.chain, previous, event });
+  }
+
+  /** Breadth-first: every occurrence of one depth is processed before those it caused. */
+  drain(): void {
+    for (let i = 0; i < this.queue.length; i++) this.fire(this.queue[i]!);
+  }
+
+  private fire(q: Queued): void {
+    const candidates = this.env.rules.match(q.occ, this.deal?.pipelineId ?? null);
+    for (const cr of candidates) this.fireRule(cr, q);
+  }
+
+  private fireRule(cr: CompiledRule, q: Queued): void {
+    const rule = cr.rule;
+    const dealId = this.deal?.id ?? null;
+    if (rule.once && this.enrolments[rule.id]) {
+      this.log('rule.skipped', { reason: 'once', trigger: q.occ }, rule.id);
+      return;
+    }
+    const trace: ConditionTrace[] = [];
+    const facts = makeFacts({ deal: this.deal, previous: q.previous, event: q.event, now: this.env.now }, this.pipelineOf(this.deal)?.pipeline, this.env.facts);
+    if (!cr.when(facts, trace)) {
+      this.log('rule.skipped', { reason: 'criteria', trigger: q.occ, criteria: trace }, rule.id);
+      return;
+    }
+    const pending = [...this.jobs.values()].filter((j) => j.ruleId === rule.id);
+    if (rule.reenroll === 'ignore' && pending.length > 0) {
+      this.log('rule.skipped', { reason: 'already-enrolled', trigger: q.occ }, rule.id);
+      return;
+    }
+    if (rule.reenroll === 'replace') for (const j of pending) this.cancelJob(j, 'replaced-by-reenrolment');
+    const prior = this.enrolments[rule.id];
+    const enrolmentId = this.env.ids.next('enrolment');
+    if (dealId !== null) {
+      this.enrolments[rule.id] = {
+        ruleId: rule.id,
+        id: enrolmentId,
+        count: (prior?.count ?? 0) + 1,
+        firstAt: prior?.firstAt ?? this.env.now,
+        lastAt: this.env.now,
+      };
+    }
+    this.log('rule.fired', { trigger: q.occ, criteria: trace, enrolmentId, depth: q.depth }, rule.id);
+    const cause: Cause = { depth: q.depth, chain: [...q.chain, rule.id], ruleId: rule.id };
+    for (const action of cr.actions) {
+      if (isScheduled(action.spec)) this.schedule(cr, action, enrolmentId, q, cause);
+      else this.runAction(cr, action, enrolmentId, q.event, cause);
+    }
+  }
+
+  private schedule(cr: CompiledRule, action: CompiledAction, enrolmentId: string, q: Queued, cause: Cause): void {
+    const deal = this.deal;
+    const zone = this.pipelineOf(deal)?.pipeline.timezone ?? 'UTC';
+    const due = computeDueAt(action.spec, deal, this.env.now, zone);
+    if ('skip' in due) {
+      this.log('job.skipped', { actionId: action.id, reason: due.skip }, cr.rule.id);
+      return;
+    }
+    if (!deal) {
+      this.log('job.skipped', { actionId: action.id, reason: 'a scheduled action needs a deal' }, cr.rule.id);
+      return;
+    }
+    if (due.dueAt <= this.env.now) {
+      // Reaching a stage after a job's due time runs it now, rather than skipping it silently.
+      this.log('job.overdue', { actionId: action.id, dueAt: due.dueAt, ranAt: this.env.now }, cr.rule.id);
+      this.runAction(cr, action, enrolmentId, q.event, cause);
+      return;
+    }
+    const job: Job = {
+      id: this.env.ids.next('job'),
+      dealId: deal.id,
+      ruleId: cr.rule.id,
+      enrolmentId,
+      actionIndex: action.index,
+      actionId: action.id,
+      dueAt: due.dueAt,
+      stageId: deal.stageId,
+      cancelOnStageLeave: action.spec.cancelOnStageLeave ?? cr.rule.trigger.type === 'stage.entered',
+      anchorField: action.spec.at?.field ?? null,
+      event: q.event,
+      createdAt: this.env.now,
+    };
+    this.jobs.set(job.id, job);
+    this.effects.push({ type: 'job.schedule', job });
+    this.log('job.scheduled', { jobId: job.id, actionId: action.id, type: action.spec.type, dueAt: job.dueAt }, cr.rule.id);
+  }
+
+  private runJob(job: Job): void {
+    const current = this.jobs.get(job.id) ?? job;
+    const cr = this.env.rules.get(current.ruleId);
+    const deal = this.deal;
+    const cancel = (reason: string, extra: Record<string, unknown> = {}) => this.cancelJob(current, reason, extra);
+    if (!deal) return cancel('deal-gone');
+    if (deal.closedAt !== null && current.stageId !== deal.stageId) return cancel('deal-closed');
+    if (!cr) return cancel('rule-removed');
+    if (!cr.rule.enabled) return cancel('rule-disabled');
+    if (current.cancelOnStageLeave && deal.stageId !== current.stageId) return cancel('left-stage');
+    const action = cr.actions[current.actionIndex];
+    if (!action || action.id !== current.actionId) return cancel('action-removed');
+    const facts = makeFacts({ deal, previous: null, event: current.event, now: this.env.now }, this.pipelineOf(deal)?.pipeline, this.env.facts);
+    if (action.spec.recheck) {
+      const trace: ConditionTrace[] = [];
+      if (!cr.when(facts, trace)) return cancel('criteria-no-longer-hold', { criteria: trace });
+    }
+    if (cr.until) {
+      const trace: ConditionTrace[] = [];
+      if (cr.until(facts, trace)) return cancel('until-met', { criteria: trace });
+    }
+    this.jobs.delete(current.id);
+    this.effects.push({ type: 'job.done', jobId: current.id });
+    this.log('job.ran', { jobId: current.id, actionId: current.actionId, dueAt: current.dueAt }, cr.rule.id);
+    this.runAction(cr, action, current.enrolmentId, current.event, { depth: 0, chain: [cr.rule.id], ruleId: cr.rule.id });
+  }
+
+  private cancelJob(job: Job, reason: string, extra: Record<string, unknown> = {}): void {
+    if (!this.jobs.delete(job.id)) return;
+    this.effects.push({ type: 'job.cancel', jobId: job.id, reason });
+    this.log('job.cancelled', { jobId: job.id, actionId: job.actionId, dueAt: job.dueAt, reason, ...extra }, job.ruleId, job.dealId);
+  }
+
+  private runAction(cr: CompiledRule, action: CompiledAction, enrolmentId: string, event: Record<string, Json> | null, cause: Cause): void {
+    if (action.def.needsDeal !== false && !this.deal) {
+      this.log('action.skipped', { actionId: action.id, type: action.spec.type, reason: 'no deal' }, cr.rule.id);
+      return;
+    }
+    const key = `${enrolmentId}:${action.id}`;
+    const outer = this.cause;
+    this.cause = cause;
+    try {
+      const ctx = this.actionContext(cr, action, key, event);
+      if (action.def.apply) action.def.apply(ctx, action.params);
+      else ctx.enqueueExecution(action.spec.type, action.params as Record<string, unknown>);
+    } finally {
+      this.cause = outer;
+    }
+    this.log('action.executed', { actionId: action.id, type: action.spec.type, key }, cr.rule.id);
+  }
+
+  private actionContext(cr: CompiledRule, action: CompiledAction, key: string, event: Record<string, Json> | null): ActionContext {
+    const work = this;
+    let outboxCount = 0;
+    const nextKey = () => (outboxCount++ === 0 ? key : `${key}#${outboxCount}`);
+    return {
+      get deal() {
+        return work.deal;
+      },
+      get pipeline() {
+        return work.pipelineOf(work.deal)?.pipeline ?? null;
+      },
+      rule: cr.rule,
+      actionId: action.id,
+      event,
+      now: this.env.now,
+      key,
+      setField: (path, value) => this.setField(path, value),
+      moveStage: (stageId) => this.moveStage(stageId),
+      notify: (spec) => this.queueNotification(spec, nextKey(), cr.rule.id),
+      enqueueExecution: (type, params) => {
+        const message = this.outboxMessage('action', nextKey(), cr.rule.id, {
+          type,
+          params,
+          event,
+          deal: this.deal,
+        });
+        this.effects.push({ type: 'outbox', message });
+        this.log('outbox.queued', { messageId: message.id, key: message.key, type }, cr.rule.id);
+      },
+      record: (kind, data, id) => {
+        const recordId = id ?? this.env.ids.next(kind);
+        this.effects.push({ type: 'record', record: { kind, id: recordId, dealId: this.deal?.id ?? null, at: this.env.now, data } });
+        return recordId;
+      },
+      log: (type, data) => this.log(type, data, cr.rule.id),
+      newId: (kind) => this.env.ids.next(kind),
+    };
+  }
+
+  private outboxMessage(kind: OutboxMessage['kind'], key: string, ruleId: string | null, payload: Record<string, unknown>): OutboxMessage {
+    return {
+      id: this.env.ids.next('msg'),
+      key,
+      kind,
+      dealId: this.deal?.id ?? null,
+      ruleId,
+      createdAt: this.env.now,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: this.env.now,
+      lastError: null,
+      payload,
+    };
+  }
+
+  private queueNotification(spec: NotificationSpec, key: string, ruleId: string): void {
+    const deal = this.deal;
+    const message = this.outboxMessage('notification', key, ruleId, {
+      to: spec.to,
+      ownerId: deal?.ownerId ?? null,
+      template: spec.template,
+      subject: spec.subject ?? null,
+      text: spec.text ?? null,
+      data: spec.data ?? {},
+      digest: spec.digest ?? null,
+      deal: deal
+        ? { id: deal.id, title: deal.title, amount: deal.amount, currency: deal.currency, stageId: deal.stageId, ownerId: deal.ownerId }
+        : null,
+    });
+    this.effects.push({ type: 'outbox', message });
+    this.log('notification.queued', { messageId: message.id, key, to: spec.to, template: spec.template }, ruleId);
+  }
+
+  // ---- changes to the deal ----------------------------------------------------------------------
+
+  private setField(path: string, value: Json): void {
+    const deal = this.requireDeal();
+    const p = parseDealPath(path);
+    if (typeof p === 'string') throw new DealflowError('INVALID_INPUT', p);
+    const from = readDealPath(deal, path);
+    let next: Deal;
+    if (p.kind === 'field') {
+      checkFieldValue(p.name, value, this.pipelineOf(deal)!.pipeline);
+      const fields = { ...deal.fields };
+      if (value === null) delete fields[p.name];
+      else fields[p.name] = value;
+      next = { ...deal, fields };
+    } else if (p.kind === 'flag') {
+      if (typeof value !== 'boolean') throw new DealflowError('INVALID_INPUT', `flag "${p.name}" must be true or false, not ${JSON.stringify(value)}`);
+      next = { ...deal, flags: { ...deal.flags, [p.name]: value } };
+    } else {
+      next = setProperty(deal, p.name, value);
+    }
+    const to = readDealPath(next, path);
+    if (JSON.stringify(from) === JSON.stringify(to)) return;
+    this.deal = next;
+    this.log('deal.updated', { changes: [{ field: path, from: from ?? null, to: to ?? null }], by: this.cause.ruleId ?? 'command' }, this.cause.ruleId ?? undefined);
+    this.enqueue({ type: 'field.changed', field: path, from, to }, deal, null, this.cause);
+  }
+
+  private moveStage(stageId: string): void {
+    const deal = this.requireDeal();
+    const info = this.pipelineOf(deal)!;
+    const stage = info.stages.get(stageId);
+    if (!stage) throw unknownStage(stageId, info);
+    if (deal.stageId === stageId) return;
+    const closed = stage.kind === 'won' || stage.kind === 'lost';
+    const from = deal.stageId;
+    this.deal = { ...deal, stageId, stageEnteredAt: this.env.now, closedAt: closed ? (deal.closedAt ?? this.env.now) : null };
+    this.log('stage.changed', { from, to: stageId, by: this.cause.ruleId ?? 'command' }, this.cause.ruleId ?? undefined);
+    for (const job of [...this.jobs.values()]) {
+      if (closed) this.cancelJob(job, 'deal-closed');
+      else if (job.cancelOnStageLeave && job.stageId === from) this.cancelJob(job, 'left-stage');
+    }
+    this.enqueue({ type: 'stage.left', stage: from }, deal, null, this.cause);
+    this.enqueue({ type: 'stage.entered', stage: stageId }, deal, null, this.cause);
+  }
+
+  // ---- output -----------------------------------------------------------------------------------
+
+  private log(type: string, data: Record<string, unknown>, ruleId?: string, dealId?: string | null): void {
+    const entry: LogEntry = { id: this.env.ids.next('log'), at: this.env.now, dealId: dealId ?? this.deal?.id ?? this.original?.id ?? null, type, data };
+    if (ruleId !== undefined) entry.ruleId = ruleId;
+    this.effects.push({ type: 'log', entry });
+  }
+
+  finish(): Outcome {
+    let deal = this.deal;
+    if (deal && this.original && deal !== this.original) {
+      deal = { ...deal, version: this.original.version + 1, updatedAt: this.env.now };
+    }
+    const enrolments = deal ? this.enrolments : {};
+    return { snapshot: { deal, jobs: [...this.jobs.values()], enrolments }, effects: this.effects };
+  }
+}
+
+function setProperty(deal: Deal, name: string, value: Json): Deal {
+  switch (name) {
+    case 'title':
+    case 'currency':
+    case 'ownerId':
+      if (typeof value !== 'string' || (name === 'ownerId' && value === '')) {
+        throw new DealflowError('INVALID_INPUT', `${name} must be a non-empty string, not ${JSON.stringify(value)}`);
+      }
+      return { ...deal, [name]: value };
+    case 'amount':
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new DealflowError('INVALID_INPUT', `amount must be a finite number, not ${JSON.stringify(value)}`);
+      }
+      return { ...deal, amount: value };
+    default:
+      throw new DealflowError('INVALID_INPUT', `"${name}" cannot be set; use moveDeal for the stage`);
+  }
+}
+
+function withoutNulls(fields: Record<string, Json>): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(fields)) if (v !== null) out[k] = v;
+  return out;
+}
+
+function unknownStage(stageId: string, info: PipelineInfo): DealflowError {
+  return new DealflowError(
+    'UNKNOWN_STAGE',
+    `unknown stage "${stageId}" in pipeline "${info.pipeline.id}"; its stages are ${info.pipeline.stages.map((s) => s.id).join(', ')}`,
+    { details: { stageId, pipelineId: info.pipeline.id } },
+  );
+}
+
+function cascadeLimit(chain: string[], maxDepth: number): DealflowError {
+  const counts = new Map<string, number>();
+  for (const id of chain) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const looping = [...counts.keys()].filter((id) => counts.get(id)! > 1);
+  const rules = looping.length > 0 ? looping : [...counts.keys()];
+  return new DealflowError(
+    'CASCADE_LIMIT',
+    `the cascade went deeper than ${maxDepth} levels; rules ${rules.join(', ')} keep triggering each other (${chain.slice(-2 * rules.length - 1).join(' → ')}). The command was rolled back; change their triggers or criteria so the loop ends.`,
+    { details: { rules, chain } },
+  );
+}

@@ -1,0 +1,115 @@
+import type { Deal, Json } from '../model/deal.js';
+import type { Trigger } from '../model/trigger.js';
+
+/** A trigger as it happened: the rule trigger it can match, plus what changed. */
+export type Occurrence =
+  | { type: 'deal.created' }
+  | { type: 'stage.entered'; stage: string }
+  | { type: 'stage.left'; stage: string }
+  | { type: 'field.changed'; field: string; from: Json | undefined; to: Json | undefined }
+  | { type: 'event'; name: string }
+  | { type: 'manual'; ruleId: string };
+
+/** A scheduled action waiting for its due time. Durable: it lives in storage until it runs or is cancelled. */
+export interface Job {
+  id: string;
+  dealId: string;
+  ruleId: string;
+  enrolmentId: string;
+  actionIndex: number;
+  actionId: string;
+  dueAt: string;
+  /** The stage the deal was in when the rule fired, for stage-triggered rules; else null. */
+  stageId: string | null;
+  cancelOnStageLeave: boolean;
+  /** For `at` actions: the deal date field the due time is anchored to. */
+  anchorField: string | null;
+  /** The trigger's event payload, so re-checks see the same `event` fact. */
+  event: Record<string, Json> | null;
+  createdAt: string;
+}
+
+/** Which rules a deal has been enrolled in, for `once` and re-enrolment. */
+export interface Enrolment {
+  ruleId: string;
+  /** The latest enrolment's id; jobs carry it. */
+  id: string;
+  count: number;
+  firstAt: string;
+  lastAt: string;
+}
+
+export type LogType =
+  | 'deal.created'
+  | 'deal.updated'
+  | 'stage.changed'
+  | 'deal.deleted'
+  | 'event.received'
+  | 'rule.fired'
+  | 'rule.skipped'
+  | 'job.scheduled'
+  | 'job.cancelled'
+  | 'job.ran'
+  | 'job.failed'
+  | 'action.executed'
+  | 'notification.queued'
+  | 'outbox.queued'
+  | 'outbox.delivered'
+  | 'outbox.failed'
+  | 'outbox.dead'
+  | 'violation.recorded'
+  | (string & {});
+
+/** One line of a deal's history: what happened, and why (rule, trigger, criteria values, reason). */
+export interface LogEntry {
+  id: string;
+  at: string;
+  dealId: string | null;
+  type: LogType;
+  ruleId?: string;
+  data: Record<string, unknown>;
+}
+
+export type OutboxStatus = 'pending' | 'delivered' | 'dead';
+
+/** A side effect waiting to be delivered after commit. `key` is stable across retries and restarts. */
+export interface OutboxMessage {
+  id: string;
+  key: string;
+  kind: 'notification' | 'action';
+  dealId: string | null;
+  ruleId: string | null;
+  createdAt: string;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  payload: Record<string, unknown>;
+}
+
+/** A domain record kept beside deals: violations, SLA instances, tasks, approvals. */
+export interface StoredRecord {
+  kind: string;
+  id: string;
+  dealId: string | null;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+export type Effect =
+  | { type: 'job.schedule'; job: Job }
+  | { type: 'job.cancel'; jobId: string; reason: string }
+  | { type: 'job.done'; jobId: string }
+  | { type: 'outbox'; message: OutboxMessage }
+  | { type: 'record'; record: StoredRecord }
+  | { type: 'log'; entry: LogEntry };
+
+/** What the core needs to know about one deal to process an input. */
+export interface DealSnapshot {
+  deal: Deal | null;
+  /** Pending jobs of this deal. */
+  jobs: Job[];
+  enrolments: Record<string, Enrolment>;
+}
+
+export type { Trigger };

@@ -1,0 +1,417 @@
+import EventEmitter from 'eventemitter3';
+import { ActionRegistry, type AnyActionDefinition } from '../core/actions.js';
+import { BUILTIN_ACTIONS } from '../core/builtin-actions.js';
+import type { HostFacts } from '../core/facts.js';
+import { PipelineIndex } from '../core/pipelines.js';
+import { RuleBook } from '../core/rulebook.js';
+import { transition, type CoreEnv, type CoreInput, type Outcome } from '../core/transition.js';
+import type { DealSnapshot, Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
+import { DealPatchSchema, NewDealSchema, type Deal, type DealPatch, type NewDeal } from '../model/deal.js';
+import { DealflowError, issuesFromZod } from '../model/errors.js';
+import { ExternalEventSchema, type ExternalEventInput } from '../model/event.js';
+import { PipelineSchema, type Pipeline, type PipelineInput } from '../model/pipeline.js';
+import type { Rule } from '../model/rule.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import type { Directory, User } from '../ports/directory.js';
+import { UuidIds, type IdGenerator } from '../ports/ids.js';
+import { InMemoryNotifier, type Notifier } from '../ports/notifier.js';
+import type { DealQuery, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
+import { InMemoryStorage } from '../memory/storage.js';
+import { Delivery, DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
+import type { EngineEvents } from './events.js';
+import { parseRules } from './parse-rules.js';
+import { resolveRecipients } from './recipients.js';
+
+export interface EngineConfig {
+  pipelines: ReadonlyArray<PipelineInput>;
+  /** Rule objects or rule JSON; validated with `parseRules` against these pipelines and actions. */
+  rules?: unknown;
+  storage?: Storage;
+  clock?: Clock;
+  notifier?: Notifier;
+  ids?: IdGenerator;
+  directory?: Directory;
+  /** Host facts criteria may read by name, computed synchronously from the deal and event. */
+  facts?: HostFacts;
+  /** Custom action types (see `defineAction`), added to the built-in ones. */
+  actions?: ReadonlyArray<AnyActionDefinition>;
+  /** How deep a cascade of rules may go within one command. Default 10. */
+  maxCascadeDepth?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Deliver the outbox right after each command commits. Default true; false leaves it to `runDue`. */
+  deliverOnCommit?: boolean;
+}
+
+export interface CommandOptions {
+  /** Refuse the command with CONFLICT unless the deal is at this version. */
+  expectedVersion?: number;
+}
+
+export interface RunDueResult {
+  jobsRun: number;
+  jobsFailed: number;
+  delivered: number;
+}
+
+/** Knows nobody, but lets notifications to user ids through as `{ id }`: the default when the host passes no directory. */
+const openDirectory: Directory = {
+  get: (id: string): User => ({ id }),
+  withRole: () => [],
+};
+
+const EMPTY: DealSnapshot = { deal: null, jobs: [], enrolments: {} };
+
+/**
+ * The engine: wires the ports, runs each command through the pure core inside one storage
+ * transaction, writes the core's effects, then emits events and delivers the outbox.
+ */
+export class Engine {
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly notifier: Notifier;
+  readonly ids: IdGenerator;
+  readonly directory: Directory;
+  readonly actions: ActionRegistry;
+  private pipelineIndex: PipelineIndex;
+  private ruleBook: RuleBook;
+  private readonly facts: HostFacts;
+  private readonly maxDepth: number;
+  private readonly delivery: Delivery;
+  private readonly deliverOnCommit: boolean;
+  private lastNow = -Infinity;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  private readonly events = new EventEmitter<EngineEvents>();
+
+  constructor(config: EngineConfig) {
+    const pipelines = config.pipelines.map((p, i) => {
+      const parsed = PipelineSchema.safeParse(p);
+      if (!parsed.success) {
+        throw new DealflowError('INVALID_CONFIG', `pipeline ${i} is invalid`, { issues: issuesFromZod(parsed.error, ['pipelines', i]) });
+      }
+      return parsed.data;
+    });
+    this.pipelineIndex = new PipelineIndex(pipelines);
+    this.actions = new ActionRegistry([...BUILTIN_ACTIONS, ...(config.actions ?? [])]);
+    this.facts = config.facts ?? {};
+    this.ruleBook = this.compile(config.rules ?? []);
+    this.storage = config.storage ?? new InMemoryStorage();
+    this.clock = config.clock ?? systemClock;
+    this.notifier = config.notifier ?? new InMemoryNotifier();
+    this.ids = config.ids ?? new UuidIds();
+    this.directory = config.directory ?? openDirectory;
+    this.maxDepth = config.maxCascadeDepth ?? 10;
+    this.deliverOnCommit = config.deliverOnCommit ?? true;
+    this.delivery = new Delivery({
+      storage: this.storage,
+      notifier: this.notifier,
+      directory: this.directory,
+      actions: this.actions,
+      ids: this.ids,
+      retry: { ...DEFAULT_RETRY, ...config.retry },
+    });
+  }
+
+  // ---- events ----------------------------------------------------------------------------------
+
+  /** Listens to an engine event; emitted after the command that caused it commits. */
+  on<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this {
+    this.events.on(event, listener as never);
+    return this;
+  }
+
+  off<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this {
+    this.events.off(event, listener as never);
+    return this;
+  }
+
+  once<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this {
+    this.events.once(event, listener as never);
+    return this;
+  }
+
+  // ---- configuration ---------------------------------------------------------------------------
+
+  get pipelines(): Pipeline[] {
+    return this.pipelineIndex.all();
+  }
+
+  get rules(): Rule[] {
+    return this.ruleBook.rules.map((r) => r.rule);
+  }
+
+  /** Replaces the rule set. Validated first: invalid rules throw INVALID_RULES and change nothing. */
+  setRules(rules: unknown): void {
+    this.ruleBook = this.compile(rules);
+  }
+
+  private compile(rules: unknown): RuleBook {
+    const parsed = parseRules(rules, { pipelines: this.pipelineIndex.all(), actions: this.actions, facts: Object.keys(this.facts) });
+    return new RuleBook(parsed, this.actions);
+  }
+
+  // ---- commands --------------------------------------------------------------------------------
+
+  async createDeal(input: NewDeal): Promise<Deal> {
+    const parsed = NewDealSchema.safeParse(input);
+    if (!parsed.success) throw invalidInput('the new deal is invalid', parsed.error);
+    const draft = parsed.data;
+    const out = await this.command(draft.id ?? null, { type: 'create', draft });
+    return clone(out.snapshot.deal!);
+  }
+
+  async updateDeal(dealId: string, patch: DealPatch, options: CommandOptions = {}): Promise<Deal> {
+    const parsed = DealPatchSchema.safeParse(patch);
+    if (!parsed.success) throw invalidInput('the deal update is invalid', parsed.error);
+    const out = await this.command(dealId, { type: 'update', patch: parsed.data, ...versionOf(options) });
+    return clone(out.snapshot.deal!);
+  }
+
+  async moveDeal(dealId: string, stageId: string, options: CommandOptions = {}): Promise<Deal> {
+    if (typeof stageId !== 'string' || stageId === '') throw new DealflowError('INVALID_INPUT', 'moveDeal needs a stage id');
+    const out = await this.command(dealId, { type: 'move', stageId, ...versionOf(options) });
+    return clone(out.snapshot.deal!);
+  }
+
+  async deleteDeal(dealId: string): Promise<void> {
+    await this.command(dealId, { type: 'delete' });
+  }
+
+  /** Feeds an external event (invoice paid, incoming call, web order) to the rules. */
+  async emit(event: ExternalEventInput): Promise<Deal | null> {
+    const parsed = ExternalEventSchema.safeParse(event);
+    if (!parsed.success) throw invalidInput('the event is invalid', parsed.error);
+    const out = await this.command(parsed.data.dealId ?? null, { type: 'event', event: parsed.data });
+    return out.snapshot.deal ? clone(out.snapshot.deal) : null;
+  }
+
+  /** Runs a rule with a `manual` trigger on a deal, as a user launching it by hand. */
+  async launch(ruleId: string, dealId: string): Promise<Deal> {
+    const out = await this.command(dealId, { type: 'launch', ruleId });
+    return clone(out.snapshot.deal!);
+  }
+
+  /** Runs every job due at `clock.now()`, earliest first, each in its own transaction; then delivers the outbox. */
+  async runDue(): Promise<RunDueResult> {
+    return this.exclusive(async () => {
+      const now = this.readClock();
+      const iso = now.toISOString();
+      let jobsRun = 0;
+      let jobsFailed = 0;
+      for (;;) {
+        const due = await this.storage.transaction((tx) => tx.dueJobs(iso, 1));
+        const job = due[0];
+        if (!job) break;
+        if (await this.runJob(job, now)) jobsRun++;
+        else jobsFailed++;
+      }
+      const { delivered } = await this.deliver(now);
+      return { jobsRun, jobsFailed, delivered };
+    });
+  }
+
+  /** Delivers what the outbox has due now (commands already do this after commit). */
+  async deliverOutbox(): Promise<number> {
+    return this.exclusive(async () => (await this.deliver(this.readClock())).delivered);
+  }
+
+  /** The earliest time a job or an outbox retry is due, or undefined when nothing waits. */
+  async nextDueAt(): Promise<Date | undefined> {
+    const [job, msg] = await this.storage.transaction(async (tx) => [await tx.nextJobDueAt(), await tx.nextOutboxDueAt()]);
+    const first = [job, msg].filter((x): x is string => x !== undefined).sort()[0];
+    return first === undefined ? undefined : new Date(first);
+  }
+
+  // ---- queries ---------------------------------------------------------------------------------
+
+  async getDeal(dealId: string): Promise<Deal | undefined> {
+    const deal = await this.storage.transaction((tx) => tx.getDeal(dealId));
+    return deal ? clone(deal) : undefined;
+  }
+
+  async listDeals(query: DealQuery = {}): Promise<Deal[]> {
+    const deals = await this.storage.transaction((tx) => tx.listDeals(query));
+    return clone(deals).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+  }
+
+  /** The deal's log, oldest first: what happened and why. */
+  async history(dealId: string): Promise<LogEntry[]> {
+    return clone(await this.storage.transaction((tx) => tx.readLog({ dealId })));
+  }
+
+  async pendingJobs(dealId: string): Promise<Job[]> {
+    const jobs = await this.storage.transaction((tx) => tx.pendingJobs(dealId));
+    return clone(jobs).sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : 0));
+  }
+
+  async outbox(query: OutboxQuery = {}): Promise<OutboxMessage[]> {
+    return clone(await this.storage.transaction((tx) => tx.listOutbox(query)));
+  }
+
+  async records(kind: string, query: { dealId?: string } = {}): Promise<StoredRecord[]> {
+    return clone(await this.storage.transaction((tx) => tx.listRecords(kind, query)));
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  /** Commands run one at a time per engine; the storage serialises across engines. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn, fn);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private readClock(): Date {
+    const now = this.clock.now();
+    const ms = now.getTime();
+    if (Number.isNaN(ms)) throw new DealflowError('INVALID_INPUT', 'the clock returned an invalid date');
+    if (ms < this.lastNow) {
+      throw new DealflowError(
+        'CLOCK_BACKWARDS',
+        `the clock moved backwards from ${new Date(this.lastNow).toISOString()} to ${now.toISOString()}; time may only move forward`,
+      );
+    }
+    this.lastNow = ms;
+    return now;
+  }
+
+  private env(now: Date): CoreEnv {
+    return {
+      now: now.toISOString(),
+      ids: this.ids,
+      pipelines: this.pipelineIndex,
+      rules: this.ruleBook,
+      actions: this.actions,
+      facts: this.facts,
+      maxDepth: this.maxDepth,
+    };
+  }
+
+  private command(dealId: string | null, input: CoreInput): Promise<Outcome> {
+    return this.exclusive(async () => {
+      const now = this.readClock();
+      const outcome = await this.storage.transaction(async (tx) => {
+        const before = await loadSnapshot(tx, dealId);
+        if (!before.deal && input.type !== 'create' && (input.type !== 'event' || dealId !== null)) {
+          throw new DealflowError('NOT_FOUND', `no deal with id "${dealId}"`);
+        }
+        const out = transition(before, input, this.env(now));
+        await this.write(tx, before, out);
+        return out;
+      });
+      this.announce(outcome.effects);
+      if (this.deliverOnCommit) await this.deliver(now);
+      return outcome;
+    });
+  }
+
+  private async runJob(job: Job, now: Date): Promise<boolean> {
+    try {
+      const outcome = await this.storage.transaction(async (tx) => {
+        const current = await tx.getJob(job.id);
+        if (!current) return null;
+        const before = await loadSnapshot(tx, current.dealId);
+        const out = transition(before, { type: 'job', job: current }, this.env(now));
+        await this.write(tx, before, out);
+        return out;
+      });
+      if (outcome) this.announce(outcome.effects);
+      return true;
+    } catch (error) {
+      // The job's whole cascade was rolled back; record why and drop the job so the queue moves on.
+      const entry = await this.storage.transaction(async (tx) => {
+        await tx.removeJob(job.id);
+        const e: LogEntry = {
+          id: this.ids.next('log'),
+          at: now.toISOString(),
+          dealId: job.dealId,
+          type: 'job.failed',
+          ruleId: job.ruleId,
+          data: { jobId: job.id, actionId: job.actionId, code: (error as DealflowError).code ?? null, error: (error as Error).message },
+        };
+        await tx.appendLog([e]);
+        return e;
+      });
+      this.announceEntry(entry);
+      return false;
+    }
+  }
+
+  private async write(tx: StorageTx, before: DealSnapshot, out: Outcome): Promise<void> {
+    const after = out.snapshot;
+    if (before.deal && !after.deal) await tx.deleteDeal(before.deal.id);
+    else if (after.deal && after.deal !== before.deal) await tx.putDeal(after.deal);
+    if (after.deal && JSON.stringify(after.enrolments) !== JSON.stringify(before.enrolments)) {
+      await tx.putEnrolments(after.deal.id, after.enrolments);
+    }
+    const log: LogEntry[] = [];
+    for (const effect of out.effects) {
+      switch (effect.type) {
+        case 'job.schedule':
+          await tx.putJob(effect.job);
+          break;
+        case 'job.cancel':
+        case 'job.done':
+          await tx.removeJob(effect.jobId);
+          break;
+        case 'outbox':
+          await tx.putOutbox(
+            effect.message.kind === 'notification' ? await resolveRecipients(effect.message, this.directory, this.ids) : [effect.message],
+          );
+          break;
+        case 'record':
+          await tx.putRecord(effect.record);
+          break;
+        case 'log':
+          log.push(effect.entry);
+          break;
+      }
+    }
+    await tx.appendLog(log);
+  }
+
+  private async deliver(now: Date): Promise<{ delivered: number }> {
+    const { delivered, log } = await this.delivery.deliverDue(now);
+    for (const e of log) this.announceEntry(e);
+    return { delivered };
+  }
+
+  private announce(effects: ReadonlyArray<{ type: string; entry?: LogEntry }>): void {
+    for (const e of effects) if (e.type === 'log' && e.entry) this.announceEntry(e.entry);
+  }
+
+  private announceEntry(entry: LogEntry): void {
+    const events = this.events as unknown as EventEmitter<string>;
+    try {
+      events.emit(entry.type, entry);
+      events.emit('log', entry);
+    } catch (error) {
+      events.emit('listener.error', error, entry);
+    }
+  }
+}
+
+async function loadSnapshot(tx: StorageTx, dealId: string | null): Promise<DealSnapshot> {
+  if (dealId === null) return EMPTY;
+  const deal = await tx.getDeal(dealId);
+  if (!deal) return EMPTY;
+  const [jobs, enrolments] = await Promise.all([tx.pendingJobs(dealId), tx.getEnrolments(dealId)]);
+  return { deal, jobs, enrolments };
+}
+
+function invalidInput(what: string, error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }): DealflowError {
+  const issues = issuesFromZod(error);
+  return new DealflowError('INVALID_INPUT', `${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+}
+
+function versionOf(o: CommandOptions): { expectedVersion?: number } {
+  return o.expectedVersion === undefined ? {} : { expectedVersion: o.expectedVersion };
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+export function createEngine(config: EngineConfig): Engine {
+  return new Engine(config);
+}

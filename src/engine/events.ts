@@ -1,0 +1,29 @@
+import type { LogEntry } from '../core/types.js';
+
+/**
+ * Engine events. Each is emitted after its command commits, with the log entry that records it,
+ * so a listener never sees a change that was rolled back.
+ */
+export interface EngineEvents {
+  'deal.created': [LogEntry];
+  'deal.updated': [LogEntry];
+  'deal.deleted': [LogEntry];
+  'stage.changed': [LogEntry];
+  'event.received': [LogEntry];
+  'rule.fired': [LogEntry];
+  'rule.skipped': [LogEntry];
+  'job.scheduled': [LogEntry];
+  'job.cancelled': [LogEntry];
+  'job.ran': [LogEntry];
+  'job.failed': [LogEntry];
+  'action.executed': [LogEntry];
+  'notification.queued': [LogEntry];
+  'outbox.delivered': [LogEntry];
+  'outbox.failed': [LogEntry];
+  'outbox.dead': [LogEntry];
+  'violation.recorded': [LogEntry];
+  /** Every log entry, whatever its type. */
+  log: [LogEntry];
+  /** A listener threw; the engine carries on. */
+  'listener.error': [unknown, LogEntry];
+}

@@ -1,0 +1,257 @@
+import type { Enrolment, Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
+import type { Deal, Json } from '../model/deal.js';
+import type { DealQuery, LogQuery, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
+import { MinHeap } from './heap.js';
+
+interface HeapEntry {
+  dueAt: string;
+  seq: number;
+  id: string;
+}
+
+const earlier = (a: HeapEntry, b: HeapEntry) => (a.dueAt < b.dueAt ? true : a.dueAt > b.dueAt ? false : a.seq < b.seq);
+
+/**
+ * Storage in process memory. A transaction writes in place and keeps an undo list, so a
+ * rollback restores exactly the state before it. Transactions are run one at a time.
+ */
+export class InMemoryStorage implements Storage {
+  readonly deals = new Map<string, Deal>();
+  readonly enrolments = new Map<string, Record<string, Enrolment>>();
+  readonly jobs = new Map<string, { job: Job; seq: number }>();
+  readonly jobsByDeal = new Map<string, Set<string>>();
+  readonly jobHeap = new MinHeap<HeapEntry>(earlier);
+  readonly log: LogEntry[] = [];
+  readonly logByDeal = new Map<string, LogEntry[]>();
+  readonly outbox = new Map<string, OutboxMessage>();
+  readonly outboxPending = new Set<string>();
+  readonly records = new Map<string, Map<string, StoredRecord>>();
+  readonly meta = new Map<string, Json>();
+  private jobSeq = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  transaction<T>(fn: (tx: StorageTx) => Promise<T>): Promise<T> {
+    const run = async () => {
+      const undo: Array<() => void> = [];
+      try {
+        return await fn(new MemoryTx(this, undo));
+      } catch (e) {
+        for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+        throw e;
+      }
+    };
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** @internal */
+  addJob(job: Job): void {
+    const seq = ++this.jobSeq;
+    this.jobs.set(job.id, { job, seq });
+    let set = this.jobsByDeal.get(job.dealId);
+    if (!set) this.jobsByDeal.set(job.dealId, (set = new Set()));
+    set.add(job.id);
+    this.jobHeap.push({ dueAt: job.dueAt, seq, id: job.id });
+  }
+
+  /** @internal */
+  dropJob(id: string): Job | undefined {
+    const hit = this.jobs.get(id);
+    if (!hit) return undefined;
+    this.jobs.delete(id);
+    const set = this.jobsByDeal.get(hit.job.dealId);
+    set?.delete(id);
+    if (set && set.size === 0) this.jobsByDeal.delete(hit.job.dealId);
+    return hit.job;
+  }
+
+  /** @internal The heap keeps stale entries of dropped jobs; they are discarded when they surface. */
+  isLive(e: HeapEntry): boolean {
+    const hit = this.jobs.get(e.id);
+    return hit !== undefined && hit.seq === e.seq;
+  }
+}
+
+class MemoryTx implements StorageTx {
+  constructor(
+    private readonly s: InMemoryStorage,
+    private readonly undo: Array<() => void>,
+  ) {}
+
+  private restoreMap<K, V>(map: Map<K, V>, key: K): void {
+    const had = map.has(key);
+    const prev = map.get(key);
+    this.undo.push(() => (had ? map.set(key, prev as V) : map.delete(key)));
+  }
+
+  async getDeal(id: string) {
+    return this.s.deals.get(id);
+  }
+  async putDeal(deal: Deal) {
+    this.restoreMap(this.s.deals, deal.id);
+    this.s.deals.set(deal.id, deal);
+  }
+  async deleteDeal(id: string) {
+    this.restoreMap(this.s.deals, id);
+    this.s.deals.delete(id);
+    this.restoreMap(this.s.enrolments, id);
+    this.s.enrolments.delete(id);
+  }
+  async listDeals(q: DealQuery = {}) {
+    const owners = q.ownerIds ? new Set(q.ownerIds) : undefined;
+    const out: Deal[] = [];
+    for (const d of this.s.deals.values()) {
+      if (q.pipelineId !== undefined && d.pipelineId !== q.pipelineId) continue;
+      if (q.stageId !== undefined && d.stageId !== q.stageId) continue;
+      if (q.ownerId !== undefined && d.ownerId !== q.ownerId) continue;
+      if (owners && !owners.has(d.ownerId)) continue;
+      if (q.open !== undefined && (d.closedAt === null) !== q.open) continue;
+      out.push(d);
+    }
+    return out;
+  }
+
+  async getEnrolments(dealId: string) {
+    return this.s.enrolments.get(dealId) ?? {};
+  }
+  async putEnrolments(dealId: string, enrolments: Record<string, Enrolment>) {
+    this.restoreMap(this.s.enrolments, dealId);
+    this.s.enrolments.set(dealId, enrolments);
+  }
+
+  async pendingJobs(dealId: string) {
+    const ids = this.s.jobsByDeal.get(dealId);
+    if (!ids) return [];
+    return [...ids].map((id) => this.s.jobs.get(id)!.job);
+  }
+  async getJob(id: string) {
+    return this.s.jobs.get(id)?.job;
+  }
+  async putJob(job: Job) {
+    const prev = this.s.dropJob(job.id);
+    this.s.addJob(job);
+    this.undo.push(() => {
+      this.s.dropJob(job.id);
+      if (prev) this.s.addJob(prev);
+    });
+  }
+  async removeJob(id: string) {
+    const prev = this.s.dropJob(id);
+    if (prev) this.undo.push(() => this.s.addJob(prev));
+  }
+  async dueJobs(until: string, limit: number) {
+    const heap = this.s.jobHeap;
+    const taken: HeapEntry[] = [];
+    const out: Job[] = [];
+    while (out.length < limit) {
+      const top = heap.peek();
+      if (!top) break;
+      if (!this.s.isLive(top)) {
+        heap.pop();
+        continue;
+      }
+      if (top.dueAt > until) break;
+      heap.pop();
+      taken.push(top);
+      out.push(this.s.jobs.get(top.id)!.job);
+    }
+    for (const e of taken) heap.push(e);
+    return out;
+  }
+  async nextJobDueAt() {
+    const heap = this.s.jobHeap;
+    for (;;) {
+      const top = heap.peek();
+      if (!top) return undefined;
+      if (this.s.isLive(top)) return top.dueAt;
+      heap.pop();
+    }
+  }
+
+  async appendLog(entries: LogEntry[]) {
+    const { log, logByDeal } = this.s;
+    const start = log.length;
+    for (const e of entries) {
+      log.push(e);
+      if (e.dealId !== null) {
+        let list = logByDeal.get(e.dealId);
+        if (!list) logByDeal.set(e.dealId, (list = []));
+        list.push(e);
+      }
+    }
+    this.undo.push(() => {
+      for (const e of log.splice(start)) if (e.dealId !== null) logByDeal.get(e.dealId)?.pop();
+    });
+  }
+  async readLog(q: LogQuery = {}) {
+    const source = q.dealId !== undefined ? (this.s.logByDeal.get(q.dealId) ?? []) : this.s.log;
+    const types = q.types ? new Set(q.types) : undefined;
+    return source.filter(
+      (e) => (!types || types.has(e.type)) && (q.from === undefined || e.at >= q.from) && (q.to === undefined || e.at < q.to),
+    );
+  }
+
+  async putOutbox(messages: OutboxMessage[]) {
+    for (const m of messages) {
+      this.restoreMap(this.s.outbox, m.id);
+      const wasPending = this.s.outboxPending.has(m.id);
+      this.undo.push(() => (wasPending ? this.s.outboxPending.add(m.id) : this.s.outboxPending.delete(m.id)));
+      this.s.outbox.set(m.id, m);
+      if (m.status === 'pending') this.s.outboxPending.add(m.id);
+      else this.s.outboxPending.delete(m.id);
+    }
+  }
+  async dueOutbox(until: string, limit: number) {
+    const out: OutboxMessage[] = [];
+    for (const id of this.s.outboxPending) {
+      const m = this.s.outbox.get(id)!;
+      if (m.nextAttemptAt <= until) out.push(m);
+    }
+    out.sort((a, b) => (a.nextAttemptAt < b.nextAttemptAt ? -1 : a.nextAttemptAt > b.nextAttemptAt ? 1 : 0));
+    return out.slice(0, limit);
+  }
+  async nextOutboxDueAt() {
+    let min: string | undefined;
+    for (const id of this.s.outboxPending) {
+      const at = this.s.outbox.get(id)!.nextAttemptAt;
+      if (min === undefined || at < min) min = at;
+    }
+    return min;
+  }
+  async listOutbox(q: OutboxQuery = {}) {
+    return [...this.s.outbox.values()].filter(
+      (m) => (q.status === undefined || m.status === q.status) && (q.dealId === undefined || m.dealId === q.dealId),
+    );
+  }
+  async getOutbox(id: string) {
+    return this.s.outbox.get(id);
+  }
+
+  private kindMap(kind: string): Map<string, StoredRecord> {
+    let m = this.s.records.get(kind);
+    if (!m) this.s.records.set(kind, (m = new Map()));
+    return m;
+  }
+  async putRecord(record: StoredRecord) {
+    const m = this.kindMap(record.kind);
+    this.restoreMap(m, record.id);
+    m.set(record.id, record);
+  }
+  async getRecord(kind: string, id: string) {
+    return this.s.records.get(kind)?.get(id);
+  }
+  async listRecords(kind: string, q: { dealId?: string } = {}) {
+    const m = this.s.records.get(kind);
+    if (!m) return [];
+    return [...m.values()].filter((r) => q.dealId === undefined || r.dealId === q.dealId);
+  }
+
+  async getMeta(key: string) {
+    return this.s.meta.get(key);
+  }
+  async putMeta(key: string, value: Json) {
+    this.restoreMap(this.s.meta, key);
+    this.s.meta.set(key, value);
+  }
+}

@@ -1,0 +1,12 @@
+export * from './errors.js';
+export * from './duration.js';
+export * from './pipeline.js';
+export * from './deal.js';
+export * from './event.js';
+export * from './condition.js';
+export * from './trigger.js';
+export * from './action.js';
+export * from './rule.js';
+export { parseDealPath, readDealPath, type DealPath } from './deal-path.js';
+export { parsePath, resolvePath, safePathResolver, PathSyntaxError, type PathSegments } from './path.js';
+export { validateRules, type RuleValidationContext } from './validate-rules.js';

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+export const StageKindSchema = z.enum(['open', 'inbox', 'won', 'lost']);
+export type StageKind = z.infer<typeof StageKindSchema>;
+
+export const StageSchema = z
+  .object({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    kind: StageKindSchema.default('open'),
+  })
+  .strict();
+export type Stage = z.infer<typeof StageSchema>;
+
+/** The type of a custom deal field the pipeline declares; updates are checked against it. */
+export const FieldTypeSchema = z.enum(['string', 'number', 'boolean', 'date', 'json']);
+export type FieldType = z.infer<typeof FieldTypeSchema>;
+
+export const FieldDefinitionSchema = z
+  .object({
+    type: FieldTypeSchema,
+    options: z.array(z.string()).optional(),
+  })
+  .strict();
+export type FieldDefinition = z.infer<typeof FieldDefinitionSchema>;
+
+export const PipelineSchema = z
+  .object({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    timezone: z.string().default('UTC'),
+    stages: z.array(StageSchema).min(1),
+    /**
+     * Declared custom fields. When present, `fields` on deals of this pipeline must use these
+     * names and types, and a declared field that is not set reads as `null` in criteria.
+     */
+    fields: z.record(z.string(), FieldDefinitionSchema).optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const seen = new Set<string>();
+    p.stages.forEach((s, i) => {
+      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'id'], message: `duplicate stage id "${s.id}"` });
+      seen.add(s.id);
+    });
+    if (!p.stages.some((s) => s.kind === 'open' || s.kind === 'inbox')) {
+      ctx.addIssue({ code: 'custom', path: ['stages'], message: 'a pipeline needs at least one open or inbox stage' });
+    }
+  });
+export type Pipeline = z.infer<typeof PipelineSchema>;
+export type PipelineInput = z.input<typeof PipelineSchema>;
+
+export function isClosedStage(stage: Stage): boolean {
+  return stage.kind === 'won' || stage.kind === 'lost';
+}

@@ -1,0 +1,124 @@
+import type { z } from 'zod';
+import { checkOperator, isFactCondition, type Condition } from './condition.js';
+import { parseDealPath } from './deal-path.js';
+import { DealflowError, formatIssues, issuesFromZod, jsonPath, type DealflowIssue } from './errors.js';
+import { parsePath } from './path.js';
+import type { Pipeline } from './pipeline.js';
+import { RuleSchema, type Rule } from './rule.js';
+
+/** What rule validation needs to know beyond the JSON itself. */
+export interface RuleValidationContext {
+  pipelines: ReadonlyArray<Pipeline>;
+  /** The params schema of an action type, or undefined for an unknown type. */
+  actionParams(type: string): z.ZodType | undefined;
+  /** Fact names criteria may read. */
+  facts: ReadonlyArray<string>;
+}
+
+type Seg = PropertyKey;
+
+function checkCondition(cond: Condition, at: Seg[], ctx: RuleValidationContext, out: DealflowIssue[]): void {
+  if (isFactCondition(cond)) {
+    if (!ctx.facts.includes(cond.fact)) {
+      out.push({ path: jsonPath([...at, 'fact']), message: `unknown fact "${cond.fact}"; known facts: ${ctx.facts.join(', ')}` });
+    }
+    const op = checkOperator(cond.operator);
+    if (op) out.push({ path: jsonPath([...at, 'operator']), message: op });
+    const checkPath = (p: string | undefined, where: Seg[]) => {
+      if (p === undefined) return;
+      try {
+        parsePath(p);
+      } catch (e) {
+        out.push({ path: jsonPath(where), message: (e as Error).message });
+      }
+    };
+    checkPath(cond.path, [...at, 'path']);
+    const v = cond.value as unknown;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { fact?: unknown }).fact === 'string') {
+      const ref = v as { fact: string; path?: string };
+      if (!ctx.facts.includes(ref.fact)) out.push({ path: jsonPath([...at, 'value', 'fact']), message: `unknown fact "${ref.fact}"` });
+      checkPath(ref.path, [...at, 'value', 'path']);
+    } else {
+      const base = cond.operator.split(':');
+      const needsArray = base.includes('someValue') || base.includes('everyValue') || ['in', 'notIn'].includes(base[base.length - 1]!);
+      if (needsArray && !Array.isArray(v)) {
+        out.push({ path: jsonPath([...at, 'value']), message: `operator "${cond.operator}" needs an array value` });
+      }
+    }
+    return;
+  }
+  if ('all' in cond) cond.all.forEach((c, i) => checkCondition(c, [...at, 'all', i], ctx, out));
+  else if ('any' in cond) cond.any.forEach((c, i) => checkCondition(c, [...at, 'any', i], ctx, out));
+  else checkCondition(cond.not, [...at, 'not'], ctx, out);
+}
+
+function stageKnown(stage: string, rule: Rule, ctx: RuleValidationContext): boolean {
+  const pipelines = rule.pipelineId ? ctx.pipelines.filter((p) => p.id === rule.pipelineId) : ctx.pipelines;
+  return pipelines.some((p) => p.stages.some((s) => s.id === stage));
+}
+
+function checkRule(rule: Rule, at: Seg[], ctx: RuleValidationContext, out: DealflowIssue[]): void {
+  if (rule.pipelineId && !ctx.pipelines.some((p) => p.id === rule.pipelineId)) {
+    out.push({ path: jsonPath([...at, 'pipelineId']), message: `unknown pipeline "${rule.pipelineId}"` });
+  }
+  const t = rule.trigger;
+  if ((t.type === 'stage.entered' || t.type === 'stage.left') && !stageKnown(t.stage, rule, ctx)) {
+    out.push({ path: jsonPath([...at, 'trigger', 'stage']), message: `unknown stage "${t.stage}"${rule.pipelineId ? ` in pipeline "${rule.pipelineId}"` : ''}` });
+  }
+  if (t.type === 'field.changed') {
+    const p = parseDealPath(t.field);
+    if (typeof p === 'string') out.push({ path: jsonPath([...at, 'trigger', 'field']), message: p });
+  }
+  if (rule.when) checkCondition(rule.when, [...at, 'when'], ctx, out);
+  if (rule.until) checkCondition(rule.until, [...at, 'until'], ctx, out);
+  const actionIds = new Set<string>();
+  rule.actions.forEach((a, i) => {
+    const here = [...at, 'actions', i];
+    const schema = ctx.actionParams(a.type);
+    if (!schema) {
+      out.push({ path: jsonPath([...here, 'type']), message: `unknown action type "${a.type}"; register it with defineAction` });
+    } else {
+      const parsed = schema.safeParse(a.params);
+      if (!parsed.success) out.push(...issuesFromZod(parsed.error, [...here, 'params']));
+    }
+    if (a.at) {
+      const p = parseDealPath(a.at.field);
+      if (typeof p === 'string') out.push({ path: jsonPath([...here, 'at', 'field']), message: p });
+    }
+    const id = a.id ?? String(i);
+    if (actionIds.has(id)) out.push({ path: jsonPath([...here, 'id']), message: `duplicate action id "${id}"` });
+    actionIds.add(id);
+  });
+}
+
+/**
+ * Validates rule JSON completely: shape, stages, action types and params, operators, paths
+ * and facts. Every problem is reported at once, each with its JSON path, so an admin editing
+ * rules in a UI can fix them all in one pass.
+ */
+export function validateRules(json: unknown, ctx: RuleValidationContext): Rule[] {
+  const issues: DealflowIssue[] = [];
+  if (!Array.isArray(json)) {
+    throw new DealflowError('INVALID_RULES', 'rules must be a JSON array of rule objects', {
+      issues: [{ path: '$', message: 'expected an array' }],
+    });
+  }
+  const rules: Rule[] = [];
+  const ids = new Set<string>();
+  json.forEach((raw, i) => {
+    const parsed = RuleSchema.safeParse(raw);
+    if (!parsed.success) {
+      issues.push(...issuesFromZod(parsed.error, [i]));
+      return;
+    }
+    const rule = parsed.data;
+    if (ids.has(rule.id)) issues.push({ path: jsonPath([i, 'id']), message: `duplicate rule id "${rule.id}"` });
+    ids.add(rule.id);
+    checkRule(rule, [i], ctx, issues);
+    rules.push(rule);
+  });
+  if (issues.length > 0) {
+    throw new DealflowError('INVALID_RULES', `the rules have ${issues.length} problem(s):\n${formatIssues(issues)}`, { issues });
+  }
+  return rules;
+}

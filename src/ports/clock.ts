@@ -1,0 +1,7 @@
+/** Where the engine reads the time. Inject a FakeClock in tests; the engine never reads the wall clock itself. */
+export interface Clock {
+  now(): Date;
+}
+
+/** The wall clock, for production. */
+export const systemClock: Clock = { now: () => new Date() };

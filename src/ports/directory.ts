@@ -1,0 +1,38 @@
+/** A user of the host's CRM, as dealflow needs to know them. */
+export interface User {
+  id: string;
+  name?: string;
+  email?: string;
+  managerId?: string;
+  roles?: string[];
+  teamId?: string;
+  timezone?: string;
+}
+
+/** The host's users. `notify` to "the owner's manager" or to a role resolves through it. */
+export interface Directory {
+  get(id: string): User | undefined | Promise<User | undefined>;
+  withRole(role: string): User[] | Promise<User[]>;
+}
+
+/** A directory held in memory, for tests, simulations and small deployments. */
+export class InMemoryDirectory implements Directory {
+  private readonly users = new Map<string, User>();
+
+  constructor(users: Iterable<User> = []) {
+    for (const u of users) this.users.set(u.id, u);
+  }
+
+  add(user: User): this {
+    this.users.set(user.id, user);
+    return this;
+  }
+
+  get(id: string): User | undefined {
+    return this.users.get(id);
+  }
+
+  withRole(role: string): User[] {
+    return [...this.users.values()].filter((u) => u.roles?.includes(role)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+}
