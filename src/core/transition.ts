@@ -44,7 +44,12 @@ export type CoreInput =
   | { type: 'delete' }
   | { type: 'event'; event: ExternalEvent }
   | { type: 'launch'; ruleId: string }
-  | { type: 'job'; job: Job };
+  | { type: 'job'; job: Job }
+  /**
+   * A trigger raised by an engine feature (an approval decided, a task completed, …): logged,
+   * then fed to the rules like any other occurrence. How new trigger types enter the core.
+   */
+  | { type: 'signal'; occurrence: Occurrence; payload: Record<string, Json> | null; log?: { type: string; data: Record<string, unknown> } };
 
 export interface Outcome {
   snapshot: DealSnapshot;
@@ -119,6 +124,9 @@ class Work {
         return this.launch(input.ruleId);
       case 'job':
         return this.runJob(input.job);
+      case 'signal':
+        if (input.log) this.log(input.log.type, input.log.data);
+        return this.enqueue(input.occurrence, this.deal, input.payload, COMMAND);
     }
   }
 
