@@ -225,7 +225,11 @@ class Work {
 
   private enqueue(occ: Occurrence, previous: Deal | null, event: Record<string, Json> | null, cause: Cause): void {
     const depth = cause.ruleId === null ? cause.depth : cause.depth + 1;
-    if (depth > this.env.maxDepth) throw cascadeLimit(cause.chain, this.env.maxDepth);
+    if (depth > this.env.maxDepth) {
+      // Past the limit only a change some rule would react to is a runaway cascade.
+      if (this.env.rules.match(occ, this.deal?.pipelineId ?? null).length === 0) return;
+      throw cascadeLimit(cause.chain, this.env.maxDepth);
+    }
     this.queue.push({ occ, depth, chain: cause.chain, previous, event });
   }
 

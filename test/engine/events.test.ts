@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { engineWith, newDeal, notifyOwner } from '../helpers.js';
+
+describe('engine events', () => {
+  it('emits typed events after commit, in order', async () => {
+    const engine = engineWith([
+      { id: 'r', trigger: { type: 'deal.created' }, actions: [notifyOwner('hi'), notifyOwner('later', { after: { days: 1 } })] },
+      { id: 'won', trigger: { type: 'stage.entered', stage: 'won' }, actions: [notifyOwner('congrats')] },
+    ]);
+    const seen: string[] = [];
+    for (const name of ['deal.created', 'deal.updated', 'stage.changed', 'rule.fired', 'job.scheduled', 'job.cancelled', 'action.executed', 'notification.queued'] as const) {
+      engine.on(name, (e) => seen.push(`${name}:${e.ruleId ?? '-'}`));
+    }
+    const deal = await engine.createDeal(newDeal);
+    await engine.updateDeal(deal.id, { title: 'Renamed' });
+    await engine.moveDeal(deal.id, 'won');
+    expect(seen).toEqual([
+      'deal.created:-',
+      'rule.fired:r',
+      'notification.queued:r',
+      'action.executed:r',
+      'job.scheduled:r',
+      'deal.updated:-',
+      'stage.changed:-',
+      'job.cancelled:r',
+      'rule.fired:won',
+      'notification.queued:won',
+      'action.executed:won',
+    ]);
+  });
+
+  it('emits nothing for a command that was rolled back', async () => {
+    const engine = engineWith([{ id: 'r', trigger: { type: 'deal.created' }, actions: [notifyOwner('hi')] }]);
+    const deal = await engine.createDeal(newDeal);
+    const seen: string[] = [];
+    engine.on('log', (e) => seen.push(e.type));
+    await expect(engine.moveDeal(deal.id, 'moon')).rejects.toThrow();
+    expect(seen).toEqual([]);
+  });
+
+  it('a throwing listener does not break the engine', async () => {
+    const engine = engineWith([]);
+    const errors: unknown[] = [];
+    engine.on('deal.created', () => {
+      throw new Error('listener bug');
+    });
+    engine.on('listener.error', (e) => errors.push(e));
+    const deal = await engine.createDeal(newDeal);
+    expect(await engine.getDeal(deal.id)).toMatchObject({ id: deal.id });
+    expect(errors).toHaveLength(1);
+  });
+
+  it('history explains why: trigger, criteria values, what was scheduled and cancelled', async () => {
+    const engine = engineWith([
+      {
+        id: 'small',
+        trigger: { type: 'deal.created' },
+        when: { fact: 'deal', path: '$.amount', operator: 'lessThan', value: 10000 },
+        actions: [notifyOwner('later', { id: 'remind', after: { days: 1 } })],
+      },
+    ]);
+    const deal = await engine.createDeal(newDeal);
+    await engine.deleteDeal(deal.id);
+    const h = await engine.history(deal.id);
+    expect(h.map((e) => e.type)).toEqual(['deal.created', 'rule.fired', 'job.scheduled', 'job.cancelled', 'deal.deleted']);
+    expect(h[1]).toMatchObject({ ruleId: 'small', data: { trigger: { type: 'deal.created' }, criteria: [{ fact: 'deal', path: '$.amount', operator: 'lessThan', value: 10000, factValue: 1000, result: true }] } });
+    expect(h[2]).toMatchObject({ data: { actionId: 'remind', dueAt: '2026-03-03T09:00:00.000Z' } });
+    expect(h[3]).toMatchObject({ data: { actionId: 'remind', reason: 'deal-deleted' } });
+  });
+});
