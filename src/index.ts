@@ -8,7 +8,7 @@ export { transition, type CoreEnv, type CoreInput, type Outcome, type DealDraft 
 export type { Job, Enrolment, LogEntry, LogType, OutboxMessage, OutboxStatus, StoredRecord, Effect, DealSnapshot, Occurrence } from './core/types.js';
 export { Engine, createEngine, type EngineConfig, type CommandOptions, type RunDueResult } from './engine/engine.js';
 export type { EngineEvents } from './engine/events.js';
-export { parseRules, type ParseRulesOptions } from './engine/parse-rules.js';
+export { parseRules, rulesJsonSchema, type ParseRulesOptions } from './engine/parse-rules.js';
 export type { RetryPolicy } from './engine/delivery.js';
 export { systemClock, type Clock } from './ports/clock.js';
 export { InMemoryDirectory, type Directory, type User } from './ports/directory.js';

@@ -1,9 +1,10 @@
+import { z } from 'zod';
 import { ActionRegistry } from '../core/actions.js';
 import { BUILTIN_ACTIONS } from '../core/builtin-actions.js';
 import { BUILTIN_FACTS } from '../core/facts.js';
 import { DealflowError, issuesFromZod } from '../model/errors.js';
 import { PipelineSchema, type Pipeline, type PipelineInput } from '../model/pipeline.js';
-import type { Rule } from '../model/rule.js';
+import { RuleSchema, type Rule } from '../model/rule.js';
 import { validateRules } from '../model/validate-rules.js';
 
 export interface ParseRulesOptions {
@@ -32,4 +33,27 @@ export function parseRules(json: unknown, options: ParseRulesOptions = {}): Rule
     actionParams: (type) => actions.get(type)?.params,
     facts: [...BUILTIN_FACTS, ...(options.facts ?? [])],
   });
+}
+
+/**
+ * The JSON Schema (draft 2020-12) of the rule language, for editors and admin UIs. Each action's
+ * `params` are described by its own schema, keyed by `type`, custom actions included.
+ */
+export function rulesJsonSchema(options: { actions?: ActionRegistry } = {}): Record<string, unknown> {
+  const actions = options.actions ?? new ActionRegistry(BUILTIN_ACTIONS);
+  const schema = z.toJSONSchema(z.array(RuleSchema), { io: 'input', unrepresentable: 'any' }) as Record<string, any>;
+  const actionItems = schema.items?.properties?.actions?.items;
+  if (actionItems) {
+    const byType = actions.types().map((type) => {
+      const params = z.toJSONSchema(actions.get(type)!.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      delete params.$schema;
+      return { if: { properties: { type: { const: type } } }, then: { properties: { params } } };
+    });
+    schema.items.properties.actions.items = {
+      ...actionItems,
+      properties: { ...actionItems.properties, type: { enum: actions.types() } },
+      allOf: byType,
+    };
+  }
+  return schema;
 }
