@@ -16,4 +16,6 @@ export { UuidIds, SequentialIds, type IdGenerator } from './ports/ids.js';
 export { InMemoryNotifier, PermanentDeliveryError, isPermanentError } from './ports/notifier.js';
 export type { Notifier, OutgoingMessage, SendOptions, SentMessage } from './ports/notifier.js';
 export type { Storage, StorageTx, DealQuery, LogQuery, OutboxQuery } from './ports/storage.js';
+export { DefaultAccessPolicy, defaultAccessPolicy, ROLES, type AccessPolicy, type AccessAction, type AccessResource, type Actor, type DealRef } from './ports/access.js';
+export { AccessGuard, isBackwardMove, type AccessOptions } from './engine/access.js';
 export { InMemoryStorage } from './memory/storage.js';

@@ -18,6 +18,8 @@ import { InMemoryNotifier, type Notifier } from '../ports/notifier.js';
 import type { DealQuery, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
 import { InMemoryStorage } from '../memory/storage.js';
 import { Delivery, DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
+import { AccessGuard, isBackwardMove, type AccessOptions } from './access.js';
+import { defaultAccessPolicy, type AccessPolicy } from '../ports/access.js';
 import type { EngineEvents } from './events.js';
 import { parseRules } from './parse-rules.js';
 import { resolveRecipients } from './recipients.js';
@@ -40,9 +42,12 @@ export interface EngineConfig {
   retry?: Partial<RetryPolicy>;
   /** Deliver the outbox right after each command commits. Default true; false leaves it to `runDue`. */
   deliverOnCommit?: boolean;
+  /** Who may do what, for calls that carry an actor. Default: `defaultAccessPolicy` (docs/access.md). */
+  access?: AccessPolicy;
 }
 
-export interface CommandOptions {
+/** `actor`: who is asking; checked by the AccessPolicy. Without one the call is a trusted system call. */
+export interface CommandOptions extends AccessOptions {
   /** Refuse the command with CONFLICT unless the deal is at this version. */
   expectedVersion?: number;
 }
@@ -72,6 +77,8 @@ export class Engine {
   readonly ids: IdGenerator;
   readonly directory: Directory;
   readonly actions: ActionRegistry;
+  /** Checks actors against the AccessPolicy; features use it for their own commands. */
+  readonly access: AccessGuard;
   private pipelineIndex: PipelineIndex;
   private ruleBook: RuleBook;
   private readonly facts: HostFacts;
@@ -102,6 +109,7 @@ export class Engine {
     this.directory = config.directory ?? openDirectory;
     this.maxDepth = config.maxCascadeDepth ?? 10;
     this.deliverOnCommit = config.deliverOnCommit ?? true;
+    this.access = new AccessGuard(config.access ?? defaultAccessPolicy, this.directory);
     this.delivery = new Delivery({
       storage: this.storage,
       notifier: this.notifier,
@@ -140,8 +148,16 @@ export class Engine {
     return this.ruleBook.rules.map((r) => r.rule);
   }
 
-  /** Replaces the rule set. Validated first: invalid rules throw INVALID_RULES and change nothing. */
-  setRules(rules: unknown): void {
+  /**
+   * Replaces the rule set. Validated first: invalid rules throw INVALID_RULES and change nothing.
+   * With an actor, the policy must allow `rules.change` (synchronously, as this call is).
+   */
+  setRules(rules: unknown, options: AccessOptions = {}): void {
+    if (options.actor) {
+      const allowed = this.access.policy.can(options.actor, 'rules.change', { type: 'rules' });
+      if (typeof allowed !== 'boolean') throw new DealflowError('INVALID_CONFIG', 'setRules with an actor needs a policy that answers rules.change synchronously');
+      if (!allowed) throw new DealflowError('FORBIDDEN', `${options.actor.id} may not rules.change`, { details: { actorId: options.actor.id, action: 'rules.change' } });
+    }
     this.ruleBook = this.compile(rules);
   }
 
@@ -152,42 +168,60 @@ export class Engine {
 
   // ---- commands --------------------------------------------------------------------------------
 
-  async createDeal(input: NewDeal): Promise<Deal> {
+  async createDeal(input: NewDeal, options: AccessOptions = {}): Promise<Deal> {
     const parsed = NewDealSchema.safeParse(input);
     if (!parsed.success) throw invalidInput('the new deal is invalid', parsed.error);
     const draft = parsed.data;
-    const out = await this.command(draft.id ?? null, { type: 'create', draft });
+    const { actor } = options;
+    const out = await this.command(draft.id ?? null, { type: 'create', draft }, actor && (() =>
+      this.access.requireOnDeal(actor, 'deal.create', { id: draft.id ?? '(new)', pipelineId: draft.pipelineId, stageId: draft.stageId ?? '', ownerId: draft.ownerId })));
     return clone(out.snapshot.deal!);
   }
 
   async updateDeal(dealId: string, patch: DealPatch, options: CommandOptions = {}): Promise<Deal> {
     const parsed = DealPatchSchema.safeParse(patch);
     if (!parsed.success) throw invalidInput('the deal update is invalid', parsed.error);
-    const out = await this.command(dealId, { type: 'update', patch: parsed.data, ...versionOf(options) });
+    const { actor } = options;
+    const out = await this.command(dealId, { type: 'update', patch: parsed.data, ...versionOf(options) }, actor && (async ({ deal }) => {
+      await this.access.requireOnDeal(actor, 'deal.update', deal!);
+      const newOwnerId = parsed.data.ownerId;
+      if (newOwnerId !== undefined && newOwnerId !== deal!.ownerId) await this.access.requireOnDeal(actor, 'deal.reassign', deal!, { newOwnerId });
+    }));
     return clone(out.snapshot.deal!);
   }
 
   async moveDeal(dealId: string, stageId: string, options: CommandOptions = {}): Promise<Deal> {
     if (typeof stageId !== 'string' || stageId === '') throw new DealflowError('INVALID_INPUT', 'moveDeal needs a stage id');
-    const out = await this.command(dealId, { type: 'move', stageId, ...versionOf(options) });
+    const { actor } = options;
+    const out = await this.command(dealId, { type: 'move', stageId, ...versionOf(options) }, actor && (async ({ deal }) => {
+      await this.access.requireOnDeal(actor, 'deal.move', deal!, { name: stageId });
+      const pipeline = this.pipelineIndex.get(deal!.pipelineId)?.pipeline;
+      if (pipeline && isBackwardMove(pipeline, deal!, stageId)) await this.access.requireOnDeal(actor, 'deal.moveBackward', deal!, { name: stageId });
+    }));
     return clone(out.snapshot.deal!);
   }
 
-  async deleteDeal(dealId: string): Promise<void> {
-    await this.command(dealId, { type: 'delete' });
+  async deleteDeal(dealId: string, options: AccessOptions = {}): Promise<void> {
+    const { actor } = options;
+    await this.command(dealId, { type: 'delete' }, actor && (({ deal }) => this.access.requireOnDeal(actor, 'deal.delete', deal!)));
   }
 
   /** Feeds an external event (invoice paid, incoming call, web order) to the rules. */
-  async emit(event: ExternalEventInput): Promise<Deal | null> {
+  async emit(event: ExternalEventInput, options: AccessOptions = {}): Promise<Deal | null> {
     const parsed = ExternalEventSchema.safeParse(event);
     if (!parsed.success) throw invalidInput('the event is invalid', parsed.error);
-    const out = await this.command(parsed.data.dealId ?? null, { type: 'event', event: parsed.data });
+    const { actor } = options;
+    const out = await this.command(parsed.data.dealId ?? null, { type: 'event', event: parsed.data }, actor && (({ deal }) =>
+      deal
+        ? this.access.requireOnDeal(actor, 'event.emit', deal, { name: parsed.data.name })
+        : this.access.require(actor, 'event.emit', { type: 'event', name: parsed.data.name })));
     return out.snapshot.deal ? clone(out.snapshot.deal) : null;
   }
 
   /** Runs a rule with a `manual` trigger on a deal, as a user launching it by hand. */
-  async launch(ruleId: string, dealId: string): Promise<Deal> {
-    const out = await this.command(dealId, { type: 'launch', ruleId });
+  async launch(ruleId: string, dealId: string, options: AccessOptions = {}): Promise<Deal> {
+    const { actor } = options;
+    const out = await this.command(dealId, { type: 'launch', ruleId }, actor && (({ deal }) => this.access.requireOnDeal(actor, 'deal.launch', deal!, { name: ruleId })));
     return clone(out.snapshot.deal!);
   }
 
@@ -224,32 +258,74 @@ export class Engine {
 
   // ---- queries ---------------------------------------------------------------------------------
 
-  async getDeal(dealId: string): Promise<Deal | undefined> {
+  /** With an actor, a deal they may not read is FORBIDDEN (a missing one is still undefined). */
+  async getDeal(dealId: string, options: AccessOptions = {}): Promise<Deal | undefined> {
     const deal = await this.storage.transaction((tx) => tx.getDeal(dealId));
+    if (deal) await this.access.requireOnDeal(options.actor, 'deal.read', deal);
     return deal ? clone(deal) : undefined;
   }
 
-  async listDeals(query: DealQuery = {}): Promise<Deal[]> {
-    const deals = await this.storage.transaction((tx) => tx.listDeals(query));
+  /** With an actor, only the deals they may read. */
+  async listDeals(query: DealQuery = {}, options: AccessOptions = {}): Promise<Deal[]> {
+    const deals = await this.access.readable(options.actor, await this.storage.transaction((tx) => tx.listDeals(query)));
     return clone(deals).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
   }
 
-  /** The deal's log, oldest first: what happened and why. */
-  async history(dealId: string): Promise<LogEntry[]> {
-    return clone(await this.storage.transaction((tx) => tx.readLog({ dealId })));
+  /** The deal's log, oldest first: what happened and why. With an actor, the deal must be readable (a deleted one: admins). */
+  async history(dealId: string, options: AccessOptions = {}): Promise<LogEntry[]> {
+    return this.storage.transaction(async (tx) => {
+      await this.requireReadable(tx, options.actor, dealId);
+      return clone(await tx.readLog({ dealId }));
+    });
   }
 
-  async pendingJobs(dealId: string): Promise<Job[]> {
-    const jobs = await this.storage.transaction((tx) => tx.pendingJobs(dealId));
+  async pendingJobs(dealId: string, options: AccessOptions = {}): Promise<Job[]> {
+    const jobs = await this.storage.transaction(async (tx) => {
+      await this.requireReadable(tx, options.actor, dealId);
+      return tx.pendingJobs(dealId);
+    });
     return clone(jobs).sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : 0));
   }
 
-  async outbox(query: OutboxQuery = {}): Promise<OutboxMessage[]> {
-    return clone(await this.storage.transaction((tx) => tx.listOutbox(query)));
+  /** With an actor, only messages about deals they may read (`outbox.read`), and deal-less ones if the policy allows. */
+  async outbox(query: OutboxQuery = {}, options: AccessOptions = {}): Promise<OutboxMessage[]> {
+    return clone(await this.storage.transaction(async (tx) => this.scopeToActor(tx, options.actor, 'outbox.read', 'outbox', await tx.listOutbox(query))));
   }
 
-  async records(kind: string, query: { dealId?: string } = {}): Promise<StoredRecord[]> {
-    return clone(await this.storage.transaction((tx) => tx.listRecords(kind, query)));
+  /** With an actor, only records of deals they may read (`records.read`), and deal-less ones if the policy allows. */
+  async records(kind: string, query: { dealId?: string } = {}, options: AccessOptions = {}): Promise<StoredRecord[]> {
+    return clone(await this.storage.transaction(async (tx) => this.scopeToActor(tx, options.actor, 'records.read', kind, await tx.listRecords(kind, query))));
+  }
+
+  private async requireReadable(tx: StorageTx, actor: AccessOptions['actor'], dealId: string): Promise<void> {
+    if (!actor) return;
+    // A deleted deal is judged as it was when deleted (the log keeps it); an unknown one has nothing to show.
+    const deal = (await tx.getDeal(dealId)) ?? lastKnown(await tx.readLog({ dealId, types: ['deal.created', 'deal.deleted'] }));
+    if (deal) await this.access.requireOnDeal(actor, 'deal.read', deal);
+  }
+
+  private async scopeToActor<T extends { dealId: string | null }>(
+    tx: StorageTx,
+    actor: AccessOptions['actor'],
+    action: 'outbox.read' | 'records.read',
+    name: string,
+    items: T[],
+  ): Promise<T[]> {
+    if (!actor) return items;
+    const verdicts = new Map<string | null, boolean>();
+    const out: T[] = [];
+    for (const item of items) {
+      let ok = verdicts.get(item.dealId);
+      if (ok === undefined) {
+        const deal = item.dealId === null ? undefined : await tx.getDeal(item.dealId);
+        ok = deal
+          ? await this.access.can(actor, action, await this.access.dealResource(deal))
+          : await this.access.can(actor, action, { type: action === 'outbox.read' ? 'outbox' : 'records', name });
+        verdicts.set(item.dealId, ok);
+      }
+      if (ok) out.push(item);
+    }
+    return out;
   }
 
   // ---- internals -------------------------------------------------------------------------------
@@ -287,7 +363,8 @@ export class Engine {
     };
   }
 
-  private command(dealId: string | null, input: CoreInput): Promise<Outcome> {
+  /** `authorize` runs inside the transaction on the loaded snapshot; throwing (FORBIDDEN) rolls everything back. */
+  private command(dealId: string | null, input: CoreInput, authorize?: (before: DealSnapshot) => Promise<void>): Promise<Outcome> {
     return this.exclusive(async () => {
       const now = this.readClock();
       const outcome = await this.storage.transaction(async (tx) => {
@@ -295,6 +372,7 @@ export class Engine {
         if (!before.deal && input.type !== 'create' && (input.type !== 'event' || dealId !== null)) {
           throw new DealflowError('NOT_FOUND', `no deal with id "${dealId}"`);
         }
+        if (authorize) await authorize(before);
         const out = transition(before, input, this.env(now));
         await this.write(tx, before, out);
         return out;
@@ -397,6 +475,10 @@ async function loadSnapshot(tx: StorageTx, dealId: string | null): Promise<DealS
   if (!deal) return EMPTY;
   const [jobs, enrolments] = await Promise.all([tx.pendingJobs(dealId), tx.getEnrolments(dealId)]);
   return { deal, jobs, enrolments };
+}
+
+function lastKnown(entries: LogEntry[]): Deal | undefined {
+  return entries.at(-1)?.data.deal as Deal | undefined;
 }
 
 function invalidInput(what: string, error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }): DealflowError {
