@@ -23,7 +23,7 @@ export function dealFact(deal: Readonly<Deal> | null, pipeline: Pipeline | null 
   if (!deal || !pipeline?.fields) return deal;
   let fields: Record<string, Json> | undefined;
   for (const name of Object.keys(pipeline.fields)) {
-    if (!Object.prototype.hasOwnProperty.call(deal.fields, name)) {
+    if (!Object.hasOwn(deal.fields, name)) {
       fields ??= { ...deal.fields };
       fields[name] = null;
     }
@@ -53,7 +53,7 @@ export function makeFacts(input: FactInput, pipeline: Pipeline | null | undefine
           return input.now;
       }
       if (cache.has(id)) return cache.get(id);
-      const fn = Object.prototype.hasOwnProperty.call(host, id) ? host[id] : undefined;
+      const fn = Object.hasOwn(host, id) ? host[id] : undefined;
       const v = fn ? fn(input) : undefined;
       cache.set(id, v);
       return v;

@@ -7,7 +7,7 @@ import type { Pipeline } from '../model/pipeline.js';
 export function checkFieldValue(name: string, value: Json, pipeline: Pipeline): void {
   const declared = pipeline.fields;
   if (!declared) return;
-  const def = Object.prototype.hasOwnProperty.call(declared, name) ? declared[name] : undefined;
+  const def = Object.hasOwn(declared, name) ? declared[name] : undefined;
   if (!def) {
     throw new DealflowError(
       'INVALID_INPUT',

@@ -33,5 +33,5 @@ export function readDealPath(deal: Deal, path: string): Json | undefined {
   if (typeof p === 'string') return undefined;
   if (p.kind === 'property') return deal[p.name] as Json;
   const bag = p.kind === 'field' ? deal.fields : deal.flags;
-  return Object.prototype.hasOwnProperty.call(bag, p.name) ? (bag[p.name] as Json) : undefined;
+  return  Object.hasOwn(bag, p.name) ? (bag[p.name] as Json) : undefined;
 }

@@ -73,7 +73,7 @@ export function resolvePath(value: unknown, segments: PathSegments): unknown {
       if (!Array.isArray(cur)) return undefined;
       cur = cur[seg];
     } else {
-      if (!Object.prototype.hasOwnProperty.call(cur, seg)) return undefined;
+      if (!Object.hasOwn(cur, seg)) return undefined;
       cur = (cur as Record<string, unknown>)[seg];
     }
   }
