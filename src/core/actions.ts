@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Deal, Json } from '../model/deal.js';
 import type { Pipeline } from '../model/pipeline.js';
 import type { Rule } from '../model/rule.js';
+import type { StoredRecord } from './types.js';
 
 /** Who a notification goes to. `manager` is the owner's manager, found through the Directory. */
 export type Recipient = 'owner' | 'manager' | { user: string } | { role: string };
@@ -40,6 +41,12 @@ export interface ActionContext {
   record(kind: string, data: Record<string, unknown>, id?: string): string;
   log(type: string, data: Record<string, unknown>): void;
   newId(kind: string): string;
+  /** The deal's records of a kind (SLA instances, approvals, …), including this command's writes. */
+  records(kind: string): StoredRecord[];
+  /** Renders a mustache template over the deal, event and host facts (docs/templates.md); missing values render empty and are logged. */
+  render(template: string): string;
+  /** Hands an input to a core feature (`approval`, `sla`, …) inside this transaction. */
+  feature(name: string, input: unknown): void;
 }
 
 /** What a custom action's `execute` receives when the outbox delivers it, after commit. */

@@ -1,10 +1,24 @@
-import { checkOperator, isFactCondition, type Condition, type FactCondition } from '../model/condition.js';
-import { parsePath, resolvePath, type PathSegments } from '../model/path.js';
+import { checkOperator, isFactCondition, isFactReference, type Condition, type FactCondition } from '../model/condition.js';
+import { parsePath, type PathSegments } from '../model/path.js';
+import { compileOperator, isNumberish, mayThrow, type OperatorFn } from './operators.js';
 
 /**
- * The criteria evaluator: json-rules-engine's condition language compiled once into synchronous
- * closures. The core stays synchronous and pure this way; json-rules-engine itself is async
- * (a promise per condition), which a pure transition function cannot await.
+ * The criteria evaluator: json-rules-engine's condition language compiled once, at rule load,
+ * into synchronous closures (no eval of user text). The core stays synchronous and pure this
+ * way; json-rules-engine itself is async (a promise per condition), which a pure transition
+ * function cannot await.
+ *
+ * Results equal json-rules-engine 7's `engine.run` (with `allowUndefinedFacts` and our
+ * `safePathResolver`) for every built-in operator and decorator; test/core/criteria-differential
+ * proves it on random conditions and facts. That includes its quirks: `any: []` holds, a path on a
+ * fact that is not an object reads the fact itself, and sibling conditions of equal priority are
+ * all evaluated (json-rules-engine runs them in parallel), so an error in any of them counts.
+ *
+ * Where json-rules-engine rejects the whole run (an operator applied to a value of the wrong
+ * type, e.g. `in` with a value that is not an array or string), the criteria do not hold, and
+ * the trace carries an entry with `error` saying why. For a rule that means it does not fire,
+ * which is what a rejected `engine.run` means too; a `not` around such a condition does not turn
+ * the error into a match.
  */
 
 /** Where a predicate reads facts from. `get` may compute lazily; it must not do I/O. */
@@ -20,99 +34,241 @@ export interface ConditionTrace {
   value: unknown;
   factValue: unknown;
   result: boolean;
+  /** Set when the operator could not be applied; the whole criteria then do not hold. */
+  error?: string;
 }
 
 export type Predicate = (facts: FactSource, trace?: ConditionTrace[]) => boolean;
 
-type OperatorFn = (factValue: unknown, jsonValue: unknown) => boolean;
-
-const isNumberish = (v: unknown): boolean => Number.parseFloat(v as string).toString() !== 'NaN';
-const indexOf = (container: unknown, item: unknown): number =>
-  (container as { indexOf(x: unknown): number }).indexOf(item);
-
-const BASE: Record<string, OperatorFn> = {
-  equal: (a, b) => a === b,
-  notEqual: (a, b) => a !== b,
-  in: (a, b) => indexOf(b, a) > -1,
-  notIn: (a, b) => indexOf(b, a) === -1,
-  contains: (a, b) => Array.isArray(a) && a.indexOf(b) > -1,
-  doesNotContain: (a, b) => Array.isArray(a) && a.indexOf(b) === -1,
-  lessThan: (a, b) => isNumberish(a) && (a as number) < (b as number),
-  lessThanInclusive: (a, b) => isNumberish(a) && (a as number) <= (b as number),
-  greaterThan: (a, b) => isNumberish(a) && (a as number) > (b as number),
-  greaterThanInclusive: (a, b) => isNumberish(a) && (a as number) >= (b as number),
-};
-
-const DECORATORS: Record<string, (next: OperatorFn) => OperatorFn> = {
-  someFact: (next) => (a, b) => Array.isArray(a) && a.some((x) => next(x, b)),
-  someValue: (next) => (a, b) => (b as unknown[]).some((y) => next(a, y)),
-  everyFact: (next) => (a, b) => Array.isArray(a) && a.every((x) => next(x, b)),
-  everyValue: (next) => (a, b) => (b as unknown[]).every((y) => next(a, y)),
-  swap: (next) => (a, b) => next(b, a),
-  not: (next) => (a, b) => !next(a, b),
-};
-
-export function compileOperator(name: string): OperatorFn {
-  const problem = checkOperator(name);
-  if (problem) throw new Error(problem);
-  const parts = name.split(':');
-  let fn = BASE[parts.pop()!]!;
-  for (let i = parts.length - 1; i >= 0; i--) fn = DECORATORS[parts[i]!]!(fn);
-  return fn;
+/** Thrown inside a compiled tree when an operator fails; caught at the root. Not an Error: no stack to capture. */
+class ConditionFailure {
+  constructor(readonly entry: ConditionTrace) {}
 }
 
-function readFact(facts: FactSource, fact: string, path: PathSegments | undefined): unknown {
-  const v = facts.get(fact);
-  return path ? resolvePath(v, path) : v;
+type Node = (facts: FactSource, trace: ConditionTrace[] | undefined) => boolean;
+
+interface Compiled {
+  test: Node;
+  /** Whether evaluating it can fail; such siblings are evaluated even after the result is known. */
+  mayThrow: boolean;
+  /** json-rules-engine's priority: higher sets run first, and later sets are skipped once decided. */
+  priority: number;
 }
 
-function compileFact(c: FactCondition): Predicate {
-  const op = compileOperator(c.operator);
-  const path = c.path !== undefined ? parsePath(c.path) : undefined;
-  const v = c.value;
-  const valueRef =
-    v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { fact?: unknown }).fact === 'string'
-      ? (v as { fact: string; path?: string })
-      : undefined;
-  const valuePath = valueRef?.path !== undefined ? parsePath(valueRef.path) : undefined;
-  return (facts, trace) => {
-    const factValue = readFact(facts, c.fact, path);
-    const jsonValue = valueRef ? readFact(facts, valueRef.fact, valuePath) : v;
-    let result: boolean;
-    try {
-      result = op(factValue, jsonValue);
-    } catch {
-      // json-rules-engine rejects the whole run here; a condition that cannot be evaluated does not hold.
-      result = false;
-    }
-    if (trace) {
-      const entry: ConditionTrace = { fact: c.fact, operator: c.operator, value: jsonValue, factValue, result };
-      if (c.path !== undefined) entry.path = c.path;
-      trace.push(entry);
-    }
-    return result;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Reads a fact and, when it is an object, the path in it; json-rules-engine returns a non-object fact as it is. */
+function factReader(fact: string, path: string | undefined): (facts: FactSource) => unknown {
+  if (!path) return (facts) => facts.get(fact);
+  const segments = parsePath(path);
+  const resolve = pathResolver(segments);
+  return (facts) => {
+    const v = facts.get(fact);
+    return v !== null && typeof v === 'object' ? resolve(v as object) : v;
   };
 }
 
-/** Compiles a condition tree into one synchronous predicate. Throws on an unknown operator or bad path. */
-export function compileCondition(cond: Condition): Predicate {
+/** `resolvePath` specialised for the path, so the common one- and two-name paths take no loop. */
+function pathResolver(segments: PathSegments): (v: object) => unknown {
+  const step = (cur: unknown, seg: string | number): unknown => {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    if (typeof seg === 'number') return Array.isArray(cur) ? cur[seg] : undefined;
+    return hasOwn.call(cur, seg) ? (cur as Record<string, unknown>)[seg] : undefined;
+  };
+  const [a, b] = segments;
+  if (segments.length === 0) return (v) => v;
+  if (segments.length === 1 && typeof a === 'string') {
+    return (v) => (hasOwn.call(v, a) ? (v as Record<string, unknown>)[a] : undefined);
+  }
+  if (segments.length === 2 && typeof a === 'string' && typeof b === 'string') {
+    return (v) => {
+      if (!hasOwn.call(v, a)) return undefined;
+      const mid = (v as Record<string, unknown>)[a];
+      if (mid === null || typeof mid !== 'object' || !hasOwn.call(mid, b)) return undefined;
+      return (mid as Record<string, unknown>)[b];
+    };
+  }
+  return (v) => {
+    let cur: unknown = v;
+    for (const seg of segments) cur = step(cur, seg);
+    return cur;
+  };
+}
+
+/** The operator against a constant value, specialised for the shapes rules use most. */
+function constantTest(operator: string, value: unknown, op: OperatorFn): (a: unknown) => boolean {
+  switch (operator) {
+    case 'equal':
+      return (a) => a === value;
+    case 'notEqual':
+      return (a) => a !== value;
+    case 'lessThan':
+      return (a) => (typeof a === 'number' ? a < (value as number) : isNumberish(a) && (a as number) < (value as number));
+    case 'lessThanInclusive':
+      return (a) => (typeof a === 'number' ? a <= (value as number) : isNumberish(a) && (a as number) <= (value as number));
+    case 'greaterThan':
+      return (a) => (typeof a === 'number' ? a > (value as number) : isNumberish(a) && (a as number) > (value as number));
+    case 'greaterThanInclusive':
+      return (a) => (typeof a === 'number' ? a >= (value as number) : isNumberish(a) && (a as number) >= (value as number));
+    case 'in':
+    case 'notIn':
+      if (Array.isArray(value) && value.length > 8) {
+        // Same answers as indexOf for JSON values (SameValueZero differs from === only on NaN).
+        const set = new Set<unknown>(value);
+        return operator === 'in' ? (a) => set.has(a) : (a) => !set.has(a);
+      }
+      return (a) => op(a, value);
+    default:
+      return (a) => op(a, value);
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return 'an array';
+  return v === null ? 'null' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function compileFact(c: FactCondition): Compiled {
+  const op = compileOperator(c.operator);
+  const read = factReader(c.fact, c.path);
+  const ref = isFactReference(c.value) ? c.value : undefined;
+  const readValue = ref ? factReader(ref.fact, ref.path) : undefined;
+  const constant = c.value;
+  const throws = mayThrow(c.operator, ref ? { known: false } : { known: true, value: constant });
+  const test = readValue ? (a: unknown, facts: FactSource) => op(a, readValue(facts)) : constantTest(c.operator, constant, op);
+  const traced = (facts: FactSource, trace: ConditionTrace[] | undefined, factValue: unknown, result: boolean, error?: string) => {
+    if (!trace && error === undefined) return;
+    const entry: ConditionTrace = { fact: c.fact, operator: c.operator, value: readValue ? readValue(facts) : constant, factValue, result };
+    if (c.path !== undefined) entry.path = c.path;
+    if (error !== undefined) entry.error = error;
+    trace?.push(entry);
+    if (error !== undefined) throw new ConditionFailure(entry);
+  };
+  const node: Node = throws
+    ? (facts, trace) => {
+        const factValue = read(facts);
+        let result: boolean;
+        try {
+          result = test(factValue, facts);
+        } catch (e) {
+          const jsonValue = readValue ? readValue(facts) : constant;
+          const why = `operator "${c.operator}" cannot compare ${describe(factValue)} with ${describe(jsonValue)} (${(e as Error).message})`;
+          traced(facts, trace, factValue, false, why);
+          return false;
+        }
+        traced(facts, trace, factValue, result);
+        return result;
+      }
+    : (facts, trace) => {
+        const factValue = read(facts);
+        const result = test(factValue, facts);
+        if (trace) traced(facts, trace, factValue, result);
+        return result;
+      };
+  // A fact condition's own priority wins; otherwise the fact's, which is 1 for every fact we define.
+  return { test: node, mayThrow: throws, priority: c.priority || 1 };
+}
+
+/**
+ * `all` / `any` as json-rules-engine runs them: siblings grouped by priority, highest first; each
+ * group is evaluated whole (its conditions run in parallel there), and later groups are skipped
+ * once the answer is known. We stop at the first deciding condition too, but still evaluate the
+ * rest of its group when they can fail, so an error surfaces exactly when it would there.
+ */
+function compileGroup(kind: 'all' | 'any', children: Condition[]): Node {
+  if (children.length === 0) return () => true; // json-rules-engine: an empty all *and* an empty any hold
+  const parts = children.map(compileNode);
+  if (parts.length === 1) return parts[0]!.test;
+  const byPriority = new Map<number, Compiled[]>();
+  for (const p of parts) {
+    const set = byPriority.get(p.priority);
+    if (set) set.push(p);
+    else byPriority.set(p.priority, [p]);
+  }
+  const sets = [...byPriority.entries()].sort((x, y) => y[0] - x[0]).map(([, set]) => set);
+  const decisive = kind === 'any';
+  const runSet = (set: Compiled[]): Node => {
+    const tests = set.map((p) => p.test);
+    const probes = set.map((p) => p.mayThrow);
+    if (!probes.includes(true)) {
+      if (tests.length === 2) {
+        const [t0, t1] = tests as [Node, Node];
+        return decisive ? (f, tr) => t0(f, tr) || t1(f, tr) : (f, tr) => t0(f, tr) && t1(f, tr);
+      }
+      return (facts, trace) => {
+        for (let i = 0; i < tests.length; i++) if (tests[i]!(facts, trace) === decisive) return decisive;
+        return !decisive;
+      };
+    }
+    return (facts, trace) => {
+      for (let i = 0; i < tests.length; i++) {
+        if (tests[i]!(facts, trace) === decisive) {
+          for (let j = i + 1; j < tests.length; j++) if (probes[j]) tests[j]!(facts, undefined);
+          return decisive;
+        }
+      }
+      return !decisive;
+    };
+  };
+  const runs = sets.map(runSet);
+  if (runs.length === 1) return runs[0]!;
+  return (facts, trace) => {
+    for (const run of runs) if (run(facts, trace) === decisive) return decisive;
+    return !decisive;
+  };
+}
+
+function compileNode(cond: Condition): Compiled {
   if (isFactCondition(cond)) return compileFact(cond);
-  if ('all' in cond) {
-    const parts = cond.all.map(compileCondition);
-    return (facts, trace) => {
-      for (const p of parts) if (!p(facts, trace)) return false;
-      return true;
-    };
+  // json-rules-engine parses a boolean condition's priority with parseInt, defaulting to 1.
+  const priority = Number.parseInt(cond.priority as unknown as string, 10) || 1;
+  if ('all' in cond) return { test: compileGroup('all', cond.all), mayThrow: anyMayThrow(cond.all), priority };
+  if ('any' in cond) return { test: compileGroup('any', cond.any), mayThrow: anyMayThrow(cond.any), priority };
+  const inner = compileNode(cond.not);
+  const test = inner.test;
+  return { test: (facts, trace) => !test(facts, trace), mayThrow: inner.mayThrow, priority };
+}
+
+function anyMayThrow(children: Condition[]): boolean {
+  return children.some((c) => conditionMayThrow(c));
+}
+
+function conditionMayThrow(c: Condition): boolean {
+  if (isFactCondition(c)) return mayThrow(c.operator, isFactReference(c.value) ? { known: false } : { known: true, value: c.value });
+  if ('all' in c) return anyMayThrow(c.all);
+  if ('any' in c) return anyMayThrow(c.any);
+  return conditionMayThrow(c.not);
+}
+
+/**
+ * Compiles a condition tree into one synchronous predicate. Throws on an unknown operator or an
+ * unsafe path. The predicate returns false, with an `error` entry in the trace, where
+ * json-rules-engine would reject the run.
+ */
+export function compileCondition(cond: Condition): Predicate {
+  for (const op of operatorsUsed(cond)) {
+    const problem = checkOperator(op);
+    if (problem) throw new Error(problem);
   }
-  if ('any' in cond) {
-    const parts = cond.any.map(compileCondition);
-    return (facts, trace) => {
-      for (const p of parts) if (p(facts, trace)) return true;
+  const root = compileNode(cond);
+  const test = root.test;
+  if (!root.mayThrow) return (facts, trace) => test(facts, trace);
+  return (facts, trace) => {
+    try {
+      return test(facts, trace);
+    } catch (e) {
+      if (!(e instanceof ConditionFailure)) throw e;
+      if (trace && !trace.includes(e.entry)) trace.push(e.entry);
       return false;
-    };
-  }
-  const inner = compileCondition(cond.not);
-  return (facts, trace) => !inner(facts, trace);
+    }
+  };
+}
+
+/** The error of a failed evaluation, from its trace; undefined when every condition could be evaluated. */
+export function criteriaError(trace: ReadonlyArray<ConditionTrace>): string | undefined {
+  for (let i = trace.length - 1; i >= 0; i--) if (trace[i]!.error !== undefined) return trace[i]!.error;
+  return undefined;
 }
 
 export const ALWAYS: Predicate = () => true;
@@ -121,12 +277,18 @@ export const ALWAYS: Predicate = () => true;
 export function factsUsed(cond: Condition, out: Set<string> = new Set()): Set<string> {
   if (isFactCondition(cond)) {
     out.add(cond.fact);
-    const v = cond.value;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { fact?: unknown }).fact === 'string') {
-      out.add((v as { fact: string }).fact);
-    }
+    if (isFactReference(cond.value)) out.add(String(cond.value.fact));
   } else if ('all' in cond) cond.all.forEach((c) => factsUsed(c, out));
   else if ('any' in cond) cond.any.forEach((c) => factsUsed(c, out));
   else factsUsed(cond.not, out);
+  return out;
+}
+
+/** Every operator name a condition uses. */
+export function operatorsUsed(cond: Condition, out: Set<string> = new Set()): Set<string> {
+  if (isFactCondition(cond)) out.add(cond.operator);
+  else if ('all' in cond) cond.all.forEach((c) => operatorsUsed(c, out));
+  else if ('any' in cond) cond.any.forEach((c) => operatorsUsed(c, out));
+  else operatorsUsed(cond.not, out);
   return out;
 }

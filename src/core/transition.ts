@@ -5,12 +5,15 @@ import type { ExternalEvent } from '../model/event.js';
 import type { IdGenerator } from '../ports/ids.js';
 import type { ActionContext, ActionRegistry, NotificationSpec } from './actions.js';
 import type { ConditionTrace } from './criteria.js';
+import type { CoreFeature, FeatureContext } from './features.js';
 import { checkFieldValue, checkFields } from './field-types.js';
 import { makeFacts, type HostFacts } from './facts.js';
 import type { PipelineIndex, PipelineInfo } from './pipelines.js';
 import type { CompiledAction, CompiledRule, RuleBook } from './rulebook.js';
+import { jobAction, resolveJobRule } from './rule-versions.js';
 import { computeDueAt, isScheduled } from './schedule.js';
-import type { DealSnapshot, Effect, Enrolment, Job, LogEntry, Occurrence, OutboxMessage } from './types.js';
+import { render as renderTemplate } from './templates.js';
+import type { DealSnapshot, Effect, Enrolment, Job, LogEntry, Occurrence, OutboxMessage, StoredRecord } from './types.js';
 
 /** Everything the core reads besides the snapshot and the input. No I/O behind any of it. */
 export interface CoreEnv {
@@ -22,6 +25,8 @@ export interface CoreEnv {
   facts: HostFacts;
   /** How deep a cascade may go before the command is rolled back. */
   maxDepth: number;
+  /** Core features (SLAs, approvals, …): called after every occurrence, own their jobs and inputs. */
+  features?: ReadonlyArray<CoreFeature>;
 }
 
 /** A new deal as the engine hands it to the core: parsed, with defaults applied. */
@@ -49,7 +54,9 @@ export type CoreInput =
    * A trigger raised by an engine feature (an approval decided, a task completed, …): logged,
    * then fed to the rules like any other occurrence. How new trigger types enter the core.
    */
-  | { type: 'signal'; occurrence: Occurrence; payload: Record<string, Json> | null; log?: { type: string; data: Record<string, unknown> } };
+  | { type: 'signal'; occurrence: Occurrence; payload: Record<string, Json> | null; log?: { type: string; data: Record<string, unknown> } }
+  /** A command addressed to a core feature by name (decide an approval, complete a task, …). */
+  | { type: 'feature'; feature: string; input: unknown };
 
 export interface Outcome {
   snapshot: DealSnapshot;
@@ -93,6 +100,10 @@ class Work {
   private readonly effects: Effect[] = [];
   private readonly queue: Queued[] = [];
   private cause: Cause = COMMAND;
+  /** The deal's feature records (SLA instances, approvals, …) as of now in this command. */
+  private readonly records: Map<string, StoredRecord>;
+  /** Feature values (`sla`, `approval`) templates can name while a feature runs actions. */
+  private templateExtra: Record<string, unknown> | null = null;
 
   constructor(
     snapshot: DealSnapshot,
@@ -102,6 +113,7 @@ class Work {
     this.original = snapshot.deal;
     this.jobs = new Map(snapshot.jobs.map((j) => [j.id, j]));
     this.enrolments = { ...snapshot.enrolments };
+    this.records = new Map((snapshot.records ?? []).map((r) => [recordKey(r.kind, r.id), r]));
   }
 
   // ---- inputs -------------------------------------------------------------------------------
@@ -127,6 +139,11 @@ class Work {
       case 'signal':
         if (input.log) this.log(input.log.type, input.log.data);
         return this.enqueue(input.occurrence, this.deal, input.payload, COMMAND);
+      case 'feature': {
+        const feature = this.env.features?.find((f) => f.name === input.feature);
+        if (!feature?.onInput) throw new DealflowError('INVALID_INPUT', `no core feature "${input.feature}" takes commands`);
+        return feature.onInput(this.featureContext(feature, null), input.input);
+      }
     }
   }
 
@@ -241,6 +258,16 @@ class Work {
   private fire(q: Queued): void {
     const candidates = this.env.rules.match(q.occ, this.deal?.pipelineId ?? null);
     for (const cr of candidates) this.fireRule(cr, q);
+    for (const feature of this.env.features ?? []) {
+      if (!feature.onOccurrence) continue;
+      const outer = this.cause;
+      this.cause = { depth: q.depth, chain: [...q.chain, feature.name], ruleId: feature.name };
+      try {
+        feature.onOccurrence(this.featureContext(feature, q.event), q.occ, q.event);
+      } finally {
+        this.cause = outer;
+      }
+    }
   }
 
   private fireRule(cr: CompiledRule, q: Queued): void {
@@ -273,7 +300,7 @@ class Work {
         lastAt: this.env.now,
       };
     }
-    this.log('rule.fired', { trigger: q.occ, criteria: trace, enrolmentId, depth: q.depth }, rule.id);
+    this.log('rule.fired', { trigger: q.occ, criteria: trace, enrolmentId, depth: q.depth, ruleVersion: cr.version }, rule.id);
     const cause: Cause = { depth: q.depth, chain: [...q.chain, rule.id], ruleId: rule.id };
     for (const action of cr.actions) {
       if (isScheduled(action.spec)) this.schedule(cr, action, enrolmentId, q, cause);
@@ -303,6 +330,7 @@ class Work {
       id: this.env.ids.next('job'),
       dealId: deal.id,
       ruleId: cr.rule.id,
+      ruleVersion: cr.version,
       enrolmentId,
       actionIndex: action.index,
       actionId: action.id,
@@ -315,21 +343,25 @@ class Work {
     };
     this.jobs.set(job.id, job);
     this.effects.push({ type: 'job.schedule', job });
-    this.log('job.scheduled', { jobId: job.id, actionId: action.id, type: action.spec.type, dueAt: job.dueAt }, cr.rule.id);
+    this.log('job.scheduled', { jobId: job.id, actionId: action.id, type: action.spec.type, dueAt: job.dueAt, ruleVersion: cr.version }, cr.rule.id);
   }
 
   private runJob(job: Job): void {
     const current = this.jobs.get(job.id) ?? job;
-    const cr = this.env.rules.get(current.ruleId);
+    const owner = this.env.features?.find((f) => current.ruleId.startsWith(`${f.name}:`));
+    if (owner) return this.runFeatureJob(owner, current);
+    // Which version the job runs under: its own, or what newer versions' onChange policies say.
+    const resolved = resolveJobRule(current, this.env.rules);
     const deal = this.deal;
     const cancel = (reason: string, extra: Record<string, unknown> = {}) => this.cancelJob(current, reason, extra);
     if (!deal) return cancel('deal-gone');
     if (deal.closedAt !== null && current.stageId !== deal.stageId) return cancel('deal-closed');
-    if (!cr) return cancel('rule-removed');
-    if (!cr.rule.enabled) return cancel('rule-disabled');
+    if ('cancel' in resolved) return cancel(resolved.cancel, resolved.extra);
+    const { cr, note } = resolved;
+    if (!cr.rule.enabled) return cancel('rule-disabled', note);
     if (current.cancelOnStageLeave && deal.stageId !== current.stageId) return cancel('left-stage');
-    const action = cr.actions[current.actionIndex];
-    if (!action || action.id !== current.actionId) return cancel('action-removed');
+    const action = jobAction(cr, current);
+    if (!action) return cancel('action-removed', note);
     const facts = makeFacts({ deal, previous: null, event: current.event, now: this.env.now }, this.pipelineOf(deal)?.pipeline, this.env.facts);
     if (action.spec.recheck) {
       const trace: ConditionTrace[] = [];
@@ -341,8 +373,21 @@ class Work {
     }
     this.jobs.delete(current.id);
     this.effects.push({ type: 'job.done', jobId: current.id });
-    this.log('job.ran', { jobId: current.id, actionId: current.actionId, dueAt: current.dueAt }, cr.rule.id);
+    this.log('job.ran', { jobId: current.id, actionId: current.actionId, dueAt: current.dueAt, ...note }, cr.rule.id);
     this.runAction(cr, action, current.enrolmentId, current.event, { depth: 0, chain: [cr.rule.id], ruleId: cr.rule.id });
+  }
+
+  private runFeatureJob(feature: CoreFeature, job: Job): void {
+    if (!this.deal) return this.cancelJob(job, 'deal-gone');
+    this.jobs.delete(job.id);
+    this.effects.push({ type: 'job.done', jobId: job.id });
+    this.log('job.ran', { jobId: job.id, actionId: job.actionId, dueAt: job.dueAt }, job.ruleId);
+    this.cause = { depth: 0, chain: [job.ruleId], ruleId: job.ruleId };
+    try {
+      feature.onJob?.(this.featureContext(feature, job.event), job);
+    } finally {
+      this.cause = COMMAND;
+    }
   }
 
   private cancelJob(job: Job, reason: string, extra: Record<string, unknown> = {}): void {
@@ -387,7 +432,7 @@ class Work {
       key,
       setField: (path, value) => this.setField(path, value),
       moveStage: (stageId) => this.moveStage(stageId),
-      notify: (spec) => this.queueNotification(spec, nextKey(), cr.rule.id),
+      notify: (spec) => this.queueNotification(spec, nextKey(), cr.rule.id, event),
       enqueueExecution: (type, params) => {
         const message = this.outboxMessage('action', nextKey(), cr.rule.id, {
           type,
@@ -398,14 +443,115 @@ class Work {
         this.effects.push({ type: 'outbox', message });
         this.log('outbox.queued', { messageId: message.id, key: message.key, type }, cr.rule.id);
       },
-      record: (kind, data, id) => {
-        const recordId = id ?? this.env.ids.next(kind);
-        this.effects.push({ type: 'record', record: { kind, id: recordId, dealId: this.deal?.id ?? null, at: this.env.now, data } });
-        return recordId;
-      },
+      record: (kind, data, id) => this.putRecord(kind, id ?? this.env.ids.next(kind), data).id,
       log: (type, data) => this.log(type, data, cr.rule.id),
       newId: (kind) => this.env.ids.next(kind),
+      records: (kind) => this.recordsOf(kind),
+      render: (template) => this.render(template, event, cr.rule.id),
+      feature: (name, input) => {
+        const feature = this.env.features?.find((f) => f.name === name);
+        if (!feature?.onInput) throw new DealflowError('INVALID_INPUT', `no core feature "${name}" (rule "${cr.rule.id}")`);
+        feature.onInput(this.featureContext(feature, event), input);
+      },
     };
+  }
+
+  // ---- features ---------------------------------------------------------------------------------
+
+  private featureContext(feature: CoreFeature, event: Readonly<Record<string, Json>> | null): FeatureContext {
+    const work = this;
+    return {
+      get deal() {
+        return work.deal;
+      },
+      get pipeline() {
+        return work.pipelineOf(work.deal)?.pipeline ?? null;
+      },
+      now: this.env.now,
+      facts: (ev) =>
+        makeFacts({ deal: this.deal, previous: null, event: (ev === undefined ? event : ev) as Record<string, Json> | null, now: this.env.now }, this.pipelineOf(this.deal)?.pipeline, this.env.facts),
+      records: (kind) => this.recordsOf(kind),
+      putRecord: (kind, id, data) => this.putRecord(kind, id, data),
+      jobs: () => [...this.jobs.values()],
+      schedule: (spec) => {
+        const deal = this.requireDeal();
+        const job: Job = {
+          id: this.env.ids.next('job'),
+          dealId: deal.id,
+          ruleId: spec.ruleId,
+          enrolmentId: spec.enrolmentId,
+          actionIndex: -1,
+          actionId: spec.actionId,
+          dueAt: spec.dueAt,
+          stageId: deal.stageId,
+          cancelOnStageLeave: false,
+          anchorField: null,
+          event: spec.event ?? null,
+          createdAt: this.env.now,
+        };
+        this.jobs.set(job.id, job);
+        this.effects.push({ type: 'job.schedule', job });
+        this.log('job.scheduled', { jobId: job.id, actionId: job.actionId, type: feature.name, dueAt: job.dueAt }, job.ruleId);
+        return job;
+      },
+      cancelJob: (jobId, reason) => {
+        const job = this.jobs.get(jobId);
+        if (job) this.cancelJob(job, reason);
+      },
+      raise: (occ, payload) => this.enqueue(occ, this.deal, payload, this.cause),
+      setField: (path, value) => this.setField(path, value),
+      moveStage: (stageId) => this.moveStage(stageId),
+      notify: (spec, key, sourceId, extra) => this.withExtra(extra, () => this.queueNotification(spec, key, sourceId, event)),
+      render: (template, extra, sourceId) => this.withExtra(extra, () => this.render(template, event, sourceId ?? feature.name)),
+      runActions: (cr, enrolmentId, ev, extra) =>
+        this.withExtra(extra, () => {
+          const cause: Cause = { depth: this.cause.depth, chain: [...this.cause.chain, cr.rule.id], ruleId: cr.rule.id };
+          for (const action of cr.actions) this.runAction(cr, action, enrolmentId, ev as Record<string, Json> | null, cause);
+        }),
+      log: (type, data, sourceId) => this.log(type, data, sourceId),
+      newId: (kind) => this.env.ids.next(kind),
+    };
+  }
+
+  private withExtra<T>(extra: Record<string, unknown> | undefined, fn: () => T): T {
+    if (!extra) return fn();
+    const outer = this.templateExtra;
+    this.templateExtra = { ...(outer ?? {}), ...extra };
+    try {
+      return fn();
+    } finally {
+      this.templateExtra = outer;
+    }
+  }
+
+  private recordsOf(kind: string): StoredRecord[] {
+    const out: StoredRecord[] = [];
+    for (const r of this.records.values()) if (r.kind === kind) out.push(r);
+    return out;
+  }
+
+  private putRecord(kind: string, id: string, data: Record<string, unknown>): StoredRecord {
+    const record: StoredRecord = { kind, id, dealId: this.deal?.id ?? null, at: this.env.now, data };
+    this.records.set(recordKey(kind, id), record);
+    this.effects.push({ type: 'record', record });
+    return record;
+  }
+
+  /** Renders a template over the deal as it is now; a missing value renders empty and is logged. */
+  private render(template: string, event: Readonly<Record<string, Json>> | null, sourceId?: string): string {
+    const deal = this.deal;
+    const result = renderTemplate(template, {
+      deal,
+      event,
+      now: this.env.now,
+      pipeline: this.pipelineOf(deal)?.pipeline,
+      facts: this.env.facts,
+      extra: this.templateExtra,
+    });
+    if (result.missing.length > 0 || result.error) {
+      this.log('template.missing', { template, missing: result.missing, ...(result.error ? { error: result.error } : {}) }, sourceId);
+    }
+    return result.text;
   }
 
   private outboxMessage(kind: OutboxMessage['kind'], key: string, ruleId: string | null, payload: Record<string, unknown>): OutboxMessage {
@@ -424,14 +570,14 @@ class Work {
     };
   }
 
-  private queueNotification(spec: NotificationSpec, key: string, ruleId: string): void {
+  private queueNotification(spec: NotificationSpec, key: string, ruleId: string, event: Readonly<Record<string, Json>> | null = null): void {
     const deal = this.deal;
     const message = this.outboxMessage('notification', key, ruleId, {
       to: spec.to,
       ownerId: deal?.ownerId ?? null,
       template: spec.template,
-      subject: spec.subject ?? null,
-      text: spec.text ?? null,
+      subject: spec.subject === undefined ? null : this.render(spec.subject, event, ruleId),
+      text: spec.text === undefined ? null : this.render(spec.text, event, ruleId),
       data: spec.data ?? {},
       digest: spec.digest ?? null,
       deal: deal
@@ -501,8 +647,14 @@ class Work {
       deal = { ...deal, version: this.original.version + 1, updatedAt: this.env.now };
     }
     const enrolments = deal ? this.enrolments : {};
-    return { snapshot: { deal, jobs: [...this.jobs.values()], enrolments }, effects: this.effects };
+    const snapshot: DealSnapshot = { deal, jobs: [...this.jobs.values()], enrolments };
+    if (this.records.size > 0) snapshot.records = [...this.records.values()];
+    return { snapshot, effects: this.effects };
   }
+}
+
+function recordKey(kind: string, id: string): string {
+  return `${kind}\u0000${id}`;
 }
 
 function setProperty(deal: Deal, name: string, value: Json): Deal {

@@ -110,6 +110,8 @@ export interface DealSnapshot {
   /** Pending jobs of this deal. */
   jobs: Job[];
   enrolments: Record<string, Enrolment>;
+  /** The deal's records of the kinds core features read (SLA instances, approvals, …). */
+  records?: StoredRecord[];
 }
 
 export type { Trigger };

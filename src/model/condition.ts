@@ -67,6 +67,11 @@ export function isFactCondition(c: Condition): c is FactCondition {
   return 'fact' in c;
 }
 
+/** A condition value that names a fact to compare with. json-rules-engine reads any object with an own `fact` key this way. */
+export function isFactReference(v: unknown): v is { fact: string; path?: string; params?: Record<string, Json> } {
+  return v !== null && typeof v === 'object' && Object.prototype.hasOwnProperty.call(v, 'fact');
+}
+
 /** Returns why an operator name is not one we evaluate, or undefined when it is. */
 export function checkOperator(name: string): string | undefined {
   const parts = name.split(':');

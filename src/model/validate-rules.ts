@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { checkOperator, isFactCondition, type Condition } from './condition.js';
+import { checkOperator, isFactCondition, isFactReference, type Condition } from './condition.js';
 import { parseDealPath } from './deal-path.js';
 import { DealflowError, formatIssues, issuesFromZod, jsonPath, type DealflowIssue } from './errors.js';
 import { parsePath } from './path.js';
@@ -34,10 +34,15 @@ function checkCondition(cond: Condition, at: Seg[], ctx: RuleValidationContext, 
     };
     checkPath(cond.path, [...at, 'path']);
     const v = cond.value as unknown;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { fact?: unknown }).fact === 'string') {
-      const ref = v as { fact: string; path?: string };
-      if (!ctx.facts.includes(ref.fact)) out.push({ path: jsonPath([...at, 'value', 'fact']), message: `unknown fact "${ref.fact}"` });
-      checkPath(ref.path, [...at, 'value', 'path']);
+    if (isFactReference(v)) {
+      // json-rules-engine reads any value object with a `fact` key as a fact reference, so we do too.
+      const ref = v as { fact: unknown; path?: unknown };
+      if (typeof ref.fact !== 'string' || !ctx.facts.includes(ref.fact)) {
+        out.push({ path: jsonPath([...at, 'value', 'fact']), message: `unknown fact ${JSON.stringify(ref.fact)}; a value with a "fact" key refers to a fact` });
+      }
+      if (ref.path !== undefined && typeof ref.path !== 'string') {
+        out.push({ path: jsonPath([...at, 'value', 'path']), message: 'a fact reference path must be a string' });
+      } else checkPath(ref.path, [...at, 'value', 'path']);
     } else {
       const base = cond.operator.split(':');
       const needsArray = base.includes('someValue') || base.includes('everyValue') || ['in', 'notIn'].includes(base[base.length - 1]!);

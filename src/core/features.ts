@@ -1,0 +1,67 @@
+import type { Deal, Json } from '../model/deal.js';
+import type { Pipeline } from '../model/pipeline.js';
+import type { NotificationSpec } from './actions.js';
+import type { FactSource } from './criteria.js';
+import type { RenderResult } from './templates.js';
+import type { CompiledRule } from './rulebook.js';
+import type { Job, Occurrence, StoredRecord } from './types.js';
+
+/**
+ * A core feature (SLAs, approvals, tasks, goals…): domain state kept as records beside the deal,
+ * its own durable jobs, and hooks the pure transition calls. Like everything in the core, a
+ * feature is pure: it reads the context and changes things only through it.
+ */
+export interface CoreFeature {
+  /** Owns the jobs whose `ruleId` starts with `<name>:`; rule ids must not use that prefix. */
+  readonly name: string;
+  /** Record kinds the engine loads into the snapshot for every command on a deal. */
+  readonly recordKinds: ReadonlyArray<string>;
+  /** A command addressed to this feature (`CoreInput` `{ type: 'feature' }`), or an action's `ctx.feature(name, input)`. */
+  onInput?(ctx: FeatureContext, input: unknown): void;
+  /** Runs after the rules of every occurrence (creation, stage moves, field changes, events, signals). */
+  onOccurrence?(ctx: FeatureContext, occ: Occurrence, event: Readonly<Record<string, Json>> | null): void;
+  /** One of this feature's jobs came due and the deal still exists. The job is already done. */
+  onJob?(ctx: FeatureContext, job: Job): void;
+}
+
+/** A job a feature asks for; the core fills in ids and bookkeeping. */
+export interface FeatureJobSpec {
+  /** `<feature name>:<anything>`: how the core routes the job back to the feature. */
+  ruleId: string;
+  actionId: string;
+  /** Groups a feature's jobs (an SLA instance id, an approval id). */
+  enrolmentId: string;
+  dueAt: string;
+  event?: Record<string, Json> | null;
+}
+
+/** What a feature hook may read and do, inside the command's transition. */
+export interface FeatureContext {
+  readonly deal: Readonly<Deal> | null;
+  readonly pipeline: Pipeline | null;
+  readonly now: string;
+  /** Facts for evaluating compiled conditions against the deal as it is now. */
+  facts(event?: Readonly<Record<string, Json>> | null): FactSource;
+  /** The deal's records of a kind, including those written earlier in this command. */
+  records(kind: string): StoredRecord[];
+  /** Inserts or replaces a record of the current deal. */
+  putRecord(kind: string, id: string, data: Record<string, unknown>): StoredRecord;
+  /** Pending jobs of the deal. */
+  jobs(): Job[];
+  schedule(spec: FeatureJobSpec): Job;
+  cancelJob(jobId: string, reason: string): void;
+  /** Feeds an occurrence (a feature trigger such as `approval.decided`) to the rules. */
+  raise(occ: Occurrence, payload: Record<string, Json> | null): void;
+  setField(path: string, value: Json): void;
+  moveStage(stageId: string): void;
+  /** Queues a notification; `key` must be stable for this firing (retries reuse it). */
+  notify(spec: NotificationSpec, key: string, sourceId: string, extra?: Record<string, unknown>): void;
+  /** Renders a template over the deal, event, host facts and `extra`; logs missing values. */
+  render(template: string, extra?: Record<string, unknown>, sourceId?: string): string;
+  /** Runs a compiled rule's immediate actions as if the rule fired, with `extra` visible to templates. */
+  runActions(rule: CompiledRule, enrolmentId: string, event: Readonly<Record<string, Json>> | null, extra?: Record<string, unknown>): void;
+  log(type: string, data: Record<string, unknown>, sourceId?: string): void;
+  newId(kind: string): string;
+}
+
+export type { RenderResult };
