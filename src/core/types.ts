@@ -57,6 +57,9 @@ export type LogType =
   | 'outbox.delivered'
   | 'outbox.failed'
   | 'outbox.dead'
+  | 'outbox.retried'
+  | 'outbox.discarded'
+  | 'notification.held'
   | 'violation.recorded'
   | (string & {});
 
@@ -70,13 +73,18 @@ export interface LogEntry {
   data: Record<string, unknown>;
 }
 
-export type OutboxStatus = 'pending' | 'delivered' | 'dead';
+/**
+ * `pending` waits for its next attempt; `held` is a digest still collecting items (not due yet);
+ * `delivered` and `discarded` are final; `dead` waits for a person to retry or discard it.
+ */
+export type OutboxStatus = 'pending' | 'held' | 'delivered' | 'dead' | 'discarded';
 
 /** A side effect waiting to be delivered after commit. `key` is stable across retries and restarts. */
 export interface OutboxMessage {
   id: string;
   key: string;
-  kind: 'notification' | 'action';
+  /** `digest`: one message listing the notifications held for a recipient under a digest policy. */
+  kind: 'notification' | 'action' | 'digest';
   dealId: string | null;
   ruleId: string | null;
   createdAt: string;

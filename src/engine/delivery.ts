@@ -1,27 +1,70 @@
 import type { ActionRegistry } from '../core/actions.js';
 import type { LogEntry, OutboxMessage } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
+import { DealflowError } from '../model/errors.js';
 import type { Directory } from '../ports/directory.js';
 import type { IdGenerator } from '../ports/ids.js';
 import { isPermanentError, type Notifier, type OutgoingMessage } from '../ports/notifier.js';
-import type { Storage } from '../ports/storage.js';
+import type { Storage, StorageTx } from '../ports/storage.js';
+import { digestPayload, digestSubject, groupDigestItems, renderDigestText } from './digests.js';
 
 export interface RetryPolicy {
-  /** Attempts before a message is dead-lettered. Default 5. */
+  /** Attempts before a message is dead-lettered. Default 12 (about five hours with the defaults below). */
   maxAttempts: number;
   /** Wait before the second attempt, in ms; doubled for each further one. Default 30 s. */
   baseDelayMs: number;
   /** The longest wait between attempts. Default 1 h. */
   maxDelayMs: number;
+  /**
+   * How much of each wait is random, 0 to 1: the wait is drawn from [(1 − jitter) × w, w].
+   * Spreads the retries of messages that failed together. Default 0.2.
+   */
+  jitter: number;
+  /** Seeds the jitter. The draw is a hash of the seed, the message key and the attempt, so it is reproducible. */
+  seed: string;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 30_000, maxDelayMs: 3_600_000 };
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 12, baseDelayMs: 30_000, maxDelayMs: 3_600_000, jitter: 0.2, seed: '' };
 
-export function backoffMs(attempt: number, policy: RetryPolicy): number {
-  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+/** Checks a retry policy from the engine config; a bad value throws INVALID_CONFIG naming it. */
+export function checkRetryPolicy(p: RetryPolicy): RetryPolicy {
+  const bad = (field: string, rule: string) =>
+    new DealflowError('INVALID_CONFIG', `retry.${field} must be ${rule}`, { issues: [{ path: `$.retry.${field}`, message: `must be ${rule}` }] });
+  if (!Number.isInteger(p.maxAttempts) || p.maxAttempts < 1) throw bad('maxAttempts', 'an integer of at least 1');
+  if (!(p.baseDelayMs >= 0)) throw bad('baseDelayMs', 'a number of ms, 0 or more');
+  if (!(p.maxDelayMs >= p.baseDelayMs)) throw bad('maxDelayMs', 'at least baseDelayMs');
+  if (!(p.jitter >= 0 && p.jitter <= 1)) throw bad('jitter', 'between 0 and 1');
+  if (typeof p.seed !== 'string') throw bad('seed', 'a string');
+  return p;
 }
 
-class Unresolvable extends Error {
+/** FNV-1a over the text, as a fraction in [0, 1): a seeded draw with no Math.random. */
+export function seededFraction(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  // Finalise (murmur3's fmix32) so neighbouring keys spread over the whole range.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 0x1_0000_0000;
+}
+
+/** The wait after failed attempt `attempt` (1-based) of the message with `key`. */
+export function backoffMs(attempt: number, policy: RetryPolicy, key = ''): number {
+  const full = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  const jitter = policy.jitter ?? 0;
+  if (jitter === 0) return full;
+  const u = seededFraction(`${policy.seed ?? ''}\u0000${key}\u0000${attempt}`);
+  return Math.round(full * (1 - jitter * u));
+}
+
+/** A failure retrying cannot fix, found by dealflow itself (no recipient, no action). */
+class Undeliverable extends Error {
   readonly permanent = true;
 }
 
@@ -34,98 +77,143 @@ interface DeliveryDeps {
   retry: RetryPolicy;
 }
 
+const BATCH = 500;
+
 /**
  * Delivers outbox messages after their command committed: one attempt each, then records the
- * result in its own transaction. A failure schedules a retry with backoff; the last failure,
- * or a permanent one, dead-letters the message. Nothing is removed, so nothing is lost.
+ * result in its own transaction. A failure schedules a retry with backoff and jitter; the last
+ * failure, or a permanent one, dead-letters the message. Nothing is removed, so nothing is lost:
+ * a dead letter waits for `retry` or `discard`.
  */
 export class Delivery {
   constructor(private readonly deps: DeliveryDeps) {}
 
-  /** Delivers every message due at `now`; returns the log entries written. */
+  /** Delivers every message due at `now`; returns how many were delivered and the log entries written. */
   async deliverDue(now: Date): Promise<{ delivered: number; log: LogEntry[] }> {
     const iso = now.toISOString();
-    const due = await this.deps.storage.transaction((tx) => tx.dueOutbox(iso, 1_000));
+    const tried = new Set<string>();
     let delivered = 0;
     const log: LogEntry[] = [];
-    for (const message of due) {
-      const entry = await this.attempt(message, now);
-      if (entry) {
-        log.push(entry);
-        if (entry.type === 'outbox.delivered') delivered++;
+    for (;;) {
+      const { batch, full } = await this.deps.storage.transaction(async (tx) => {
+        const due = await tx.dueOutbox(iso, BATCH);
+        const fresh = due.filter((m) => !tried.has(m.id));
+        return { batch: await sealDigests(tx, fresh), full: due.length === BATCH };
+      });
+      if (batch.length === 0) break;
+      for (const message of batch) {
+        tried.add(message.id);
+        const entries = await this.attempt(message, now);
+        log.push(...entries);
+        if (entries[0]?.type === 'outbox.delivered') delivered++;
       }
+      if (!full) break;
     }
     return { delivered, log };
   }
 
-  private async attempt(message: OutboxMessage, now: Date): Promise<LogEntry | undefined> {
-    const iso = now.toISOString();
+  /** Dead letters, oldest first. */
+  async deadLetters(query: { dealId?: string } = {}): Promise<OutboxMessage[]> {
+    const dead = await this.deps.storage.transaction((tx) => tx.listOutbox({ status: 'dead', ...query }));
+    return dead.sort((a, b) => cmp(a.createdAt, b.createdAt) || cmp(a.id, b.id));
+  }
+
+  /** Puts a dead letter back in the queue with a fresh set of attempts, due at `now`. */
+  async retry(id: string, now: Date): Promise<LogEntry[]> {
+    return this.resolveDead(id, now, 'outbox.retried', (m) => ({ ...m, status: 'pending', attempts: 0, nextAttemptAt: now.toISOString() }));
+  }
+
+  /** Marks a dead letter discarded: it stays in the outbox for the record and is never sent. */
+  async discard(id: string, now: Date): Promise<LogEntry[]> {
+    return this.resolveDead(id, now, 'outbox.discarded', (m) => ({ ...m, status: 'discarded' }));
+  }
+
+  private resolveDead(id: string, now: Date, type: string, change: (m: OutboxMessage) => OutboxMessage): Promise<LogEntry[]> {
+    return this.deps.storage.transaction(async (tx) => {
+      const current = await tx.getOutbox(id);
+      if (!current) throw new DealflowError('NOT_FOUND', `no outbox message with id "${id}"`);
+      if (current.status !== 'dead') {
+        throw new DealflowError('CONFLICT', `outbox message "${id}" is ${current.status}, not dead; only dead letters can be retried or discarded`);
+      }
+      await tx.putOutbox([change(current)]);
+      const entries = this.entries(current, now, type, { previousAttempts: current.attempts, lastError: current.lastError });
+      await tx.appendLog(entries);
+      return entries;
+    });
+  }
+
+  private async attempt(message: OutboxMessage, now: Date): Promise<LogEntry[]> {
     const attempt = message.attempts + 1;
     let error: unknown = null;
     try {
       await this.send(message, attempt, now);
     } catch (e) {
-      error = e;
+      error = e ?? new Error('the notifier threw without a reason');
     }
-    const { storage, ids, retry } = this.deps;
+    const { storage, retry } = this.deps;
     return storage.transaction(async (tx) => {
       const current = await tx.getOutbox(message.id);
-      if (!current || current.status !== 'pending' || current.attempts !== message.attempts) return undefined;
+      // Someone else (another engine on this storage) recorded this attempt first.
+      if (!current || current.status !== 'pending' || current.attempts !== message.attempts) return [];
       let next: OutboxMessage;
       let type: string;
-      const data: Record<string, unknown> = { messageId: message.id, key: message.key, kind: message.kind, attempt };
+      const data: Record<string, unknown> = { attempt };
       if (error === null) {
         next = { ...current, status: 'delivered', attempts: attempt, lastError: null };
         type = 'outbox.delivered';
       } else {
-        const reason = error instanceof Error ? error.message : String(error);
-        const dead = isPermanentError(error) || attempt >= retry.maxAttempts;
+        const reason = describe(error);
+        const permanent = isPermanentError(error);
+        const dead = permanent || attempt >= retry.maxAttempts;
         next = {
           ...current,
           attempts: attempt,
           lastError: reason,
           status: dead ? 'dead' : 'pending',
-          nextAttemptAt: dead ? current.nextAttemptAt : new Date(now.getTime() + backoffMs(attempt, retry)).toISOString(),
+          nextAttemptAt: dead ? current.nextAttemptAt : new Date(now.getTime() + backoffMs(attempt, retry, message.key)).toISOString(),
         };
         type = dead ? 'outbox.dead' : 'outbox.failed';
         data.error = reason;
-        if (!dead) data.nextAttemptAt = next.nextAttemptAt;
+        if (dead) data.reason = permanent ? 'permanent' : 'max-attempts';
+        else data.nextAttemptAt = next.nextAttemptAt;
       }
-      const entry: LogEntry = { id: ids.next('log'), at: iso, dealId: message.dealId, type, data };
-      if (message.ruleId) entry.ruleId = message.ruleId;
+      const entries = this.entries(message, now, type, data);
       await tx.putOutbox([next]);
-      await tx.appendLog([entry]);
-      return entry;
+      await tx.appendLog(entries);
+      return entries;
     });
   }
 
-  private async send(message: OutboxMessage, attempt: number, now: Date): Promise<void> {
-    const p = message.payload;
-    if (message.kind === 'action') {
-      const def = this.deps.actions.get(p.type as string);
-      if (!def?.execute) throw new Unresolvable(`no action "${String(p.type)}" with an execute function is registered`);
-      try {
-        await def.execute(
-          {
-            deal: (p.deal as Deal | null) ?? null,
-            event: (p.event as Record<string, Json> | null) ?? null,
-            ruleId: message.ruleId,
-            now,
-            idempotencyKey: message.key,
-            attempt,
-          },
-          p.params,
-        );
-      } catch (e) {
-        if (def.isPermanentError?.(e)) throw Object.assign(e instanceof Error ? e : new Error(String(e)), { permanent: true });
-        throw e;
-      }
-      return;
+  /** Log entries about a message: one, or for a digest one per item, so each deal's history shows it. */
+  private entries(message: OutboxMessage, now: Date, type: string, data: Record<string, unknown>): LogEntry[] {
+    const at = now.toISOString();
+    const base = { messageId: message.id, kind: message.kind };
+    if (message.kind === 'digest') {
+      const p = digestPayload(message);
+      return p.items.map((item) => {
+        const entry: LogEntry = {
+          id: this.deps.ids.next('log'),
+          at,
+          dealId: item.dealId,
+          type,
+          data: { ...base, key: item.key, digestKey: message.key, policy: p.policy, recipientId: p.recipientId, ...data },
+        };
+        if (item.ruleId) entry.ruleId = item.ruleId;
+        return entry;
+      });
     }
-    const recipientId = p.recipientId as string | null | undefined;
-    if (!recipientId) throw new Unresolvable(`no recipient: ${String(p.unresolved ?? 'unresolved')}`);
-    const recipient = await this.deps.directory.get(recipientId);
-    if (!recipient) throw new Unresolvable(`recipient "${recipientId}" is not in the directory`);
+    const recipientId = message.kind === 'notification' ? { recipientId: (message.payload.recipientId as string | null) ?? null } : {};
+    const entry: LogEntry = { id: this.deps.ids.next('log'), at, dealId: message.dealId, type, data: { ...base, key: message.key, ...recipientId, ...data } };
+    if (message.ruleId) entry.ruleId = message.ruleId;
+    return [entry];
+  }
+
+  private async send(message: OutboxMessage, attempt: number, now: Date): Promise<void> {
+    const options = { idempotencyKey: message.key, attempt };
+    if (message.kind === 'action') return this.execute(message, attempt, now);
+    if (message.kind === 'digest') return this.deps.notifier.send(await this.digestMessage(message), options);
+    const p = message.payload;
+    const recipient = await this.recipient((p.recipientId as string | null | undefined) ?? null, p.unresolved);
     const outgoing: OutgoingMessage = {
       recipient,
       template: p.template as string,
@@ -135,6 +223,84 @@ export class Delivery {
       dealId: message.dealId,
       ruleId: message.ruleId,
     };
-    await this.deps.notifier.send(outgoing, { idempotencyKey: message.key, attempt });
+    await this.deps.notifier.send(outgoing, options);
   }
+
+  private async recipient(id: string | null, unresolved?: unknown) {
+    if (!id) throw new Undeliverable(`no recipient: ${String(unresolved ?? 'unresolved')}`);
+    const user = await this.deps.directory.get(id);
+    if (!user) throw new Undeliverable(`recipient "${id}" is not in the directory`);
+    return user;
+  }
+
+  private async digestMessage(message: OutboxMessage): Promise<OutgoingMessage> {
+    const p = digestPayload(message);
+    const recipient = await this.recipient(p.recipientId);
+    const items: OutgoingMessage[] = p.items.map((item) => ({
+      recipient,
+      template: item.template,
+      subject: item.subject,
+      text: item.text,
+      data: { ...item.data, deal: item.deal },
+      dealId: item.dealId,
+      ruleId: item.ruleId,
+    }));
+    const groups = groupDigestItems(p.items, p.timezone);
+    return {
+      recipient,
+      template: p.template,
+      subject: digestSubject(p),
+      text: renderDigestText(p, recipient),
+      data: { digest: { policy: p.policy, count: p.items.length, sendAt: p.sendAt, timezone: p.timezone }, groups },
+      dealId: null,
+      ruleId: null,
+      items,
+    };
+  }
+
+  private async execute(message: OutboxMessage, attempt: number, now: Date): Promise<void> {
+    const p = message.payload;
+    const def = this.deps.actions.get(p.type as string);
+    if (!def?.execute) throw new Undeliverable(`no action "${String(p.type)}" with an execute function is registered`);
+    try {
+      await def.execute(
+        {
+          deal: (p.deal as Deal | null) ?? null,
+          event: (p.event as Record<string, Json> | null) ?? null,
+          ruleId: message.ruleId,
+          now,
+          idempotencyKey: message.key,
+          attempt,
+        },
+        p.params,
+      );
+    } catch (e) {
+      if (def.isPermanentError?.(e)) throw Object.assign(e instanceof Error ? e : new Error(String(e)), { permanent: true });
+      throw e;
+    }
+  }
+}
+
+/** Marks due digests sealed before their first attempt, so no item joins a digest after it was sent. */
+async function sealDigests(tx: StorageTx, due: OutboxMessage[]): Promise<OutboxMessage[]> {
+  const out: OutboxMessage[] = [];
+  const changed: OutboxMessage[] = [];
+  for (const m of due) {
+    if (m.kind === 'digest' && !digestPayload(m).sealed) {
+      const sealed = { ...m, payload: { ...m.payload, sealed: true } };
+      changed.push(sealed);
+      out.push(sealed);
+    } else out.push(m);
+  }
+  if (changed.length > 0) await tx.putOutbox(changed);
+  return out;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

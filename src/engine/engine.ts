@@ -17,12 +17,13 @@ import { UuidIds, type IdGenerator } from '../ports/ids.js';
 import { InMemoryNotifier, type Notifier } from '../ports/notifier.js';
 import type { DealQuery, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
 import { InMemoryStorage } from '../memory/storage.js';
-import { Delivery, DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
+import { checkRetryPolicy, Delivery, DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
+import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from './digest-policy.js';
+import { checkDigestNames, OutboxWriter } from './outbox-writer.js';
 import { AccessGuard, isBackwardMove, type AccessOptions } from './access.js';
 import { defaultAccessPolicy, type AccessPolicy } from '../ports/access.js';
 import type { EngineEvents } from './events.js';
 import { parseRules } from './parse-rules.js';
-import { resolveRecipients } from './recipients.js';
 
 export interface EngineConfig {
   pipelines: ReadonlyArray<PipelineInput>;
@@ -40,6 +41,11 @@ export interface EngineConfig {
   /** How deep a cascade of rules may go within one command. Default 10. */
   maxCascadeDepth?: number;
   retry?: Partial<RetryPolicy>;
+  /**
+   * Named digest policies a `notify` may use by name, besides the specs `daily at HH:mm`,
+   * `hourly` and `every N items` (docs/delivery.md).
+   */
+  digests?: Record<string, DigestPolicyConfig>;
   /** Deliver the outbox right after each command commits. Default true; false leaves it to `runDue`. */
   deliverOnCommit?: boolean;
   /** Who may do what, for calls that carry an actor. Default: `defaultAccessPolicy` (docs/access.md). */
@@ -84,6 +90,8 @@ export class Engine {
   private readonly facts: HostFacts;
   private readonly maxDepth: number;
   private readonly delivery: Delivery;
+  private readonly digestPolicies: Map<string, DigestPolicy>;
+  private readonly outboxWriter: OutboxWriter;
   private readonly deliverOnCommit: boolean;
   private lastNow = -Infinity;
   private tail: Promise<unknown> = Promise.resolve();
@@ -101,6 +109,7 @@ export class Engine {
     this.pipelineIndex = new PipelineIndex(pipelines);
     this.actions = new ActionRegistry([...BUILTIN_ACTIONS, ...(config.actions ?? [])]);
     this.facts = config.facts ?? {};
+    this.digestPolicies = buildDigestPolicies(config.digests);
     this.ruleBook = this.compile(config.rules ?? []);
     this.storage = config.storage ?? new InMemoryStorage();
     this.clock = config.clock ?? systemClock;
@@ -116,8 +125,9 @@ export class Engine {
       directory: this.directory,
       actions: this.actions,
       ids: this.ids,
-      retry: { ...DEFAULT_RETRY, ...config.retry },
+      retry: checkRetryPolicy({ ...DEFAULT_RETRY, ...config.retry }),
     });
+    this.outboxWriter = new OutboxWriter(this.directory, this.ids, this.digestPolicies);
   }
 
   // ---- events ----------------------------------------------------------------------------------
@@ -163,6 +173,7 @@ export class Engine {
 
   private compile(rules: unknown): RuleBook {
     const parsed = parseRules(rules, { pipelines: this.pipelineIndex.all(), actions: this.actions, facts: Object.keys(this.facts) });
+    checkDigestNames(parsed, this.digestPolicies);
     return new RuleBook(parsed, this.actions);
   }
 
@@ -247,6 +258,52 @@ export class Engine {
   /** Delivers what the outbox has due now (commands already do this after commit). */
   async deliverOutbox(): Promise<number> {
     return this.exclusive(async () => (await this.deliver(this.readClock())).delivered);
+  }
+
+  // ---- dead letters ----------------------------------------------------------------------------
+
+  /**
+   * Messages that failed for good (a permanent error, or the last attempt), oldest first. They
+   * stay until retried or discarded. With an actor, only those about deals they may read.
+   */
+  async deadLetters(query: { dealId?: string } = {}, options: AccessOptions = {}): Promise<OutboxMessage[]> {
+    const dead = await this.delivery.deadLetters(query);
+    return clone(await this.storage.transaction((tx) => this.scopeToActor(tx, options.actor, 'outbox.read', 'outbox', dead)));
+  }
+
+  /**
+   * Queues a dead letter again with a fresh set of attempts, keeping its idempotency key, and
+   * tries it at once (after the next `runDue` when deliverOnCommit is false). With an actor,
+   * the policy must allow `outbox.manage`. Returns the message as it stands afterwards.
+   */
+  async retryDeadLetter(id: string, options: AccessOptions = {}): Promise<OutboxMessage> {
+    return this.exclusive(async () => {
+      const now = this.readClock();
+      await this.authorizeOutbox(id, options.actor);
+      for (const e of await this.delivery.retry(id, now)) this.announceEntry(e);
+      if (this.deliverOnCommit) await this.deliver(now);
+      return clone((await this.storage.transaction((tx) => tx.getOutbox(id)))!);
+    });
+  }
+
+  /** Gives up on a dead letter: it stays in the outbox as `discarded` and is never sent. */
+  async discardDeadLetter(id: string, options: AccessOptions = {}): Promise<OutboxMessage> {
+    return this.exclusive(async () => {
+      const now = this.readClock();
+      await this.authorizeOutbox(id, options.actor);
+      for (const e of await this.delivery.discard(id, now)) this.announceEntry(e);
+      return clone((await this.storage.transaction((tx) => tx.getOutbox(id)))!);
+    });
+  }
+
+  private async authorizeOutbox(id: string, actor: AccessOptions['actor']): Promise<void> {
+    if (!actor) return;
+    const deal = await this.storage.transaction(async (tx) => {
+      const message = await tx.getOutbox(id);
+      return message?.dealId ? tx.getDeal(message.dealId) : undefined;
+    });
+    if (deal) await this.access.requireOnDeal(actor, 'outbox.manage', deal);
+    else await this.access.require(actor, 'outbox.manage', { type: 'outbox', name: id });
   }
 
   /** The earliest time a job or an outbox retry is due, or undefined when nothing waits. */
@@ -423,6 +480,14 @@ export class Engine {
       await tx.putEnrolments(after.deal.id, after.enrolments);
     }
     const log: LogEntry[] = [];
+    const held: LogEntry[] = [];
+    const deal = after.deal ?? before.deal;
+    const outboxContext = {
+      // The command's `now`: readClock ran at its start and set lastNow.
+      now: new Date(this.lastNow).toISOString(),
+      zone: (deal && this.pipelineIndex.get(deal.pipelineId)?.pipeline.timezone) || 'UTC',
+      ruleName: (ruleId: string | null) => (ruleId ? (this.ruleBook.get(ruleId)?.rule.name ?? null) : null),
+    };
     for (const effect of out.effects) {
       switch (effect.type) {
         case 'job.schedule':
@@ -433,9 +498,7 @@ export class Engine {
           await tx.removeJob(effect.jobId);
           break;
         case 'outbox':
-          await tx.putOutbox(
-            effect.message.kind === 'notification' ? await resolveRecipients(effect.message, this.directory, this.ids) : [effect.message],
-          );
+          held.push(...(await this.outboxWriter.write(tx, effect.message, outboxContext)));
           break;
         case 'record':
           await tx.putRecord(effect.record);
@@ -445,7 +508,9 @@ export class Engine {
           break;
       }
     }
-    await tx.appendLog(log);
+    // Entries the writer adds (digest holds) join the outcome's, so they are announced after commit too.
+    for (const entry of held) out.effects.push({ type: 'log', entry });
+    await tx.appendLog([...log, ...held]);
   }
 
   private async deliver(now: Date): Promise<{ delivered: number }> {

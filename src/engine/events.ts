@@ -21,6 +21,12 @@ export interface EngineEvents {
   'outbox.delivered': [LogEntry];
   'outbox.failed': [LogEntry];
   'outbox.dead': [LogEntry];
+  'outbox.retried': [LogEntry];
+  'outbox.discarded': [LogEntry];
+  /** A notification joined its recipient's digest (data: digestId, policy, sendAt). */
+  'notification.held': [LogEntry];
+  /** A notification named an unknown digest policy and was sent on its own. */
+  'notification.undigested': [LogEntry];
   'violation.recorded': [LogEntry];
   /** Every log entry, whatever its type. */
   log: [LogEntry];

@@ -34,6 +34,8 @@ export type AccessAction =
   | 'board.read'
   | 'rules.change'
   | 'outbox.read'
+  /** Retrying or discarding a dead letter. */
+  | 'outbox.manage'
   | 'records.read'
   | (string & {});
 

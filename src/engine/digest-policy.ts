@@ -1,0 +1,112 @@
+import { DateTime, IANAZone } from 'luxon';
+import { z } from 'zod';
+import { DurationSchema, type Duration } from '../model/duration.js';
+import { DealflowError, issuesFromZod } from '../model/errors.js';
+
+/** When a digest goes out. Times of day are read in a timezone (see `DigestPolicy.timezone`). */
+export type DigestSchedule =
+  | { type: 'daily'; hour: number; minute: number }
+  | { type: 'hourly' }
+  | { type: 'count'; items: number; maxWait: Duration | null };
+
+/** A digest policy: how notifications for one recipient are collected and sent as one message. */
+export interface DigestPolicy {
+  /** The name a notification's `digest` param uses: a spec such as `daily at 09:00`, or a configured name. */
+  name: string;
+  schedule: DigestSchedule;
+  /** Overrides the recipient's timezone for `daily` and `hourly`. */
+  timezone: string | null;
+  /** The digest message's template id. Default `digest`. */
+  template: string;
+  /** The digest message's subject; `{{count}}` is replaced by the number of items. */
+  subject: string | null;
+}
+
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:mm, e.g. "09:00"');
+const Zone = z.string().refine((z) => IANAZone.isValidZone(z), { message: 'an IANA timezone such as "Europe/Berlin"' });
+const Common = { timezone: Zone.optional(), template: z.string().min(1).optional(), subject: z.string().optional() };
+
+/** A named policy in `createEngine({ digests })`: a spec string, or an object with options. */
+export const DigestPolicyConfigSchema = z.union([
+  z.string(),
+  z.object({ daily: HHMM, ...Common }).strict(),
+  z.object({ hourly: z.literal(true), ...Common }).strict(),
+  z.object({ every: z.number().int().min(1), maxWait: DurationSchema.optional(), ...Common }).strict(),
+]);
+export type DigestPolicyConfig = z.input<typeof DigestPolicyConfigSchema>;
+
+const SPECS: Array<[RegExp, (m: RegExpMatchArray) => DigestSchedule]> = [
+  [/^daily at ([01]\d|2[0-3]):([0-5]\d)$/i, (m) => ({ type: 'daily', hour: Number(m[1]), minute: Number(m[2]) })],
+  [/^hourly$/i, () => ({ type: 'hourly' })],
+  [/^every ([1-9]\d*) items?$/i, (m) => ({ type: 'count', items: Number(m[1]), maxWait: null })],
+];
+
+/** Parses `daily at 09:00`, `hourly` or `every 10 items`; undefined when the text is none of them. */
+export function parseDigestSpec(spec: string): DigestSchedule | undefined {
+  const text = spec.trim().replace(/\s+/g, ' ');
+  for (const [re, build] of SPECS) {
+    const m = text.match(re);
+    if (m) return build(m);
+  }
+  return undefined;
+}
+
+const SPEC_HELP = 'use "daily at HH:mm", "hourly", "every N items" or a policy named in createEngine({ digests })';
+
+/** Builds the named policies of the engine config; bad entries throw INVALID_CONFIG with their paths. */
+export function buildDigestPolicies(config: Record<string, unknown> | undefined): Map<string, DigestPolicy> {
+  const out = new Map<string, DigestPolicy>();
+  for (const [name, raw] of Object.entries(config ?? {})) {
+    const parsed = DigestPolicyConfigSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new DealflowError('INVALID_CONFIG', `digest policy "${name}" is invalid`, { issues: issuesFromZod(parsed.error, ['digests', name]) });
+    }
+    const c = parsed.data;
+    let schedule: DigestSchedule | undefined;
+    if (typeof c === 'string') schedule = parseDigestSpec(c);
+    else if ('daily' in c) schedule = { type: 'daily', hour: Number(c.daily.slice(0, 2)), minute: Number(c.daily.slice(3)) };
+    else if ('hourly' in c) schedule = { type: 'hourly' };
+    else schedule = { type: 'count', items: c.every, maxWait: c.maxWait ?? null };
+    if (!schedule) {
+      throw new DealflowError('INVALID_CONFIG', `digest policy "${name}" is "${String(c)}"; ${SPEC_HELP}`, {
+        issues: [{ path: `$.digests[${JSON.stringify(name)}]`, message: SPEC_HELP }],
+      });
+    }
+    const options: { timezone?: string; template?: string; subject?: string } = typeof c === 'string' ? {} : c;
+    out.set(name, { name, schedule, timezone: options.timezone ?? null, template: options.template ?? 'digest', subject: options.subject ?? null });
+  }
+  return out;
+}
+
+/** The policy a notification's `digest` names: a configured one first, else a spec string. */
+export function resolveDigestPolicy(name: string, named: ReadonlyMap<string, DigestPolicy>): DigestPolicy | undefined {
+  const configured = named.get(name);
+  if (configured) return configured;
+  const schedule = parseDigestSpec(name);
+  return schedule ? { name, schedule, timezone: null, template: 'digest', subject: null } : undefined;
+}
+
+export function unknownDigestMessage(name: string): string {
+  return `unknown digest policy "${name}"; ${SPEC_HELP}`;
+}
+
+/**
+ * When a digest collecting from `now` goes out: the next HH:mm (daily) or the next full hour
+ * (hourly) strictly after `now` in `zone`; for `every N items`, `now + maxWait`, or null when
+ * only the count sends it.
+ */
+export function digestSendAt(schedule: DigestSchedule, now: string, zone: string): string | null {
+  const t = DateTime.fromISO(now, { zone });
+  switch (schedule.type) {
+    case 'daily': {
+      const at = (d: DateTime) => d.set({ hour: schedule.hour, minute: schedule.minute, second: 0, millisecond: 0 });
+      let next = at(t);
+      if (next <= t) next = at(t.plus({ days: 1 }));
+      return next.toUTC().toISO()!;
+    }
+    case 'hourly':
+      return t.startOf('hour').plus({ hours: 1 }).toUTC().toISO()!;
+    case 'count':
+      return schedule.maxWait ? t.plus(schedule.maxWait).toUTC().toISO()! : null;
+  }
+}
