@@ -1,12 +1,25 @@
 import type { Enrolment, Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
-import type { DealQuery, LogQuery, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
 import { MinHeap } from './heap.js';
 
 interface HeapEntry {
   dueAt: string;
   seq: number;
   id: string;
+}
+
+interface Lease {
+  owner: string;
+  token: string;
+  /** Expiry, in ms on the lease clock. */
+  until: number;
+}
+
+export interface InMemoryStorageOptions {
+  /** The clock leases are measured on (liveness, not business time). Default: the system clock. */
+  leaseClock?: Clock;
 }
 
 const earlier = (a: HeapEntry, b: HeapEntry) => (a.dueAt < b.dueAt ? true : a.dueAt > b.dueAt ? false : a.seq < b.seq);
@@ -27,8 +40,15 @@ export class InMemoryStorage implements Storage {
   readonly outboxPending = new Set<string>();
   readonly records = new Map<string, Map<string, StoredRecord>>();
   readonly meta = new Map<string, Json>();
+  /** Leases on claimed jobs and messages, keyed `job:<id>` and `outbox:<id>`. */
+  readonly leases = new Map<string, Lease>();
+  readonly leaseClock: Clock;
   private jobSeq = 0;
   private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(options: InMemoryStorageOptions = {}) {
+    this.leaseClock = options.leaseClock ?? systemClock;
+  }
 
   transaction<T>(fn: (tx: StorageTx) => Promise<T>): Promise<T> {
     const run = async () => {
@@ -129,6 +149,7 @@ class MemoryTx implements StorageTx {
     return this.s.jobs.get(id)?.job;
   }
   async putJob(job: Job) {
+    this.dropLease(`job:${job.id}`);
     const prev = this.s.dropJob(job.id);
     this.s.addJob(job);
     this.undo.push(() => {
@@ -137,6 +158,7 @@ class MemoryTx implements StorageTx {
     });
   }
   async removeJob(id: string) {
+    this.dropLease(`job:${id}`);
     const prev = this.s.dropJob(id);
     if (prev) this.undo.push(() => this.s.addJob(prev));
   }
@@ -158,6 +180,36 @@ class MemoryTx implements StorageTx {
     }
     for (const e of taken) heap.push(e);
     return out;
+  }
+  async claimDueJobs(until: string, limit: number, lease: LeaseRequest) {
+    const heap = this.s.jobHeap;
+    const popped: HeapEntry[] = [];
+    const seenDeals = new Set<string>();
+    const out: Job[] = [];
+    while (out.length < limit) {
+      const top = heap.peek();
+      if (!top) break;
+      if (!this.s.isLive(top)) {
+        heap.pop();
+        continue;
+      }
+      if (top.dueAt > until) break;
+      popped.push(heap.pop()!);
+      const job = this.s.jobs.get(top.id)!.job;
+      // Only a deal's earliest job is claimable, as in SQL: its later ones wait for it.
+      const first = !seenDeals.has(job.dealId);
+      seenDeals.add(job.dealId);
+      if (first && !this.leased(`job:${job.id}`)) {
+        this.setLease(`job:${job.id}`, lease);
+        out.push(job);
+      }
+    }
+    for (const e of popped) heap.push(e);
+    return out;
+  }
+  async getClaimedJob(id: string, token: string) {
+    const job = this.s.jobs.get(id)?.job;
+    return job && this.s.leases.get(`job:${id}`)?.token === token ? job : undefined;
   }
   async nextJobDueAt() {
     const heap = this.s.jobHeap;
@@ -197,6 +249,7 @@ class MemoryTx implements StorageTx {
       this.restoreMap(this.s.outbox, m.id);
       const wasPending = this.s.outboxPending.has(m.id);
       this.undo.push(() => (wasPending ? this.s.outboxPending.add(m.id) : this.s.outboxPending.delete(m.id)));
+      this.dropLease(`outbox:${m.id}`);
       this.s.outbox.set(m.id, m);
       if (m.status === 'pending') this.s.outboxPending.add(m.id);
       else this.s.outboxPending.delete(m.id);
@@ -210,6 +263,15 @@ class MemoryTx implements StorageTx {
     }
     out.sort((a, b) => (a.nextAttemptAt < b.nextAttemptAt ? -1 : a.nextAttemptAt > b.nextAttemptAt ? 1 : 0));
     return out.slice(0, limit);
+  }
+  async claimDueOutbox(until: string, limit: number, lease: LeaseRequest) {
+    const due = (await this.dueOutbox(until, Number.POSITIVE_INFINITY)).filter((m) => !this.leased(`outbox:${m.id}`)).slice(0, limit);
+    for (const m of due) this.setLease(`outbox:${m.id}`, lease);
+    return due;
+  }
+  async getClaimedOutbox(id: string, token: string) {
+    const m = this.s.outbox.get(id);
+    return m && this.s.leases.get(`outbox:${id}`)?.token === token ? m : undefined;
   }
   async nextOutboxDueAt() {
     let min: string | undefined;
@@ -226,6 +288,44 @@ class MemoryTx implements StorageTx {
   }
   async getOutbox(id: string) {
     return this.s.outbox.get(id);
+  }
+
+  // ---- leases: undone with the transaction like everything else --------------------------------
+
+  private leased(key: string): boolean {
+    const l = this.s.leases.get(key);
+    return l !== undefined && l.until > this.s.leaseClock.now().getTime();
+  }
+  private setLease(key: string, lease: LeaseRequest): void {
+    this.restoreMap(this.s.leases, key);
+    this.s.leases.set(key, { owner: lease.owner, token: lease.token, until: this.s.leaseClock.now().getTime() + lease.ms });
+  }
+  private dropLease(key: string): void {
+    if (!this.s.leases.has(key)) return;
+    this.restoreMap(this.s.leases, key);
+    this.s.leases.delete(key);
+  }
+  private heldBy(token: string, ids?: string[]): string[] {
+    const only = ids ? new Set(ids) : undefined;
+    const keys: string[] = [];
+    for (const [key, l] of this.s.leases) {
+      if (l.token !== token) continue;
+      if (only && !only.has(key.slice(key.indexOf(':') + 1))) continue;
+      keys.push(key);
+    }
+    return keys;
+  }
+  async renewLeases(token: string, ms: number, ids?: string[]) {
+    const keys = this.heldBy(token, ids);
+    const until = this.s.leaseClock.now().getTime() + ms;
+    for (const key of keys) {
+      this.restoreMap(this.s.leases, key);
+      this.s.leases.set(key, { ...this.s.leases.get(key)!, until });
+    }
+    return keys.length;
+  }
+  async releaseLeases(token: string, ids?: string[]) {
+    for (const key of this.heldBy(token, ids)) this.dropLease(key);
   }
 
   private kindMap(kind: string): Map<string, StoredRecord> {

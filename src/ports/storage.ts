@@ -22,6 +22,18 @@ export interface OutboxQuery {
 }
 
 /**
+ * A lease on claimed work (a due job, a delivery): who holds it, the token that fences it, and
+ * for how long. The store measures the lease on its own clock (the database server's for SQL),
+ * never the engine's, so business time and liveness do not mix.
+ */
+export interface LeaseRequest {
+  owner: string;
+  /** Unique per claim. Completing work checks it, so a holder whose lease was taken over cannot complete it too. */
+  token: string;
+  ms: number;
+}
+
+/**
  * One transaction's view of storage. Everything a command reads and writes goes through one of
  * these, and either all of it is committed or none of it. Adapters implement it on their
  * database; the in-memory store ships in the core.
@@ -42,6 +54,14 @@ export interface StorageTx {
   /** Jobs due at or before `until`, earliest first (ties in scheduling order). */
   dueJobs(until: string, limit: number): Promise<Job[]>;
   nextJobDueAt(): Promise<string | undefined>;
+  /**
+   * Leases up to `limit` jobs due at or before `until`: jobs not leased, or whose lease expired.
+   * Only each deal's earliest pending job is claimable, so one deal's jobs run in due order even
+   * when several runners share the store. Earliest first.
+   */
+  claimDueJobs(until: string, limit: number, lease: LeaseRequest): Promise<Job[]>;
+  /** The job if `token` still holds its lease (locked for this transaction), else undefined: it ran, was cancelled or was claimed again. */
+  getClaimedJob(id: string, token: string): Promise<Job | undefined>;
 
   appendLog(entries: LogEntry[]): Promise<void>;
   readLog(query?: LogQuery): Promise<LogEntry[]>;
@@ -53,6 +73,15 @@ export interface StorageTx {
   nextOutboxDueAt(): Promise<string | undefined>;
   listOutbox(query?: OutboxQuery): Promise<OutboxMessage[]>;
   getOutbox(id: string): Promise<OutboxMessage | undefined>;
+  /** Leases up to `limit` pending messages due at or before `until`, as `claimDueJobs` does jobs. Writing a message clears its lease. */
+  claimDueOutbox(until: string, limit: number, lease: LeaseRequest): Promise<OutboxMessage[]>;
+  /** The message if `token` still holds its lease (locked for this transaction), else undefined. */
+  getClaimedOutbox(id: string, token: string): Promise<OutboxMessage | undefined>;
+
+  /** Extends the leases `token` holds (only those with these ids, if given) to `ms` from now; returns how many it still holds. */
+  renewLeases(token: string, ms: number, ids?: string[]): Promise<number>;
+  /** Gives back the leases `token` holds (only those with these ids, if given), so any runner may claim them at once. */
+  releaseLeases(token: string, ids?: string[]): Promise<void>;
 
   putRecord(record: StoredRecord): Promise<void>;
   getRecord(kind: string, id: string): Promise<StoredRecord | undefined>;
@@ -65,5 +94,11 @@ export interface StorageTx {
 export interface Storage {
   /** Runs `fn` in one transaction: commits if it resolves, rolls back everything if it throws. */
   transaction<T>(fn: (tx: StorageTx) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onDue` when a transaction (possibly in another process) schedules work, with the
+   * earliest due time it wrote; resolves to a function that stops watching, or undefined when
+   * the store cannot tell (the runner then polls).
+   */
+  watch?(onDue: (dueAt: string) => void): Promise<(() => Promise<void>) | undefined>;
   close?(): Promise<void>;
 }

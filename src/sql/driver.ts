@@ -1,0 +1,125 @@
+import { DealflowError } from '../model/errors.js';
+
+/** What the SQL store needs from a connection: one parameterised query at a time. */
+export interface SqlQueryable {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/**
+ * The driver port: run a query, run a transaction, and (optionally) listen to a channel. A PGlite
+ * instance already is one; a `pg` Pool is wrapped by `poolDriver`; a host may pass its own.
+ */
+export interface SqlDriver extends SqlQueryable {
+  /** Runs `fn` between BEGIN and COMMIT on one connection; ROLLBACK if it throws. */
+  transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+  /** Calls `onPayload` for each NOTIFY on `channel`; resolves to a function that stops listening. */
+  listen?(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Whether one connection serves everything (PGlite): concurrency buys nothing there. */
+  readonly singleConnection?: boolean;
+}
+
+/** The parts of a `pg` Pool the store uses (duck-typed: `pg` is an optional peer dependency). */
+export interface PgPoolLike {
+  connect(): Promise<PgClientLike>;
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  readonly totalCount: number;
+}
+
+interface PgClientLike {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  release(destroy?: boolean | Error): void;
+  on(event: 'notification', listener: (msg: { channel: string; payload?: string }) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** The parts of a PGlite instance the store uses. */
+export interface PGliteLike {
+  query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  transaction<T>(fn: (tx: { query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }> }) => Promise<T>): Promise<T>;
+  listen?(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
+  readonly dataDir?: string;
+  readonly waitReady?: Promise<void>;
+}
+
+export type SqlClient = PgPoolLike | PGliteLike | SqlDriver;
+
+function isPool(c: unknown): c is PgPoolLike {
+  return typeof c === 'object' && c !== null && typeof (c as PgPoolLike).connect === 'function' && typeof (c as PgPoolLike).totalCount === 'number';
+}
+
+function isTransactional(c: unknown): c is PGliteLike | SqlDriver {
+  return (
+    typeof c === 'object' && c !== null && typeof (c as SqlDriver).query === 'function' && typeof (c as SqlDriver).transaction === 'function'
+  );
+}
+
+/** Accepts a `pg` Pool, a PGlite instance, or a ready driver; anything else is a configuration error. */
+export function toDriver(client: unknown): SqlDriver {
+  if (isPool(client)) return poolDriver(client);
+  if (isTransactional(client)) {
+    // PGlite has `waitReady`; it runs on one connection, so its store skips connection-level parallelism.
+    const single = (client as SqlDriver).singleConnection ?? 'waitReady' in client;
+    const c = client as SqlDriver;
+    return {
+      query: (text, params) => c.query(text, params),
+      transaction: (fn) => c.transaction(fn),
+      ...(typeof c.listen === 'function' ? { listen: (channel: string, cb: (p: string) => void) => c.listen!(channel, cb) } : {}),
+      singleConnection: single,
+    };
+  }
+  throw new DealflowError(
+    'INVALID_CONFIG',
+    'the SQL store needs a pg Pool, a PGlite instance, or a driver with query(text, params) and transaction(fn); got ' +
+      (client === null ? 'null' : typeof client),
+  );
+}
+
+/** Wraps a `pg` Pool: each transaction checks out one client; LISTEN holds one client while listening. */
+export function poolDriver(pool: PgPoolLike): SqlDriver {
+  return {
+    query: (text, params) => pool.query(text, params) as never,
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(client as SqlQueryable);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          // The connection is gone; do not hand it back to the pool.
+          broken = rollbackError as Error;
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async listen(channel, onPayload) {
+      const client = await pool.connect();
+      client.on('notification', (msg) => {
+        if (msg.channel === channel) onPayload(msg.payload ?? '');
+      });
+      let lost = false;
+      client.on('error', () => {
+        lost = true;
+      });
+      await client.query(`LISTEN ${quoteIdent(channel)}`);
+      return async () => {
+        try {
+          if (!lost) await client.query(`UNLISTEN ${quoteIdent(channel)}`);
+        } finally {
+          client.release(lost || undefined);
+        }
+      };
+    },
+  };
+}
+
+/** Quotes an identifier that was already validated as a plain lower-case name. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,371 @@
+/**
+ * The storage contract: one suite every Storage implementation must pass. Run by
+ * test/storage/memory.test.ts, test/sql/pglite.test.ts and test/sql/postgres.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Job, LogEntry, OutboxMessage, StoredRecord } from '../../src/core/types.js';
+import type { Deal } from '../../src/model/deal.js';
+import type { Storage } from '../../src/ports/storage.js';
+import { createTestEngine } from '../../src/testing/index.js';
+import { proposalDirectory, proposalPipeline, proposalRules } from '../../examples/proposal-deadline/setup.js';
+import { InMemoryStorage } from '../../src/memory/storage.js';
+
+export type StorageFactory = () => Promise<Storage>;
+
+const T0 = '2026-03-02T09:00:00.000Z';
+const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
+
+export function deal(id: string, over: Partial<Deal> = {}): Deal {
+  return {
+    id,
+    pipelineId: 'sales',
+    stageId: 'new',
+    ownerId: 'anna',
+    title: `Deal ${id}`,
+    amount: 1000,
+    currency: 'EUR',
+    fields: {},
+    flags: {},
+    createdAt: T0,
+    stageEnteredAt: T0,
+    updatedAt: T0,
+    closedAt: null,
+    version: 1,
+    ...over,
+  };
+}
+
+export function job(id: string, dealId: string, dueMinutes: number, over: Partial<Job> = {}): Job {
+  return {
+    id,
+    dealId,
+    ruleId: 'r',
+    enrolmentId: 'e',
+    actionIndex: 0,
+    actionId: 'a',
+    dueAt: at(dueMinutes),
+    stageId: null,
+    cancelOnStageLeave: false,
+    anchorField: null,
+    event: null,
+    createdAt: T0,
+    ...over,
+  };
+}
+
+export function message(id: string, dueMinutes: number, over: Partial<OutboxMessage> = {}): OutboxMessage {
+  return {
+    id,
+    key: `key-${id}`,
+    kind: 'notification',
+    dealId: 'd1',
+    ruleId: 'r',
+    createdAt: T0,
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: at(dueMinutes),
+    lastError: null,
+    payload: { recipientId: 'anna', template: 't' },
+    ...over,
+  };
+}
+
+function entry(id: string, dealId: string | null, type: string, minutes: number): LogEntry {
+  return { id, at: at(minutes), dealId, type, data: { n: id } };
+}
+
+const lease = (owner: string, ms = 60_000) => ({ owner, token: `${owner}-${Math.random().toString(36).slice(2)}`, ms });
+
+export function storageContract(name: string, open: StorageFactory): void {
+  describe(`storage contract: ${name}`, () => {
+    it('stores, lists and filters deals in insertion order; an update keeps its place', async () => {
+      const s = await open();
+      await s.transaction(async (tx) => {
+        await tx.putDeal(deal('a', { ownerId: 'anna' }));
+        await tx.putDeal(deal('b', { ownerId: 'boris', stageId: 'proposal' }));
+        await tx.putDeal(deal('c', { ownerId: 'maria', closedAt: T0, stageId: 'won' }));
+        await tx.putDeal(deal('d', { pipelineId: 'other' }));
+      });
+      await s.transaction(async (tx) => {
+        await tx.putDeal(deal('a', { version: 2, title: 'renamed', fields: { note: 'ü ✓ "quoted"', nested: { list: [1, 2.5, null, true] } } }));
+      });
+      await s.transaction(async (tx) => {
+        expect((await tx.listDeals()).map((d) => d.id)).toEqual(['a', 'b', 'c', 'd']);
+        expect((await tx.listDeals({ pipelineId: 'sales' })).map((d) => d.id)).toEqual(['a', 'b', 'c']);
+        expect((await tx.listDeals({ stageId: 'proposal' })).map((d) => d.id)).toEqual(['b']);
+        expect((await tx.listDeals({ ownerId: 'anna' })).map((d) => d.id)).toEqual(['a', 'd']);
+        expect((await tx.listDeals({ ownerIds: ['boris', 'maria'] })).map((d) => d.id)).toEqual(['b', 'c']);
+        expect((await tx.listDeals({ ownerIds: [] })).map((d) => d.id)).toEqual([]);
+        expect((await tx.listDeals({ open: false })).map((d) => d.id)).toEqual(['c']);
+        expect((await tx.listDeals({ open: true, pipelineId: 'sales' })).map((d) => d.id)).toEqual(['a', 'b']);
+        expect(await tx.getDeal('a')).toEqual(
+          deal('a', { version: 2, title: 'renamed', fields: { note: 'ü ✓ "quoted"', nested: { list: [1, 2.5, null, true] } } }),
+        );
+        expect(await tx.getDeal('missing')).toBeUndefined();
+      });
+    });
+
+    it('deletes a deal with its enrolments', async () => {
+      const s = await open();
+      const enrolment = { r1: { ruleId: 'r1', id: 'en-1', count: 2, firstAt: T0, lastAt: at(5) } };
+      await s.transaction(async (tx) => {
+        await tx.putDeal(deal('a'));
+        await tx.putEnrolments('a', enrolment);
+      });
+      expect(await s.transaction((tx) => tx.getEnrolments('a'))).toEqual(enrolment);
+      await s.transaction((tx) => tx.deleteDeal('a'));
+      await s.transaction(async (tx) => {
+        expect(await tx.getDeal('a')).toBeUndefined();
+        expect(await tx.getEnrolments('a')).toEqual({});
+        expect(await tx.listDeals()).toEqual([]);
+      });
+    });
+
+    it('rolls back everything a failed transaction wrote', async () => {
+      const s = await open();
+      await s.transaction((tx) => tx.putDeal(deal('kept')));
+      await expect(
+        s.transaction(async (tx) => {
+          await tx.putDeal(deal('kept', { version: 9 }));
+          await tx.putDeal(deal('new'));
+          await tx.putEnrolments('kept', { r: { ruleId: 'r', id: 'x', count: 1, firstAt: T0, lastAt: T0 } });
+          await tx.putJob(job('j1', 'kept', 10));
+          await tx.appendLog([entry('l1', 'kept', 'deal.updated', 0)]);
+          await tx.putOutbox([message('m1', 0)]);
+          await tx.putRecord({ kind: 'violation', id: 'v1', dealId: 'kept', at: T0, data: {} });
+          await tx.putMeta('k', { a: 1 });
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      await s.transaction(async (tx) => {
+        expect(await tx.getDeal('kept')).toEqual(deal('kept'));
+        expect(await tx.getDeal('new')).toBeUndefined();
+        expect(await tx.getEnrolments('kept')).toEqual({});
+        expect(await tx.pendingJobs('kept')).toEqual([]);
+        expect(await tx.nextJobDueAt()).toBeUndefined();
+        expect(await tx.readLog()).toEqual([]);
+        expect(await tx.listOutbox()).toEqual([]);
+        expect(await tx.listRecords('violation')).toEqual([]);
+        expect(await tx.getMeta('k')).toBeUndefined();
+      });
+    });
+
+    it('returns due jobs earliest first, ties in scheduling order, and the next due time', async () => {
+      const s = await open();
+      await s.transaction(async (tx) => {
+        await tx.putJob(job('late', 'a', 30));
+        await tx.putJob(job('tie-1', 'b', 10));
+        await tx.putJob(job('early', 'a', 5));
+        await tx.putJob(job('tie-2', 'c', 10));
+        await tx.putJob(job('future', 'c', 600));
+      });
+      await s.transaction(async (tx) => {
+        expect(await tx.nextJobDueAt()).toBe(at(5));
+        expect((await tx.dueJobs(at(30), 10)).map((j) => j.id)).toEqual(['early', 'tie-1', 'tie-2', 'late']);
+        expect((await tx.dueJobs(at(10), 2)).map((j) => j.id)).toEqual(['early', 'tie-1']);
+        expect((await tx.pendingJobs('a')).map((j) => j.id)).toEqual(['late', 'early']);
+        expect(await tx.getJob('tie-2')).toEqual(job('tie-2', 'c', 10));
+      });
+      // Re-putting a job moves it behind its ties; removing it takes it out.
+      await s.transaction(async (tx) => {
+        await tx.putJob(job('tie-1', 'b', 10, { actionId: 'changed' }));
+        await tx.removeJob('early');
+      });
+      await s.transaction(async (tx) => {
+        expect((await tx.dueJobs(at(30), 10)).map((j) => j.id)).toEqual(['tie-2', 'tie-1', 'late']);
+        expect((await tx.getJob('tie-1'))?.actionId).toBe('changed');
+        expect(await tx.getJob('early')).toBeUndefined();
+        expect(await tx.nextJobDueAt()).toBe(at(10));
+      });
+    });
+
+    it('leases due jobs: one holder at a time, only each deal’s earliest job, reclaimed after the lease', async () => {
+      const s = await open();
+      await s.transaction(async (tx) => {
+        await tx.putJob(job('a1', 'a', 1));
+        await tx.putJob(job('a2', 'a', 2));
+        await tx.putJob(job('b1', 'b', 3));
+        await tx.putJob(job('c1', 'c', 100));
+      });
+      const first = lease('r1');
+      const claimed = await s.transaction((tx) => tx.claimDueJobs(at(10), 10, first));
+      // a2 waits for a1; c1 is not due.
+      expect(claimed.map((j) => j.id)).toEqual(['a1', 'b1']);
+      // While the lease holds, nobody else gets them, nor a2 behind a1.
+      expect(await s.transaction((tx) => tx.claimDueJobs(at(10), 10, lease('r2')))).toEqual([]);
+      expect(await s.transaction((tx) => tx.getClaimedJob('a1', first.token))).toEqual(job('a1', 'a', 1));
+      expect(await s.transaction((tx) => tx.getClaimedJob('a1', 'someone-else'))).toBeUndefined();
+
+      // Done with a1: a2 becomes claimable.
+      await s.transaction((tx) => tx.removeJob('a1'));
+      expect((await s.transaction((tx) => tx.claimDueJobs(at(10), 10, lease('r2')))).map((j) => j.id)).toEqual(['a2']);
+
+      // Giving b1 back makes it claimable at once; the old token no longer completes it.
+      await s.transaction((tx) => tx.releaseLeases(first.token, ['b1']));
+      const third = lease('r3');
+      expect((await s.transaction((tx) => tx.claimDueJobs(at(10), 1, third))).map((j) => j.id)).toEqual(['b1']);
+      expect(await s.transaction((tx) => tx.getClaimedJob('b1', first.token))).toBeUndefined();
+      expect(await s.transaction((tx) => tx.getClaimedJob('b1', third.token))).toEqual(job('b1', 'b', 3));
+    });
+
+    it('lets an expired lease be claimed again, fencing the first holder', async () => {
+      const s = await open();
+      await s.transaction((tx) => tx.putJob(job('j', 'a', 1)));
+      const crashed = lease('crashed', 0); // expires the moment it is taken
+      expect((await s.transaction((tx) => tx.claimDueJobs(at(1), 5, crashed))).map((j) => j.id)).toEqual(['j']);
+      const next = lease('next');
+      expect((await s.transaction((tx) => tx.claimDueJobs(at(1), 5, next))).map((j) => j.id)).toEqual(['j']);
+      expect(await s.transaction((tx) => tx.getClaimedJob('j', crashed.token))).toBeUndefined();
+      expect(await s.transaction((tx) => tx.renewLeases(crashed.token, 60_000))).toBe(0);
+      expect(await s.transaction((tx) => tx.renewLeases(next.token, 60_000))).toBe(1);
+      // Rescheduling a job clears its lease.
+      await s.transaction((tx) => tx.putJob(job('j', 'a', 2)));
+      expect(await s.transaction((tx) => tx.getClaimedJob('j', next.token))).toBeUndefined();
+      expect((await s.transaction((tx) => tx.claimDueJobs(at(2), 5, lease('again')))).map((j) => j.id)).toEqual(['j']);
+    });
+
+    it('renews leases so a long holder keeps its work', async () => {
+      const s = await open();
+      await s.transaction(async (tx) => {
+        await tx.putJob(job('j', 'a', 1));
+        await tx.putOutbox([message('m', 1)]);
+      });
+      const holder = lease('holder', 0);
+      await s.transaction((tx) => tx.claimDueJobs(at(1), 5, holder));
+      await s.transaction((tx) => tx.claimDueOutbox(at(1), 5, holder));
+      expect(await s.transaction((tx) => tx.renewLeases(holder.token, 60_000))).toBe(2);
+      expect(await s.transaction((tx) => tx.claimDueJobs(at(1), 5, lease('other')))).toEqual([]);
+      expect(await s.transaction((tx) => tx.claimDueOutbox(at(1), 5, lease('other')))).toEqual([]);
+      await s.transaction((tx) => tx.releaseLeases(holder.token));
+      expect(await s.transaction((tx) => tx.claimDueOutbox(at(1), 5, lease('other')))).toHaveLength(1);
+    });
+
+    it('a claim rolled back with its transaction leaves the job unclaimed', async () => {
+      const s = await open();
+      await s.transaction((tx) => tx.putJob(job('j', 'a', 1)));
+      await expect(
+        s.transaction(async (tx) => {
+          await tx.claimDueJobs(at(1), 5, lease('r1'));
+          throw new Error('crash before commit');
+        }),
+      ).rejects.toThrow('crash before commit');
+      expect(await s.transaction((tx) => tx.claimDueJobs(at(1), 5, lease('r2')))).toHaveLength(1);
+    });
+
+    it('keeps the outbox: upserts by id, due messages oldest first, filters, claims', async () => {
+      const s = await open();
+      await s.transaction(async (tx) => {
+        await tx.putOutbox([message('m1', 5), message('m2', 1, { dealId: 'd2' }), message('m3', 5)]);
+        await tx.putOutbox([message('m4', 0, { status: 'delivered' })]);
+      });
+      await s.transaction(async (tx) => {
+        expect((await tx.dueOutbox(at(5), 10)).map((m) => m.id)).toEqual(['m2', 'm1', 'm3']);
+        expect((await tx.dueOutbox(at(2), 10)).map((m) => m.id)).toEqual(['m2']);
+        expect(await tx.nextOutboxDueAt()).toBe(at(1));
+        expect((await tx.listOutbox()).map((m) => m.id)).toEqual(['m1', 'm2', 'm3', 'm4']);
+        expect((await tx.listOutbox({ status: 'delivered' })).map((m) => m.id)).toEqual(['m4']);
+        expect((await tx.listOutbox({ dealId: 'd2' })).map((m) => m.id)).toEqual(['m2']);
+        expect(await tx.getOutbox('m2')).toEqual(message('m2', 1, { dealId: 'd2' }));
+      });
+      const holder = lease('h');
+      expect((await s.transaction((tx) => tx.claimDueOutbox(at(5), 2, holder))).map((m) => m.id)).toEqual(['m2', 'm1']);
+      expect((await s.transaction((tx) => tx.claimDueOutbox(at(5), 5, lease('x')))).map((m) => m.id)).toEqual(['m3']);
+      expect((await s.transaction((tx) => tx.getClaimedOutbox('m1', holder.token)))?.id).toBe('m1');
+      // Recording the attempt (a write) clears the lease, keeps the message's place in the list.
+      await s.transaction((tx) => tx.putOutbox([message('m1', 5, { status: 'delivered', attempts: 1 })]));
+      await s.transaction(async (tx) => {
+        expect(await tx.getClaimedOutbox('m1', holder.token)).toBeUndefined();
+        expect((await tx.listOutbox()).map((m) => `${m.id}:${m.status}`)).toEqual(['m1:delivered', 'm2:pending', 'm3:pending', 'm4:delivered']);
+        expect(await tx.nextOutboxDueAt()).toBe(at(1));
+      });
+    });
+
+    it('appends the log in order and reads it by deal, type and time', async () => {
+      const s = await open();
+      await s.transaction((tx) => tx.appendLog([entry('l1', 'a', 'deal.created', 0), entry('l2', 'b', 'deal.created', 1)]));
+      await s.transaction(async (tx) => {
+        await tx.appendLog([]);
+        await tx.appendLog([entry('l3', 'a', 'job.ran', 2), entry('l4', null, 'outbox.delivered', 3), entry('l5', 'a', 'deal.updated', 4)]);
+      });
+      await s.transaction(async (tx) => {
+        expect((await tx.readLog()).map((e) => e.id)).toEqual(['l1', 'l2', 'l3', 'l4', 'l5']);
+        expect((await tx.readLog({ dealId: 'a' })).map((e) => e.id)).toEqual(['l1', 'l3', 'l5']);
+        expect((await tx.readLog({ types: ['deal.created', 'outbox.delivered'] })).map((e) => e.id)).toEqual(['l1', 'l2', 'l4']);
+        expect((await tx.readLog({ from: at(1), to: at(4) })).map((e) => e.id)).toEqual(['l2', 'l3', 'l4']);
+        expect((await tx.readLog({ dealId: 'a', types: ['job.ran'] }))[0]).toEqual(entry('l3', 'a', 'job.ran', 2));
+        expect((await tx.readLog({ types: [] })).map((e) => e.id)).toEqual([]);
+      });
+    });
+
+    it('keeps records by kind and id, listed in insertion order, filtered by deal', async () => {
+      const s = await open();
+      const rec = (kind: string, id: string, dealId: string | null, data: Record<string, unknown> = {}): StoredRecord => ({ kind, id, dealId, at: T0, data });
+      await s.transaction(async (tx) => {
+        await tx.putRecord(rec('violation', 'v1', 'a'));
+        await tx.putRecord(rec('violation', 'v2', 'b'));
+        await tx.putRecord(rec('task', 'v1', 'a', { title: 'same id, other kind' }));
+        await tx.putRecord(rec('violation', 'v3', null));
+        await tx.putRecord(rec('violation', 'v1', 'a', { updated: true }));
+      });
+      await s.transaction(async (tx) => {
+        expect((await tx.listRecords('violation')).map((r) => r.id)).toEqual(['v1', 'v2', 'v3']);
+        expect((await tx.listRecords('violation', { dealId: 'a' })).map((r) => r.data)).toEqual([{ updated: true }]);
+        expect(await tx.getRecord('task', 'v1')).toEqual(rec('task', 'v1', 'a', { title: 'same id, other kind' }));
+        expect(await tx.getRecord('task', 'v2')).toBeUndefined();
+        expect(await tx.listRecords('nothing')).toEqual([]);
+      });
+    });
+
+    it('keeps meta values of any JSON shape, null included', async () => {
+      const s = await open();
+      await s.transaction(async (tx) => {
+        await tx.putMeta('obj', { a: [1, { b: 'c' }] });
+        await tx.putMeta('null', null);
+        await tx.putMeta('num', 42.5);
+        await tx.putMeta('str', 'x');
+        await tx.putMeta('num', 43);
+      });
+      await s.transaction(async (tx) => {
+        expect(await tx.getMeta('obj')).toEqual({ a: [1, { b: 'c' }] });
+        expect(await tx.getMeta('null')).toBeNull();
+        expect(await tx.getMeta('num')).toBe(43);
+        expect(await tx.getMeta('str')).toBe('x');
+        expect(await tx.getMeta('missing')).toBeUndefined();
+      });
+    });
+
+    it('runs the 5-day proposal scenario with the same deals, history, outbox and records as in memory', async () => {
+      const run = async (storage: Storage) => {
+        const engine = createTestEngine({
+          pipelines: [proposalPipeline],
+          rules: proposalRules,
+          directory: proposalDirectory(),
+          storage,
+          start: '2026-03-02T08:00:00.000Z',
+        });
+        const d1 = await engine.createDeal({ id: 'D-1', pipelineId: 'sales', ownerId: 'anna', title: 'Bakery POS', amount: 4_000 });
+        await engine.createDeal({ id: 'D-2', pipelineId: 'sales', ownerId: 'boris', title: 'Florist website', amount: 7_500 });
+        await engine.createDeal({ id: 'D-3', pipelineId: 'sales', ownerId: 'anna', title: 'Hotel chain', amount: 45_000 });
+        await engine.advance({ days: 2 });
+        await engine.updateDeal(d1.id, { fields: { proposalSentAt: engine.clock.now().toISOString() } });
+        await engine.moveDeal('D-3', 'won');
+        await engine.advance({ days: 4 });
+        const deals = await engine.listDeals();
+        return {
+          deals,
+          open: (await engine.listDeals({ open: true })).map((d) => d.id),
+          history: await Promise.all(deals.map((d) => engine.history(d.id))),
+          pending: await Promise.all(deals.map((d) => engine.pendingJobs(d.id))),
+          outbox: await engine.outbox(),
+          violations: await engine.records('violation'),
+          sent: engine.notifications.map((m) => `${m.recipient.id}:${m.template}:${m.idempotencyKey}`),
+        };
+      };
+      const expected = await run(new InMemoryStorage());
+      const actual = await run(await open());
+      expect(actual).toEqual(expected);
+      expect(actual.sent).toHaveLength(6);
+      expect(actual.violations.map((v) => v.dealId)).toEqual(['D-2']);
+    });
+  });
+}
