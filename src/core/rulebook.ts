@@ -2,6 +2,7 @@ import type { Rule } from '../model/rule.js';
 import type { ActionSpec } from '../model/action.js';
 import { ALWAYS, compileCondition, type Predicate } from './criteria.js';
 import type { ActionRegistry, AnyActionDefinition } from './actions.js';
+import { RuleArchive } from './rule-versions.js';
 import type { Occurrence } from './types.js';
 
 export interface CompiledAction {
@@ -15,6 +16,8 @@ export interface CompiledAction {
 
 export interface CompiledRule {
   rule: Rule;
+  /** The rule's version (`rule.version`, 1 when unset); jobs are pinned to it. */
+  version: number;
   /** Position in the rule list: the tie-break after priority. */
   order: number;
   when: Predicate;
@@ -48,10 +51,13 @@ export class RuleBook {
   private readonly byId = new Map<string, CompiledRule>();
   private readonly byTrigger = new Map<string, CompiledRule[]>();
   readonly rules: ReadonlyArray<CompiledRule>;
+  /** These rules and every earlier version loaded before them (pass the previous book's archive). */
+  readonly archive: RuleArchive;
 
-  constructor(rules: ReadonlyArray<Rule>, actions: ActionRegistry) {
+  constructor(rules: ReadonlyArray<Rule>, actions: ActionRegistry, archive: RuleArchive = RuleArchive.EMPTY) {
     const compiled = rules.map((rule, order): CompiledRule => ({
       rule,
+      version: rule.version ?? 1,
       order,
       when: rule.when ? compileCondition(rule.when) : ALWAYS,
       until: rule.until ? compileCondition(rule.until) : null,
@@ -62,6 +68,7 @@ export class RuleBook {
       }),
     }));
     this.rules = compiled;
+    this.archive = archive.with(compiled);
     for (const cr of compiled) {
       this.byId.set(cr.rule.id, cr);
       const key = indexKey(cr.rule.trigger);

@@ -10,6 +10,7 @@ import { checkFieldValue, checkFields } from './field-types.js';
 import { makeFacts, type HostFacts } from './facts.js';
 import type { PipelineIndex, PipelineInfo } from './pipelines.js';
 import type { CompiledAction, CompiledRule, RuleBook } from './rulebook.js';
+import { jobAction, resolveJobRule } from './rule-versions.js';
 import { computeDueAt, isScheduled } from './schedule.js';
 import { render as renderTemplate } from './templates.js';
 import type { DealSnapshot, Effect, Enrolment, Job, LogEntry, Occurrence, OutboxMessage, StoredRecord } from './types.js';
@@ -299,7 +300,7 @@ class Work {
         lastAt: this.env.now,
       };
     }
-    this.log('rule.fired', { trigger: q.occ, criteria: trace, enrolmentId, depth: q.depth }, rule.id);
+    this.log('rule.fired', { trigger: q.occ, criteria: trace, enrolmentId, depth: q.depth, ruleVersion: cr.version }, rule.id);
     const cause: Cause = { depth: q.depth, chain: [...q.chain, rule.id], ruleId: rule.id };
     for (const action of cr.actions) {
       if (isScheduled(action.spec)) this.schedule(cr, action, enrolmentId, q, cause);
@@ -329,6 +330,7 @@ class Work {
       id: this.env.ids.next('job'),
       dealId: deal.id,
       ruleId: cr.rule.id,
+      ruleVersion: cr.version,
       enrolmentId,
       actionIndex: action.index,
       actionId: action.id,
@@ -341,23 +343,25 @@ class Work {
     };
     this.jobs.set(job.id, job);
     this.effects.push({ type: 'job.schedule', job });
-    this.log('job.scheduled', { jobId: job.id, actionId: action.id, type: action.spec.type, dueAt: job.dueAt }, cr.rule.id);
+    this.log('job.scheduled', { jobId: job.id, actionId: action.id, type: action.spec.type, dueAt: job.dueAt, ruleVersion: cr.version }, cr.rule.id);
   }
 
   private runJob(job: Job): void {
     const current = this.jobs.get(job.id) ?? job;
     const owner = this.env.features?.find((f) => current.ruleId.startsWith(`${f.name}:`));
     if (owner) return this.runFeatureJob(owner, current);
-    const cr = this.env.rules.get(current.ruleId);
+    // Which version the job runs under: its own, or what newer versions' onChange policies say.
+    const resolved = resolveJobRule(current, this.env.rules);
     const deal = this.deal;
     const cancel = (reason: string, extra: Record<string, unknown> = {}) => this.cancelJob(current, reason, extra);
     if (!deal) return cancel('deal-gone');
     if (deal.closedAt !== null && current.stageId !== deal.stageId) return cancel('deal-closed');
-    if (!cr) return cancel('rule-removed');
-    if (!cr.rule.enabled) return cancel('rule-disabled');
+    if ('cancel' in resolved) return cancel(resolved.cancel, resolved.extra);
+    const { cr, note } = resolved;
+    if (!cr.rule.enabled) return cancel('rule-disabled', note);
     if (current.cancelOnStageLeave && deal.stageId !== current.stageId) return cancel('left-stage');
-    const action = cr.actions[current.actionIndex];
-    if (!action || action.id !== current.actionId) return cancel('action-removed');
+    const action = jobAction(cr, current);
+    if (!action) return cancel('action-removed', note);
     const facts = makeFacts({ deal, previous: null, event: current.event, now: this.env.now }, this.pipelineOf(deal)?.pipeline, this.env.facts);
     if (action.spec.recheck) {
       const trace: ConditionTrace[] = [];
@@ -369,7 +373,7 @@ class Work {
     }
     this.jobs.delete(current.id);
     this.effects.push({ type: 'job.done', jobId: current.id });
-    this.log('job.ran', { jobId: current.id, actionId: current.actionId, dueAt: current.dueAt }, cr.rule.id);
+    this.log('job.ran', { jobId: current.id, actionId: current.actionId, dueAt: current.dueAt, ...note }, cr.rule.id);
     this.runAction(cr, action, current.enrolmentId, current.event, { depth: 0, chain: [cr.rule.id], ruleId: cr.rule.id });
   }
 

@@ -15,6 +15,11 @@ export interface Job {
   id: string;
   dealId: string;
   ruleId: string;
+  /**
+   * The version of the rule that scheduled the job: it runs under that version, or follows the
+   * newer version's `onChange` policy (keep / recheck / cancel). Absent on feature jobs.
+   */
+  ruleVersion?: number;
   enrolmentId: string;
   actionIndex: number;
   actionId: string;

@@ -24,6 +24,7 @@ import { AccessGuard, isBackwardMove, type AccessOptions } from './access.js';
 import { defaultAccessPolicy, type AccessPolicy } from '../ports/access.js';
 import type { EngineEvents } from './events.js';
 import { parseRules } from './parse-rules.js';
+import { ruleChanges, versionedRuleBook, type RuleChange } from './rule-versions.js';
 
 export interface EngineConfig {
   pipelines: ReadonlyArray<PipelineInput>;
@@ -159,22 +160,43 @@ export class Engine {
   }
 
   /**
-   * Replaces the rule set. Validated first: invalid rules throw INVALID_RULES and change nothing.
-   * With an actor, the policy must allow `rules.change` (synchronously, as this call is).
+   * Replaces the rule set. Validated first: invalid rules throw INVALID_RULES (synchronously) and
+   * change nothing. With an actor, the policy must allow `rules.change` (synchronously, as this
+   * call is). A changed rule gets the next version; jobs earlier versions left pending follow its
+   * `onChange` policy when they come due (docs/simulation.md). The promise resolves to the
+   * changes once a `rules.changed` log entry records them.
    */
-  setRules(rules: unknown, options: AccessOptions = {}): void {
+  setRules(rules: unknown, options: AccessOptions = {}): Promise<RuleChange[]> {
     if (options.actor) {
       const allowed = this.access.policy.can(options.actor, 'rules.change', { type: 'rules' });
       if (typeof allowed !== 'boolean') throw new DealflowError('INVALID_CONFIG', 'setRules with an actor needs a policy that answers rules.change synchronously');
       if (!allowed) throw new DealflowError('FORBIDDEN', `${options.actor.id} may not rules.change`, { details: { actorId: options.actor.id, action: 'rules.change' } });
     }
-    this.ruleBook = this.compile(rules);
+    const previous = this.ruleBook;
+    this.ruleBook = this.compile(rules, previous);
+    return this.recordRuleChanges(ruleChanges(previous, this.ruleBook));
   }
 
-  private compile(rules: unknown): RuleBook {
+  /** Every version of a rule this engine has loaded, oldest first (the current one last, if it still exists). */
+  ruleVersions(ruleId: string): Rule[] {
+    return this.ruleBook.archive.versions(ruleId).map((cr) => cr.rule);
+  }
+
+  /** Logs a deal-less `rules.changed` entry listing which rules moved to which version, and the policy for their pending jobs. */
+  private recordRuleChanges(changes: RuleChange[]): Promise<RuleChange[]> {
+    if (changes.length === 0) return Promise.resolve(changes);
+    return this.exclusive(async () => {
+      const entry: LogEntry = { id: this.ids.next('log'), at: this.readClock().toISOString(), dealId: null, type: 'rules.changed', data: { changes } };
+      await this.storage.transaction((tx) => tx.appendLog([entry]));
+      this.announceEntry(entry);
+      return changes;
+    });
+  }
+
+  private compile(rules: unknown, previous?: RuleBook): RuleBook {
     const parsed = parseRules(rules, { pipelines: this.pipelineIndex.all(), actions: this.actions, facts: Object.keys(this.facts) });
     checkDigestNames(parsed, this.digestPolicies);
-    return new RuleBook(parsed, this.actions);
+    return versionedRuleBook(parsed, this.actions, previous);
   }
 
   // ---- commands --------------------------------------------------------------------------------

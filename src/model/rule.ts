@@ -6,10 +6,25 @@ import { TriggerSchema } from './trigger.js';
 export const ReenrollSchema = z.enum(['replace', 'parallel', 'ignore']);
 export type Reenroll = z.infer<typeof ReenrollSchema>;
 
+/**
+ * What a rule version does to the jobs an earlier version (or the version it disables) left
+ * pending: `keep` lets them finish under the version that scheduled them, `recheck` re-evaluates
+ * them under the new version when they come due, `cancel` drops them.
+ */
+export const PendingJobPolicySchema = z.enum(['keep', 'recheck', 'cancel']);
+export type PendingJobPolicy = z.infer<typeof PendingJobPolicySchema>;
+
 export const RuleSchema = z
   .object({
     id: z.string().min(1),
     name: z.string().optional(),
+    /**
+     * The rule's version; a pending job stays pinned to the version that scheduled it. Omit it and
+     * the engine numbers versions itself (1, then one more whenever `setRules` changes the rule).
+     */
+    version: z.number().int().positive().optional(),
+    /** What this version does to jobs earlier versions left pending (see PendingJobPolicySchema). */
+    onChange: PendingJobPolicySchema.default('recheck'),
     enabled: z.boolean().default(true),
     /** Higher runs first; equal priorities run in definition order. */
     priority: z.number().int().default(0),

@@ -1,0 +1,92 @@
+import type { CompiledAction, CompiledRule, RuleBook } from './rulebook.js';
+import type { Job } from './types.js';
+
+/**
+ * Every version of every rule a rule book has seen, oldest first. A job pinned to an older
+ * version under the `keep` policy runs with that version's criteria and actions, so the archive
+ * keeps the compiled versions an engine has loaded (in its memory: see docs/simulation.md).
+ */
+export class RuleArchive {
+  private constructor(private readonly byRule: ReadonlyMap<string, ReadonlyArray<CompiledRule>>) {}
+
+  static readonly EMPTY = new RuleArchive(new Map());
+
+  /** A new archive with these rules added as their rule's latest version (an equal version replaces it). */
+  with(rules: ReadonlyArray<CompiledRule>): RuleArchive {
+    const next = new Map(this.byRule);
+    for (const cr of rules) {
+      const versions = [...(next.get(cr.rule.id) ?? [])];
+      const last = versions[versions.length - 1];
+      if (last && last.version === cr.version) versions[versions.length - 1] = cr;
+      else versions.push(cr);
+      next.set(cr.rule.id, versions);
+    }
+    return new RuleArchive(next);
+  }
+
+  /** The versions of a rule, oldest first; the current one (if any) is last. */
+  versions(ruleId: string): ReadonlyArray<CompiledRule> {
+    return this.byRule.get(ruleId) ?? [];
+  }
+
+  /** The latest version of every rule ever loaded, current or removed. */
+  latest(): CompiledRule[] {
+    return [...this.byRule.values()].map((v) => v[v.length - 1]!);
+  }
+}
+
+/** The version a job runs under, with what the history should say about it; or why it is cancelled. */
+export type JobRule =
+  | { cr: CompiledRule; note: Record<string, unknown> }
+  | { cancel: string; extra: Record<string, unknown> };
+
+/**
+ * Decides which version of its rule a due job runs under. Walking the versions after the one that
+ * scheduled the job, each newer version's `onChange` applies in turn: `cancel` drops the job,
+ * `recheck` re-pins it to that version, `keep` leaves it pinned. A removed rule's jobs follow its
+ * last version's policy, where `recheck` means cancel (there is nothing to recheck against).
+ * Pure: the archive and the current book are all it reads.
+ */
+export function resolveJobRule(job: Job, book: RuleBook): JobRule {
+  const current = book.get(job.ruleId);
+  const scheduled = job.ruleVersion ?? current?.version;
+  if (current && current.version === scheduled) return { cr: current, note: { ruleVersion: current.version } };
+  const versions = book.archive.versions(job.ruleId);
+  const at = versions.findIndex((v) => v.version === scheduled);
+  if (at < 0) {
+    // The engine never saw that version (it was restarted with a newer rule set): the current
+    // version's policy applies, except that `keep` has nothing to keep.
+    if (!current) return { cancel: 'rule-removed', extra: { scheduledVersion: scheduled ?? null } };
+    const extra = { scheduledVersion: scheduled ?? null, currentVersion: current.version, policy: current.rule.onChange };
+    if (current.rule.onChange === 'recheck') return { cr: current, note: { ruleVersion: current.version, ...extra } };
+    return { cancel: current.rule.onChange === 'keep' ? 'rule-version-unavailable' : changeReason(current), extra };
+  }
+  let pinned = versions[at]!;
+  for (const next of versions.slice(at + 1)) {
+    const policy = next.rule.onChange;
+    if (policy === 'cancel') {
+      return { cancel: changeReason(next), extra: { scheduledVersion: scheduled, version: next.version, policy } };
+    }
+    if (policy === 'recheck') pinned = next;
+  }
+  if (!current) {
+    const last = versions[versions.length - 1]!;
+    if (last.rule.onChange !== 'keep') return { cancel: 'rule-removed', extra: { scheduledVersion: scheduled, policy: last.rule.onChange } };
+    return { cr: pinned, note: { ruleVersion: pinned.version, scheduledVersion: scheduled, policy: 'keep', ruleRemoved: true } };
+  }
+  const policy = pinned === current ? 'recheck' : 'keep';
+  return { cr: pinned, note: { ruleVersion: pinned.version, scheduledVersion: scheduled, currentVersion: current.version, policy } };
+}
+
+/** The job's action in the version it runs under: by position in its own version, by id in a newer one. */
+export function jobAction(cr: CompiledRule, job: Job): CompiledAction | undefined {
+  if (job.ruleVersion === undefined || job.ruleVersion === cr.version) {
+    const action = cr.actions[job.actionIndex];
+    return action && action.id === job.actionId ? action : undefined;
+  }
+  return cr.actions.find((a) => a.id === job.actionId);
+}
+
+function changeReason(cr: CompiledRule): string {
+  return cr.rule.enabled ? 'rule-changed' : 'rule-disabled';
+}
