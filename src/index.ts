@@ -18,4 +18,44 @@ export type { Notifier, OutgoingMessage, SendOptions, SentMessage } from './port
 export type { Storage, StorageTx, DealQuery, LogQuery, OutboxQuery } from './ports/storage.js';
 export { DefaultAccessPolicy, defaultAccessPolicy, ROLES, type AccessPolicy, type AccessAction, type AccessResource, type Actor, type DealRef } from './ports/access.js';
 export { AccessGuard, isBackwardMove, type AccessOptions } from './engine/access.js';
+export {
+  funnel,
+  slaCompliance,
+  exceptions,
+  flagShare,
+  timeInStage,
+  stale,
+  velocity,
+  toTextTable,
+  toCsv,
+  formatDuration,
+  REPORTS,
+  DEFAULT_FLAG_THRESHOLD,
+  type Report,
+  type ReportData,
+  type ReportOptions,
+  type ReportFilter,
+  type Period as ReportPeriod,
+  type GroupBy as ReportGroupBy,
+  type Column as ReportColumn,
+  type ColumnFormat as ReportColumnFormat,
+  type Cell as ReportCell,
+  type ReportKinds,
+  type ReportName,
+  type FunnelReport,
+  type FunnelRow,
+  type FunnelSummary,
+  type SlaComplianceRow,
+  type SlaComplianceOptions,
+  type ExceptionRow,
+  type FlagShareRow,
+  type FlagShareOptions,
+  type TimeInStageRow,
+  type StaleRow,
+  type StaleOptions,
+  type VelocityRow,
+  type CsvOptions,
+} from './reports/index.js';
+export { loadReportData } from './engine/reports.js';
+export type { Board, BoardCard, BoardColumn, BoardOptions, BoardTask, SlaState } from './engine/board.js';
 export { InMemoryStorage } from './memory/storage.js';

@@ -22,6 +22,9 @@ import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from 
 import { checkDigestNames, OutboxWriter } from './outbox-writer.js';
 import { AccessGuard, isBackwardMove, type AccessOptions } from './access.js';
 import { defaultAccessPolicy, type AccessPolicy } from '../ports/access.js';
+import { runReport, type ReportArgs } from './reports.js';
+import { buildBoard, type Board, type BoardOptions } from './board.js';
+import type { ReportKinds, ReportName } from '../reports/index.js';
 import type { EngineEvents } from './events.js';
 import { parseRules } from './parse-rules.js';
 import { ruleChanges, versionedRuleBook, type RuleChange } from './rule-versions.js';
@@ -374,6 +377,24 @@ export class Engine {
   /** With an actor, only records of deals they may read (`records.read`), and deal-less ones if the policy allows. */
   async records(kind: string, query: { dealId?: string } = {}, options: AccessOptions = {}): Promise<StoredRecord[]> {
     return clone(await this.storage.transaction(async (tx) => this.scopeToActor(tx, options.actor, 'records.read', kind, await tx.listRecords(kind, query))));
+  }
+
+  /**
+   * Runs a report (docs/reports.md) over what storage holds now: `funnel`, `slaCompliance`,
+   * `exceptions`, `flagShare`, `timeInStage`, `stale`, `velocity`. With an actor, `report.read`
+   * is checked and the report covers only the deals they may read.
+   */
+  report<N extends ReportName>(name: N, ...args: ReportArgs<N>): Promise<ReportKinds[N]['result']> {
+    return runReport(this.reportHost(), name, args[0]);
+  }
+
+  /** The kanban board of a pipeline: columns in stage order, cards the actor may read (docs/reports.md). */
+  board(pipelineId: string, options: BoardOptions = {}): Promise<Board> {
+    return buildBoard(this.reportHost(), pipelineId, options);
+  }
+
+  private reportHost() {
+    return { storage: this.storage, clock: this.clock, access: this.access, pipelines: this.pipelines };
   }
 
   private async requireReadable(tx: StorageTx, actor: AccessOptions['actor'], dealId: string): Promise<void> {
