@@ -38,6 +38,10 @@ function indexKey(t: Rule['trigger'] | Occurrence): string {
       return `event:${t.name}`;
     case 'manual':
       return 'manual';
+    case 'stage.idle':
+      return `stage.idle:${t.stage}`;
+    case 'date.reached':
+      return `date.reached:${t.field}`;
   }
 }
 
@@ -90,6 +94,12 @@ export class RuleBook {
     if (occ.type === 'manual') {
       const cr = this.byId.get(occ.ruleId);
       return cr && cr.rule.enabled ? [cr] : [];
+    }
+    if (occ.type === 'stage.idle' || occ.type === 'date.reached') {
+      // A timer fires its own rule only (each rule has its own duration or offset).
+      const cr = this.byId.get(occ.ruleId);
+      const ok = cr && cr.rule.enabled && indexKey(cr.rule.trigger) === indexKey(occ) && (cr.rule.pipelineId === undefined || cr.rule.pipelineId === pipelineId);
+      return ok ? [cr] : [];
     }
     const bucket = this.byTrigger.get(indexKey(occ));
     if (!bucket) return [];

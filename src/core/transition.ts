@@ -11,7 +11,10 @@ import { makeFacts, type HostFacts } from './facts.js';
 import type { PipelineIndex, PipelineInfo } from './pipelines.js';
 import type { CompiledAction, CompiledRule, RuleBook } from './rulebook.js';
 import { jobAction, resolveJobRule } from './rule-versions.js';
-import { computeDueAt, isScheduled } from './schedule.js';
+import { anchorFieldOf, computeDueAt, isScheduled } from './schedule.js';
+import type { BusinessCalendar } from './time/calendar.js';
+import { CalendarBook, type UserTimes } from './time/calendars.js';
+import { isTimerJob, onOccurrence as timersOnOccurrence, timerOccurrence, type TimerHost } from './time/timers.js';
 import { render as renderTemplate } from './templates.js';
 import type { DealSnapshot, Effect, Enrolment, Job, LogEntry, Occurrence, OutboxMessage, StoredRecord } from './types.js';
 
@@ -27,7 +30,13 @@ export interface CoreEnv {
   maxDepth: number;
   /** Core features (SLAs, approvals, …): called after every occurrence, own their jobs and inputs. */
   features?: ReadonlyArray<CoreFeature>;
+  /** Business calendars (named, per pipeline, owners'). Default: each pipeline's, no named ones. */
+  calendars?: CalendarBook;
+  /** Directory records the engine loaded for this command (the deal's owner), for `owner` calendars. */
+  users?: UserTimes;
 }
+
+const defaultCalendars = new WeakMap<PipelineIndex, CalendarBook>();
 
 /** A new deal as the engine hands it to the core: parsed, with defaults applied. */
 export interface DealDraft {
@@ -258,6 +267,8 @@ class Work {
   private fire(q: Queued): void {
     const candidates = this.env.rules.match(q.occ, this.deal?.pipelineId ?? null);
     for (const cr of candidates) this.fireRule(cr, q);
+    // Timer triggers and date-anchored jobs follow the deal; only a command's change is activity.
+    timersOnOccurrence(this.timerHost(), q.occ, q.chain.length === 0);
     for (const feature of this.env.features ?? []) {
       if (!feature.onOccurrence) continue;
       const outer = this.cause;
@@ -310,14 +321,13 @@ class Work {
 
   private schedule(cr: CompiledRule, action: CompiledAction, enrolmentId: string, q: Queued, cause: Cause): void {
     const deal = this.deal;
-    const zone = this.pipelineOf(deal)?.pipeline.timezone ?? 'UTC';
-    const due = computeDueAt(action.spec, deal, this.env.now, zone);
-    if ('skip' in due) {
-      this.log('job.skipped', { actionId: action.id, reason: due.skip }, cr.rule.id);
-      return;
-    }
     if (!deal) {
       this.log('job.skipped', { actionId: action.id, reason: 'a scheduled action needs a deal' }, cr.rule.id);
+      return;
+    }
+    const due = computeDueAt(action.spec, deal, this.env.now, this.calendarFor(action.spec.calendar ?? cr.rule.calendar));
+    if ('skip' in due) {
+      this.log('job.skipped', { actionId: action.id, reason: due.skip }, cr.rule.id);
       return;
     }
     if (due.dueAt <= this.env.now) {
@@ -337,7 +347,7 @@ class Work {
       dueAt: due.dueAt,
       stageId: deal.stageId,
       cancelOnStageLeave: action.spec.cancelOnStageLeave ?? cr.rule.trigger.type === 'stage.entered',
-      anchorField: action.spec.at?.field ?? null,
+      anchorField: anchorFieldOf(action.spec),
       event: q.event,
       createdAt: this.env.now,
     };
@@ -348,6 +358,7 @@ class Work {
 
   private runJob(job: Job): void {
     const current = this.jobs.get(job.id) ?? job;
+    if (isTimerJob(current)) return this.runTimer(current);
     const owner = this.env.features?.find((f) => current.ruleId.startsWith(`${f.name}:`));
     if (owner) return this.runFeatureJob(owner, current);
     // Which version the job runs under: its own, or what newer versions' onChange policies say.
@@ -375,6 +386,56 @@ class Work {
     this.effects.push({ type: 'job.done', jobId: current.id });
     this.log('job.ran', { jobId: current.id, actionId: current.actionId, dueAt: current.dueAt, ...note }, cr.rule.id);
     this.runAction(cr, action, current.enrolmentId, current.event, { depth: 0, chain: [cr.rule.id], ruleId: cr.rule.id });
+  }
+
+  // ---- business time: calendars and timer triggers (core/time) -----------------------------------
+
+  /** The calendar a rule or action follows for the current deal: `pipeline` (default), `owner` or a named one. */
+  private calendarFor(choice: string | undefined): BusinessCalendar {
+    const deal = this.requireDeal();
+    const info = this.pipelineOf(deal);
+    let book = this.env.calendars ?? defaultCalendars.get(this.env.pipelines);
+    if (!book) defaultCalendars.set(this.env.pipelines, (book = new CalendarBook({}, this.env.pipelines.all())));
+    const resolved = book.resolve(choice, deal, this.env.users, info?.pipeline.timezone);
+    if (resolved.fallback && !this.calendarFallbacks.has(resolved.fallback)) {
+      this.calendarFallbacks.add(resolved.fallback);
+      this.log('calendar.fallback', { choice, reason: resolved.fallback, using: 'pipeline' });
+    }
+    return resolved.calendar;
+  }
+
+  private readonly calendarFallbacks = new Set<string>();
+  private timerHostCache: TimerHost | undefined;
+
+  private timerHost(): TimerHost {
+    const work = this;
+    this.timerHostCache ??= {
+      get deal() {
+        return work.deal;
+      },
+      now: this.env.now,
+      rules: this.env.rules,
+      jobs: () => [...this.jobs.values()],
+      newId: (kind) => this.env.ids.next(kind),
+      putJob: (job) => {
+        this.jobs.set(job.id, job);
+        this.effects.push({ type: 'job.schedule', job });
+      },
+      cancelJob: (job, reason, extra) => this.cancelJob(job, reason, extra),
+      log: (type, data, ruleId) => this.log(type, data, ruleId),
+      calendarFor: (choice) => this.calendarFor(choice),
+    };
+    return this.timerHostCache;
+  }
+
+  /** A `stage.idle` or `date.reached` timer came due: its rule gets the occurrence, as time passing. */
+  private runTimer(job: Job): void {
+    const verdict = timerOccurrence(this.timerHost(), job);
+    if ('cancel' in verdict) return this.cancelJob(job, verdict.cancel);
+    this.jobs.delete(job.id);
+    this.effects.push({ type: 'job.done', jobId: job.id });
+    this.log('job.ran', { jobId: job.id, actionId: job.actionId, dueAt: job.dueAt }, job.ruleId);
+    this.enqueue(verdict.occ, this.deal, null, COMMAND);
   }
 
   private runFeatureJob(feature: CoreFeature, job: Job): void {

@@ -8,7 +8,11 @@ export type Occurrence =
   | { type: 'stage.left'; stage: string }
   | { type: 'field.changed'; field: string; from: Json | undefined; to: Json | undefined }
   | { type: 'event'; name: string }
-  | { type: 'manual'; ruleId: string };
+  | { type: 'manual'; ruleId: string }
+  /** A `stage.idle` timer came due: the deal sat in `stage` without activity since `since`. For rule `ruleId` only. */
+  | { type: 'stage.idle'; stage: string; ruleId: string; since: string }
+  /** A `date.reached` timer came due; `value` is the date field's value. For rule `ruleId` only. */
+  | { type: 'date.reached'; field: string; ruleId: string; value: string | null };
 
 /** A scheduled action waiting for its due time. Durable: it lives in storage until it runs or is cancelled. */
 export interface Job {

@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './duration.js';
+export * from './calendar.js';
 export * from './pipeline.js';
 export * from './deal.js';
 export * from './event.js';

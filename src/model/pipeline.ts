@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CalendarRefSchema } from './calendar.js';
 
 export const StageKindSchema = z.enum(['open', 'inbox', 'won', 'lost']);
 export type StageKind = z.infer<typeof StageKindSchema>;
@@ -29,6 +30,11 @@ export const PipelineSchema = z
     id: z.string().min(1),
     name: z.string().min(1),
     timezone: z.string().default('UTC'),
+    /**
+     * The business calendar (inline, or the name of one in `createEngine({ calendars })`); its
+     * timezone defaults to `timezone`. Without one: Monday–Friday 09:00–18:00, no holidays.
+     */
+    calendar: CalendarRefSchema.optional(),
     stages: z.array(StageSchema).min(1),
     /**
      * Declared custom fields. When present, `fields` on deals of this pipeline must use these

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ActionSpecSchema } from './action.js';
+import { CalendarChoiceSchema } from './calendar.js';
 import { ConditionSchema } from './condition.js';
 import { TriggerSchema } from './trigger.js';
 
@@ -31,6 +32,11 @@ export const RuleSchema = z
     /** Restricts the rule to one pipeline; without it the rule applies to every pipeline. */
     pipelineId: z.string().min(1).optional(),
     trigger: TriggerSchema,
+    /**
+     * The calendar the rule's timing follows: `pipeline` (default), `owner` (the deal owner's,
+     * from the Directory) or the name of a calendar passed to `createEngine({ calendars })`.
+     */
+    calendar: CalendarChoiceSchema.optional(),
     when: ConditionSchema.optional(),
     /** Once this holds, the rule's pending jobs for the deal are cancelled when they come due. */
     until: ConditionSchema.optional(),

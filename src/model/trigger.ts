@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { DuePolicySchema, TimeOfDaySchema } from './calendar.js';
 import { JsonSchema } from './deal.js';
+import { DurationSchema } from './duration.js';
 
 export const TriggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('deal.created') }).strict(),
@@ -16,6 +18,30 @@ export const TriggerSchema = z.discriminatedUnion('type', [
     .strict(),
   z.object({ type: z.literal('event'), name: z.string().min(1) }).strict(),
   z.object({ type: z.literal('manual') }).strict(),
+  z
+    .object({
+      type: z.literal('stage.idle'),
+      stage: z.string().min(1),
+      /** How long without activity, in calendar or business units (in the rule's calendar). */
+      after: DurationSchema,
+      /**
+       * What re-arms the timer: `any-update` (default: a stage change, or an update command that
+       * changes the deal) or `stage-change` (only entering the stage).
+       */
+      activity: z.enum(['any-update', 'stage-change']).default('any-update'),
+      policy: DuePolicySchema.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('date.reached'),
+      /** A deal date path: `fields.closeDate`, `createdAt`, `stageEnteredAt`. */
+      field: z.string().min(1),
+      offset: DurationSchema.optional(),
+      time: TimeOfDaySchema.optional(),
+      policy: DuePolicySchema.optional(),
+    })
+    .strict(),
 ]);
 export type Trigger = z.infer<typeof TriggerSchema>;
 export type TriggerType = Trigger['type'];

@@ -13,6 +13,16 @@ export interface RuleValidationContext {
   actionParams(type: string): z.ZodType | undefined;
   /** Fact names criteria may read. */
   facts: ReadonlyArray<string>;
+  /** Names of the calendars passed to `createEngine({ calendars })`, which rules may follow. */
+  calendars?: ReadonlyArray<string>;
+}
+
+function checkCalendarChoice(choice: string | undefined, where: Seg[], ctx: RuleValidationContext, out: DealflowIssue[]): void {
+  if (choice === undefined || choice === 'pipeline' || choice === 'owner') return;
+  if (!(ctx.calendars ?? []).includes(choice)) {
+    const known = ctx.calendars?.length ? `; named calendars: ${ctx.calendars.join(', ')}` : '; pass it in createEngine({ calendars })';
+    out.push({ path: jsonPath(where), message: `unknown calendar "${choice}": use "pipeline", "owner" or a named calendar${known}` });
+  }
 }
 
 type Seg = PropertyKey;
@@ -67,13 +77,14 @@ function checkRule(rule: Rule, at: Seg[], ctx: RuleValidationContext, out: Dealf
     out.push({ path: jsonPath([...at, 'pipelineId']), message: `unknown pipeline "${rule.pipelineId}"` });
   }
   const t = rule.trigger;
-  if ((t.type === 'stage.entered' || t.type === 'stage.left') && !stageKnown(t.stage, rule, ctx)) {
+  if ((t.type === 'stage.entered' || t.type === 'stage.left' || t.type === 'stage.idle') && !stageKnown(t.stage, rule, ctx)) {
     out.push({ path: jsonPath([...at, 'trigger', 'stage']), message: `unknown stage "${t.stage}"${rule.pipelineId ? ` in pipeline "${rule.pipelineId}"` : ''}` });
   }
-  if (t.type === 'field.changed') {
+  if (t.type === 'field.changed' || t.type === 'date.reached') {
     const p = parseDealPath(t.field);
     if (typeof p === 'string') out.push({ path: jsonPath([...at, 'trigger', 'field']), message: p });
   }
+  checkCalendarChoice(rule.calendar, [...at, 'calendar'], ctx, out);
   if (rule.when) checkCondition(rule.when, [...at, 'when'], ctx, out);
   if (rule.until) checkCondition(rule.until, [...at, 'until'], ctx, out);
   const actionIds = new Set<string>();
@@ -86,10 +97,11 @@ function checkRule(rule: Rule, at: Seg[], ctx: RuleValidationContext, out: Dealf
       const parsed = schema.safeParse(a.params);
       if (!parsed.success) out.push(...issuesFromZod(parsed.error, [...here, 'params']));
     }
-    if (a.at) {
+    if (a.at && 'field' in a.at) {
       const p = parseDealPath(a.at.field);
       if (typeof p === 'string') out.push({ path: jsonPath([...here, 'at', 'field']), message: p });
     }
+    checkCalendarChoice(a.calendar, [...here, 'calendar'], ctx, out);
     const id = a.id ?? String(i);
     if (actionIds.has(id)) out.push({ path: jsonPath([...here, 'id']), message: `duplicate action id "${id}"` });
     actionIds.add(id);

@@ -1,3 +1,5 @@
+import type { CalendarRefInput } from '../model/calendar.js';
+
 /** A user of the host's CRM, as dealflow needs to know them. */
 export interface User {
   id: string;
@@ -6,7 +8,10 @@ export interface User {
   managerId?: string;
   roles?: string[];
   teamId?: string;
+  /** IANA timezone; an owner calendar reads its working hours in it. */
   timezone?: string;
+  /** The user's own working calendar (inline, or a name from `createEngine({ calendars })`); default the pipeline's. */
+  calendar?: CalendarRefInput;
 }
 
 /** The host's users. `notify` to "the owner's manager" or to a role resolves through it. */

@@ -1,0 +1,279 @@
+import type { DuePolicy } from '../../model/calendar.js';
+import type { Duration } from '../../model/duration.js';
+import { isBusinessDuration } from '../../model/duration.js';
+import { DealflowError } from '../../model/errors.js';
+import { MAX_SCAN_DAYS, type BusinessCalendar } from './calendar.js';
+import { formatIsoDate, localPosition, localToInstant, MS_PER_DAY, MS_PER_MINUTE, parseTimeOfDay } from './local.js';
+
+/*
+ * Business-time arithmetic. Instants go in and come out as UTC ISO strings (`…000Z`); the `…Ms`
+ * variants work on epoch milliseconds for callers that loop. Working periods are half-open: a
+ * calendar open 09:00–18:00 is working at 09:00 and not at 18:00.
+ *
+ * - Business days move by whole working dates and keep the wall-clock time. From outside working
+ *   time they start at the next working moment (forwards) or the end of the previous working
+ *   period (backwards), so "1 business day" from Saturday is Tuesday 09:00, not Monday.
+ * - Business hours and minutes count elapsed working time, skipping nights, days off and breaks.
+ * - A raw result outside working time is then resolved by the due-time policy: `postpone` (the
+ *   next working moment), `bring-forward` (the end of the previous working period) or `exact`.
+ */
+
+const HOUR = 3_600_000;
+
+function noWorkingTime(cal: BusinessCalendar, day: number, direction: string): DealflowError {
+  return new DealflowError(
+    'INVALID_CONFIG',
+    `the calendar (${cal.describe()}) has no working time within ${MAX_SCAN_DAYS} days ${direction} ${formatIsoDate(day)}; check its holidays`,
+  );
+}
+
+export function toMs(instant: string): number {
+  const ms = Date.parse(instant);
+  if (Number.isNaN(ms)) throw new DealflowError('INVALID_INPUT', `not a valid instant: ${JSON.stringify(instant)}; use an ISO 8601 date-time`);
+  return ms;
+}
+
+export function toIso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+// ---- positions ------------------------------------------------------------------------------------
+
+export function isWorkingMs(cal: BusinessCalendar, ms: number): boolean {
+  const { day } = localPosition(ms, cal.zone);
+  for (const p of cal.periods(day)) if (p.start <= ms && ms < p.end) return true;
+  return false;
+}
+
+/** The first working moment at or after `ms`. */
+export function nextWorkingMs(cal: BusinessCalendar, ms: number): number {
+  const first = localPosition(ms, cal.zone).day;
+  for (let day = first; day <= first + MAX_SCAN_DAYS; day++) {
+    for (const p of cal.periods(day)) if (ms < p.end) return Math.max(p.start, ms);
+  }
+  throw noWorkingTime(cal, first, 'after');
+}
+
+/**
+ * The last working moment at or before `ms`, where the end of a working period counts: Saturday
+ * 10:00 → Friday 18:00, 13:30 in a 13:00–14:00 lunch break → 13:00.
+ */
+export function previousWorkingMs(cal: BusinessCalendar, ms: number): number {
+  const first = localPosition(ms, cal.zone).day;
+  for (let day = first; day >= first - MAX_SCAN_DAYS; day--) {
+    const periods = cal.periods(day);
+    for (let i = periods.length - 1; i >= 0; i--) {
+      const p = periods[i]!;
+      if (p.start <= ms) return Math.min(p.end, ms);
+    }
+  }
+  throw noWorkingTime(cal, first, 'before');
+}
+
+/** The working date `n` working dates after `day` (before it when negative); `day` itself for 0. */
+export function stepWorkingDates(cal: BusinessCalendar, day: number, n: number): number {
+  const dir = n < 0 ? -1 : 1;
+  let left = Math.abs(n);
+  let d = day;
+  let idle = 0;
+  while (left > 0) {
+    d += dir;
+    if (cal.isWorkingDate(d)) {
+      left--;
+      idle = 0;
+    } else if (++idle > MAX_SCAN_DAYS) {
+      throw noWorkingTime(cal, d, dir > 0 ? 'after' : 'before');
+    }
+  }
+  return d;
+}
+
+// ---- arithmetic (raw: the result may still be outside working time) --------------------------------
+
+/** Moves `n` working days, keeping the wall-clock time. See the notes at the top of this file. */
+export function addWorkingDaysMs(cal: BusinessCalendar, ms: number, n: number): number {
+  if (!Number.isInteger(n)) throw new DealflowError('INVALID_INPUT', `businessDays must be a whole number, not ${n}`);
+  if (n >= 0) {
+    const start = nextWorkingMs(cal, ms);
+    const { day, msOfDay } = localPosition(start, cal.zone);
+    return localToInstant(stepWorkingDates(cal, day, n), msOfDay, cal.zone);
+  }
+  // Backwards from the end of the previous period; read its wall time just before the end, so a
+  // period that closes at 24:00 stays on its own day.
+  const start = previousWorkingMs(cal, ms);
+  const { day, msOfDay } = localPosition(start - 1, cal.zone);
+  return localToInstant(stepWorkingDates(cal, day, n), msOfDay + 1, cal.zone);
+}
+
+/** Adds (or, negative, subtracts) elapsed working time in milliseconds. */
+export function addWorkingTimeMs(cal: BusinessCalendar, ms: number, amount: number): number {
+  if (!Number.isFinite(amount)) throw new DealflowError('INVALID_INPUT', `a business duration must be finite, not ${amount}`);
+  if (amount === 0) return ms;
+  let left = Math.abs(amount);
+  const first = localPosition(ms, cal.zone).day;
+  let idle = 0;
+  if (amount > 0) {
+    for (let day = first; ; day++) {
+      let worked = false;
+      for (const p of cal.periods(day)) {
+        if (p.end <= ms) continue;
+        worked = true;
+        const from = Math.max(p.start, ms);
+        const avail = p.end - from;
+        if (left <= avail) return from + left;
+        left -= avail;
+      }
+      if (worked) idle = 0;
+      else if (++idle > MAX_SCAN_DAYS) throw noWorkingTime(cal, day, 'after');
+    }
+  }
+  for (let day = first; ; day--) {
+    let worked = false;
+    const periods = cal.periods(day);
+    for (let i = periods.length - 1; i >= 0; i--) {
+      const p = periods[i]!;
+      if (p.start >= ms) continue;
+      worked = true;
+      const to = Math.min(p.end, ms);
+      const avail = to - p.start;
+      if (left <= avail) return to - left;
+      left -= avail;
+    }
+    if (worked) idle = 0;
+    else if (++idle > MAX_SCAN_DAYS) throw noWorkingTime(cal, day, 'before');
+  }
+}
+
+/** Working time between two instants, in milliseconds (negative when `to` is before `from`). */
+export function workingTimeBetweenMs(cal: BusinessCalendar, from: number, to: number): number {
+  if (to < from) return -workingTimeBetweenMs(cal, to, from);
+  let total = 0;
+  const last = localPosition(to, cal.zone).day;
+  for (let day = localPosition(from, cal.zone).day; day <= last; day++) {
+    for (const p of cal.periods(day)) {
+      const a = Math.max(p.start, from);
+      const b = Math.min(p.end, to);
+      if (b > a) total += b - a;
+    }
+  }
+  return total;
+}
+
+/** The first moment at local time `minuteOfDay` on a working date, at or after `ms`. */
+export function nextWorkingDateAtMs(cal: BusinessCalendar, ms: number, minuteOfDay: number): number {
+  const first = localPosition(ms, cal.zone).day;
+  for (let day = first; day <= first + MAX_SCAN_DAYS + 1; day++) {
+    if (!cal.isWorkingDate(day)) continue;
+    const t = localToInstant(day, minuteOfDay * MS_PER_MINUTE, cal.zone);
+    if (t >= ms) return t;
+  }
+  throw noWorkingTime(cal, first, 'after');
+}
+
+/** Sets the local time of day, keeping the local date. */
+export function atTimeOfDayMs(cal: BusinessCalendar, ms: number, minuteOfDay: number): number {
+  return localToInstant(localPosition(ms, cal.zone).day, minuteOfDay * MS_PER_MINUTE, cal.zone);
+}
+
+/**
+ * Adds calendar units in the calendar's zone: whole days and weeks move the local date and keep
+ * the wall-clock time (gaps and overlaps resolved as in local.ts), a fraction of a day and hours
+ * and minutes are elapsed time.
+ */
+export function addCalendarMs(zone: string, ms: number, d: Duration): number {
+  const days = (d.days ?? 0) + 7 * (d.weeks ?? 0);
+  const whole = Math.trunc(days);
+  let out = ms;
+  if (whole !== 0) {
+    const { day, msOfDay } = localPosition(ms, zone);
+    out = localToInstant(day + whole, msOfDay, zone);
+  }
+  return out + (days - whole) * MS_PER_DAY + (d.hours ?? 0) * HOUR + (d.minutes ?? 0) * MS_PER_MINUTE;
+}
+
+export function applyPolicyMs(cal: BusinessCalendar, ms: number, policy: DuePolicy): number {
+  switch (policy) {
+    case 'exact':
+      return ms;
+    case 'postpone':
+      return nextWorkingMs(cal, ms);
+    case 'bring-forward':
+      return previousWorkingMs(cal, ms);
+  }
+}
+
+/** The policy a due time gets when none is given: `postpone` for business units, `exact` for calendar ones. */
+export function defaultPolicy(d: Duration | undefined): DuePolicy {
+  return d && isBusinessDuration(d) ? 'postpone' : 'exact';
+}
+
+/** Adds a business duration raw: business days first, then business hours and minutes. */
+export function addBusinessMs(cal: BusinessCalendar, ms: number, d: Duration): number {
+  let out = ms;
+  if (d.businessDays !== undefined && d.businessDays !== 0) out = addWorkingDaysMs(cal, out, d.businessDays);
+  const time = (d.businessHours ?? 0) * HOUR + (d.businessMinutes ?? 0) * MS_PER_MINUTE;
+  if (time !== 0) out = addWorkingTimeMs(cal, out, time);
+  return out;
+}
+
+export function addDurationMs(cal: BusinessCalendar, ms: number, d: Duration, policy: DuePolicy = defaultPolicy(d)): number {
+  const raw = isBusinessDuration(d) ? addBusinessMs(cal, ms, d) : addCalendarMs(cal.zone, ms, d);
+  return applyPolicyMs(cal, raw, policy);
+}
+
+// ---- the public, ISO-string API ----------------------------------------------------------------
+
+/** Whether an instant is working time in the calendar (periods are half-open: 18:00 is not). */
+export function isWorkingTime(cal: BusinessCalendar, instant: string): boolean {
+  return isWorkingMs(cal, toMs(instant));
+}
+
+/** The first working moment at or after the instant. */
+export function nextWorkingTime(cal: BusinessCalendar, instant: string): string {
+  return toIso(nextWorkingMs(cal, toMs(instant)));
+}
+
+/** The last working moment at or before the instant, the end of a working period included. */
+export function previousWorkingTime(cal: BusinessCalendar, instant: string): string {
+  return toIso(previousWorkingMs(cal, toMs(instant)));
+}
+
+/** "The next working day at HH:mm": the first moment at that local time on a working date, at or after the instant. */
+export function nextWorkingDateAt(cal: BusinessCalendar, instant: string, time: string): string {
+  return toIso(nextWorkingDateAtMs(cal, toMs(instant), parseTimeOfDay(time)));
+}
+
+/** Resolves a due time outside working time by a policy. */
+export function applyDuePolicy(cal: BusinessCalendar, instant: string, policy: DuePolicy): string {
+  return toIso(applyPolicyMs(cal, toMs(instant), policy));
+}
+
+/** Adds whole business days (negative: subtracts), then applies the policy (default `postpone`). */
+export function addBusinessDays(cal: BusinessCalendar, instant: string, days: number, policy: DuePolicy = 'postpone'): string {
+  return toIso(applyPolicyMs(cal, addWorkingDaysMs(cal, toMs(instant), days), policy));
+}
+
+/** Adds elapsed working hours (negative: subtracts), then applies the policy (default `postpone`). */
+export function addBusinessHours(cal: BusinessCalendar, instant: string, hours: number, policy: DuePolicy = 'postpone'): string {
+  return toIso(applyPolicyMs(cal, addWorkingTimeMs(cal, toMs(instant), hours * HOUR), policy));
+}
+
+/** Adds elapsed working minutes (negative: subtracts), then applies the policy (default `postpone`). */
+export function addBusinessMinutes(cal: BusinessCalendar, instant: string, minutes: number, policy: DuePolicy = 'postpone'): string {
+  return toIso(applyPolicyMs(cal, addWorkingTimeMs(cal, toMs(instant), minutes * MS_PER_MINUTE), policy));
+}
+
+/**
+ * Adds any duration in a calendar: calendar units in its timezone, business units in its working
+ * time; then applies the policy (default: `postpone` for business units, `exact` for calendar
+ * ones). For a deadline that should read "by the end of the day", pass `exact`: 8 business hours
+ * from Monday 10:00 is Monday 18:00, where `postpone` says Tuesday 09:00 (the same working moment).
+ */
+export function addDurationIn(cal: BusinessCalendar, instant: string, duration: Duration, policy?: DuePolicy): string {
+  return toIso(addDurationMs(cal, toMs(instant), duration, policy ?? defaultPolicy(duration)));
+}
+
+/** Working time between two instants in minutes (negative when `to` is earlier): for SLA clocks and reports. */
+export function businessMinutesBetween(cal: BusinessCalendar, from: string, to: string): number {
+  return workingTimeBetweenMs(cal, toMs(from), toMs(to)) / MS_PER_MINUTE;
+}

@@ -1,0 +1,123 @@
+import { DateTime, IANAZone } from 'luxon';
+
+/**
+ * Local dates as day numbers (days since 1970-01-01 in the proleptic Gregorian calendar), and the
+ * conversions between instants and local wall-clock times in an IANA zone.
+ *
+ * The rule for wall-clock times that do not exist or exist twice (DST changes), as in Temporal's
+ * and java.time's default: a time in a spring-forward gap moves forward by the gap (02:30 on the
+ * night clocks jump from 02:00 to 03:00 becomes 03:30), and a time that occurs twice on a
+ * fall-back night is its earlier occurrence (still on summer time).
+ */
+
+export const MS_PER_DAY = 86_400_000;
+export const MS_PER_MINUTE = 60_000;
+
+/** Days since 1970-01-01 of a civil date (Howard Hinnant's days_from_civil). */
+export function dayNumber(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = (month + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+export interface CivilDate {
+  year: number;
+  month: number;
+  day: number;
+}
+
+/** The civil date of a day number (Howard Hinnant's civil_from_days). */
+export function civilDate(days: number): CivilDate {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+/** ISO weekday of a day number: 1 = Monday … 7 = Sunday (1970-01-01 was a Thursday). */
+export function isoWeekday(days: number): number {
+  return ((((days + 3) % 7) + 7) % 7) + 1;
+}
+
+/** `YYYY-MM-DD` → day number. The string must already be a valid ISO date. */
+export function parseIsoDate(date: string): number {
+  return dayNumber(Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10)));
+}
+
+export function formatIsoDate(days: number): string {
+  const { year, month, day } = civilDate(days);
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** `HH:mm` → minutes after local midnight (24:00 → 1440). */
+export function parseTimeOfDay(hhmm: string): number {
+  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+}
+
+const zones = new Map<string, IANAZone>();
+
+function zoneOf(name: string): IANAZone {
+  let z = zones.get(name);
+  if (!z) {
+    z = IANAZone.create(name);
+    if (!z.isValid) throw new RangeError(`unknown timezone "${name}"`);
+    zones.set(name, z);
+  }
+  return z;
+}
+
+/** Where an instant falls in a zone: its local day number and the milliseconds since local midnight. */
+export interface LocalPosition {
+  day: number;
+  msOfDay: number;
+}
+
+export function localPosition(ms: number, zone: string): LocalPosition {
+  const local = ms + zoneOf(zone).offset(ms) * MS_PER_MINUTE;
+  const day = Math.floor(local / MS_PER_DAY);
+  return { day, msOfDay: local - day * MS_PER_DAY };
+}
+
+/** The local day number an instant falls on in a zone. */
+export function localDay(ms: number, zone: string): number {
+  return localPosition(ms, zone).day;
+}
+
+/**
+ * The instant of a local wall-clock time: day number plus milliseconds after midnight (up to a
+ * whole day, so 24:00 is the next midnight). Gaps and overlaps follow the rule at the top.
+ */
+export function localToInstant(day: number, msOfDay: number, zone: string): number {
+  const d = day + Math.floor(msOfDay / MS_PER_DAY);
+  let rest = msOfDay - (d - day) * MS_PER_DAY;
+  const { year, month, day: dom } = civilDate(d);
+  const hour = Math.floor(rest / 3_600_000);
+  rest -= hour * 3_600_000;
+  const minute = Math.floor(rest / MS_PER_MINUTE);
+  rest -= minute * MS_PER_MINUTE;
+  const second = Math.floor(rest / 1000);
+  const millisecond = rest - second * 1000;
+  const dt = DateTime.fromObject({ year, month, day: dom, hour, minute, second, millisecond }, { zone });
+  // luxon resolves a gap forward (our rule) but an overlap to the later offset; we take the earlier.
+  // An overlap means the offset changed shortly before luxon's answer, so only then ask for both.
+  const ms = dt.toMillis();
+  const z = zoneOf(zone);
+  if (z.offset(ms - 3 * 3_600_000) !== z.offset(ms)) {
+    const options = dt.getPossibleOffsets();
+    if (options.length > 1) return Math.min(...options.map((o) => o.toMillis()));
+  }
+  return ms;
+}
+
+export function isValidZone(zone: string): boolean {
+  return IANAZone.isValidZone(zone);
+}
