@@ -5,7 +5,7 @@ import { DealflowError } from '../model/errors.js';
 import type { Directory } from '../ports/directory.js';
 import type { IdGenerator } from '../ports/ids.js';
 import { isPermanentError, type Notifier, type OutgoingMessage } from '../ports/notifier.js';
-import type { Storage, StorageTx } from '../ports/storage.js';
+import type { LeaseRequest, Storage, StorageTx } from '../ports/storage.js';
 import { digestPayload, digestSubject, groupDigestItems, renderDigestText } from './digests.js';
 
 export interface RetryPolicy {
@@ -75,7 +75,12 @@ interface DeliveryDeps {
   actions: ActionRegistry;
   ids: IdGenerator;
   retry: RetryPolicy;
+  /** How long a claim on the messages this engine delivers itself lasts (no renewal here; a runner renews). */
+  leaseMs: number;
 }
+
+/** Who claims the messages an engine delivers after its commands (a runner claims under its own name). */
+const ENGINE_OWNER = 'engine';
 
 const BATCH = 500;
 
@@ -95,21 +100,36 @@ export class Delivery {
     let delivered = 0;
     const log: LogEntry[] = [];
     for (;;) {
+      // Claimed with a lease, so engines in other processes sharing the store do not send it too.
+      const lease = { owner: ENGINE_OWNER, token: this.deps.ids.next('lease'), ms: this.deps.leaseMs };
       const { batch, full } = await this.deps.storage.transaction(async (tx) => {
-        const due = await tx.dueOutbox(iso, BATCH);
+        const due = await tx.claimDueOutbox(iso, BATCH, lease);
         const fresh = due.filter((m) => !tried.has(m.id));
+        // Already tried in this call (a retry due at once): give it back for the next call.
+        const again = due.filter((m) => tried.has(m.id)).map((m) => m.id);
+        if (again.length > 0) await tx.releaseLeases(lease.token, again);
         return { batch: await sealDigests(tx, fresh), full: due.length === BATCH };
       });
       if (batch.length === 0) break;
       for (const message of batch) {
         tried.add(message.id);
-        const entries = await this.attempt(message, now);
+        const entries = await this.attempt(message, now, lease.token);
         log.push(...entries);
         if (entries[0]?.type === 'outbox.delivered') delivered++;
       }
       if (!full) break;
     }
     return { delivered, log };
+  }
+
+  /** Claims up to `limit` due messages for a runner, sealing due digests; deliver each with `deliverClaimed`. */
+  claim(now: Date, limit: number, lease: LeaseRequest): Promise<OutboxMessage[]> {
+    return this.deps.storage.transaction(async (tx) => sealDigests(tx, await tx.claimDueOutbox(now.toISOString(), limit, lease)));
+  }
+
+  /** One attempt at a claimed message; records it only if `token` still holds the lease. */
+  deliverClaimed(message: OutboxMessage, now: Date, token: string): Promise<LogEntry[]> {
+    return this.attempt(message, now, token);
   }
 
   /** Dead letters, oldest first. */
@@ -142,7 +162,7 @@ export class Delivery {
     });
   }
 
-  private async attempt(message: OutboxMessage, now: Date): Promise<LogEntry[]> {
+  private async attempt(message: OutboxMessage, now: Date, token: string): Promise<LogEntry[]> {
     const attempt = message.attempts + 1;
     let error: unknown = null;
     try {
@@ -152,9 +172,13 @@ export class Delivery {
     }
     const { storage, retry } = this.deps;
     return storage.transaction(async (tx) => {
-      const current = await tx.getOutbox(message.id);
-      // Someone else (another engine on this storage) recorded this attempt first.
-      if (!current || current.status !== 'pending' || current.attempts !== message.attempts) return [];
+      // Fenced: if the lease expired and another process claimed the message, its attempt is the one recorded.
+      const current = await tx.getClaimedOutbox(message.id, token);
+      if (!current) return [];
+      if (current.status !== 'pending' || current.attempts !== message.attempts) {
+        await tx.releaseLeases(token, [message.id]);
+        return [];
+      }
       let next: OutboxMessage;
       let type: string;
       const data: Record<string, unknown> = { attempt };
@@ -179,6 +203,7 @@ export class Delivery {
       }
       const entries = this.entries(message, now, type, data);
       await tx.putOutbox([next]);
+      await tx.releaseLeases(token, [message.id]);
       await tx.appendLog(entries);
       return entries;
     });

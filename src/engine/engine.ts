@@ -15,7 +15,7 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import type { Directory, User } from '../ports/directory.js';
 import { UuidIds, type IdGenerator } from '../ports/ids.js';
 import { InMemoryNotifier, type Notifier } from '../ports/notifier.js';
-import type { DealQuery, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
+import type { DealQuery, LeaseRequest, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
 import { InMemoryStorage } from '../memory/storage.js';
 import { checkRetryPolicy, Delivery, DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
 import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from './digest-policy.js';
@@ -52,6 +52,11 @@ export interface EngineConfig {
   digests?: Record<string, DigestPolicyConfig>;
   /** Deliver the outbox right after each command commits. Default true; false leaves it to `runDue`. */
   deliverOnCommit?: boolean;
+  /**
+   * How long this engine's claim on a message it delivers after a command lasts, in ms, so
+   * engines in other processes on the same store do not send it too. Default 5 minutes.
+   */
+  deliveryLeaseMs?: number;
   /** Who may do what, for calls that carry an actor. Default: `defaultAccessPolicy` (docs/access.md). */
   access?: AccessPolicy;
 }
@@ -130,6 +135,7 @@ export class Engine {
       actions: this.actions,
       ids: this.ids,
       retry: checkRetryPolicy({ ...DEFAULT_RETRY, ...config.retry }),
+      leaseMs: config.deliveryLeaseMs ?? 300_000,
     });
     this.outboxWriter = new OutboxWriter(this.directory, this.ids, this.digestPolicies);
   }
@@ -272,12 +278,43 @@ export class Engine {
         const due = await this.storage.transaction((tx) => tx.dueJobs(iso, 1));
         const job = due[0];
         if (!job) break;
-        if (await this.runJob(job, now)) jobsRun++;
-        else jobsFailed++;
+        if ((await this.runJob(job, now)) === 'failed') jobsFailed++;
+        else jobsRun++;
       }
       const { delivered } = await this.deliver(now);
       return { jobsRun, jobsFailed, delivered };
     });
+  }
+
+  // ---- claimed work, for runners (src/runner) ----------------------------------------------------
+
+  /** Leases up to `limit` jobs due now to a runner; each deal's earliest only (see StorageTx.claimDueJobs). */
+  async claimJobs(limit: number, lease: LeaseRequest): Promise<Job[]> {
+    const iso = this.readClock().toISOString();
+    return this.storage.transaction((tx) => tx.claimDueJobs(iso, limit, lease));
+  }
+
+  /** Leases up to `limit` deliveries due now to a runner. */
+  async claimDeliveries(limit: number, lease: LeaseRequest): Promise<OutboxMessage[]> {
+    return this.delivery.claim(this.readClock(), limit, lease);
+  }
+
+  /**
+   * Runs a claimed job if `token` still holds its lease: `skipped` when it already ran, was
+   * cancelled, or was claimed again after the lease ran out. Outside the command queue, so a
+   * runner may run several at once; the store serialises each deal. A storage failure throws and
+   * leaves the job for a later claim.
+   */
+  async runClaimedJob(job: Job, token: string): Promise<'ran' | 'failed' | 'skipped'> {
+    return this.runJob(job, this.readClock(), token);
+  }
+
+  /** One attempt at a claimed delivery, recorded only if `token` still holds its lease. */
+  async deliverClaimed(message: OutboxMessage, token: string): Promise<'delivered' | 'failed' | 'skipped'> {
+    const entries = await this.delivery.deliverClaimed(message, this.readClock(), token);
+    for (const e of entries) this.announceEntry(e);
+    const type = entries[0]?.type;
+    return type === undefined ? 'skipped' : type === 'outbox.delivered' ? 'delivered' : 'failed';
   }
 
   /** Delivers what the outbox has due now (commands already do this after commit). */
@@ -483,36 +520,43 @@ export class Engine {
     });
   }
 
-  private async runJob(job: Job, now: Date): Promise<boolean> {
-    try {
-      const outcome = await this.storage.transaction(async (tx) => {
-        const current = await tx.getJob(job.id);
-        if (!current) return null;
-        const before = await loadSnapshot(tx, current.dealId);
-        const out = transition(before, { type: 'job', job: current }, this.env(now));
-        await this.write(tx, before, out);
-        return out;
-      });
-      if (outcome) this.announce(outcome.effects);
-      return true;
-    } catch (error) {
-      // The job's whole cascade was rolled back; record why and drop the job so the queue moves on.
-      const entry = await this.storage.transaction(async (tx) => {
-        await tx.removeJob(job.id);
+  /**
+   * Runs one job in its own transaction (with a runner's `token`, only while that claim holds it).
+   * If the job's cascade throws, none of it is written: the job is dropped with a `job.failed`
+   * entry in the same transaction, so the queue moves on. A storage failure is not the job's
+   * fault: it propagates and the job stays for a later run.
+   */
+  private async runJob(job: Job, now: Date, token?: string): Promise<'ran' | 'failed' | 'skipped'> {
+    const result = await this.storage.transaction(async (tx) => {
+      const current = token === undefined ? await tx.getJob(job.id) : await tx.getClaimedJob(job.id, token);
+      if (!current) return null;
+      const before = await loadSnapshot(tx, current.dealId);
+      let out: Outcome;
+      try {
+        out = transition(before, { type: 'job', job: current }, this.env(now));
+      } catch (error) {
+        await tx.removeJob(current.id);
         const e: LogEntry = {
           id: this.ids.next('log'),
           at: now.toISOString(),
-          dealId: job.dealId,
+          dealId: current.dealId,
           type: 'job.failed',
-          ruleId: job.ruleId,
-          data: { jobId: job.id, actionId: job.actionId, code: (error as DealflowError).code ?? null, error: (error as Error).message },
+          ruleId: current.ruleId,
+          data: { jobId: current.id, actionId: current.actionId, code: (error as DealflowError).code ?? null, error: (error as Error).message },
         };
         await tx.appendLog([e]);
-        return e;
-      });
-      this.announceEntry(entry);
-      return false;
+        return { failed: e };
+      }
+      await this.write(tx, before, out);
+      return { out };
+    });
+    if (!result) return 'skipped';
+    if (result.failed) {
+      this.announceEntry(result.failed);
+      return 'failed';
     }
+    this.announce(result.out!.effects);
+    return 'ran';
   }
 
   private async write(tx: StorageTx, before: DealSnapshot, out: Outcome): Promise<void> {

@@ -249,7 +249,6 @@ class MemoryTx implements StorageTx {
       this.restoreMap(this.s.outbox, m.id);
       const wasPending = this.s.outboxPending.has(m.id);
       this.undo.push(() => (wasPending ? this.s.outboxPending.add(m.id) : this.s.outboxPending.delete(m.id)));
-      this.dropLease(`outbox:${m.id}`);
       this.s.outbox.set(m.id, m);
       if (m.status === 'pending') this.s.outboxPending.add(m.id);
       else this.s.outboxPending.delete(m.id);

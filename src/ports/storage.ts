@@ -73,7 +73,11 @@ export interface StorageTx {
   nextOutboxDueAt(): Promise<string | undefined>;
   listOutbox(query?: OutboxQuery): Promise<OutboxMessage[]>;
   getOutbox(id: string): Promise<OutboxMessage | undefined>;
-  /** Leases up to `limit` pending messages due at or before `until`, as `claimDueJobs` does jobs. Writing a message clears its lease. */
+  /**
+   * Leases up to `limit` pending messages due at or before `until`, oldest first. Writing a
+   * message keeps its lease (the holder records its attempt, then releases it); re-putting a job
+   * clears the job's, since what was claimed has changed.
+   */
   claimDueOutbox(until: string, limit: number, lease: LeaseRequest): Promise<OutboxMessage[]>;
   /** The message if `token` still holds its lease (locked for this transaction), else undefined. */
   getClaimedOutbox(id: string, token: string): Promise<OutboxMessage | undefined>;

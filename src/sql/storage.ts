@@ -340,8 +340,7 @@ class SqlTx implements StorageTx {
        SELECT m->>'id', m->>'key', m->>'dealId', m->>'status', (m->>'nextAttemptAt')::timestamptz, m
        FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(m, n) ORDER BY n
        ON CONFLICT (id) DO UPDATE SET key = excluded.key, deal_id = excluded.deal_id, status = excluded.status,
-         next_attempt_at = excluded.next_attempt_at, doc = excluded.doc,
-         lease_owner = NULL, lease_token = NULL, lease_until = NULL`,
+         next_attempt_at = excluded.next_attempt_at, doc = excluded.doc`,
       [JSON.stringify([...byId.values()])],
     );
     for (const m of byId.values()) if (m.status === 'pending') this.wake(m.nextAttemptAt);

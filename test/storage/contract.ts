@@ -271,8 +271,14 @@ export function storageContract(name: string, open: StorageFactory): void {
       expect((await s.transaction((tx) => tx.claimDueOutbox(at(5), 2, holder))).map((m) => m.id)).toEqual(['m2', 'm1']);
       expect((await s.transaction((tx) => tx.claimDueOutbox(at(5), 5, lease('x')))).map((m) => m.id)).toEqual(['m3']);
       expect((await s.transaction((tx) => tx.getClaimedOutbox('m1', holder.token)))?.id).toBe('m1');
-      // Recording the attempt (a write) clears the lease, keeps the message's place in the list.
-      await s.transaction((tx) => tx.putOutbox([message('m1', 5, { status: 'delivered', attempts: 1 })]));
+      // Recording an attempt keeps the lease (and the message's place in the list) until the holder releases it.
+      await s.transaction((tx) => tx.putOutbox([message('m1', 5, { status: 'pending', attempts: 1, nextAttemptAt: at(4) })]));
+      expect(await s.transaction((tx) => tx.claimDueOutbox(at(5), 5, lease('y')))).toEqual([]);
+      expect((await s.transaction((tx) => tx.getClaimedOutbox('m1', holder.token)))?.attempts).toBe(1);
+      await s.transaction(async (tx) => {
+        await tx.putOutbox([message('m1', 5, { status: 'delivered', attempts: 2 })]);
+        await tx.releaseLeases(holder.token, ['m1']);
+      });
       await s.transaction(async (tx) => {
         expect(await tx.getClaimedOutbox('m1', holder.token)).toBeUndefined();
         expect((await tx.listOutbox()).map((m) => `${m.id}:${m.status}`)).toEqual(['m1:delivered', 'm2:pending', 'm3:pending', 'm4:delivered']);
