@@ -9,8 +9,9 @@ export interface ExceptionRow {
   title: string;
   ownerId: string;
   at: string;
-  /** The SLA or rule the deal was taken out of, when recorded. */
-  ruleId: string | null;
+  flag: string | null;
+  /** The SLAs or rules the deal was taken out of (or given more time in), when recorded. */
+  rules: string[];
   reason: string | null;
   reasonText: string | null;
   requestedBy: string | null;
@@ -29,7 +30,8 @@ const COLUMNS: Column<ExceptionRow>[] = [
   { key: 'title', label: 'Title', format: 'text' },
   { key: 'ownerId', label: 'Owner', format: 'text' },
   { key: 'at', label: 'Marked', format: 'instant' },
-  { key: 'ruleId', label: 'Rule', format: 'text' },
+  { key: 'flag', label: 'Flag', format: 'text' },
+  { key: 'rules', label: 'Rules', format: 'list' },
   { key: 'reason', label: 'Reason', format: 'text' },
   { key: 'reasonText', label: 'Details', format: 'text' },
   { key: 'requestedBy', label: 'Asked by', format: 'text' },
@@ -71,14 +73,15 @@ export function exceptions(data: ReportData, options: ReportOptions = {}): Repor
       title: deal.title,
       ownerId: deal.ownerId,
       at: e.at,
-      ruleId: e.ruleId,
+      flag: e.flag,
+      rules: e.rules,
       reason: e.reason,
       reasonText: e.reasonText,
       requestedBy: e.requestedBy,
-      approval: a?.status ?? null,
-      decidedBy: a?.decidedBy ?? null,
-      approvedBy: a?.status === 'approved' ? a.decidedBy : null,
-      decidedAt: a?.decidedAt ?? null,
+      approval: a?.status ?? (e.status === 'noted' ? null : e.status),
+      decidedBy: a?.decidedBy ?? e.decidedBy,
+      approvedBy: (a?.status ?? e.status) === 'approved' ? (a?.decidedBy ?? e.decidedBy) : null,
+      decidedAt: a?.decidedAt ?? e.decidedAt,
     });
   }
   rows.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : a.at < b.at ? -1 : a.at > b.at ? 1 : a.exceptionId < b.exceptionId ? -1 : 1));

@@ -6,7 +6,11 @@ import type { LogEntry, StoredRecord } from '../core/types.js';
  * store more. Each reader returns null for a record it cannot use.
  */
 
-export type SlaStatus = 'open' | 'met' | 'breached' | 'exempt';
+/**
+ * `met` on time, `breached` (the due time passed first), `exempt` (taken out of the SLA),
+ * `cancelled` (the deal closed or was deleted before the SLA ended), `open` (still running).
+ */
+export type SlaStatus = 'open' | 'met' | 'breached' | 'exempt' | 'cancelled';
 
 /** One deal's run of one SLA (record kind `sla`, or a deadline kept by a plain rule). */
 export interface SlaInstance {
@@ -23,19 +27,18 @@ export interface SlaInstance {
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /**
- * Reads an `sla` record: `data.slaId`, `data.startedAt` (else the record's `at`), `data.dueAt`,
- * `data.status` (`open`/`met`/`breached`/`exempt`, or `extended` meaning still open with a moved
- * due time), `data.endedAt`; extended when `status` is `extended`, or `data.extended === true`,
- * or `data.extensions` is a non-empty list, or `data.extendedAt` is set.
+ * Reads an `sla` record (src/model/sla.ts `SlaInstance`): `data.slaId`, `data.startedAt` (else
+ * the record's `at`), `data.dueAt`, `data.status` (`open`/`met`/`breached`/`exempt`/`cancelled`;
+ * anything else reads as open), `data.endedAt`; extended when `data.extended === true` or
+ * `data.extensions` is a non-empty list.
  */
 export function readSlaRecord(r: StoredRecord): SlaInstance | null {
   const d = r.data;
   const slaId = str(d.slaId);
   if (slaId === null || r.dealId === null) return null;
   const raw = str(d.status) ?? 'open';
-  const status: SlaStatus = raw === 'met' || raw === 'breached' || raw === 'exempt' ? raw : 'open';
-  const extended =
-    raw === 'extended' || d.extended === true || (Array.isArray(d.extensions) && d.extensions.length > 0) || str(d.extendedAt) !== null;
+  const status: SlaStatus = raw === 'met' || raw === 'breached' || raw === 'exempt' || raw === 'cancelled' ? raw : 'open';
+  const extended = d.extended === true || (Array.isArray(d.extensions) && d.extensions.length > 0);
   return { slaId, dealId: r.dealId, startedAt: str(d.startedAt) ?? r.at, dueAt: str(d.dueAt), status, extended, endedAt: str(d.endedAt) };
 }
 
@@ -45,9 +48,10 @@ const DEADLINE_ACTIONS = new Set(['recordViolation']);
 /**
  * Deadlines kept by plain rules: a rule that schedules a `recordViolation` is an SLA named by the
  * rule's id. From the log: `job.scheduled` starts it; `job.ran` is a breach; a cancellation
- * because the rule's `until` came true (`until-met`) is met; any other cancellation (criteria no
- * longer hold, deal closed or deleted, left the stage, rule changed) takes the deal out of the
- * rule — exempt — except a re-enrolment, whose new job carries the deadline on.
+ * because the rule's `until` came true (`until-met`) is met; because the deal closed or was
+ * deleted, cancelled; any other cancellation (criteria no longer hold, left the stage, rule
+ * changed or disabled) takes the deal out of the rule — exempt — except a re-enrolment, whose new
+ * job carries the deadline on.
  */
 export function ruleDeadlines(log: ReadonlyArray<LogEntry>, dealIds: ReadonlySet<string>): SlaInstance[] {
   const byJob = new Map<string, SlaInstance>();
@@ -65,11 +69,18 @@ export function ruleDeadlines(log: ReadonlyArray<LogEntry>, dealIds: ReadonlySet
         byJob.delete(jobId);
         continue;
       }
-      inst.status = e.type === 'job.ran' ? 'breached' : e.data.reason === 'until-met' ? 'met' : 'exempt';
+      inst.status = e.type === 'job.ran' ? 'breached' : cancelledAs(String(e.data.reason));
       inst.endedAt = e.at;
     }
   }
   return [...byJob.values()];
+}
+
+const DEAL_GONE = new Set(['deal-closed', 'deal-deleted', 'deal-gone']);
+
+function cancelledAs(reason: string): SlaStatus {
+  if (reason === 'until-met') return 'met';
+  return DEAL_GONE.has(reason) ? 'cancelled' : 'exempt';
 }
 
 /** A deal taken out of a rule (record kind `exception`). */
@@ -77,32 +88,47 @@ export interface ExceptionView {
   id: string;
   dealId: string;
   at: string;
-  /** The SLA or rule it takes the deal out of, when known. */
-  ruleId: string | null;
+  /** The flag that marks it, e.g. `complex`, when recorded. */
+  flag: string | null;
+  /** The SLAs or rules it takes the deal out of (or gives more time in), when known. */
+  rules: string[];
   /** A reason from the configured list. */
   reason: string | null;
   /** Free text, when no listed reason fits (or to add detail). */
   reasonText: string | null;
   requestedBy: string | null;
   approvalId: string | null;
+  /** The exception's own state (`noted`, `pending`, `approved`, `rejected`), when it keeps one. */
+  status: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
 }
 
 /**
- * Reads an `exception` record: `data.reason`, `data.reasonText` (or `data.note`), `data.requestedBy`
- * (or `data.actorId`), `data.slaId` (or `data.ruleId`), `data.approvalId`.
+ * Reads an `exception` record (src/model/approval.ts `ExceptionData`): `data.flag`, `data.reason`,
+ * `data.note` (or `data.reasonText`), `data.requestedBy`, `data.requestedAt` (else the record's
+ * `at`), `data.approvalId`, `data.status`, `data.decidedBy`, `data.decidedAt`, and the rules it
+ * concerns from `data.slas[].sla`, `data.slaId` or `data.ruleId`.
  */
 export function readExceptionRecord(r: StoredRecord): ExceptionView | null {
   if (r.dealId === null) return null;
   const d = r.data;
+  const rules = new Set<string>();
+  if (Array.isArray(d.slas)) for (const s of d.slas) if (str((s as { sla?: unknown })?.sla) !== null) rules.add((s as { sla: string }).sla);
+  for (const one of [str(d.slaId), str(d.ruleId)]) if (one !== null) rules.add(one);
   return {
     id: r.id,
     dealId: r.dealId,
-    at: r.at,
-    ruleId: str(d.slaId) ?? str(d.ruleId),
+    at: str(d.requestedAt) ?? r.at,
+    flag: str(d.flag),
+    rules: [...rules].sort(),
     reason: str(d.reason),
-    reasonText: str(d.reasonText) ?? str(d.note),
+    reasonText: str(d.note) ?? str(d.reasonText),
     requestedBy: str(d.requestedBy) ?? str(d.actorId),
     approvalId: str(d.approvalId),
+    status: str(d.status),
+    decidedBy: str(d.decidedBy),
+    decidedAt: str(d.decidedAt),
   };
 }
 
@@ -118,7 +144,7 @@ export interface ApprovalView {
 }
 
 /**
- * Reads an `approval` record: `data.status` (`pending`/`approved`/`rejected`/`cancelled`; also
+ * Reads an `approval` record (src/model/approval.ts `ApprovalData`): `data.status` (`pending`/`approved`/`rejected`/`cancelled`; also
  * `data.decision` `approve`/`reject`), `data.requesterId` (or `requestedBy`), `data.decidedBy`,
  * `data.decidedAt`, `data.exceptionId`.
  */
@@ -130,7 +156,7 @@ export function readApprovalRecord(r: StoredRecord): ApprovalView {
   return {
     id: r.id,
     dealId: r.dealId,
-    at: r.at,
+    at: str(d.requestedAt) ?? r.at,
     status,
     requesterId: str(d.requesterId) ?? str(d.requestedBy),
     decidedBy: str(d.decidedBy),

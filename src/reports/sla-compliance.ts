@@ -17,6 +17,8 @@ export interface SlaComplianceRow {
   breached: number;
   /** Taken out of the SLA (an exception, or it stopped applying). */
   exempt: number;
+  /** The deal closed or was deleted before the SLA ended. */
+  cancelled: number;
   /** Had their due time moved out at some point (counted again under their outcome). */
   extended: number;
   /** Not ended yet. */
@@ -26,6 +28,7 @@ export interface SlaComplianceRow {
   metDeals: string[];
   breachedDeals: string[];
   exemptDeals: string[];
+  cancelledDeals: string[];
   extendedDeals: string[];
   openDeals: string[];
 }
@@ -37,6 +40,7 @@ const COLUMNS: Column<SlaComplianceRow>[] = [
   { key: 'met', label: 'Met', format: 'int' },
   { key: 'breached', label: 'Breached', format: 'int' },
   { key: 'exempt', label: 'Exempt', format: 'int' },
+  { key: 'cancelled', label: 'Cancelled', format: 'int' },
   { key: 'extended', label: 'Extended', format: 'int' },
   { key: 'open', label: 'Open', format: 'int' },
   { key: 'compliance', label: 'Compliance', format: 'percent' },
@@ -44,7 +48,7 @@ const COLUMNS: Column<SlaComplianceRow>[] = [
 
 /**
  * Per SLA (and group), the runs started in the period: how many were met on time, breached,
- * exempt, extended, still open, with the deals in each. Reads `sla` records, and the deadlines
+ * exempt, cancelled (deal closed or deleted first), extended, still open, with the deals in each. Reads `sla` records, and the deadlines
  * plain rules keep with a scheduled `recordViolation` (named by rule id) from the log — the seed's
  * "got a proposal within 5 days / did not".
  */
@@ -76,7 +80,7 @@ export function slaCompliance(data: ReportData, options: SlaComplianceOptions = 
   const out = [...rows.values()].sort((a, b) => cmp(a.slaId, b.slaId) || cmp(a.group, b.group));
   for (const row of out) {
     row.compliance = share(row.met, row.met + row.breached);
-    for (const list of [row.metDeals, row.breachedDeals, row.exemptDeals, row.extendedDeals, row.openDeals]) list.sort();
+    for (const list of [row.metDeals, row.breachedDeals, row.exemptDeals, row.cancelledDeals, row.extendedDeals, row.openDeals]) list.sort();
   }
   const notes = out.map((r) => {
     const pct = r.compliance === null ? '–' : `${(r.compliance * 100).toFixed(1)}%`;
@@ -93,12 +97,14 @@ function emptyRow(slaId: string, group: string): SlaComplianceRow {
     met: 0,
     breached: 0,
     exempt: 0,
+    cancelled: 0,
     extended: 0,
     open: 0,
     compliance: null,
     metDeals: [],
     breachedDeals: [],
     exemptDeals: [],
+    cancelledDeals: [],
     extendedDeals: [],
     openDeals: [],
   };
