@@ -4,6 +4,8 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'email/index': 'src/email/index.ts',
+    'webhook/index': 'src/webhook/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -9,12 +9,15 @@ export type { Job, Enrolment, LogEntry, LogType, OutboxMessage, OutboxStatus, St
 export { Engine, createEngine, type EngineConfig, type CommandOptions, type RunDueResult } from './engine/engine.js';
 export type { EngineEvents } from './engine/events.js';
 export { parseRules, rulesJsonSchema, type ParseRulesOptions } from './engine/parse-rules.js';
-export type { RetryPolicy } from './engine/delivery.js';
+export { DEFAULT_RETRY, backoffMs, type RetryPolicy } from './engine/delivery.js';
+export { parseDigestSpec, type DigestPolicy, type DigestPolicyConfig, type DigestSchedule } from './engine/digest-policy.js';
+export type { DigestItem, DigestPayload, DigestGroup } from './engine/digests.js';
 export { systemClock, type Clock } from './ports/clock.js';
 export { InMemoryDirectory, type Directory, type User } from './ports/directory.js';
 export { UuidIds, SequentialIds, type IdGenerator } from './ports/ids.js';
 export { InMemoryNotifier, PermanentDeliveryError, isPermanentError } from './ports/notifier.js';
 export type { Notifier, OutgoingMessage, SendOptions, SentMessage } from './ports/notifier.js';
+export { ConsoleNotifier, type ConsoleNotifierOptions } from './ports/console-notifier.js';
 export type { Storage, StorageTx, DealQuery, LogQuery, OutboxQuery } from './ports/storage.js';
 export { DefaultAccessPolicy, defaultAccessPolicy, ROLES, type AccessPolicy, type AccessAction, type AccessResource, type Actor, type DealRef } from './ports/access.js';
 export { AccessGuard, isBackwardMove, type AccessOptions } from './engine/access.js';

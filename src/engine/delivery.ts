@@ -8,6 +8,7 @@ import { isPermanentError, type Notifier, type OutgoingMessage } from '../ports/
 import type { LeaseRequest, Storage, StorageTx } from '../ports/storage.js';
 import { digestPayload, digestSubject, groupDigestItems, renderDigestText } from './digests.js';
 
+/** How the outbox retries a failed delivery: `createEngine({ retry })` overrides any part of DEFAULT_RETRY. */
 export interface RetryPolicy {
   /** Attempts before a message is dead-lettered. Default 12 (about five hours with the defaults below). */
   maxAttempts: number;
@@ -24,6 +25,7 @@ export interface RetryPolicy {
   seed: string;
 }
 
+/** The retry policy the engine uses unless `createEngine({ retry })` overrides parts of it. */
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 12, baseDelayMs: 30_000, maxDelayMs: 3_600_000, jitter: 0.2, seed: '' };
 
 /** Checks a retry policy from the engine config; a bad value throws INVALID_CONFIG naming it. */

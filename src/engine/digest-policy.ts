@@ -33,6 +33,7 @@ export const DigestPolicyConfigSchema = z.union([
   z.object({ hourly: z.literal(true), ...Common }).strict(),
   z.object({ every: z.number().int().min(1), maxWait: DurationSchema.optional(), ...Common }).strict(),
 ]);
+/** What a named policy in `createEngine({ digests })` may be: see DigestPolicyConfigSchema. */
 export type DigestPolicyConfig = z.input<typeof DigestPolicyConfigSchema>;
 
 const SPECS: Array<[RegExp, (m: RegExpMatchArray) => DigestSchedule]> = [
@@ -86,6 +87,7 @@ export function resolveDigestPolicy(name: string, named: ReadonlyMap<string, Dig
   return schedule ? { name, schedule, timezone: null, template: 'digest', subject: null } : undefined;
 }
 
+/** The error text for a digest name that is neither a spec nor a configured policy. */
 export function unknownDigestMessage(name: string): string {
   return `unknown digest policy "${name}"; ${SPEC_HELP}`;
 }

@@ -36,6 +36,7 @@ export interface DigestPayload {
   [k: string]: unknown;
 }
 
+/** What holding a notification needs: the transaction, ids, the time, and the resolved recipient. */
 export interface HoldContext {
   tx: StorageTx;
   ids: IdGenerator;
@@ -48,6 +49,7 @@ export interface HoldContext {
 
 const openKey = (policy: string, recipientId: string) => `digest.open:${policy}:${recipientId}`;
 
+/** The payload of an outbox message of kind `digest`, typed. */
 export function digestPayload(message: OutboxMessage): DigestPayload {
   return message.payload as DigestPayload;
 }
@@ -144,6 +146,7 @@ function acceptsItems(digest: OutboxMessage): boolean {
   return p.capacity === null || p.items.length < p.capacity;
 }
 
+/** A digest's items for one rule, by deal: what digest templates iterate over as `groups`. */
 export interface DigestGroup {
   ruleId: string | null;
   ruleName: string;
@@ -195,6 +198,7 @@ export function renderDigestText(payload: DigestPayload, recipient: User): strin
   return `${lines.join('\n')}\n`;
 }
 
+/** The digest's subject: the policy's (with `{{count}}` filled in) or `N notifications (policy)`. */
 export function digestSubject(payload: DigestPayload): string {
   const n = payload.items.length;
   if (payload.subject) return payload.subject.replaceAll('{{count}}', String(n));

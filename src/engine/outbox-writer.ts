@@ -8,6 +8,7 @@ import { resolveDigestPolicy, unknownDigestMessage, type DigestPolicy } from './
 import { holdForDigest } from './digests.js';
 import { resolveRecipients } from './recipients.js';
 
+/** What the writer needs to know about the command writing the outbox. */
 export interface OutboxWriteContext {
   now: string;
   /** The deal's pipeline timezone, for digests whose policy and recipient name none. */

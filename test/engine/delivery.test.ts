@@ -168,7 +168,6 @@ describe('failures never lose the rest of the batch', () => {
     ];
     const { engine, notifier } = setup((m) => {
       if (m.template === 'broken') throw new PermanentDeliveryError('template "broken" is missing the variable "deal.customer"');
-      // eslint-disable-next-line no-throw-literal
       if (m.template === 'throws-string') throw 'a string, not an Error';
     }, { rules, retry: { maxAttempts: 1 } });
 
