@@ -27,6 +27,7 @@ import { buildBoard, type Board, type BoardOptions } from './board.js';
 import type { ReportKinds, ReportName } from '../reports/index.js';
 import type { EngineEvents } from './events.js';
 import { parseRules } from './parse-rules.js';
+import { explainDeal, type DealExplanation } from './explain.js';
 import { ruleChanges, versionedRuleBook, type RuleChange } from './rule-versions.js';
 
 export interface EngineConfig {
@@ -404,6 +405,21 @@ export class Engine {
       return tx.pendingJobs(dealId);
     });
     return clone(jobs).sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : 0));
+  }
+
+  /**
+   * Why each rule did or did not fire for a deal: whether its trigger matched, each condition with
+   * the value it saw, what was scheduled, ran or was cancelled and why (docs/simulation.md). With
+   * `ruleId`, that rule only. Read from the deal's log, so it works for deleted deals too.
+   */
+  async explain(dealId: string, ruleId?: string, options: AccessOptions = {}): Promise<DealExplanation> {
+    const { deal, log, jobs } = await this.storage.transaction(async (tx) => {
+      await this.requireReadable(tx, options.actor, dealId);
+      return { deal: await tx.getDeal(dealId), log: await tx.readLog({ dealId }), jobs: await tx.pendingJobs(dealId) };
+    });
+    if (!deal && log.length === 0) throw new DealflowError('NOT_FOUND', `no deal with id "${dealId}"`);
+    const input = { dealId, deal: deal ? clone(deal) : null, log: clone(log), pendingJobs: clone(jobs), rules: this.rules };
+    return explainDeal(ruleId === undefined ? input : { ...input, ruleId });
   }
 
   /** With an actor, only messages about deals they may read (`outbox.read`), and deal-less ones if the policy allows. */
