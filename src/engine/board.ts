@@ -13,11 +13,12 @@ export interface BoardOptions {
 }
 
 /**
- * A deal's deadlines at a glance: `breached` (a deadline was missed), `overdue` (one is past due
- * and not yet recorded as breached), `running` (one is open and not yet due), `met` (all ended
- * met or exempt), `none` (no deadlines).
+ * A deal's deadlines at a glance, the first that applies: `breached` (one was missed), `overdue`
+ * (one is past due and not yet recorded as breached), `running` (one is open, not yet due), `met`
+ * (one was met), `exempt` (they ended otherwise: exempt, or cancelled by closing the deal),
+ * `none` (no deadlines).
  */
-export type SlaState = 'breached' | 'overdue' | 'running' | 'met' | 'none';
+export type SlaState = 'breached' | 'overdue' | 'running' | 'met' | 'exempt' | 'none';
 
 export interface BoardTask {
   id: string;
@@ -93,15 +94,7 @@ export async function buildBoard(host: ReportHost, pipelineId: string, options: 
     const own = deadlinesByDeal.get(deal.id) ?? [];
     const open = own.filter((d) => d.status === 'open');
     const nextDueAt = open.map((d) => d.dueAt).filter((x): x is string => x !== null).sort()[0] ?? null;
-    const state: SlaState = own.some((d) => d.status === 'breached')
-      ? 'breached'
-      : nextDueAt !== null && nextDueAt <= asOf
-        ? 'overdue'
-        : open.length > 0
-          ? 'running'
-          : own.length > 0
-            ? 'met'
-            : 'none';
+    const state = slaState(own, nextDueAt, asOf);
     return {
       dealId: deal.id,
       title: deal.title,
@@ -142,6 +135,14 @@ export async function buildBoard(host: ReportHost, pipelineId: string, options: 
     };
   });
   return { pipelineId, asOf, columns };
+}
+
+function slaState(own: SlaInstance[], nextDueAt: string | null, asOf: string): SlaState {
+  if (own.some((d) => d.status === 'breached')) return 'breached';
+  if (nextDueAt !== null && nextDueAt <= asOf) return 'overdue';
+  if (own.some((d) => d.status === 'open')) return 'running';
+  if (own.some((d) => d.status === 'met')) return 'met';
+  return own.length > 0 ? 'exempt' : 'none';
 }
 
 function byDeal(records: StoredRecord[]): Map<string, StoredRecord[]> {
