@@ -277,7 +277,7 @@ export class Delivery {
       recipient,
       template: p.template,
       subject: digestSubject(p),
-      text: renderDigestText(p, recipient),
+      text: renderDigestText(p, recipient, groups),
       data: { digest: { policy: p.policy, count: p.items.length, sendAt: p.sendAt, timezone: p.timezone }, groups },
       dealId: null,
       ruleId: null,

@@ -166,6 +166,8 @@ export function groupDigestItems(items: ReadonlyArray<DigestItem>, zone: string)
       cmp(a.key, b.key),
   );
   const groups: DigestGroup[] = [];
+  // Items fired by one job run share an instant; luxon formatting is the costly part of a large digest.
+  const formatted = new Map<string, string>();
   for (const item of sorted) {
     let group = groups.at(-1);
     if (!group || group.ruleId !== item.ruleId) {
@@ -177,15 +179,15 @@ export function groupDigestItems(items: ReadonlyArray<DigestItem>, zone: string)
       deal = { dealId: item.dealId, title: typeof item.deal?.title === 'string' ? item.deal.title : null, items: [] };
       group.deals.push(deal);
     }
-    const at = DateTime.fromISO(item.createdAt, { zone }).toFormat('yyyy-MM-dd HH:mm');
+    let at = formatted.get(item.createdAt);
+    if (at === undefined) formatted.set(item.createdAt, (at = DateTime.fromISO(item.createdAt, { zone }).toFormat('yyyy-MM-dd HH:mm')));
     deal.items.push({ at, template: item.template, subject: item.subject, text: item.text });
   }
   return groups;
 }
 
 /** The digest's plain text: a heading, then each rule, its deals, and their notifications. */
-export function renderDigestText(payload: DigestPayload, recipient: User): string {
-  const groups = groupDigestItems(payload.items, payload.timezone);
+export function renderDigestText(payload: DigestPayload, recipient: User, groups = groupDigestItems(payload.items, payload.timezone)): string {
   const n = payload.items.length;
   const lines = [`${n} ${n === 1 ? 'notification' : 'notifications'} for ${recipient.name ?? recipient.id} (${payload.policy})`];
   for (const group of groups) {

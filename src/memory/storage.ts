@@ -199,7 +199,7 @@ class MemoryTx implements StorageTx {
       // Only a deal's earliest job is claimable, as in SQL: its later ones wait for it.
       const first = !seenDeals.has(job.dealId);
       seenDeals.add(job.dealId);
-      if (first && !this.leased(`job:${job.id}`)) {
+      if (first && !this.leased(`job:${job.id}`) && !lease.skip?.includes(job.id)) {
         this.setLease(`job:${job.id}`, lease);
         out.push(job);
       }
@@ -264,7 +264,9 @@ class MemoryTx implements StorageTx {
     return out.slice(0, limit);
   }
   async claimDueOutbox(until: string, limit: number, lease: LeaseRequest) {
-    const due = (await this.dueOutbox(until, Number.POSITIVE_INFINITY)).filter((m) => !this.leased(`outbox:${m.id}`)).slice(0, limit);
+    const due = (await this.dueOutbox(until, Number.POSITIVE_INFINITY))
+      .filter((m) => !this.leased(`outbox:${m.id}`) && !lease.skip?.includes(m.id))
+      .slice(0, limit);
     for (const m of due) this.setLease(`outbox:${m.id}`, lease);
     return due;
   }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { checkOperator, isFactCondition, isFactReference, type Condition } from './condition.js';
+import { checkOperator, isFactCondition, isFactReference, type Condition, type CustomOperatorNames } from './condition.js';
 import { parseDealPath } from './deal-path.js';
 import { DealflowError, formatIssues, issuesFromZod, jsonPath, type DealflowIssue } from './errors.js';
 import { parsePath } from './path.js';
@@ -13,6 +13,8 @@ export interface RuleValidationContext {
   actionParams(type: string): z.ZodType | undefined;
   /** Fact names criteria may read. */
   facts: ReadonlyArray<string>;
+  /** Operators and decorators registered the json-rules-engine way, besides the built-in ones. */
+  customOperators?: CustomOperatorNames;
   /** Names of the calendars passed to `createEngine({ calendars })`, which rules may follow. */
   calendars?: ReadonlyArray<string>;
 }
@@ -32,7 +34,7 @@ function checkCondition(cond: Condition, at: Seg[], ctx: RuleValidationContext, 
     if (!ctx.facts.includes(cond.fact)) {
       out.push({ path: jsonPath([...at, 'fact']), message: `unknown fact "${cond.fact}"; known facts: ${ctx.facts.join(', ')}` });
     }
-    const op = checkOperator(cond.operator);
+    const op = checkOperator(cond.operator, ctx.customOperators);
     if (op) out.push({ path: jsonPath([...at, 'operator']), message: op });
     const checkPath = (p: string | undefined, where: Seg[]) => {
       if (p === undefined) return;

@@ -31,6 +31,8 @@ export interface LeaseRequest {
   /** Unique per claim. Completing work checks it, so a holder whose lease was taken over cannot complete it too. */
   token: string;
   ms: number;
+  /** Ids the holder is still working on (its lease may have lapsed while it stalled): never claimed again by it. */
+  skip?: string[];
 }
 
 /**

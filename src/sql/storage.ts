@@ -256,6 +256,7 @@ class SqlTx implements StorageTx {
          SELECT j.id FROM ${this.s}.jobs j
          WHERE j.due_at <= $1::timestamptz
            AND (j.lease_until IS NULL OR j.lease_until <= clock_timestamp())
+           AND NOT (j.id = ANY($6::text[]))
            AND NOT EXISTS (
              SELECT 1 FROM ${this.s}.jobs e
              WHERE e.deal_id = j.deal_id AND (e.due_at, e.seq) < (j.due_at, j.seq))
@@ -268,7 +269,7 @@ class SqlTx implements StorageTx {
          FROM picked WHERE ${this.s}.jobs.id = picked.id
          RETURNING ${this.s}.jobs.doc, ${this.s}.jobs.due_at, ${this.s}.jobs.seq)
        SELECT doc::text AS doc FROM claimed ORDER BY due_at, seq`,
-      [until, limit, lease.owner, lease.token, lease.ms],
+      [until, limit, lease.owner, lease.token, lease.ms, lease.skip ?? []],
     );
     return docs<Job>(rows);
   }
@@ -368,6 +369,7 @@ class SqlTx implements StorageTx {
          SELECT id FROM ${this.s}.outbox
          WHERE status = 'pending' AND next_attempt_at <= $1::timestamptz
            AND (lease_until IS NULL OR lease_until <= clock_timestamp())
+           AND NOT (id = ANY($6::text[]))
          ORDER BY next_attempt_at, seq
          LIMIT $2
          FOR UPDATE SKIP LOCKED),
@@ -377,7 +379,7 @@ class SqlTx implements StorageTx {
          FROM picked WHERE ${this.s}.outbox.id = picked.id
          RETURNING ${this.s}.outbox.doc, ${this.s}.outbox.next_attempt_at, ${this.s}.outbox.seq)
        SELECT doc::text AS doc FROM claimed ORDER BY next_attempt_at, seq`,
-      [until, limit, lease.owner, lease.token, lease.ms],
+      [until, limit, lease.owner, lease.token, lease.ms, lease.skip ?? []],
     );
     return docs<OutboxMessage>(rows);
   }

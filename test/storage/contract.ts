@@ -224,6 +224,19 @@ export function storageContract(name: string, open: StorageFactory): void {
       expect((await s.transaction((tx) => tx.claimDueJobs(at(2), 5, lease('again')))).map((j) => j.id)).toEqual(['j']);
     });
 
+    it('never hands a holder what it says it is still working on', async () => {
+      const s = await open();
+      await s.transaction(async (tx) => {
+        await tx.putJob(job('j1', 'a', 1));
+        await tx.putJob(job('j2', 'b', 2));
+        await tx.putOutbox([message('m1', 1), message('m2', 2)]);
+      });
+      const stalled = { ...lease('me', 0), skip: ['j1', 'm1'] };
+      expect((await s.transaction((tx) => tx.claimDueJobs(at(5), 5, stalled))).map((j) => j.id)).toEqual(['j2']);
+      expect((await s.transaction((tx) => tx.claimDueOutbox(at(5), 5, stalled))).map((m) => m.id)).toEqual(['m2']);
+      expect((await s.transaction((tx) => tx.claimDueJobs(at(5), 5, lease('other')))).map((j) => j.id)).toEqual(['j1', 'j2']);
+    });
+
     it('renews leases so a long holder keeps its work', async () => {
       const s = await open();
       await s.transaction(async (tx) => {

@@ -1,0 +1,1 @@
+export { Runner, createRunner, type RunnerOptions, type RunnerStats, type RunnerErrorContext } from './runner.js';
