@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { JsonSchema } from '../model/deal.js';
 import { parseDealPath } from '../model/deal-path.js';
 import { defineAction, type AnyActionDefinition, type NotificationSpec } from './actions.js';
+import { requestApproval } from './approvals/actions.js';
+import { exemptSla, extendSla } from './sla/actions.js';
+import { setTitle } from './template-actions.js';
 
 const RecipientSchema = z.union([
   z.literal('owner'),
@@ -73,4 +76,4 @@ export const recordViolation = defineAction({
   },
 });
 
-export const BUILTIN_ACTIONS: AnyActionDefinition[] = [notify, setField, setFlag, moveStage, recordViolation];
+export const BUILTIN_ACTIONS: AnyActionDefinition[] = [notify, setField, setFlag, moveStage, recordViolation, setTitle, requestApproval, extendSla, exemptSla];

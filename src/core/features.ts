@@ -1,4 +1,6 @@
+import type { DuePolicy } from '../model/calendar.js';
 import type { Deal, Json } from '../model/deal.js';
+import type { Duration } from '../model/duration.js';
 import type { Pipeline } from '../model/pipeline.js';
 import type { NotificationSpec } from './actions.js';
 import type { FactSource } from './criteria.js';
@@ -62,6 +64,12 @@ export interface FeatureContext {
   runActions(rule: CompiledRule, enrolmentId: string, event: Readonly<Record<string, Json>> | null, extra?: Record<string, unknown>): void;
   log(type: string, data: Record<string, unknown>, sourceId?: string): void;
   newId(kind: string): string;
+  /**
+   * Adds a calendar or business duration to an instant in the deal's calendar: `pipeline`
+   * (default), `owner` or a named one, as rules choose theirs. The policy defaults to `postpone`
+   * for business units and `exact` for calendar units (docs/time.md).
+   */
+  addTime(from: string, duration: Duration, options?: { calendar?: string; policy?: DuePolicy }): string;
 }
 
 export type { RenderResult };

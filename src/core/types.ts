@@ -9,6 +9,12 @@ export type Occurrence =
   | { type: 'field.changed'; field: string; from: Json | undefined; to: Json | undefined }
   | { type: 'event'; name: string }
   | { type: 'manual'; ruleId: string }
+  /** An SLA instance ended met, or its due time passed first. */
+  | { type: 'sla.met'; sla: string }
+  | { type: 'sla.breached'; sla: string }
+  /** An approval was requested, or decided. */
+  | { type: 'approval.requested'; name: string }
+  | { type: 'approval.decided'; name: string; decision: 'approved' | 'rejected' }
   /** A `stage.idle` timer came due: the deal sat in `stage` without activity since `since`. For rule `ruleId` only. */
   | { type: 'stage.idle'; stage: string; ruleId: string; since: string }
   /** A `date.reached` timer came due; `value` is the date field's value. For rule `ruleId` only. */

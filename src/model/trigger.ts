@@ -18,6 +18,16 @@ export const TriggerSchema = z.discriminatedUnion('type', [
     .strict(),
   z.object({ type: z.literal('event'), name: z.string().min(1) }).strict(),
   z.object({ type: z.literal('manual') }).strict(),
+  /** An SLA instance ended met (its stop happened before the due time); `sla` narrows it to one SLA. */
+  z.object({ type: z.literal('sla.met'), sla: z.string().min(1).optional() }).strict(),
+  /** An SLA instance's due time passed before its stop. */
+  z.object({ type: z.literal('sla.breached'), sla: z.string().min(1).optional() }).strict(),
+  /** Someone asked for approval; `name` narrows it to one kind of approval. */
+  z.object({ type: z.literal('approval.requested'), name: z.string().min(1).optional() }).strict(),
+  /** An approval was decided; `decision` narrows it to approvals or rejections. */
+  z
+    .object({ type: z.literal('approval.decided'), name: z.string().min(1).optional(), decision: z.enum(['approved', 'rejected']).optional() })
+    .strict(),
   z
     .object({
       type: z.literal('stage.idle'),

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { JsonSchema, type Json } from './deal.js';
+import { parseDealPath } from './deal-path.js';
+import { DurationSchema, type Duration } from './duration.js';
+
+/**
+ * Who may decide an approval: the deal owner's manager (through the Directory), everyone with a
+ * role, a user by id, or the deal's owner. The requester is never an approver of their own request.
+ */
+export const ApproverSchema = z.union([
+  z.literal('manager'),
+  z.literal('owner'),
+  z.object({ role: z.string().min(1) }).strict(),
+  z.object({ user: z.string().min(1) }).strict(),
+]);
+export type Approver = z.infer<typeof ApproverSchema>;
+
+const SettablePath = z.string().superRefine((path, ctx) => {
+  const p = parseDealPath(path);
+  if (typeof p === 'string') ctx.addIssue({ code: 'custom', message: p });
+  else if (p.kind === 'property' && !['title', 'amount', 'currency', 'ownerId'].includes(p.name)) {
+    ctx.addIssue({ code: 'custom', message: `"${path}" cannot be set by an approval; use moveStage for the stage` });
+  }
+});
+
+/** What a decision does to the deal, in this order: set paths, extend or exempt an SLA, move the stage. */
+export const ApprovalOutcomeSchema = z
+  .object({
+    /** Deal paths to set: `{ "flags.extensionApproved": true }`, `{ "fields.discount": 10 }`. */
+    set: z.record(SettablePath, JsonSchema).optional(),
+    /** Moves the due time of the deal's running instance of an SLA by a duration. */
+    extendSla: z.object({ sla: z.string().min(1), by: DurationSchema }).strict().optional(),
+    /** Takes the deal out of an SLA: its running instance ends `exempt`. */
+    exemptSla: z.string().min(1).optional(),
+    moveStage: z.string().min(1).optional(),
+  })
+  .strict();
+export type ApprovalOutcome = z.infer<typeof ApprovalOutcomeSchema>;
+
+/**
+ * A request for approval, as the `requestApproval` action's params or the command's input.
+ * `subject` and `text` are templates (docs/templates.md).
+ */
+export const ApprovalRequestSchema = z
+  .object({
+    /** What kind of approval this is; `approval.decided` triggers can match on it. */
+    name: z.string().min(1).default('approval'),
+    subject: z.string().min(1),
+    /** The notification text to the approvers; defaults to the subject. */
+    text: z.string().optional(),
+    /** The notifier template name for the request notification. */
+    template: z.string().min(1).default('approval.requested'),
+    approvers: z.array(ApproverSchema).min(1),
+    /** Links the request to the deal's exception on this flag (see `markException`). */
+    exception: z.string().min(1).optional(),
+    onApprove: ApprovalOutcomeSchema.default({}),
+    onReject: ApprovalOutcomeSchema.default({}),
+    /** Free data kept on the approval and passed to `approval.*` rules as the event. */
+    data: z.record(z.string(), JsonSchema).optional(),
+  })
+  .strict();
+export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
+export type ApprovalRequestInput = z.input<typeof ApprovalRequestSchema>;
+
+export const DecisionSchema = z.enum(['approve', 'reject']);
+export type Decision = z.infer<typeof DecisionSchema>;
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
+
+/** An approval: `StoredRecord` `{ kind: 'approval', id, dealId, at, data }` with this `data`. */
+export interface ApprovalData {
+  name: string;
+  /** The subject as rendered when it was requested. */
+  subject: string;
+  status: ApprovalStatus;
+  requesterId: string;
+  approvers: Approver[];
+  requestedAt: string;
+  /** The rule whose action asked, or null for the command. */
+  ruleId: string | null;
+  exceptionId: string | null;
+  onApprove: ApprovalOutcome;
+  onReject: ApprovalOutcome;
+  data: Record<string, Json>;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  comment: string | null;
+  /** What the decision did, for the history and the exceptions report. */
+  applied: AppliedOutcome | null;
+}
+
+export interface AppliedOutcome {
+  set: Record<string, Json>;
+  extendedSla: { sla: string; from: string; to: string } | null;
+  exemptedSla: string | null;
+  movedTo: string | null;
+  /** Parts that could not apply (no running SLA instance, …), with why. */
+  skipped: string[];
+}
+
+export type ExceptionStatus = 'noted' | 'pending' | 'approved' | 'rejected';
+
+/**
+ * A deal taken out of (or given more time in) a rule: `StoredRecord` `{ kind: 'exception' }`
+ * with this `data`. The `exceptions` report lists these.
+ */
+export interface ExceptionData {
+  /** The flag that marks it, e.g. `complex`. */
+  flag: string;
+  /** A reason from the configured list, or null when free text was given instead. */
+  reason: string | null;
+  /** Free text, when no listed reason fits (or in addition to one). */
+  note: string | null;
+  requestedBy: string;
+  requestedAt: string;
+  ownerId: string;
+  pipelineId: string;
+  /** `noted` until an approval is requested for it; then the approval's status. */
+  status: ExceptionStatus;
+  approvalId: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  comment: string | null;
+  /** SLAs the approval extended or exempted, with the new due time for an extension. */
+  slas: Array<{ sla: string; effect: 'extended' | 'exempt'; dueAt: string | null }>;
+  /** The first of `slas`: the SLA the deal was given time on or taken out of (what reports show). */
+  slaId: string | null;
+}
+
+/** The `extendSla` outcome's duration type, re-exported for callers. */
+export type ExtensionDuration = Duration;

@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { CalendarChoiceSchema } from './calendar.js';
+import { ConditionSchema } from './condition.js';
+import { DurationSchema } from './duration.js';
+import { DealflowError, issuesFromZod } from './errors.js';
+import { TriggerSchema } from './trigger.js';
+
+/** An action an SLA runs when a reminder or an escalation comes due: a rule action without timing. */
+export const SlaActionSchema = z
+  .object({
+    type: z.string().min(1),
+    /** A name unique in its list, for history and idempotency keys; defaults to the position. */
+    id: z.string().min(1).optional(),
+    params: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+export type SlaAction = z.infer<typeof SlaActionSchema>;
+
+/**
+ * A nudge while the SLA runs: `after` a span from the start, or `before` the due time. A
+ * `before` reminder follows the due time when it is extended; an `after` one stays put.
+ */
+export const SlaReminderSchema = z
+  .object({
+    id: z.string().min(1).optional(),
+    after: DurationSchema.optional(),
+    before: DurationSchema.optional(),
+    actions: z.array(SlaActionSchema).min(1),
+  })
+  .strict()
+  .refine((r) => (r.after === undefined) !== (r.before === undefined), { message: 'a reminder takes `after` (from the start) or `before` (the due time), exactly one' });
+export type SlaReminder = z.infer<typeof SlaReminderSchema>;
+
+/** What happens once the SLA is breached: at the due time, or `after` a span past it, while it is still not stopped. */
+export const SlaEscalationSchema = z
+  .object({
+    id: z.string().min(1).optional(),
+    after: DurationSchema.optional(),
+    actions: z.array(SlaActionSchema).min(1),
+  })
+  .strict();
+export type SlaEscalation = z.infer<typeof SlaEscalationSchema>;
+
+/**
+ * What ends the SLA as met: a condition that holds after any change (`when`), an occurrence
+ * (`trigger`, with `when` as its criteria), or an external event by name (`event`).
+ */
+export const SlaStopSchema = z
+  .object({
+    when: ConditionSchema.optional(),
+    trigger: TriggerSchema.optional(),
+    event: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((s) => s.when !== undefined || s.trigger !== undefined || s.event !== undefined, { message: 'a stop needs `when`, `trigger` or `event`' })
+  .refine((s) => !(s.trigger && s.event), { message: 'a stop takes `trigger` or `event`, not both' });
+
+export const SlaSchema = z
+  .object({
+    id: z.string().min(1).regex(/^[^:/]+$/, 'an SLA id may not contain ":" or "/"'),
+    name: z.string().optional(),
+    enabled: z.boolean().default(true),
+    /** Restricts the SLA to one pipeline's deals. */
+    pipelineId: z.string().min(1).optional(),
+    /** When an instance starts for a deal: a rule trigger, with optional criteria. */
+    start: z.object({ trigger: TriggerSchema, when: ConditionSchema.optional() }).strict(),
+    /** Default for a `stage.entered` start: leaving that stage. Otherwise required. */
+    stop: SlaStopSchema.optional(),
+    /** How long from the start until the due time: calendar or business units. */
+    within: DurationSchema,
+    /**
+     * The calendar business units count in: `pipeline` (default), `owner` (the deal owner's) or a
+     * named calendar. Due times are exact (2 business days from Monday 10:00 is Wednesday 10:00).
+     */
+    calendar: CalendarChoiceSchema.optional(),
+    reminders: z.array(SlaReminderSchema).default([]),
+    escalations: z.array(SlaEscalationSchema).default([]),
+    /** While this holds, the deal is out of the SLA: an instance ends `exempt` (or starts so). */
+    exemptWhen: ConditionSchema.optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (!s.stop && s.start.trigger.type !== 'stage.entered') {
+      ctx.addIssue({ code: 'custom', path: ['stop'], message: 'an SLA needs `stop` unless it starts on stage.entered (then leaving the stage stops it)' });
+    }
+    const unique = (ids: Array<string | undefined>, list: string) => {
+      const seen = new Set<string>();
+      ids.forEach((id, i) => {
+        const name = id ?? String(i);
+        if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [list, i, 'id'], message: `duplicate ${list.slice(0, -1)} id "${name}"` });
+        seen.add(name);
+      });
+    };
+    unique(s.reminders.map((r) => r.id), 'reminders');
+    unique(s.escalations.map((e) => e.id), 'escalations');
+  });
+export type Sla = z.infer<typeof SlaSchema>;
+export type SlaInput = z.input<typeof SlaSchema>;
+
+/**
+ * Declares an SLA: a deadline as a first-class thing, with an instance per deal that records
+ * when it started, when it is due, and how it ended. Shape errors throw INVALID_CONFIG with JSON
+ * paths; stages, facts and action params are checked when the engine loads it (docs/slas.md).
+ */
+export function defineSla(input: SlaInput): Sla {
+  const parsed = SlaSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = issuesFromZod(parsed.error);
+    throw new DealflowError('INVALID_CONFIG', `the SLA is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+  }
+  return parsed.data;
+}
+
+// ---- the records an SLA keeps (kind `sla`) ------------------------------------------------------
+
+/**
+ * Where an instance stands. `open` while it runs; `met` when stopped in time; `breached` when the
+ * due time passed first (it stays breached, stopped late or not); `exempt` when the deal was taken
+ * out of it (`exemptWhen`, an approval, an `exemptSla` action); `cancelled` when the deal closed
+ * before the stop.
+ */
+export type SlaStatus = 'open' | 'met' | 'breached' | 'exempt' | 'cancelled';
+
+/** One move of the due time, by an approval or a command. */
+export interface SlaExtension {
+  at: string;
+  /** Who extended it: the approver, or the actor of the command; null for the system. */
+  by: string | null;
+  approvalId: string | null;
+  from: string;
+  to: string;
+  duration: z.infer<typeof DurationSchema>;
+}
+
+/**
+ * An SLA instance: `StoredRecord` `{ kind: 'sla', id, dealId, at, data }` with this `data`.
+ * Reports read it as it is: `status` says met / breached / exempt / cancelled / open, and
+ * `extended` (with `extensions`) says whether the due time moved, whatever the status.
+ */
+export interface SlaInstance {
+  slaId: string;
+  name: string | null;
+  /** The deal's owner when the instance started: who the SLA holds to account. */
+  ownerId: string;
+  pipelineId: string;
+  /** The stage the deal was in at the start. */
+  stageId: string;
+  status: SlaStatus;
+  startedAt: string;
+  /** The due time now, after any extensions. */
+  dueAt: string;
+  originalDueAt: string;
+  extended: boolean;
+  extensions: SlaExtension[];
+  /** When it was breached (the due time passed unstopped), else null. */
+  breachedAt: string | null;
+  /** When the stop happened (on time for `met`, late for `breached`), else null. */
+  stoppedAt: string | null;
+  /** When the instance stopped being tracked (met, exempt, cancelled, or a breached one stopped or closed); null while active. */
+  endedAt: string | null;
+  /** Why it ended: `stopped`, `stopped-late`, `exempt-when`, `approval`, `deal-closed`, or an `exemptSla` reason. */
+  endReason: string | null;
+  /** For `exempt`: the approval that exempted it, if any. */
+  exemptApprovalId: string | null;
+  remindersSent: Array<{ id: string; at: string }>;
+  escalationsRun: Array<{ id: string; at: string }>;
+}
