@@ -1,3 +1,6 @@
+import type { BusinessCalendar } from '../core/time/calendar.js';
+import type { CalendarBook } from '../core/time/calendars.js';
+import { addDurationIn, workingTimeBetweenMs } from '../core/time/business.js';
 import type { StoredRecord } from '../core/types.js';
 import type { Deal } from '../model/deal.js';
 import { DealflowError } from '../model/errors.js';
@@ -16,7 +19,30 @@ export interface ReportHost {
   access: AccessGuard;
   pipelines: Pipeline[];
   /** Working time between two instants by a pipeline's calendar, when business time is configured. */
-  businessTime?: (fromIso: string, toIso: string, pipelineId: string) => number;
+  businessTime?: ReportData['businessTime'];
+  /** Adds a (calendar or business) duration by a pipeline's calendar. */
+  addTime?: ReportData['addTime'];
+}
+
+/**
+ * Time by each pipeline's business calendar (docs/time.md), for the business-time columns of
+ * reports and the board, and for business-unit durations (`stale` idle for `{ businessDays: 3 }`).
+ * Each pipeline's calendar is compiled once.
+ */
+export function calendarTime(calendars: CalendarBook, pipelines: ReadonlyArray<Pipeline>): Pick<ReportHost, 'businessTime' | 'addTime'> {
+  const compiled = new Map<string, BusinessCalendar>();
+  const calendarOf = (pipelineId: string) => {
+    let cal = compiled.get(pipelineId);
+    if (!cal) {
+      const zone = pipelines.find((p) => p.id === pipelineId)?.timezone ?? 'UTC';
+      compiled.set(pipelineId, (cal = calendars.pipeline(pipelineId, zone)));
+    }
+    return cal;
+  };
+  return {
+    businessTime: (fromIso, toIso, pipelineId) => workingTimeBetweenMs(calendarOf(pipelineId), Date.parse(fromIso), Date.parse(toIso)),
+    addTime: (fromIso, duration, pipelineId) => addDurationIn(calendarOf(pipelineId), fromIso, duration),
+  };
 }
 
 export interface LoadOptions {
@@ -57,6 +83,7 @@ export async function loadReportData(host: ReportHost, options: LoadOptions = {}
     asOf,
   };
   if (host.businessTime) data.businessTime = host.businessTime;
+  if (host.addTime) data.addTime = host.addTime;
   return data;
 }
 

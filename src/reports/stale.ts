@@ -1,11 +1,14 @@
 import { addDuration } from '../core/schedule.js';
-import { DurationSchema, type Duration } from '../model/duration.js';
+import { BUSINESS_UNITS, DurationSchema, type Duration } from '../model/duration.js';
 import { DealflowError, issuesFromZod } from '../model/errors.js';
 import { ms, scopeOf, shownColumns } from './scope.js';
 import type { Column, Report, ReportData, ReportOptions } from './types.js';
 
 export interface StaleOptions extends ReportOptions {
-  /** Idle at least this long (calendar time in the pipeline's timezone), e.g. `{ days: 14 }`. */
+  /**
+   * Idle at least this long: calendar time in the pipeline's timezone (`{ days: 14 }`), or working
+   * time by its calendar (`{ businessDays: 3 }`, needs `data.addTime`, which `engine.report` gives).
+   */
   idleFor: Duration;
   /** What counts as activity: any change to the deal (`change`, default) or only a stage move (`stage`). */
   since?: 'change' | 'stage';
@@ -46,13 +49,16 @@ export function stale(data: ReportData, options: StaleOptions): Report<StaleRow>
   if (!idle.success) throw new DealflowError('INVALID_INPUT', 'stale needs idleFor, a duration such as { days: 14 }', { issues: issuesFromZod(idle.error, ['idleFor']) });
   const since = options.since ?? 'change';
   if (since !== 'change' && since !== 'stage') throw new DealflowError('INVALID_INPUT', `since must be "change" or "stage", not ${JSON.stringify(since)}`);
+  const business = BUSINESS_UNITS.some((u) => idle.data[u] !== undefined);
+  if (business && !data.addTime) throw new DealflowError('INVALID_INPUT', 'idleFor in business units needs the calendars; run it with engine.report, or pass data.addTime');
   const scope = scopeOf(data, options);
   const rows: StaleRow[] = [];
   for (const deal of scope.deals) {
     if (deal.closedAt !== null || !scope.inPeriod(deal.createdAt)) continue;
     const info = scope.pipelines.get(deal.pipelineId);
     const at = since === 'stage' ? deal.stageEnteredAt : deal.updatedAt;
-    if (addDuration(at, idle.data, info?.pipeline.timezone ?? 'UTC') > data.asOf) continue;
+    const until = data.addTime ? data.addTime(at, idle.data, deal.pipelineId) : addDuration(at, idle.data, info?.pipeline.timezone ?? 'UTC');
+    if (until > data.asOf) continue;
     rows.push({
       group: scope.groupOf(deal),
       pipelineId: deal.pipelineId,

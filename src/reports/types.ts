@@ -1,5 +1,6 @@
 import type { LogEntry, StoredRecord } from '../core/types.js';
 import type { Deal } from '../model/deal.js';
+import type { Duration } from '../model/duration.js';
 import type { Pipeline } from '../model/pipeline.js';
 
 /**
@@ -25,6 +26,11 @@ export interface ReportData {
    * When absent, business-time columns are null.
    */
   businessTime?: (fromIso: string, toIso: string, pipelineId: string) => number;
+  /**
+   * Adds a duration (calendar or business units) to an instant by the pipeline's calendar. When
+   * absent, calendar units are added in the pipeline's timezone and business units are refused.
+   */
+  addTime?: (fromIso: string, duration: Duration, pipelineId: string) => string;
   /** "Now": what is still open, idle or pending is judged at this instant (ISO UTC). */
   asOf: string;
 }
