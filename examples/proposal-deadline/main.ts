@@ -3,6 +3,7 @@
  * a readable timeline and a met/missed summary. Run with `npm run demo`.
  */
 import { createTestEngine } from '../../src/testing/index.js';
+import { toTextTable } from '../../src/index.js';
 import { proposalDirectory, proposalPipeline, proposalRules } from './setup.js';
 
 const engine = createTestEngine({
@@ -44,3 +45,7 @@ for (const deal of await engine.listDeals()) {
   console.log(`  ${deal.id}  ${deal.title.padEnd(22)} ${missed.has(deal.id) ? 'MISSED the 5 days' : 'met the 5 days'}`);
 }
 void neverSends;
+
+// The same picture as reports, computed from what storage holds (docs/reports.md).
+console.log(`\n${toTextTable(await engine.report('slaCompliance'))}`);
+console.log(`\n${toTextTable(await engine.report('funnel'))}`);
