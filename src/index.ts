@@ -18,7 +18,7 @@ export { UuidIds, SequentialIds, type IdGenerator } from './ports/ids.js';
 export { InMemoryNotifier, PermanentDeliveryError, isPermanentError } from './ports/notifier.js';
 export type { Notifier, OutgoingMessage, SendOptions, SentMessage } from './ports/notifier.js';
 export { ConsoleNotifier, type ConsoleNotifierOptions } from './ports/console-notifier.js';
-export type { Storage, StorageTx, DealQuery, LogQuery, OutboxQuery } from './ports/storage.js';
+export type { Storage, StorageTx, DealQuery, LogQuery, OutboxQuery, LeaseRequest } from './ports/storage.js';
 export { DefaultAccessPolicy, defaultAccessPolicy, ROLES, type AccessPolicy, type AccessAction, type AccessResource, type Actor, type DealRef } from './ports/access.js';
 export { AccessGuard, isBackwardMove, type AccessOptions } from './engine/access.js';
 export {
@@ -61,7 +61,8 @@ export {
 } from './reports/index.js';
 export { loadReportData } from './engine/reports.js';
 export type { Board, BoardCard, BoardColumn, BoardOptions, BoardTask, SlaState } from './engine/board.js';
-export { InMemoryStorage } from './memory/storage.js';
+export { InMemoryStorage, type InMemoryStorageOptions } from './memory/storage.js';
+export { Runner, createRunner, type RunnerOptions, type RunnerStats, type RunnerErrorContext } from './runner/index.js';
 // SLAs, exceptions and approvals, templates (docs/slas.md, docs/approvals.md, docs/templates.md)
 export { defineSla, SlaSchema, SlaReminderSchema, SlaEscalationSchema, SlaStopSchema, SlaActionSchema } from './model/sla.js';
 export type { Sla, SlaInput, SlaInstance, SlaStatus, SlaExtension, SlaReminder, SlaEscalation, SlaAction } from './model/sla.js';

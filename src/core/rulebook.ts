@@ -1,6 +1,8 @@
 import type { Rule } from '../model/rule.js';
 import type { ActionSpec } from '../model/action.js';
+import type { Condition } from '../model/condition.js';
 import { ALWAYS, compileCondition, type Predicate } from './criteria.js';
+import { fallbackPredicate, fallbackReason, type FallbackCriteria, type FallbackTriggers } from './fallback.js';
 import type { ActionRegistry, AnyActionDefinition } from './actions.js';
 import { RuleArchive } from './rule-versions.js';
 import type { Occurrence } from './types.js';
@@ -23,6 +25,8 @@ export interface CompiledRule {
   when: Predicate;
   until: Predicate | null;
   actions: CompiledAction[];
+  /** Criteria left to json-rules-engine (custom operators, async facts); absent when all are compiled. */
+  fallback?: { when?: FallbackCriteria; until?: FallbackCriteria };
 }
 
 function indexKey(t: Rule['trigger'] | Occurrence): string {
@@ -52,6 +56,21 @@ function indexKey(t: Rule['trigger'] | Occurrence): string {
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** A rule's `when` and `until` as predicates: compiled, or answered by json-rules-engine where the compiler cannot. */
+function compileCriteria(rule: Rule, triggers: FallbackTriggers): Pick<CompiledRule, 'when' | 'until' | 'fallback'> {
+  const fallback: NonNullable<CompiledRule['fallback']> = {};
+  const one = (part: 'when' | 'until', condition: Condition): Predicate => {
+    const reason = fallbackReason(condition, triggers);
+    if (reason === undefined) return compileCondition(condition);
+    const criteria: FallbackCriteria = { ruleId: rule.id, part, condition, reason };
+    fallback[part] = criteria;
+    return fallbackPredicate(criteria);
+  };
+  const when = rule.when ? one('when', rule.when) : ALWAYS;
+  const until = rule.until ? one('until', rule.until) : null;
+  return fallback.when || fallback.until ? { when, until, fallback } : { when, until };
+}
+
 /**
  * Rules compiled once and indexed by trigger, so an occurrence looks at only the rules its
  * trigger selects, already in run order (priority, then definition order).
@@ -63,13 +82,12 @@ export class RuleBook {
   /** These rules and every earlier version loaded before them (pass the previous book's archive). */
   readonly archive: RuleArchive;
 
-  constructor(rules: ReadonlyArray<Rule>, actions: ActionRegistry, archive: RuleArchive = RuleArchive.EMPTY) {
+  constructor(rules: ReadonlyArray<Rule>, actions: ActionRegistry, archive: RuleArchive = RuleArchive.EMPTY, criteria: FallbackTriggers = {}) {
     const compiled = rules.map((rule, order): CompiledRule => ({
       rule,
       version: rule.version ?? 1,
       order,
-      when: rule.when ? compileCondition(rule.when) : ALWAYS,
-      until: rule.until ? compileCondition(rule.until) : null,
+      ...compileCriteria(rule, criteria),
       actions: rule.actions.map((spec, index) => {
         const def = actions.get(spec.type);
         if (!def) throw new Error(`unknown action type "${spec.type}" in rule "${rule.id}"`);
@@ -89,6 +107,12 @@ export class RuleBook {
       bucket.sort((a, b) => b.rule.priority - a.rule.priority || a.order - b.order);
     }
   }
+
+  /** Whether some rule's criteria are left to json-rules-engine, so the engine must be ready to answer. */
+  get hasFallback(): boolean {
+    return (this._hasFallback ??= this.archive.latest().some((cr) => cr.fallback !== undefined) || this.rules.some((cr) => cr.fallback !== undefined));
+  }
+  private _hasFallback: boolean | undefined;
 
   get(id: string): CompiledRule | undefined {
     return this.byId.get(id);

@@ -4,10 +4,11 @@ import { DealflowError } from '../model/errors.js';
 import type { ExternalEvent } from '../model/event.js';
 import type { IdGenerator } from '../ports/ids.js';
 import type { ActionContext, ActionRegistry, NotificationSpec } from './actions.js';
-import type { ConditionTrace } from './criteria.js';
+import { criteriaError, type ConditionTrace } from './criteria.js';
 import type { CoreFeature, FeatureContext } from './features.js';
 import { checkFieldValue, checkFields } from './field-types.js';
-import { makeFacts, type HostFacts } from './facts.js';
+import { makeFacts, type DealFacts, type FactInput, type HostFacts } from './facts.js';
+import { evaluatedBy, type FallbackAnswers } from './fallback.js';
 import type { PipelineIndex, PipelineInfo } from './pipelines.js';
 import type { CompiledAction, CompiledRule, RuleBook } from './rulebook.js';
 import { jobAction, resolveJobRule } from './rule-versions.js';
@@ -31,6 +32,8 @@ export interface CoreEnv {
   maxDepth: number;
   /** Core features (SLAs, approvals, …): called after every occurrence, own their jobs and inputs. */
   features?: ReadonlyArray<CoreFeature>;
+  /** json-rules-engine's verdicts for fallback criteria so far (see core/fallback.ts); the engine supplies them. */
+  fallback?: FallbackAnswers;
   /** Business calendars (named, per pipeline, owners'). Default: each pipeline's, no named ones. */
   calendars?: CalendarBook;
   /** Directory records the engine loaded for this command (the deal's owner), for `owner` calendars. */
@@ -110,6 +113,7 @@ class Work {
   private readonly effects: Effect[] = [];
   private readonly queue: Queued[] = [];
   private cause: Cause = COMMAND;
+  private factsCache: { q: Queued; deal: Deal | null; facts: DealFacts } | undefined;
   /** The deal's feature records (SLA instances, approvals, …) as of now in this command. */
   private readonly records: Map<string, StoredRecord>;
   /** Feature values (`sla`, `approval`) templates can name while a feature runs actions. */
@@ -290,9 +294,10 @@ class Work {
       return;
     }
     const trace: ConditionTrace[] = [];
-    const facts = makeFacts({ deal: this.deal, previous: q.previous, event: q.event, now: this.env.now }, this.pipelineOf(this.deal)?.pipeline, this.env.facts);
+    const facts = this.occurrenceFacts(q);
     if (!cr.when(facts, trace)) {
-      this.log('rule.skipped', { reason: 'criteria', trigger: q.occ, criteria: trace }, rule.id);
+      const reason = criteriaError(trace) === undefined ? 'criteria' : 'criteria-error';
+      this.log('rule.skipped', { reason, trigger: q.occ, criteria: trace, ...evaluatedBy(cr, 'when') }, rule.id);
       return;
     }
     const pending = [...this.jobs.values()].filter((j) => j.ruleId === rule.id);
@@ -312,12 +317,25 @@ class Work {
         lastAt: this.env.now,
       };
     }
-    this.log('rule.fired', { trigger: q.occ, criteria: trace, enrolmentId, depth: q.depth, ruleVersion: cr.version }, rule.id);
+    this.log('rule.fired', { trigger: q.occ, criteria: trace, enrolmentId, depth: q.depth, ruleVersion: cr.version, ...evaluatedBy(cr, 'when') }, rule.id);
     const cause: Cause = { depth: q.depth, chain: [...q.chain, rule.id], ruleId: rule.id };
     for (const action of cr.actions) {
       if (isScheduled(action.spec)) this.schedule(cr, action, enrolmentId, q, cause);
       else this.runAction(cr, action, enrolmentId, q.event, cause);
     }
+  }
+
+  private factsFor(input: FactInput): DealFacts {
+    return makeFacts(input, this.pipelineOf(input.deal)?.pipeline, this.env.facts, this.env.fallback);
+  }
+
+  /** Facts are built once per occurrence and reused by its rules until one of them changes the deal. */
+  private occurrenceFacts(q: Queued): DealFacts {
+    const cached = this.factsCache;
+    if (cached && cached.q === q && cached.deal === this.deal) return cached.facts;
+    const facts = this.factsFor({ deal: this.deal, previous: q.previous, event: q.event, now: this.env.now });
+    this.factsCache = { q, deal: this.deal, facts };
+    return facts;
   }
 
   private schedule(cr: CompiledRule, action: CompiledAction, enrolmentId: string, q: Queued, cause: Cause): void {
@@ -374,7 +392,7 @@ class Work {
     if (current.cancelOnStageLeave && deal.stageId !== current.stageId) return cancel('left-stage');
     const action = jobAction(cr, current);
     if (!action) return cancel('action-removed', note);
-    const facts = makeFacts({ deal, previous: null, event: current.event, now: this.env.now }, this.pipelineOf(deal)?.pipeline, this.env.facts);
+    const facts = this.factsFor({ deal, previous: null, event: current.event, now: this.env.now });
     if (action.spec.recheck) {
       const trace: ConditionTrace[] = [];
       if (!cr.when(facts, trace)) return cancel('criteria-no-longer-hold', { criteria: trace });
@@ -531,7 +549,7 @@ class Work {
       },
       now: this.env.now,
       facts: (ev) =>
-        makeFacts({ deal: this.deal, previous: null, event: (ev === undefined ? event : ev) as Record<string, Json> | null, now: this.env.now }, this.pipelineOf(this.deal)?.pipeline, this.env.facts),
+        this.factsFor({ deal: this.deal, previous: null, event: (ev === undefined ? event : ev) as Record<string, Json> | null, now: this.env.now }),
       records: (kind) => this.recordsOf(kind),
       putRecord: (kind, id, data) => this.putRecord(kind, id, data),
       jobs: () => [...this.jobs.values()],
