@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rulesJsonSchema } from '../../src/index.js';
+import { rulesJsonSchema, TriggerSchema } from '../../src/index.js';
 
 describe('rulesJsonSchema', () => {
   it('describes rules, triggers and each action type with its params', () => {
@@ -9,7 +9,7 @@ describe('rulesJsonSchema', () => {
     const rule = schema.items;
     expect(rule.required).toEqual(expect.arrayContaining(['id', 'trigger', 'actions']));
     const triggerTypes = rule.properties.trigger.oneOf.map((t: any) => t.properties.type.const);
-    expect(triggerTypes).toEqual(['deal.created', 'stage.entered', 'stage.left', 'field.changed', 'event', 'manual']);
+    expect(triggerTypes).toEqual(['deal.created', 'stage.entered', 'stage.left', 'field.changed', 'event', 'manual', 'task.completed', 'task.overdue']);
     const action = rule.properties.actions.items;
     expect(action.properties.type.enum).toEqual(expect.arrayContaining(['notify', 'setField', 'setFlag', 'moveStage', 'recordViolation']));
     const notify = action.allOf.find((c: any) => c.if.properties.type.const === 'notify');
