@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Deal, Json } from '../model/deal.js';
 import type { Pipeline } from '../model/pipeline.js';
 import type { Rule } from '../model/rule.js';
+import type { DealDraft } from './transition.js';
 import type { StoredRecord } from './types.js';
 
 /** Who a notification goes to. `manager` is the owner's manager, found through the Directory. */
@@ -47,6 +48,13 @@ export interface ActionContext {
   render(template: string): string;
   /** Hands an input to a core feature (`approval`, `sla`, …) inside this transaction. */
   feature(name: string, input: unknown): void;
+  /**
+   * Creates the command's deal when it has none (a rule on an event without a `dealId`): the new
+   * deal becomes `deal` for the rest of the cascade and its `deal.created` / `stage.entered` rules
+   * run. Returns null, and logs why, when the command already has a deal or `externalId` already
+   * created one (a duplicate event).
+   */
+  createDeal(draft: DealDraft, options?: { externalId?: string }): Deal | null;
 }
 
 /** What a custom action's `execute` receives when the outbox delivers it, after commit. */

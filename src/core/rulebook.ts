@@ -42,6 +42,9 @@ function indexKey(t: Rule['trigger'] | Occurrence): string {
       return `event:${t.name}`;
     case 'manual':
       return 'manual';
+    case 'task.completed':
+    case 'task.overdue':
+      return t.type;
     case 'sla.met':
     case 'sla.breached':
     case 'approval.requested':
@@ -140,6 +143,9 @@ export class RuleBook {
       if (r.trigger.type === 'field.changed' && occ.type === 'field.changed') {
         if (r.trigger.from !== undefined && !sameJson(r.trigger.from, occ.from ?? null)) continue;
         if (r.trigger.to !== undefined && !sameJson(r.trigger.to, occ.to ?? null)) continue;
+      }
+      if ((r.trigger.type === 'task.completed' || r.trigger.type === 'task.overdue') && occ.type === r.trigger.type) {
+        if (r.trigger.task !== undefined && r.trigger.task !== occ.key) continue;
       }
       if ((r.trigger.type === 'sla.met' || r.trigger.type === 'sla.breached') && occ.type === r.trigger.type) {
         if (r.trigger.sla !== undefined && r.trigger.sla !== occ.sla) continue;

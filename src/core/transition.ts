@@ -60,7 +60,12 @@ export type CoreInput =
   | { type: 'update'; patch: DealPatch; expectedVersion?: number }
   | { type: 'move'; stageId: string; expectedVersion?: number }
   | { type: 'delete' }
-  | { type: 'event'; event: ExternalEvent }
+  /**
+   * `externalDeals`: for an event without a deal, the deals earlier events already created under
+   * the external ids its `createDeal` actions name (key `pipelineId:externalId` → deal id), loaded
+   * by the engine so a duplicate event creates nothing.
+   */
+  | { type: 'event'; event: ExternalEvent; externalDeals?: Readonly<Record<string, string>> }
   | { type: 'launch'; ruleId: string }
   | { type: 'job'; job: Job }
   /**
@@ -113,6 +118,8 @@ class Work {
   private readonly effects: Effect[] = [];
   private readonly queue: Queued[] = [];
   private cause: Cause = COMMAND;
+  /** For an event without a deal: deals earlier events created, by `pipelineId:externalId`. */
+  private externalDeals: Readonly<Record<string, string>> = {};
   private factsCache: { q: Queued; deal: Deal | null; facts: DealFacts } | undefined;
   /** The deal's feature records (SLA instances, approvals, …) as of now in this command. */
   private readonly records: Map<string, StoredRecord>;
@@ -145,6 +152,7 @@ class Work {
       case 'delete':
         return this.remove();
       case 'event':
+        this.externalDeals = input.externalDeals ?? {};
         return this.receive(input.event);
       case 'launch':
         return this.launch(input.ruleId);
@@ -179,7 +187,7 @@ class Work {
     return deal ? this.env.pipelines.get(deal.pipelineId) : undefined;
   }
 
-  private create(draft: DealDraft): void {
+  private create(draft: DealDraft, cause: Cause = COMMAND): void {
     if (this.deal) {
       throw new DealflowError('CONFLICT', `a deal with id "${this.deal.id}" already exists; pick another id or omit it`);
     }
@@ -211,9 +219,30 @@ class Work {
       version: 1,
     };
     this.deal = deal;
-    this.log('deal.created', { deal });
-    this.enqueue({ type: 'deal.created' }, null, null, COMMAND);
-    this.enqueue({ type: 'stage.entered', stage: stageId }, null, null, COMMAND);
+    this.log('deal.created', cause.ruleId ? { deal, by: cause.ruleId } : { deal }, cause.ruleId ?? undefined);
+    this.enqueue({ type: 'deal.created' }, null, null, cause);
+    this.enqueue({ type: 'stage.entered', stage: stageId }, null, null, cause);
+  }
+
+  /**
+   * An action creates the command's deal (an event without a deal: an incoming call, a web
+   * order). A second event with the same external id finds the deal the first one created and
+   * creates nothing; the existing deal's history says so.
+   */
+  private createFromAction(draft: DealDraft, externalId: string | undefined, cause: Cause): Deal | null {
+    if (this.deal) {
+      this.log('deal.notCreated', { reason: `the command already has deal "${this.deal.id}"` }, cause.ruleId ?? undefined);
+      return null;
+    }
+    const key = externalId === undefined ? undefined : `${draft.pipelineId}:${externalId}`;
+    const existing = key === undefined ? undefined : this.externalDeals[key];
+    if (existing !== undefined) {
+      this.log('deal.duplicate', { externalId, pipelineId: draft.pipelineId, dealId: existing }, cause.ruleId ?? undefined, existing);
+      return null;
+    }
+    this.create(draft, cause);
+    if (key !== undefined) this.putRecord('external-deal', key, { dealId: this.deal!.id, pipelineId: draft.pipelineId, externalId: externalId! });
+    return this.deal;
   }
 
   private update(patch: DealPatch): void {
@@ -533,6 +562,7 @@ class Work {
         if (!feature?.onInput) throw new DealflowError('INVALID_INPUT', `no core feature "${name}" (rule "${cr.rule.id}")`);
         feature.onInput(this.featureContext(feature, event), input);
       },
+      createDeal: (draft, options) => this.createFromAction(draft, options?.externalId, this.cause),
     };
   }
 

@@ -9,6 +9,9 @@ export type Occurrence =
   | { type: 'field.changed'; field: string; from: Json | undefined; to: Json | undefined }
   | { type: 'event'; name: string }
   | { type: 'manual'; ruleId: string }
+  /** A task was completed (confirmed by its approver when it needs one) or went past its due time; `key` is the task's key. */
+  | { type: 'task.completed'; key: string | null }
+  | { type: 'task.overdue'; key: string | null }
   /** An SLA instance ended met, or its due time passed first. */
   | { type: 'sla.met'; sla: string }
   | { type: 'sla.breached'; sla: string }

@@ -1,6 +1,7 @@
 import EventEmitter from 'eventemitter3';
 import { ActionRegistry, type AnyActionDefinition } from '../core/actions.js';
 import { BUILTIN_ACTIONS } from '../core/builtin-actions.js';
+import { BUILTIN_FACTS } from '../core/facts.js';
 import type { HostFacts } from '../core/facts.js';
 import { PipelineIndex } from '../core/pipelines.js';
 import { RuleBook } from '../core/rulebook.js';
@@ -29,6 +30,11 @@ import type { EngineEvents } from './events.js';
 import { parseRules } from './parse-rules.js';
 import { explainDeal, type DealExplanation } from './explain.js';
 import { ruleChanges, versionedRuleBook, type RuleChange } from './rule-versions.js';
+import type { CoreFeature } from '../core/features.js';
+import { validateGoals } from '../model/validate-goals.js';
+import type { Playbook, PlaybookInput, Task, TaskSpecInput } from '../model/task.js';
+import { TaskPeople } from './task-people.js';
+import { WorkflowCommands, eventInput, parsePlaybooks, taskDueTimes, workflowParts, type TaskQuery } from './workflow.js';
 
 export interface EngineConfig {
   pipelines: ReadonlyArray<PipelineInput>;
@@ -60,6 +66,8 @@ export interface EngineConfig {
   deliveryLeaseMs?: number;
   /** Who may do what, for calls that carry an actor. Default: `defaultAccessPolicy` (docs/access.md). */
   access?: AccessPolicy;
+  /** Playbooks: named sets of task templates with dependencies, launched by a rule or by hand (docs/tasks.md). */
+  playbooks?: ReadonlyArray<PlaybookInput>;
 }
 
 /** `actor`: who is asking; checked by the AccessPolicy. Without one the call is a trusted system call. */
@@ -102,6 +110,13 @@ export class Engine {
   private readonly delivery: Delivery;
   private readonly digestPolicies: Map<string, DigestPolicy>;
   private readonly outboxWriter: OutboxWriter;
+  /** Core features (tasks, goals, …): their record kinds are loaded with every deal. */
+  private readonly features: CoreFeature[];
+  private readonly recordKinds: string[];
+  private readonly workflow: WorkflowCommands;
+  private readonly taskPeople: TaskPeople;
+  /** Playbooks by id, as validated from the config. */
+  readonly playbooks: ReadonlyMap<string, Playbook>;
   private readonly deliverOnCommit: boolean;
   private lastNow = -Infinity;
   private tail: Promise<unknown> = Promise.resolve();
@@ -117,8 +132,13 @@ export class Engine {
       return parsed.data;
     });
     this.pipelineIndex = new PipelineIndex(pipelines);
-    this.actions = new ActionRegistry([...BUILTIN_ACTIONS, ...(config.actions ?? [])]);
+    this.playbooks = parsePlaybooks(config.playbooks);
+    const workflow = workflowParts(pipelines, this.playbooks, taskDueTimes((id) => this.pipelineIndex.get(id)?.pipeline.timezone ?? 'UTC'));
+    this.features = [...workflow.features];
+    this.recordKinds = [...new Set(this.features.flatMap((f) => f.recordKinds))];
+    this.actions = new ActionRegistry([...BUILTIN_ACTIONS, ...workflow.actions, ...(config.actions ?? [])]);
     this.facts = config.facts ?? {};
+    validateGoals(pipelines, [...BUILTIN_FACTS, ...Object.keys(this.facts)]);
     this.digestPolicies = buildDigestPolicies(config.digests);
     this.ruleBook = this.compile(config.rules ?? []);
     this.storage = config.storage ?? new InMemoryStorage();
@@ -139,6 +159,13 @@ export class Engine {
       leaseMs: config.deliveryLeaseMs ?? 300_000,
     });
     this.outboxWriter = new OutboxWriter(this.directory, this.ids, this.digestPolicies);
+    this.taskPeople = new TaskPeople(this.directory, this.ids);
+    this.workflow = new WorkflowCommands({
+      storage: this.storage,
+      access: this.access,
+      pipeline: (id) => this.pipelineIndex.get(id)?.pipeline,
+      command: (dealId, input, authorize) => this.command(dealId, input, authorize),
+    });
   }
 
   // ---- events ----------------------------------------------------------------------------------
@@ -254,11 +281,48 @@ export class Engine {
     const parsed = ExternalEventSchema.safeParse(event);
     if (!parsed.success) throw invalidInput('the event is invalid', parsed.error);
     const { actor } = options;
-    const out = await this.command(parsed.data.dealId ?? null, { type: 'event', event: parsed.data }, actor && (({ deal }) =>
+    const out = await this.command(parsed.data.dealId ?? null, (tx) => eventInput(tx, this.ruleBook, parsed.data), actor && (({ deal }) =>
       deal
         ? this.access.requireOnDeal(actor, 'event.emit', deal, { name: parsed.data.name })
         : this.access.require(actor, 'event.emit', { type: 'event', name: parsed.data.name })));
     return out.snapshot.deal ? clone(out.snapshot.deal) : null;
+  }
+
+  // ---- tasks, playbooks, goals (docs/tasks.md, docs/goals.md) ---------------------------------------
+
+  /** Creates a task on a deal by hand: title, assignee, co-assignees, due (relative) or dueAt, priority, approval to close. */
+  createTask(dealId: string, spec: TaskSpecInput & { dueAt?: string }, options: AccessOptions = {}): Promise<Task> {
+    return this.workflow.createTask(dealId, spec, options);
+  }
+
+  /** Completes a task; one that requires approval to close waits for its approver's confirmation. */
+  completeTask(taskId: string, options: AccessOptions & { comment?: string } = {}): Promise<Task> {
+    return this.workflow.completeTask(taskId, options);
+  }
+
+  /** Reopens a completed task, or refuses (approver) / withdraws (requester) a close request. */
+  reopenTask(taskId: string, options: AccessOptions & { reason?: string } = {}): Promise<Task> {
+    return this.workflow.reopenTask(taskId, options);
+  }
+
+  /** Launches a playbook by hand; returns the tasks it created, the blocked steps included. */
+  launchPlaybook(dealId: string, playbookId: string, options: AccessOptions = {}): Promise<Task[]> {
+    return this.workflow.launchPlaybook(dealId, playbookId, options);
+  }
+
+  /** Marks a goal of the deal's current stage reached; the deal moves to the goal's stage. */
+  achieveGoal(dealId: string, goalId: string, options: AccessOptions = {}): Promise<Deal> {
+    return this.workflow.achieveGoal(dealId, goalId, options);
+  }
+
+  getTask(taskId: string): Promise<Task | undefined> {
+    return this.workflow.getTask(taskId);
+  }
+
+  /** Tasks, oldest first: of a deal, in some statuses, of a user (assignee, co-assignee or approver). With an actor, of deals they may read. */
+  async tasks(query: TaskQuery = {}, options: AccessOptions = {}): Promise<Task[]> {
+    const records = await this.records('task', query.dealId ? { dealId: query.dealId } : {}, options);
+    return WorkflowCommands.filter(records.map((r) => r.data as unknown as Task), query);
   }
 
   /** Runs a rule with a `manual` trigger on a deal, as a user launching it by hand. */
@@ -513,15 +577,18 @@ export class Engine {
       actions: this.actions,
       facts: this.facts,
       maxDepth: this.maxDepth,
+      features: this.features,
     };
   }
 
   /** `authorize` runs inside the transaction on the loaded snapshot; throwing (FORBIDDEN) rolls everything back. */
-  private command(dealId: string | null, input: CoreInput, authorize?: (before: DealSnapshot) => Promise<void>): Promise<Outcome> {
+  /** `input` may be read from storage inside the transaction (e.g. an event's known external ids). */
+  private command(dealId: string | null, inputOrRead: CoreInput | ((tx: StorageTx) => Promise<CoreInput>), authorize?: (before: DealSnapshot) => Promise<void>): Promise<Outcome> {
     return this.exclusive(async () => {
       const now = this.readClock();
       const outcome = await this.storage.transaction(async (tx) => {
-        const before = await loadSnapshot(tx, dealId);
+        const input = typeof inputOrRead === 'function' ? await inputOrRead(tx) : inputOrRead;
+        const before = await loadSnapshot(tx, dealId, this.recordKinds);
         if (!before.deal && input.type !== 'create' && (input.type !== 'event' || dealId !== null)) {
           throw new DealflowError('NOT_FOUND', `no deal with id "${dealId}"`);
         }
@@ -546,7 +613,7 @@ export class Engine {
     const result = await this.storage.transaction(async (tx) => {
       const current = token === undefined ? await tx.getJob(job.id) : await tx.getClaimedJob(job.id, token);
       if (!current) return null;
-      const before = await loadSnapshot(tx, current.dealId);
+      const before = await loadSnapshot(tx, current.dealId, this.recordKinds);
       let out: Outcome;
       try {
         out = transition(before, { type: 'job', job: current }, this.env(now));
@@ -584,6 +651,7 @@ export class Engine {
     }
     const log: LogEntry[] = [];
     const held: LogEntry[] = [];
+    const stored = new Map<string, StoredRecord>();
     const deal = after.deal ?? before.deal;
     const outboxContext = {
       // The command's `now`: readClock ran at its start and set lastNow.
@@ -603,14 +671,22 @@ export class Engine {
         case 'outbox':
           held.push(...(await this.outboxWriter.write(tx, effect.message, outboxContext)));
           break;
-        case 'record':
-          await tx.putRecord(effect.record);
+        case 'record': {
+          // Tasks name people through the Directory (a port, maybe I/O): resolved here, before storing.
+          const resolved = await this.taskPeople.resolve(effect.record, deal, outboxContext.now);
+          stored.set(resolved.record.id, resolved.record);
+          held.push(...resolved.log);
+          await tx.putRecord(resolved.record);
           break;
+        }
         case 'log':
           log.push(effect.entry);
           break;
       }
     }
+    const assigned = this.taskPeople.notifications(out.effects, stored, deal, deal ? this.pipelineIndex.get(deal.pipelineId)?.pipeline : undefined, outboxContext.now);
+    held.push(...assigned.log);
+    for (const message of assigned.messages) held.push(...(await this.outboxWriter.write(tx, message, outboxContext)));
     // Entries the writer adds (digest holds) join the outcome's, so they are announced after commit too.
     for (const entry of held) out.effects.push({ type: 'log', entry });
     await tx.appendLog([...log, ...held]);
@@ -637,12 +713,19 @@ export class Engine {
   }
 }
 
-async function loadSnapshot(tx: StorageTx, dealId: string | null): Promise<DealSnapshot> {
+async function loadSnapshot(tx: StorageTx, dealId: string | null, recordKinds: ReadonlyArray<string> = []): Promise<DealSnapshot> {
   if (dealId === null) return EMPTY;
   const deal = await tx.getDeal(dealId);
   if (!deal) return EMPTY;
-  const [jobs, enrolments] = await Promise.all([tx.pendingJobs(dealId), tx.getEnrolments(dealId)]);
-  return { deal, jobs, enrolments };
+  const [jobs, enrolments, ...records] = await Promise.all([
+    tx.pendingJobs(dealId),
+    tx.getEnrolments(dealId),
+    ...recordKinds.map((kind) => tx.listRecords(kind, { dealId })),
+  ]);
+  const snapshot: DealSnapshot = { deal, jobs: jobs as DealSnapshot['jobs'], enrolments: enrolments as DealSnapshot['enrolments'] };
+  const all = (records as StoredRecord[][]).flat();
+  if (all.length > 0) snapshot.records = all;
+  return snapshot;
 }
 
 function lastKnown(entries: LogEntry[]): Deal | undefined {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GoalSchema } from './goal.js';
 import { CalendarRefSchema } from './calendar.js';
 
 export const StageKindSchema = z.enum(['open', 'inbox', 'won', 'lost']);
@@ -9,6 +10,8 @@ export const StageSchema = z
     id: z.string().min(1),
     name: z.string().min(1),
     kind: StageKindSchema.default('open'),
+    /** Goals reachable in this stage, each leading to its own stage (docs/goals.md). */
+    goals: z.array(GoalSchema).optional(),
   })
   .strict();
 export type Stage = z.infer<typeof StageSchema>;
@@ -48,6 +51,19 @@ export const PipelineSchema = z
     p.stages.forEach((s, i) => {
       if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'id'], message: `duplicate stage id "${s.id}"` });
       seen.add(s.id);
+    });
+    p.stages.forEach((s, i) => {
+      const goalIds = new Set<string>();
+      s.goals?.forEach((g, j) => {
+        const at = ['stages', i, 'goals', j];
+        if (goalIds.has(g.id)) ctx.addIssue({ code: 'custom', path: [...at, 'id'], message: `duplicate goal id "${g.id}" in stage "${s.id}"` });
+        goalIds.add(g.id);
+        if (!seen.has(g.moveTo)) {
+          ctx.addIssue({ code: 'custom', path: [...at, 'moveTo'], message: `unknown stage "${g.moveTo}"; the stages are ${p.stages.map((x) => x.id).join(', ')}` });
+        } else if (g.moveTo === s.id) {
+          ctx.addIssue({ code: 'custom', path: [...at, 'moveTo'], message: `goal "${g.id}" leads to its own stage "${s.id}"; name another stage` });
+        }
+      });
     });
     if (!p.stages.some((s) => s.kind === 'open' || s.kind === 'inbox')) {
       ctx.addIssue({ code: 'custom', path: ['stages'], message: 'a pipeline needs at least one open or inbox stage' });

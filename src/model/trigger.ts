@@ -18,6 +18,10 @@ export const TriggerSchema = z.discriminatedUnion('type', [
     .strict(),
   z.object({ type: z.literal('event'), name: z.string().min(1) }).strict(),
   z.object({ type: z.literal('manual') }).strict(),
+  /** A task was completed; `task` narrows it to tasks with that key (a playbook step, a template). */
+  z.object({ type: z.literal('task.completed'), task: z.string().min(1).optional() }).strict(),
+  /** A task went past its due time while still open. */
+  z.object({ type: z.literal('task.overdue'), task: z.string().min(1).optional() }).strict(),
   /** An SLA instance ended met (its stop happened before the due time); `sla` narrows it to one SLA. */
   z.object({ type: z.literal('sla.met'), sla: z.string().min(1).optional() }).strict(),
   /** An SLA instance's due time passed before its stop. */

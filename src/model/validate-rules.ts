@@ -29,7 +29,8 @@ function checkCalendarChoice(choice: string | undefined, where: Seg[], ctx: Rule
 
 type Seg = PropertyKey;
 
-function checkCondition(cond: Condition, at: Seg[], ctx: RuleValidationContext, out: DealflowIssue[]): void {
+/** Checks one condition tree (facts, operators, paths), adding each problem at its JSON path. */
+export function checkCondition(cond: Condition, at: Seg[], ctx: RuleValidationContext, out: DealflowIssue[]): void {
   if (isFactCondition(cond)) {
     if (!ctx.facts.includes(cond.fact)) {
       out.push({ path: jsonPath([...at, 'fact']), message: `unknown fact "${cond.fact}"; known facts: ${ctx.facts.join(', ')}` });

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { DurationSchema } from './duration.js';
+
+/**
+ * Who a task goes to. `owner` is the deal's owner when the task is created, `manager` the
+ * owner's manager in the Directory (the head of department), `{ user }` a user id.
+ */
+export const TaskPersonSchema = z.union([
+  z.literal('owner'),
+  z.literal('manager'),
+  z.object({ user: z.string().min(1) }).strict(),
+]);
+export type TaskPerson = z.infer<typeof TaskPersonSchema>;
+
+/** Co-assignees may also be everyone with a role (the assignee left out). */
+export const CoAssigneeSchema = z.union([TaskPersonSchema, z.object({ role: z.string().min(1) }).strict()]);
+export type CoAssignee = z.infer<typeof CoAssigneeSchema>;
+
+export const TaskPrioritySchema = z.enum(['low', 'normal', 'high']);
+export type TaskPriority = z.infer<typeof TaskPrioritySchema>;
+
+/**
+ * One task as rules, playbooks and the `createTask` command describe it. `title` is a template
+ * over the deal and the event (`Prepare the proposal for {{title}}`). `due` counts from the
+ * moment the task starts: its creation, or for a playbook step the completion of the steps it
+ * depends on; in calendar units or business units (the pipeline's calendar).
+ */
+export const TaskSpecSchema = z
+  .object({
+    /** A name rules can match in `task.completed` / `task.overdue` triggers (`{ task: 'sign-contract' }`). */
+    key: z.string().min(1).optional(),
+    title: z.string().min(1),
+    description: z.string().optional(),
+    assignee: TaskPersonSchema.default('owner'),
+    coAssignees: z.array(CoAssigneeSchema).default([]),
+    due: DurationSchema.optional(),
+    priority: TaskPrioritySchema.default('normal'),
+    /** Closing needs the approver's confirmation; anyone else's completion only asks for it. */
+    requiresApprovalToClose: z.boolean().default(false),
+    /** Who confirms the close. Default: the owner's manager. */
+    approver: TaskPersonSchema.optional(),
+  })
+  .strict();
+export type TaskSpec = z.infer<typeof TaskSpecSchema>;
+export type TaskSpecInput = z.input<typeof TaskSpecSchema>;
+
+/** A playbook step: a task template, started when every step it depends on is completed. */
+export const PlaybookStepSchema = TaskSpecSchema.extend({
+  key: z.string().min(1),
+  dependsOn: z.array(z.string().min(1)).default([]),
+}).strict();
+export type PlaybookStep = z.infer<typeof PlaybookStepSchema>;
+
+/**
+ * A named set of task templates with dependencies ("B starts when A is done") and due dates
+ * relative to each step's start; launched by a rule (`launchPlaybook`) or by hand.
+ */
+export const PlaybookSchema = z
+  .object({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    tasks: z.array(PlaybookStepSchema).min(1),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const index = new Map<string, number>();
+    p.tasks.forEach((t, i) => {
+      if (index.has(t.key)) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'key'], message: `duplicate step key "${t.key}"` });
+      else index.set(t.key, i);
+    });
+    p.tasks.forEach((t, i) => {
+      t.dependsOn.forEach((dep, j) => {
+        if (!index.has(dep)) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'dependsOn', j], message: `no step "${dep}" in playbook "${p.id}"` });
+        else if (dep === t.key) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'dependsOn', j], message: `step "${dep}" cannot depend on itself` });
+      });
+    });
+    const cycle = findCycle(p.tasks);
+    if (cycle) ctx.addIssue({ code: 'custom', path: ['tasks', index.get(cycle[0]!)!, 'dependsOn'], message: `steps depend on each other in a loop: ${cycle.join(' → ')}` });
+  });
+export type Playbook = z.infer<typeof PlaybookSchema>;
+export type PlaybookInput = z.input<typeof PlaybookSchema>;
+
+/** A dependency loop among steps, as the keys along it (first repeated at the end), or undefined. */
+function findCycle(steps: ReadonlyArray<{ key: string; dependsOn: string[] }>): string[] | undefined {
+  const deps = new Map(steps.map((s) => [s.key, s.dependsOn]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (key: string): string[] | undefined => {
+    if (state.get(key) === 'done') return undefined;
+    if (state.get(key) === 'visiting') return [...path.slice(path.indexOf(key)), key];
+    state.set(key, 'visiting');
+    path.push(key);
+    for (const d of deps.get(key) ?? []) {
+      if (d === key || !deps.has(d)) continue;
+      const found = visit(d);
+      if (found) return found;
+    }
+    path.pop();
+    state.set(key, 'done');
+    return undefined;
+  };
+  for (const s of steps) {
+    const found = visit(s.key);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * A task's life: `blocked` (a playbook step waiting for the steps it depends on), `open`,
+ * `pending-approval` (completion asked for, the approver has not confirmed), `completed`.
+ */
+export type TaskStatus = 'blocked' | 'open' | 'pending-approval' | 'completed';
+
+/** A task as stored (a record of kind `task`) and returned by the engine. */
+export interface Task {
+  id: string;
+  dealId: string;
+  key: string | null;
+  title: string;
+  description: string | null;
+  status: TaskStatus;
+  priority: TaskPriority;
+  /** Null only until the engine resolves `manager` through the Directory, in the same transaction. */
+  assigneeId: string | null;
+  coAssigneeIds: string[];
+  requiresApprovalToClose: boolean;
+  approverId: string | null;
+  /** Null for a task without a due date, and for a blocked step (its due date is set when it starts). */
+  dueAt: string | null;
+  /** The relative due time, kept so a blocked step gets its due date when it starts. */
+  due: z.infer<typeof DurationSchema> | null;
+  createdAt: string;
+  /** `rule:<id>` for a task a rule created, the actor's id, or `system`. */
+  createdBy: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  completedBy: string | null;
+  closeRequestedAt: string | null;
+  closeRequestedBy: string | null;
+  /** When it became overdue (the first time), or null. */
+  overdueAt: string | null;
+  playbook: { id: string; runId: string } | null;
+  /** Task ids this one waits for (playbook steps). */
+  dependsOn: string[];
+  /** People the engine still has to look up (`manager`, roles); empty once resolved. */
+  unresolved: { assignee?: TaskPerson; coAssignees?: CoAssignee[]; approver?: TaskPerson } | null;
+}
