@@ -9,7 +9,9 @@ describe('rulesJsonSchema', () => {
     const rule = schema.items;
     expect(rule.required).toEqual(expect.arrayContaining(['id', 'trigger', 'actions']));
     const triggerTypes = rule.properties.trigger.oneOf.map((t: any) => t.properties.type.const);
-    expect(triggerTypes).toEqual(['deal.created', 'stage.entered', 'stage.left', 'field.changed', 'event', 'manual', 'task.completed', 'task.overdue']);
+    const declared = TriggerSchema.options.map((o) => (o.shape.type as { value: string }).value);
+    expect(triggerTypes).toEqual(declared);
+    expect(triggerTypes).toEqual(expect.arrayContaining(['deal.created', 'stage.entered', 'stage.left', 'field.changed', 'event', 'manual']));
     const action = rule.properties.actions.items;
     expect(action.properties.type.enum).toEqual(expect.arrayContaining(['notify', 'setField', 'setFlag', 'moveStage', 'recordViolation']));
     const notify = action.allOf.find((c: any) => c.if.properties.type.const === 'notify');
