@@ -52,13 +52,24 @@ export function stale(data: ReportData, options: StaleOptions): Report<StaleRow>
   const business = BUSINESS_UNITS.some((u) => idle.data[u] !== undefined);
   if (business && !data.addTime) throw new DealflowError('INVALID_INPUT', 'idleFor in business units needs the calendars; run it with engine.report, or pass data.addTime');
   const scope = scopeOf(data, options);
+  // Calendar days are 23–25 h across DST; only deals near the line need the zone arithmetic.
+  const nominal = business ? null : nominalMs(idle.data);
+  const asOfMs = Date.parse(data.asOf);
+  const idleLongEnough = (at: string, pipelineId: string, zone: string): boolean => {
+    if (nominal !== null) {
+      const gap = asOfMs - Date.parse(at) - nominal;
+      if (gap > SLACK_MS) return true;
+      if (gap < -SLACK_MS) return false;
+    }
+    const until = data.addTime ? data.addTime(at, idle.data, pipelineId) : addDuration(at, idle.data, zone);
+    return until <= data.asOf;
+  };
   const rows: StaleRow[] = [];
   for (const deal of scope.deals) {
     if (deal.closedAt !== null || !scope.inPeriod(deal.createdAt)) continue;
     const info = scope.pipelines.get(deal.pipelineId);
     const at = since === 'stage' ? deal.stageEnteredAt : deal.updatedAt;
-    const until = data.addTime ? data.addTime(at, idle.data, deal.pipelineId) : addDuration(at, idle.data, info?.pipeline.timezone ?? 'UTC');
-    if (until > data.asOf) continue;
+    if (!idleLongEnough(at, deal.pipelineId, info?.pipeline.timezone ?? 'UTC')) continue;
     rows.push({
       group: scope.groupOf(deal),
       pipelineId: deal.pipelineId,
@@ -74,6 +85,12 @@ export function stale(data: ReportData, options: StaleOptions): Report<StaleRow>
   }
   rows.sort((a, b) => b.idleMs - a.idleMs || (a.dealId < b.dealId ? -1 : 1));
   return { name: 'stale', title: 'Stale deals', columns: shownColumns(COLUMNS, rows, scope.groupBy), rows, notes: [`${rows.length} open deal(s) idle at least ${describe(idle.data)}`] };
+}
+
+const SLACK_MS = 3 * 3_600_000;
+
+function nominalMs(d: Duration): number {
+  return ((d.weeks ?? 0) * 7 * 24 * 60 + (d.days ?? 0) * 24 * 60 + (d.hours ?? 0) * 60 + (d.minutes ?? 0)) * 60_000;
 }
 
 function describe(d: Duration): string {
