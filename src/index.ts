@@ -2,11 +2,13 @@ export * from './model/index.js';
 export { defineAction, ActionRegistry } from './core/actions.js';
 export type { ActionDefinition, AnyActionDefinition, ActionContext, ExecuteContext, NotificationSpec, Recipient } from './core/actions.js';
 export { BUILTIN_ACTIONS } from './core/builtin-actions.js';
-export { compileCondition, type Predicate, type FactSource, type ConditionTrace } from './core/criteria.js';
-export type { HostFact, HostFacts, FactInput } from './core/facts.js';
+export { compileCondition, criteriaError, type Predicate, type FactSource, type ConditionTrace } from './core/criteria.js';
+export { asyncFact, type HostFact, type HostFacts, type FactInput } from './core/facts.js';
+/** json-rules-engine's classes for custom operators (`createEngine({ operators })`); rules using them are evaluated by json-rules-engine. */
+export { Operator, OperatorDecorator } from 'json-rules-engine';
 export { transition, type CoreEnv, type CoreInput, type Outcome, type DealDraft } from './core/transition.js';
 export type { Job, Enrolment, LogEntry, LogType, OutboxMessage, OutboxStatus, StoredRecord, Effect, DealSnapshot, Occurrence } from './core/types.js';
-export { Engine, createEngine, type EngineConfig, type CommandOptions, type RunDueResult } from './engine/engine.js';
+export { Engine, createEngine, type EngineConfig, type CommandOptions, type RunDueResult, type CriteriaExplanation } from './engine/engine.js';
 export type { TaskQuery } from './engine/workflow.js';
 export { GOAL_FEATURE, type GoalInput } from './core/goals.js';
 export { TASK_FEATURE, type AddTime } from './core/tasks/lifecycle.js';

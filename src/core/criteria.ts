@@ -129,7 +129,96 @@ function describe(v: unknown): string {
   return v === null ? 'null' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
 }
 
-function compileFact(c: FactCondition): Compiled {
+// Operators compared inline in a fact condition's closure, saving a call per condition.
+const OTHER = 0;
+const OP_CODES: Record<string, number> = { equal: 1, notEqual: 2, lessThan: 3, lessThanInclusive: 4, greaterThan: 5, greaterThanInclusive: 6, contains: 9, doesNotContain: 10 };
+/** `in` / `notIn` against a constant array of up to 8 items (longer ones use a Set through `test`). */
+const IN_ARRAY = 7;
+const NOT_IN_ARRAY = 8;
+
+function opCode(operator: string, value: unknown): number {
+  if ((operator === 'in' || operator === 'notIn') && Array.isArray(value) && value.length <= 8) return operator === 'in' ? IN_ARRAY : NOT_IN_ARRAY;
+  return OP_CODES[operator] ?? OTHER;
+}
+
+function applyOp(code: number, a: unknown, v: unknown, test: (a: unknown) => boolean): boolean {
+  switch (code) {
+    case 1:
+      return a === v;
+    case 2:
+      return a !== v;
+    case 3:
+      return typeof a === 'number' ? a < (v as number) : isNumberish(a) && (a as number) < (v as number);
+    case 4:
+      return typeof a === 'number' ? a <= (v as number) : isNumberish(a) && (a as number) <= (v as number);
+    case 5:
+      return typeof a === 'number' ? a > (v as number) : isNumberish(a) && (a as number) > (v as number);
+    case 6:
+      return typeof a === 'number' ? a >= (v as number) : isNumberish(a) && (a as number) >= (v as number);
+    case 7:
+      return (v as unknown[]).indexOf(a) > -1;
+    case 8:
+      return (v as unknown[]).indexOf(a) === -1;
+    case 9:
+      return Array.isArray(a) && a.indexOf(v) > -1;
+    case 10:
+      return Array.isArray(a) && a.indexOf(v) === -1;
+    default:
+      return test(a);
+  }
+}
+
+type Traced = (facts: FactSource, trace: ConditionTrace[] | undefined, factValue: unknown, result: boolean) => void;
+
+/**
+ * A fact condition against a constant that cannot fail, as one closure: the fact read, the path
+ * walk for the usual one or two names, and the common operators inline. Closures made from one
+ * function literal share their call sites in V8, so every call saved here is an indirect one.
+ */
+function fastNode(fact: string, segments: PathSegments | undefined, code: number, v: unknown, test: (a: unknown) => boolean, traced: Traced, negate: boolean): Node {
+  const [k0, k1] = segments ?? [];
+  // `negate` folds an enclosing `not` in; the trace keeps the condition's own result.
+  if (!segments || segments.length === 0) {
+    return (facts, trace) => {
+      const a = facts.get(fact);
+      const r = applyOp(code, a, v, test);
+      if (trace) traced(facts, trace, a, r);
+      return r !== negate;
+    };
+  }
+  if (segments.length === 1 && typeof k0 === 'string') {
+    return (facts, trace) => {
+      const o = facts.get(fact);
+      const a = o !== null && typeof o === 'object' ? (hasOwn.call(o, k0) ? (o as Record<string, unknown>)[k0] : undefined) : o;
+      const r = applyOp(code, a, v, test);
+      if (trace) traced(facts, trace, a, r);
+      return r !== negate;
+    };
+  }
+  if (segments.length === 2 && typeof k0 === 'string' && typeof k1 === 'string') {
+    return (facts, trace) => {
+      const o = facts.get(fact);
+      let a: unknown = o;
+      if (o !== null && typeof o === 'object') {
+        const m = hasOwn.call(o, k0) ? (o as Record<string, unknown>)[k0] : undefined;
+        a = m !== null && typeof m === 'object' && hasOwn.call(m, k1) ? (m as Record<string, unknown>)[k1] : undefined;
+      }
+      const r = applyOp(code, a, v, test);
+      if (trace) traced(facts, trace, a, r);
+      return r !== negate;
+    };
+  }
+  const resolve = pathResolver(segments);
+  return (facts, trace) => {
+    const o = facts.get(fact);
+    const a = o !== null && typeof o === 'object' ? resolve(o) : o;
+    const r = applyOp(code, a, v, test);
+    if (trace) traced(facts, trace, a, r);
+    return r !== negate;
+  };
+}
+
+function compileFact(c: FactCondition, negate = false): Compiled {
   const op = compileOperator(c.operator);
   const read = factReader(c.fact, c.path);
   const ref = isFactReference(c.value) ? c.value : undefined;
@@ -160,14 +249,18 @@ function compileFact(c: FactCondition): Compiled {
         traced(facts, trace, factValue, result);
         return result;
       }
-    : (facts, trace) => {
-        const factValue = read(facts);
-        const result = test(factValue, facts);
-        if (trace) traced(facts, trace, factValue, result);
-        return result;
-      };
+    : readValue
+      ? (facts, trace) => {
+          const factValue = read(facts);
+          const result = test(factValue, facts);
+          if (trace) traced(facts, trace, factValue, result);
+          return result;
+        }
+      : fastNode(c.fact, c.path ? parsePath(c.path) : undefined, opCode(c.operator, constant), constant, test as (a: unknown) => boolean, traced, negate);
+  const fast = !throws && !readValue;
+  const negated: Node = negate && !fast ? (facts, trace) => !node(facts, trace) : node;
   // A fact condition's own priority wins; otherwise the fact's, which is 1 for every fact we define.
-  return { test: node, mayThrow: throws, priority: c.priority || 1 };
+  return { test: negated, mayThrow: throws, priority: c.priority || 1 };
 }
 
 /**
@@ -195,6 +288,10 @@ function compileGroup(kind: 'all' | 'any', children: Condition[]): Node {
       if (tests.length === 2) {
         const [t0, t1] = tests as [Node, Node];
         return decisive ? (f, tr) => t0(f, tr) || t1(f, tr) : (f, tr) => t0(f, tr) && t1(f, tr);
+      }
+      if (tests.length === 3) {
+        const [t0, t1, t2] = tests as [Node, Node, Node];
+        return decisive ? (f, tr) => t0(f, tr) || t1(f, tr) || t2(f, tr) : (f, tr) => t0(f, tr) && t1(f, tr) && t2(f, tr);
       }
       return (facts, trace) => {
         for (let i = 0; i < tests.length; i++) if (tests[i]!(facts, trace) === decisive) return decisive;
@@ -225,6 +322,8 @@ function compileNode(cond: Condition): Compiled {
   const priority = Number.parseInt(cond.priority as unknown as string, 10) || 1;
   if ('all' in cond) return { test: compileGroup('all', cond.all), mayThrow: anyMayThrow(cond.all), priority };
   if ('any' in cond) return { test: compileGroup('any', cond.any), mayThrow: anyMayThrow(cond.any), priority };
+  // A `not` around a fact condition is folded into its closure; the not's own priority still counts.
+  if (isFactCondition(cond.not)) return { ...compileFact(cond.not, true), priority };
   const inner = compileNode(cond.not);
   const test = inner.test;
   return { test: (facts, trace) => !test(facts, trace), mayThrow: inner.mayThrow, priority };
@@ -253,7 +352,7 @@ export function compileCondition(cond: Condition): Predicate {
   }
   const root = compileNode(cond);
   const test = root.test;
-  if (!root.mayThrow) return (facts, trace) => test(facts, trace);
+  if (!root.mayThrow) return test as Predicate;
   return (facts, trace) => {
     try {
       return test(facts, trace);

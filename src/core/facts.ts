@@ -1,8 +1,10 @@
 import type { Deal, Json } from '../model/deal.js';
+import { DealflowError } from '../model/errors.js';
 import type { Pipeline } from '../model/pipeline.js';
 import type { FactSource } from './criteria.js';
+import type { FallbackAnswers } from './fallback.js';
 
-/** What a host fact is computed from. Host facts must be synchronous and pure. */
+/** What a host fact is computed from. */
 export interface FactInput {
   deal: Readonly<Deal> | null;
   previous: Readonly<Deal> | null;
@@ -10,10 +12,27 @@ export interface FactInput {
   now: string;
 }
 
+/**
+ * A fact the host computes from the deal and event. A synchronous host fact must be pure; the
+ * compiled criteria read it directly. An async one (an `async` function, or one wrapped in
+ * `asyncFact`) may do I/O: rules whose criteria read it are evaluated by json-rules-engine,
+ * before the pure transition, by the engine.
+ */
 export type HostFact = (input: FactInput) => unknown;
 export type HostFacts = Readonly<Record<string, HostFact>>;
 
 export const BUILTIN_FACTS = ['deal', 'previous', 'event', 'now'] as const;
+
+const ASYNC = Symbol.for('dealflow.asyncFact');
+
+/** Marks a host fact that returns a promise (a plain `async function` is recognised without it). */
+export function asyncFact<T>(fn: (input: FactInput) => Promise<T>): HostFact {
+  return Object.assign((input: FactInput) => fn(input), { [ASYNC]: true });
+}
+
+export function isAsyncFact(fn: HostFact): boolean {
+  return (fn as { [ASYNC]?: boolean })[ASYNC] === true || fn.constructor?.name === 'AsyncFunction';
+}
 
 /**
  * The deal as criteria see it: declared custom fields that are not set read as `null`, so
@@ -23,7 +42,7 @@ export function dealFact(deal: Readonly<Deal> | null, pipeline: Pipeline | null 
   if (!deal || !pipeline?.fields) return deal;
   let fields: Record<string, Json> | undefined;
   for (const name of Object.keys(pipeline.fields)) {
-    if (!Object.hasOwn(deal.fields, name)) {
+    if (!Object.prototype.hasOwnProperty.call(deal.fields, name)) {
       fields ??= { ...deal.fields };
       fields[name] = null;
     }
@@ -31,32 +50,58 @@ export function dealFact(deal: Readonly<Deal> | null, pipeline: Pipeline | null 
   return fields ? { ...deal, fields } : deal;
 }
 
+/**
+ * Facts for one evaluation: the deal fact is built on first read, host facts are computed on
+ * first read and cached. One class, so compiled criteria call `get` on a single shape.
+ */
+export class DealFacts implements FactSource {
+  private dealValue: unknown;
+  private dealDone = false;
+  private cache: Map<string, unknown> | undefined;
+
+  constructor(
+    readonly input: FactInput,
+    private readonly pipeline: Pipeline | null | undefined,
+    private readonly host: HostFacts,
+    /** Verdicts of json-rules-engine for fallback criteria, when the engine supplies them. */
+    readonly answers?: FallbackAnswers,
+  ) {}
+
+  get(id: string): unknown {
+    switch (id) {
+      case 'deal':
+        if (!this.dealDone) {
+          this.dealValue = dealFact(this.input.deal, this.pipeline);
+          this.dealDone = true;
+        }
+        return this.dealValue;
+      case 'previous':
+        return this.input.previous;
+      case 'event':
+        return this.input.event;
+      case 'now':
+        return this.input.now;
+    }
+    return this.hostFact(id);
+  }
+
+  private hostFact(id: string): unknown {
+    const cache = (this.cache ??= new Map());
+    if (cache.has(id)) return cache.get(id);
+    const fn = Object.prototype.hasOwnProperty.call(this.host, id) ? this.host[id] : undefined;
+    const v = fn ? fn(this.input) : undefined;
+    if (v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function') {
+      throw new DealflowError(
+        'INVALID_CONFIG',
+        `host fact "${id}" returned a promise where a synchronous value was needed; declare it as an async function or with asyncFact() so rules reading it are evaluated by json-rules-engine`,
+      );
+    }
+    cache.set(id, v);
+    return v;
+  }
+}
+
 /** Facts for one evaluation; host facts are computed on first read and cached. */
-export function makeFacts(input: FactInput, pipeline: Pipeline | null | undefined, host: HostFacts): FactSource {
-  const cache = new Map<string, unknown>();
-  let dealValue: unknown;
-  let dealDone = false;
-  return {
-    get(id) {
-      switch (id) {
-        case 'deal':
-          if (!dealDone) {
-            dealValue = dealFact(input.deal, pipeline);
-            dealDone = true;
-          }
-          return dealValue;
-        case 'previous':
-          return input.previous;
-        case 'event':
-          return input.event;
-        case 'now':
-          return input.now;
-      }
-      if (cache.has(id)) return cache.get(id);
-      const fn = Object.hasOwn(host, id) ? host[id] : undefined;
-      const v = fn ? fn(input) : undefined;
-      cache.set(id, v);
-      return v;
-    },
-  };
+export function makeFacts(input: FactInput, pipeline: Pipeline | null | undefined, host: HostFacts, answers?: FallbackAnswers): DealFacts {
+  return new DealFacts(input, pipeline, host, answers);
 }

@@ -1,4 +1,5 @@
 import EventEmitter from 'eventemitter3';
+import type { Operator, OperatorDecorator } from 'json-rules-engine';
 import { ActionRegistry, type AnyActionDefinition } from '../core/actions.js';
 import { BUILTIN_ACTIONS } from '../core/builtin-actions.js';
 import { BUILTIN_FACTS } from '../core/facts.js';
@@ -27,6 +28,7 @@ import { runReport, type ReportArgs } from './reports.js';
 import { buildBoard, type Board, type BoardOptions } from './board.js';
 import type { ReportKinds, ReportName } from '../reports/index.js';
 import type { EngineEvents } from './events.js';
+import { FallbackEvaluator } from './fallback.js';
 import { parseRules } from './parse-rules.js';
 import { explainDeal, type DealExplanation } from './explain.js';
 import { ruleChanges, versionedRuleBook, type RuleChange } from './rule-versions.js';
@@ -45,8 +47,16 @@ export interface EngineConfig {
   notifier?: Notifier;
   ids?: IdGenerator;
   directory?: Directory;
-  /** Host facts criteria may read by name, computed synchronously from the deal and event. */
+  /**
+   * Host facts criteria may read by name, computed from the deal and event. Synchronous ones must
+   * be pure; async ones (an `async` function or `asyncFact(fn)`) may do I/O, and rules reading them
+   * are evaluated by json-rules-engine (see docs/performance.md).
+   */
   facts?: HostFacts;
+  /** Custom operators, json-rules-engine's way (`new Operator(name, cb, validator)`); rules using them are evaluated by json-rules-engine. */
+  operators?: ReadonlyArray<Operator>;
+  /** Custom operator decorators, json-rules-engine's way (`new OperatorDecorator(name, cb)`). */
+  operatorDecorators?: ReadonlyArray<OperatorDecorator>;
   /** Custom action types (see `defineAction`), added to the built-in ones. */
   actions?: ReadonlyArray<AnyActionDefinition>;
   /** How deep a cascade of rules may go within one command. Default 10. */
@@ -71,6 +81,16 @@ export interface EngineConfig {
 }
 
 /** `actor`: who is asking; checked by the AccessPolicy. Without one the call is a trusted system call. */
+/** `engine.explainCriteria()`: how each rule's criteria are evaluated. */
+export interface CriteriaExplanation {
+  compiledRules: number;
+  fallbackRules: number;
+  /** Criteria json-rules-engine evaluates, and why the compiler left them to it. */
+  fallback: Array<{ ruleId: string; part: 'when' | 'until'; reason: string }>;
+  /** json-rules-engine evaluations since the engine started. */
+  fallbackEvaluations: number;
+}
+
 export interface CommandOptions extends AccessOptions {
   /** Refuse the command with CONFLICT unless the deal is at this version. */
   expectedVersion?: number;
@@ -106,6 +126,7 @@ export class Engine {
   private pipelineIndex: PipelineIndex;
   private ruleBook: RuleBook;
   private readonly facts: HostFacts;
+  private readonly fallback: FallbackEvaluator;
   private readonly maxDepth: number;
   private readonly delivery: Delivery;
   private readonly digestPolicies: Map<string, DigestPolicy>;
@@ -138,6 +159,7 @@ export class Engine {
     this.recordKinds = [...new Set(this.features.flatMap((f) => f.recordKinds))];
     this.actions = new ActionRegistry([...BUILTIN_ACTIONS, ...workflow.actions, ...(config.actions ?? [])]);
     this.facts = config.facts ?? {};
+    this.fallback = new FallbackEvaluator({ operators: config.operators ?? [], decorators: config.operatorDecorators ?? [], facts: this.facts });
     validateGoals(pipelines, [...BUILTIN_FACTS, ...Object.keys(this.facts)]);
     this.digestPolicies = buildDigestPolicies(config.digests);
     this.ruleBook = this.compile(config.rules ?? []);
@@ -231,9 +253,10 @@ export class Engine {
   }
 
   private compile(rules: unknown, previous?: RuleBook): RuleBook {
-    const parsed = parseRules(rules, { pipelines: this.pipelineIndex.all(), actions: this.actions, facts: Object.keys(this.facts) });
+    const criteria = this.fallback.triggers;
+    const parsed = parseRules(rules, { pipelines: this.pipelineIndex.all(), actions: this.actions, facts: Object.keys(this.facts), ...(criteria.customOperators ? { customOperators: criteria.customOperators } : {}) });
     checkDigestNames(parsed, this.digestPolicies);
-    return versionedRuleBook(parsed, this.actions, previous);
+    return versionedRuleBook(parsed, this.actions, previous, criteria);
   }
 
   // ---- commands --------------------------------------------------------------------------------
@@ -581,6 +604,26 @@ export class Engine {
     };
   }
 
+  /** The pure transition; with rules left to json-rules-engine, re-run until their verdicts are all in (core/fallback.ts). */
+  private decide(before: DealSnapshot, input: CoreInput, now: Date): Outcome | Promise<Outcome> {
+    const env = this.env(now);
+    if (!this.ruleBook.hasFallback) return transition(before, input, env);
+    return this.fallback.settle(env.ids, (fallback, ids) => transition(before, input, { ...env, ids, fallback }));
+  }
+
+  /** Which rules' criteria are compiled and which json-rules-engine evaluates, and how often it has. */
+  explainCriteria(): CriteriaExplanation {
+    const fallback: CriteriaExplanation['fallback'] = [];
+    for (const cr of this.ruleBook.rules) {
+      for (const part of ['when', 'until'] as const) {
+        const fb = cr.fallback?.[part];
+        if (fb) fallback.push({ ruleId: cr.rule.id, part, reason: fb.reason });
+      }
+    }
+    const fallbackRules = new Set(fallback.map((f) => f.ruleId)).size;
+    return { compiledRules: this.ruleBook.rules.length - fallbackRules, fallbackRules, fallback, fallbackEvaluations: this.fallback.evaluations };
+  }
+
   /** `authorize` runs inside the transaction on the loaded snapshot; throwing (FORBIDDEN) rolls everything back. */
   /** `input` may be read from storage inside the transaction (e.g. an event's known external ids). */
   private command(dealId: string | null, inputOrRead: CoreInput | ((tx: StorageTx) => Promise<CoreInput>), authorize?: (before: DealSnapshot) => Promise<void>): Promise<Outcome> {
@@ -593,7 +636,7 @@ export class Engine {
           throw new DealflowError('NOT_FOUND', `no deal with id "${dealId}"`);
         }
         if (authorize) await authorize(before);
-        const out = transition(before, input, this.env(now));
+        const out = await this.decide(before, input, now);
         await this.write(tx, before, out);
         return out;
       });
@@ -616,7 +659,7 @@ export class Engine {
       const before = await loadSnapshot(tx, current.dealId, this.recordKinds);
       let out: Outcome;
       try {
-        out = transition(before, { type: 'job', job: current }, this.env(now));
+        out = await this.decide(before, { type: 'job', job: current }, now);
       } catch (error) {
         await tx.removeJob(current.id);
         const e: LogEntry = {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ActionRegistry } from '../core/actions.js';
 import { BUILTIN_ACTIONS } from '../core/builtin-actions.js';
 import { BUILTIN_FACTS } from '../core/facts.js';
+import type { CustomOperatorNames } from '../model/condition.js';
 import { DealflowError, issuesFromZod } from '../model/errors.js';
 import { PipelineSchema, type Pipeline, type PipelineInput } from '../model/pipeline.js';
 import { RuleSchema, type Rule } from '../model/rule.js';
@@ -14,6 +15,10 @@ export interface ParseRulesOptions {
   actions?: ActionRegistry;
   /** Host fact names, besides deal, previous, event and now. */
   facts?: ReadonlyArray<string>;
+  /** Names of the calendars rules may follow (`createEngine({ calendars })`), besides `pipeline` and `owner`. */
+  calendars?: ReadonlyArray<string>;
+  /** Names of operators and decorators registered the json-rules-engine way (`createEngine({ operators })`). */
+  customOperators?: CustomOperatorNames;
 }
 
 /**
@@ -32,6 +37,8 @@ export function parseRules(json: unknown, options: ParseRulesOptions = {}): Rule
     pipelines,
     actionParams: (type) => actions.get(type)?.params,
     facts: [...BUILTIN_FACTS, ...(options.facts ?? [])],
+    calendars: options.calendars ?? [],
+    ...(options.customOperators ? { customOperators: options.customOperators } : {}),
   });
 }
 

@@ -1,4 +1,5 @@
 import type { ActionRegistry } from '../core/actions.js';
+import type { FallbackTriggers } from '../core/fallback.js';
 import { RuleBook } from '../core/rulebook.js';
 import { DealflowError, formatIssues, jsonPath, type DealflowIssue } from '../model/errors.js';
 import type { PendingJobPolicy, Rule } from '../model/rule.js';
@@ -21,7 +22,7 @@ export interface RuleChange {
  * `version` must not go back, and must grow when the definition changes; otherwise INVALID_RULES.
  * The new book's archive keeps every earlier version, which `keep` jobs run under.
  */
-export function versionedRuleBook(parsed: ReadonlyArray<Rule>, actions: ActionRegistry, previous?: RuleBook): RuleBook {
+export function versionedRuleBook(parsed: ReadonlyArray<Rule>, actions: ActionRegistry, previous?: RuleBook, criteria?: FallbackTriggers): RuleBook {
   const issues: DealflowIssue[] = [];
   const rules = parsed.map((rule, i) => {
     const before = previous?.archive.versions(rule.id).at(-1);
@@ -41,7 +42,7 @@ export function versionedRuleBook(parsed: ReadonlyArray<Rule>, actions: ActionRe
   if (issues.length > 0) {
     throw new DealflowError('INVALID_RULES', `the rules have ${issues.length} problem(s):\n${formatIssues(issues)}`, { issues });
   }
-  return new RuleBook(rules, actions, previous?.archive);
+  return new RuleBook(rules, actions, previous?.archive, criteria);
 }
 
 /** What changed between two books, rule by rule, in the new book's order (removals last). */

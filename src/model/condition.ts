@@ -72,18 +72,32 @@ export function isFactReference(v: unknown): v is { fact: string; path?: string;
   return v !== null && typeof v === 'object' && Object.prototype.hasOwnProperty.call(v, 'fact');
 }
 
-/** Returns why an operator name is not one we evaluate, or undefined when it is. */
-export function checkOperator(name: string): string | undefined {
-  const parts = name.split(':');
-  const base = parts.pop()!;
-  if (!(BUILTIN_OPERATORS as readonly string[]).includes(base)) {
-    return `unknown operator "${base}"; use one of ${BUILTIN_OPERATORS.join(', ')}`;
-  }
-  for (const d of parts) {
-    if (!(OPERATOR_DECORATORS as readonly string[]).includes(d)) {
-      return `unknown operator decorator "${d}"; use one of ${OPERATOR_DECORATORS.join(', ')}`;
+/** Operators and decorators the host registered the json-rules-engine way (evaluated by json-rules-engine). */
+export interface CustomOperatorNames {
+  operators?: ReadonlyArray<string>;
+  decorators?: ReadonlyArray<string>;
+}
+
+/**
+ * Returns why an operator name is not one we evaluate, or undefined when it is. Names resolve as
+ * json-rules-engine resolves them: a known operator name as a whole, else the first `decorator:`
+ * prefix is peeled off and the rest resolved, so `not:startsWith` works with a custom `startsWith`.
+ */
+export function checkOperator(name: string, custom: CustomOperatorNames = {}): string | undefined {
+  const isOperator = (n: string) => (BUILTIN_OPERATORS as readonly string[]).includes(n) || (custom.operators ?? []).includes(n);
+  const isDecorator = (n: string) => (OPERATOR_DECORATORS as readonly string[]).includes(n) || (custom.decorators ?? []).includes(n);
+  let rest = name;
+  while (!isOperator(rest)) {
+    const colon = rest.indexOf(':');
+    if (colon <= 0) {
+      const known = [...BUILTIN_OPERATORS, ...(custom.operators ?? [])];
+      return `unknown operator "${rest}"; use one of ${known.join(', ')}, or register it in createEngine({ operators })`;
     }
+    const decorator = rest.slice(0, colon);
+    if (!isDecorator(decorator)) {
+      return `unknown operator decorator "${decorator}"; use one of ${[...OPERATOR_DECORATORS, ...(custom.decorators ?? [])].join(', ')}`;
+    }
+    rest = rest.slice(colon + 1);
   }
   return undefined;
 }
-
