@@ -30,6 +30,12 @@ import type { ReportKinds, ReportName } from '../reports/index.js';
 import type { EngineEvents } from './events.js';
 import { FallbackEvaluator } from './fallback.js';
 import { parseRules } from './parse-rules.js';
+import { ApprovalCommands, type DecideApprovalInput, type ExceptionConfig, type MarkExceptionInput } from './approvals.js';
+import { slaParts } from './slas.js';
+import type { SlaBook } from '../core/sla/book.js';
+import type { ApprovalRequestInput } from '../model/approval.js';
+import type { Duration } from '../model/duration.js';
+import type { Sla, SlaInput } from '../model/sla.js';
 import { explainDeal, type DealExplanation } from './explain.js';
 import { ruleChanges, versionedRuleBook, type RuleChange } from './rule-versions.js';
 import type { CoreFeature } from '../core/features.js';
@@ -78,6 +84,10 @@ export interface EngineConfig {
   access?: AccessPolicy;
   /** Playbooks: named sets of task templates with dependencies, launched by a rule or by hand (docs/tasks.md). */
   playbooks?: ReadonlyArray<PlaybookInput>;
+  /** SLAs: deadlines with an instance per deal, reminders, escalations and exemptions (docs/slas.md). */
+  slas?: ReadonlyArray<SlaInput | Sla>;
+  /** The reasons each exception flag may give (`markException`, docs/approvals.md). */
+  exceptions?: ExceptionConfig;
 }
 
 /** `actor`: who is asking; checked by the AccessPolicy. Without one the call is a trusted system call. */
@@ -135,6 +145,8 @@ export class Engine {
   private readonly features: CoreFeature[];
   private readonly recordKinds: string[];
   private readonly workflow: WorkflowCommands;
+  private readonly approvals: ApprovalCommands;
+  private readonly slaBook: SlaBook;
   private readonly taskPeople: TaskPeople;
   /** Playbooks by id, as validated from the config. */
   readonly playbooks: ReadonlyMap<string, Playbook>;
@@ -155,9 +167,11 @@ export class Engine {
     this.pipelineIndex = new PipelineIndex(pipelines);
     this.playbooks = parsePlaybooks(config.playbooks);
     const workflow = workflowParts(pipelines, this.playbooks, taskDueTimes((id) => this.pipelineIndex.get(id)?.pipeline.timezone ?? 'UTC'));
-    this.features = [...workflow.features];
-    this.recordKinds = [...new Set(this.features.flatMap((f) => f.recordKinds))];
     this.actions = new ActionRegistry([...BUILTIN_ACTIONS, ...workflow.actions, ...(config.actions ?? [])]);
+    const slas = slaParts(config.slas, { pipelines, actions: this.actions, facts: Object.keys(config.facts ?? {}) });
+    this.slaBook = slas.book;
+    this.features = [...workflow.features, ...slas.features];
+    this.recordKinds = [...new Set(this.features.flatMap((f) => f.recordKinds))];
     this.facts = config.facts ?? {};
     this.fallback = new FallbackEvaluator({ operators: config.operators ?? [], decorators: config.operatorDecorators ?? [], facts: this.facts });
     validateGoals(pipelines, [...BUILTIN_FACTS, ...Object.keys(this.facts)]);
@@ -182,6 +196,14 @@ export class Engine {
     });
     this.outboxWriter = new OutboxWriter(this.directory, this.ids, this.digestPolicies);
     this.taskPeople = new TaskPeople(this.directory, this.ids);
+    this.approvals = new ApprovalCommands({
+      storage: this.storage,
+      access: this.access,
+      directory: this.directory,
+      slas: () => this.slaBook,
+      exceptions: config.exceptions ?? {},
+      command: (dealId, input, authorize) => this.command(dealId, input, authorize),
+    });
     this.workflow = new WorkflowCommands({
       storage: this.storage,
       access: this.access,
@@ -309,6 +331,33 @@ export class Engine {
         ? this.access.requireOnDeal(actor, 'event.emit', deal, { name: parsed.data.name })
         : this.access.require(actor, 'event.emit', { type: 'event', name: parsed.data.name })));
     return out.snapshot.deal ? clone(out.snapshot.deal) : null;
+  }
+
+  // ---- SLAs, exceptions and approvals (docs/slas.md, docs/approvals.md) -----------------------------
+
+  /** The SLAs this engine runs, as validated from the config. */
+  get slas(): Sla[] {
+    return this.slaBook.all.map((c) => c.sla);
+  }
+
+  /** Asks a deal's approvers for approval; the actor (else the deal's owner) is the requester. Returns the `approval` record. */
+  requestApproval(dealId: string, request: ApprovalRequestInput, options: AccessOptions = {}): Promise<StoredRecord> {
+    return this.approvals.requestApproval(dealId, request, options);
+  }
+
+  /** Approves or rejects: only an approver of the request may, never its requester (FORBIDDEN otherwise, nothing changes). */
+  decideApproval(approvalId: string, input: DecideApprovalInput): Promise<StoredRecord> {
+    return this.approvals.decideApproval(approvalId, input);
+  }
+
+  /** Marks a deal an exception (`flags.<flag>` set, reason from the configured list or a note). Returns the `exception` record. */
+  markException(dealId: string, input: MarkExceptionInput, options: AccessOptions = {}): Promise<StoredRecord> {
+    return this.approvals.markException(dealId, input, options);
+  }
+
+  /** Moves the due time of a deal's open SLA instance by hand (a manager's call: `approval.decide`). Returns the `sla` record. */
+  extendSla(dealId: string, slaId: string, by: Duration, options: AccessOptions = {}): Promise<StoredRecord> {
+    return this.approvals.extendSla(dealId, slaId, by, options);
   }
 
   // ---- tasks, playbooks, goals (docs/tasks.md, docs/goals.md) ---------------------------------------
