@@ -4,7 +4,7 @@
  * the expected report figures from the PLAN — what was decided to happen — never from the
  * engine's log or from the code under test.
  */
-import { InMemoryDirectory } from '../../src/index.js';
+import { InMemoryDirectory, type Storage } from '../../src/index.js';
 import { createTestEngine, type TestEngine } from '../../src/testing/index.js';
 import { proposalPipeline, proposalRules } from '../../examples/proposal-deadline/setup.js';
 
@@ -134,9 +134,10 @@ export function fixtureDirectory(): InMemoryDirectory {
 
 type Step = { at: number; order: number; run: (e: TestEngine) => Promise<unknown> };
 
-/** Plays the plan through a test engine and leaves its clock at END. */
-export async function playFixture(deals: PlannedDeal[] = plan()): Promise<TestEngine> {
+/** Plays the plan through a test engine (on the given storage, in memory by default) and leaves its clock at END. */
+export async function playFixture(deals: PlannedDeal[] = plan(), storage?: Storage): Promise<TestEngine> {
   const engine = createTestEngine({
+    ...(storage ? { storage } : {}),
     pipelines: [proposalPipeline],
     rules: proposalRules,
     directory: fixtureDirectory(),
