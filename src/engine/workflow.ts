@@ -22,11 +22,14 @@ import { isBackwardMove, type AccessGuard, type AccessOptions } from './access.j
 export function parsePlaybooks(input: ReadonlyArray<PlaybookInput> = []): Map<string, Playbook> {
   const issues: DealflowIssue[] = [];
   const out = new Map<string, Playbook>();
+  const seen = new Set<unknown>();
   input.forEach((raw, i) => {
+    const id = (raw as { id?: unknown } | null)?.id;
+    if (typeof id === 'string' && seen.has(id)) issues.push({ path: `$.playbooks[${i}].id`, message: `duplicate playbook id "${id}"` });
+    seen.add(id);
     const parsed = PlaybookSchema.safeParse(raw);
-    if (!parsed.success) return void issues.push(...issuesFromZod(parsed.error, ['playbooks', i]));
-    if (out.has(parsed.data.id)) issues.push({ path: `$.playbooks[${i}].id`, message: `duplicate playbook id "${parsed.data.id}"` });
-    out.set(parsed.data.id, parsed.data);
+    if (!parsed.success) issues.push(...issuesFromZod(parsed.error, ['playbooks', i]));
+    else out.set(parsed.data.id, parsed.data);
   });
   if (issues.length > 0) {
     throw new DealflowError('INVALID_CONFIG', `the playbooks have ${issues.length} problem(s):\n${issues.map((x) => `  ${x.path}: ${x.message}`).join('\n')}`, { issues });
