@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'sql/index': 'src/sql/index.ts',
     'email/index': 'src/email/index.ts',
     'webhook/index': 'src/webhook/index.ts',
   },
