@@ -87,7 +87,8 @@ export async function loadReportData(host: ReportHost, options: LoadOptions = {}
   return data;
 }
 
-export type ReportArgs<N extends ReportName> = {} extends ReportKinds[N]['options']
+/** Options may be left out for reports whose options are all optional (not `flagShare`, `stale`). */
+export type ReportArgs<N extends ReportName> = Partial<ReportKinds[N]['options']> extends ReportKinds[N]['options']
   ? [options?: ReportKinds[N]['options'] & AccessOptions]
   : [options: ReportKinds[N]['options'] & AccessOptions];
 

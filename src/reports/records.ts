@@ -64,7 +64,7 @@ export function ruleDeadlines(log: ReadonlyArray<LogEntry>, dealIds: ReadonlySet
     } else if (e.type === 'job.ran' || e.type === 'job.cancelled') {
       const jobId = String(e.data.jobId);
       const inst = byJob.get(jobId);
-      if (!inst || inst.status !== 'open') continue;
+      if (inst?.status !== 'open') continue;
       if (e.type === 'job.cancelled' && e.data.reason === 'replaced-by-reenrolment') {
         byJob.delete(jobId);
         continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DefaultAccessPolicy, InMemoryDirectory, InMemoryStorage, isDealflowError, type AccessPolicy, type Actor } from '../../src/index.js';
+import { DefaultAccessPolicy, InMemoryDirectory, type InMemoryStorage, isDealflowError, type AccessPolicy, type Actor } from '../../src/index.js';
 import { createTestEngine, type TestEngine } from '../../src/testing/index.js';
 
 const pipeline = {
