@@ -11,7 +11,7 @@ export type { Job, Enrolment, LogEntry, LogType, OutboxMessage, OutboxStatus, St
 export { Engine, createEngine, type EngineConfig, type CommandOptions, type RunDueResult, type CriteriaExplanation } from './engine/engine.js';
 export type { TaskQuery } from './engine/workflow.js';
 export { GOAL_FEATURE, type GoalInput } from './core/goals.js';
-export { TASK_FEATURE, type AddTime } from './core/tasks/lifecycle.js';
+export { TASK_FEATURE } from './core/tasks/lifecycle.js';
 export type { TaskInput } from './core/tasks/feature.js';
 export { EXTERNAL_DEAL_RECORD, type CreateDealParams } from './core/system-deals.js';
 export type { EngineEvents } from './engine/events.js';

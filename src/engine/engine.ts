@@ -42,7 +42,7 @@ import type { CoreFeature } from '../core/features.js';
 import { validateGoals } from '../model/validate-goals.js';
 import type { Playbook, PlaybookInput, Task, TaskSpecInput } from '../model/task.js';
 import { TaskPeople } from './task-people.js';
-import { WorkflowCommands, eventInput, parsePlaybooks, taskDueTimes, workflowParts, type TaskQuery } from './workflow.js';
+import { WorkflowCommands, eventInput, parsePlaybooks, workflowParts, type TaskQuery } from './workflow.js';
 
 export interface EngineConfig {
   pipelines: ReadonlyArray<PipelineInput>;
@@ -166,7 +166,7 @@ export class Engine {
     });
     this.pipelineIndex = new PipelineIndex(pipelines);
     this.playbooks = parsePlaybooks(config.playbooks);
-    const workflow = workflowParts(pipelines, this.playbooks, taskDueTimes((id) => this.pipelineIndex.get(id)?.pipeline.timezone ?? 'UTC'));
+    const workflow = workflowParts(pipelines, this.playbooks);
     this.actions = new ActionRegistry([...BUILTIN_ACTIONS, ...workflow.actions, ...(config.actions ?? [])]);
     const slas = slaParts(config.slas, { pipelines, actions: this.actions, facts: Object.keys(config.facts ?? {}) });
     this.slaBook = slas.book;

@@ -4,9 +4,8 @@ import { GOAL_FEATURE, goalFeature, type GoalInput } from '../core/goals.js';
 import { EXTERNAL_DEAL_RECORD, createDealAction, externalDealKeys } from '../core/system-deals.js';
 import { taskActions } from '../core/tasks/actions.js';
 import { taskFeature, type TaskInput } from '../core/tasks/feature.js';
-import { TASK_FEATURE, TASK_RECORD, type AddTime } from '../core/tasks/lifecycle.js';
+import { TASK_FEATURE, TASK_RECORD } from '../core/tasks/lifecycle.js';
 import type { RuleBook } from '../core/rulebook.js';
-import { addDuration } from '../core/schedule.js';
 import type { CoreInput, Outcome } from '../core/transition.js';
 import type { DealSnapshot } from '../core/types.js';
 import type { Deal } from '../model/deal.js';
@@ -37,15 +36,10 @@ export function parsePlaybooks(input: ReadonlyArray<PlaybookInput> = []): Map<st
   return out;
 }
 
-/** Task due times: calendar units in the pipeline's timezone. */
-export function taskDueTimes(zoneOf: (pipelineId: string) => string): AddTime {
-  return (from, duration, deal) => addDuration(from, duration, zoneOf(deal.pipelineId));
-}
-
 /** The core features and action types of the workflow issue (tasks, playbooks, goals, system-created deals). */
-export function workflowParts(pipelines: ReadonlyArray<Pipeline>, playbooks: ReadonlyMap<string, Playbook>, addTime: AddTime): { features: CoreFeature[]; actions: AnyActionDefinition[] } {
+export function workflowParts(pipelines: ReadonlyArray<Pipeline>, playbooks: ReadonlyMap<string, Playbook>): { features: CoreFeature[]; actions: AnyActionDefinition[] } {
   return {
-    features: [taskFeature({ playbooks, addTime }), goalFeature()],
+    features: [taskFeature({ playbooks }), goalFeature()],
     actions: [...taskActions(playbooks), createDealAction(pipelines)],
   };
 }

@@ -238,6 +238,27 @@ describe('overdue tasks', () => {
   });
 });
 
+describe('due times', () => {
+  it('count business units in the pipeline’s calendar, due exactly then', async () => {
+    const rules: RuleInput[] = [
+      {
+        id: 'friday-tasks',
+        trigger: { type: 'deal.created' },
+        actions: [
+          { type: 'createTask', params: { key: 'hours', title: 'Four working hours', due: { businessHours: 4 } } },
+          { type: 'createTask', params: { key: 'days', title: 'One working day', due: { businessDays: 1 } } },
+          { type: 'createTask', params: { key: 'calendar', title: 'One calendar day', due: { days: 1 } } },
+        ],
+      },
+    ];
+    // Friday 16:00 in a Monday–Friday 09:00–18:00 calendar (the default).
+    const engine = engineWith(rules, { directory: people(), start: '2026-03-06T16:00:00.000Z' });
+    const deal = await engine.createDeal(newDeal);
+    const due = Object.fromEntries((await engine.tasks({ dealId: deal.id })).map((t) => [t.key, t.dueAt]));
+    expect(due).toEqual({ hours: '2026-03-09T11:00:00.000Z', days: '2026-03-09T16:00:00.000Z', calendar: '2026-03-07T16:00:00.000Z' });
+  });
+});
+
 describe('createTask by hand', () => {
   it('takes an absolute due time and the actor as creator', async () => {
     const { engine, deal } = await dealInProposal([]);

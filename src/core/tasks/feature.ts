@@ -14,7 +14,6 @@ import {
   startTask,
   taskPayload,
   tasksOf,
-  type AddTime,
 } from './lifecycle.js';
 import { launchPlaybook, startReadySteps } from './playbooks.js';
 
@@ -31,7 +30,6 @@ export type TaskInput =
 
 export interface TaskFeatureOptions {
   playbooks: ReadonlyMap<string, Playbook>;
-  addTime: AddTime;
 }
 
 /**
@@ -47,7 +45,7 @@ export function taskFeature(options: TaskFeatureOptions): CoreFeature {
       const input = raw as TaskInput;
       switch (input.op) {
         case 'create':
-          createTask(ctx, options.addTime, { spec: input.spec, createdBy: input.createdBy, ...(input.dueAt ? { dueAt: input.dueAt } : {}) });
+          createTask(ctx, { spec: input.spec, createdBy: input.createdBy, ...(input.dueAt ? { dueAt: input.dueAt } : {}) });
           return;
         case 'launchPlaybook': {
           const playbook = options.playbooks.get(input.playbookId);
@@ -55,11 +53,11 @@ export function taskFeature(options: TaskFeatureOptions): CoreFeature {
             const known = [...options.playbooks.keys()];
             throw new DealflowError('NOT_FOUND', `no playbook "${input.playbookId}"; ${known.length ? `the playbooks are ${known.join(', ')}` : 'pass them in createEngine({ playbooks })'}`);
           }
-          launchPlaybook(ctx, options.addTime, playbook, input.launchedBy);
+          launchPlaybook(ctx, playbook, input.launchedBy);
           return;
         }
         case 'complete':
-          return complete(ctx, options.addTime, input.taskId, input.actorId, input.comment);
+          return complete(ctx, input.taskId, input.actorId, input.comment);
         case 'reopen':
           return reopen(ctx, input.taskId, input.actorId, input.reason);
       }
@@ -70,7 +68,7 @@ export function taskFeature(options: TaskFeatureOptions): CoreFeature {
   };
 }
 
-function complete(ctx: FeatureContext, addTime: AddTime, taskId: string, actorId: string | null, comment?: string): void {
+function complete(ctx: FeatureContext, taskId: string, actorId: string | null, comment?: string): void {
   const task = findTask(ctx, taskId);
   if (task.status === 'completed') throw new DealflowError('CONFLICT', `task "${task.id}" is already completed; reopen it first`);
   if (task.status === 'blocked') {
@@ -99,7 +97,7 @@ function complete(ctx: FeatureContext, addTime: AddTime, taskId: string, actorId
   cancelOverdue(ctx, task, 'task-completed');
   ctx.log('task.completed', { taskId, key: task.key, by: actorId, approved: task.requiresApprovalToClose, ...(comment ? { comment } : {}) }, TASK_FEATURE);
   ctx.raise({ type: 'task.completed', key: task.key }, taskPayload(done));
-  startReadySteps(ctx, addTime, done);
+  startReadySteps(ctx, done);
 }
 
 function reopen(ctx: FeatureContext, taskId: string, actorId: string | null, reason?: string): void {

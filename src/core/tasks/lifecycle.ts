@@ -1,5 +1,4 @@
 import type { Deal, Json } from '../../model/deal.js';
-import type { Duration } from '../../model/duration.js';
 import { DealflowError } from '../../model/errors.js';
 import type { CoAssignee, Task, TaskPerson, TaskSpec } from '../../model/task.js';
 import type { FeatureContext } from '../features.js';
@@ -8,9 +7,6 @@ import type { FeatureContext } from '../features.js';
 export const TASK_FEATURE = 'task';
 export const TASK_RECORD = 'task';
 export const OVERDUE_JOB = `${TASK_FEATURE}:overdue`;
-
-/** Adds a calendar or business duration to an instant, in the deal's calendar. Pure. */
-export type AddTime = (from: string, duration: Duration, deal: Readonly<Deal>) => string;
 
 /** What a new task needs beyond its spec. */
 export interface NewTask {
@@ -60,7 +56,7 @@ function person(p: TaskPerson, deal: Readonly<Deal>): string | null {
  * `manager` and roles are left in `unresolved` for the engine to look up in the Directory in
  * the same transaction. An open task with a due time gets an overdue job.
  */
-export function createTask(ctx: FeatureContext, addTime: AddTime, input: NewTask): Task {
+export function createTask(ctx: FeatureContext, input: NewTask): Task {
   const deal = requireDeal(ctx);
   const { spec } = input;
   const id = input.id ?? ctx.newId('task');
@@ -114,17 +110,18 @@ export function createTask(ctx: FeatureContext, addTime: AddTime, input: NewTask
     saveTask(ctx, task);
     return task;
   }
-  return startTask(ctx, addTime, task, input.dueAt);
+  return startTask(ctx, task, input.dueAt);
 }
 
 /**
  * Opens a task (at creation, or when the last step it waits for is completed): its due time
- * counts from now, and an overdue job waits for it. `task.assigned` in the log tells the engine
+ * counts from now in the deal's calendar (business units in working time, due exactly then), and
+ * an overdue job waits for it. `task.assigned` in the log tells the engine
  * to notify the assignee and co-assignees once their ids are known.
  */
-export function startTask(ctx: FeatureContext, addTime: AddTime, task: Task, explicitDueAt?: string): Task {
-  const deal = requireDeal(ctx);
-  const dueAt = explicitDueAt ?? (task.due ? addTime(ctx.now, task.due, deal) : null);
+export function startTask(ctx: FeatureContext, task: Task, explicitDueAt?: string): Task {
+  requireDeal(ctx);
+  const dueAt = explicitDueAt ?? (task.due ? ctx.addTime(ctx.now, task.due, { policy: 'exact' }) : null);
   const started: Task = { ...task, status: 'open', startedAt: ctx.now, dueAt };
   saveTask(ctx, started);
   if (dueAt !== null) scheduleOverdue(ctx, started);

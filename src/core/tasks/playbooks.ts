@@ -1,6 +1,6 @@
 import type { Playbook, Task } from '../../model/task.js';
 import type { FeatureContext } from '../features.js';
-import { TASK_FEATURE, createTask, requireDeal, startTask, tasksOf, type AddTime } from './lifecycle.js';
+import { TASK_FEATURE, createTask, requireDeal, startTask, tasksOf } from './lifecycle.js';
 
 export const PLAYBOOK_RUN_RECORD = 'playbook-run';
 
@@ -9,13 +9,13 @@ export const PLAYBOOK_RUN_RECORD = 'playbook-run';
  * `blocked` until every step they depend on is completed, and their due times count from then.
  * Each launch is a run of its own (a deal can run a playbook twice, e.g. for two services sold).
  */
-export function launchPlaybook(ctx: FeatureContext, addTime: AddTime, playbook: Playbook, launchedBy: string): Task[] {
+export function launchPlaybook(ctx: FeatureContext, playbook: Playbook, launchedBy: string): Task[] {
   const deal = requireDeal(ctx);
   const runId = ctx.newId('playbook-run');
   const ids = new Map(playbook.tasks.map((step) => [step.key, ctx.newId('task')]));
   const tasks = playbook.tasks.map((step) => {
     const { dependsOn, ...spec } = step;
-    return createTask(ctx, addTime, {
+    return createTask(ctx, {
       id: ids.get(step.key)!,
       spec,
       createdBy: launchedBy,
@@ -35,12 +35,12 @@ export function launchPlaybook(ctx: FeatureContext, addTime: AddTime, playbook: 
 }
 
 /** Starts the blocked steps of `done`'s run whose dependencies are now all completed. */
-export function startReadySteps(ctx: FeatureContext, addTime: AddTime, done: Task): void {
+export function startReadySteps(ctx: FeatureContext, done: Task): void {
   if (!done.playbook) return;
   const all = tasksOf(ctx);
   const completed = new Set(all.filter((t) => t.status === 'completed').map((t) => t.id));
   for (const task of all) {
     if (task.status !== 'blocked' || task.playbook?.runId !== done.playbook.runId || !task.dependsOn.includes(done.id)) continue;
-    if (task.dependsOn.every((id) => completed.has(id))) startTask(ctx, addTime, task);
+    if (task.dependsOn.every((id) => completed.has(id))) startTask(ctx, task);
   }
 }
