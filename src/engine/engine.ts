@@ -606,7 +606,11 @@ export class Engine {
     for (const item of items) {
       let ok = verdicts.get(item.dealId);
       if (ok === undefined) {
-        const deal = item.dealId === null ? undefined : await tx.getDeal(item.dealId);
+        // A deleted deal's items are judged on the deal as it was (the log keeps it).
+        const deal =
+          item.dealId === null
+            ? undefined
+            : ((await tx.getDeal(item.dealId)) ?? lastKnown(await tx.readLog({ dealId: item.dealId, types: ['deal.created', 'deal.deleted'] })));
         ok = deal
           ? await this.access.can(actor, action, await this.access.dealResource(deal))
           : await this.access.can(actor, action, { type: action === 'outbox.read' ? 'outbox' : 'records', name });

@@ -186,6 +186,13 @@ describe('queries by role', () => {
     }
   });
 
+  it('records of a deleted deal stay with the deal’s team', async () => {
+    const engine = await setup();
+    await engine.deleteDeal('A1');
+    expect((await engine.records('note', {}, { actor: ACTORS.maria })).map((r) => r.id)).toEqual(['n1']);
+    expect((await engine.records('note', {}, { actor: ACTORS.mike })).map((r) => r.id)).toEqual(['n2']);
+  });
+
   it('reports and the board: everyone with a role, each seeing only their deals', async () => {
     await check((e, actor) => e.report('funnel', { actor }), ['anna', 'maria', 'mike', 'root']);
     await check((e, actor) => e.board('sales', { actor }), ['anna', 'maria', 'mike', 'root']);
