@@ -1,3 +1,4 @@
+import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmailNotifier, type EmailNotifierOptions } from '../../src/email/index.js';
 import { InMemoryDirectory, type RuleInput } from '../../src/index.js';
@@ -71,6 +72,23 @@ describe('dealflow/email against a real SMTP server on 127.0.0.1', () => {
     expect(mail.body).toContain('(4000 EUR) is yours. Priority: high.');
     expect(mail.body).toContain('<b>Bakery &amp; Caf'); // HTML values are escaped; the text part is not
     expect((await engine.history(deal.id)).at(-1)).toMatchObject({ type: 'outbox.delivered', data: { attempt: 1, recipientId: 'anna' } });
+  });
+
+  it('takes a transporter the host built with nodemailer', async () => {
+    const smtp = await receiver();
+    const transporter = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true });
+    const notifier = createEmailNotifier({ transport: transporter, from: 'robot@crm.example.test', headers: { 'X-Tenant': 'acme' } });
+    const engine = createTestEngine({ pipelines: [salesPipeline], rules: [welcome], directory: users(), notifier });
+    await engine.createDeal({ pipelineId: 'sales', ownerId: 'boris', title: 'Florist', amount: 1 });
+    // No template configured for deal.assigned here and the notify has no text: a clear dead letter, not an empty mail.
+    expect(smtp.mails).toEqual([]);
+    expect((await engine.deadLetters())[0]?.lastError).toBe('no email template "deal.assigned" is configured and the message has no text');
+
+    const withText: RuleInput = { ...welcome, actions: [{ id: 'tell-owner', type: 'notify', params: { to: 'owner', template: 'deal.assigned', subject: 'Yours', text: 'A deal is yours.' } }] };
+    const again = createTestEngine({ pipelines: [salesPipeline], rules: [withText], directory: users(), notifier });
+    await again.createDeal({ pipelineId: 'sales', ownerId: 'boris', title: 'Florist', amount: 1 });
+    expect(smtp.mails.map((m) => [m.to, m.headers.subject, m.headers['x-tenant'], m.body.trim()])).toEqual([[['boris@example.test'], 'Yours', 'acme', 'A deal is yours.']]);
+    transporter.close();
   });
 
   it('dead-letters what cannot be sent — no address, unknown user, a missing template value, a 550 — and delivers the rest of the batch', async () => {
