@@ -39,6 +39,8 @@ export class InMemoryStorage implements Storage {
   readonly outbox = new Map<string, OutboxMessage>();
   readonly outboxPending = new Set<string>();
   readonly records = new Map<string, Map<string, StoredRecord>>();
+  /** The same records by `kind\u0000dealId`, so loading a deal's feature records does not scan every deal's. */
+  readonly recordsByDeal = new Map<string, Map<string, StoredRecord>>();
   readonly meta = new Map<string, Json>();
   /** Leases on claimed jobs and messages, keyed `job:<id>` and `outbox:<id>`. */
   readonly leases = new Map<string, Lease>();
@@ -334,18 +336,35 @@ class MemoryTx implements StorageTx {
     if (!m) this.s.records.set(kind, (m = new Map()));
     return m;
   }
+  private dealRecords(kind: string, dealId: string): Map<string, StoredRecord> {
+    const key = `${kind}\u0000${dealId}`;
+    let m = this.s.recordsByDeal.get(key);
+    if (!m) this.s.recordsByDeal.set(key, (m = new Map()));
+    return m;
+  }
   async putRecord(record: StoredRecord) {
     const m = this.kindMap(record.kind);
+    const prev = m.get(record.id);
     this.restoreMap(m, record.id);
     m.set(record.id, record);
+    if (prev && prev.dealId !== null && prev.dealId !== record.dealId) {
+      const old = this.dealRecords(record.kind, prev.dealId);
+      this.restoreMap(old, record.id);
+      old.delete(record.id);
+    }
+    if (record.dealId !== null) {
+      const byDeal = this.dealRecords(record.kind, record.dealId);
+      this.restoreMap(byDeal, record.id);
+      byDeal.set(record.id, record);
+    }
   }
   async getRecord(kind: string, id: string) {
     return this.s.records.get(kind)?.get(id);
   }
   async listRecords(kind: string, q: { dealId?: string } = {}) {
+    if (q.dealId !== undefined) return [...(this.s.recordsByDeal.get(`${kind}\u0000${q.dealId}`)?.values() ?? [])];
     const m = this.s.records.get(kind);
-    if (!m) return [];
-    return [...m.values()].filter((r) => q.dealId === undefined || r.dealId === q.dealId);
+    return m ? [...m.values()] : [];
   }
 
   async getMeta(key: string) {
