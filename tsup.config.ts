@@ -7,6 +7,9 @@ export default defineConfig({
     'sql/index': 'src/sql/index.ts',
     'email/index': 'src/email/index.ts',
     'webhook/index': 'src/webhook/index.ts',
+    'simulation/index': 'src/simulation/index.ts',
+    // The CLI is its own entry, so importing the library never loads it.
+    'cli/main': 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -182,7 +182,7 @@ function checkRule(rule: Rule, index: number, pipelines: Pipeline[]): RuleFindin
         if (problem) add('error', 'bad-action', at('actions', i, 'params', 'value'), `rule "${rule.id}": ${problem}`);
       }
     }
-    if (a.at && fields) {
+    if (a.at && 'field' in a.at && fields) {
       const name = fieldName(a.at.field);
       if (name !== undefined && !fields.has(name)) {
         add('warning', 'never-fires', at('actions', i, 'at', 'field'), `rule "${rule.id}" anchors a job on fields.${name}, which no pipeline it applies to declares: the job is never scheduled`);

@@ -314,7 +314,10 @@ async function sealDigests(tx: StorageTx, due: OutboxMessage[]): Promise<OutboxM
   const changed: OutboxMessage[] = [];
   for (const m of due) {
     if (m.kind === 'digest' && !digestPayload(m).sealed) {
-      const sealed = { ...m, payload: { ...m.payload, sealed: true } };
+      // Re-read with the row lock (SQL: FOR UPDATE), so an item a concurrent command just added is sealed in, not overwritten.
+      const current = await tx.getOutbox(m.id);
+      if (!current || current.status !== 'pending') continue;
+      const sealed = { ...current, payload: { ...current.payload, sealed: true } };
       changed.push(sealed);
       out.push(sealed);
     } else out.push(m);

@@ -1,0 +1,53 @@
+import { checkRules, type RuleFinding } from '../../analysis/check-rules.js';
+import { parse } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT_CODES_HELP, showHelp } from '../command.js';
+import { json } from '../format.js';
+import { usageError } from '../io.js';
+import { loadPipelines, loadRules } from '../inputs.js';
+
+export const check: Command = {
+  name: 'check',
+  summary: 'validate a rule set and find loops, rules that never fire, conflicting rules',
+  help: `Usage: dealflow check RULES.json [--pipelines PIPELINES.json] [--json]
+
+Validates the rules (every problem with its JSON path) and analyses them before they go live:
+  - loops: rules that trigger each other (A moves to X, B moves back) — an error when nothing
+    can stop it, a warning when criteria, values or a scheduled step may
+  - rules that can never fire: contradictory criteria, a trigger on a field no pipeline declares
+    or on a value the field cannot take
+  - actions that would fail: a move to an unknown stage, a write to an undeclared field
+  - two rules setting the same field, or moving the deal, on the same trigger
+Without --pipelines, stages and fields are not checked.
+
+Options:
+  --pipelines FILE   the pipelines the rules run on (one object or an array)
+  --json             print the findings as JSON
+  -h, --help         show this help
+
+${EXIT_CODES_HELP}`,
+  async run(args, io) {
+    const { values, positionals } = parse('check', args, { pipelines: { type: 'string' }, json: { type: 'boolean' } }, true);
+    if (values.help) return showHelp(this, io);
+    if (positionals.length !== 1) throw usageError(`check takes one rules file, got ${positionals.length}\n  see: dealflow check --help`);
+    const rules = await loadRules(positionals[0]!, io);
+    const pipelines = values.pipelines ? await loadPipelines(values.pipelines, io) : undefined;
+    const result = checkRules(rules, pipelines ? { pipelines } : {});
+    if (values.json) {
+      io.stdout.write(json(result));
+      return result.exitCode;
+    }
+    for (const f of result.findings) io.stdout.write(`${line(f)}\n`);
+    if (!result.checkedStages) io.stdout.write('note: no --pipelines, so stages and fields were not checked\n');
+    io.stdout.write(
+      result.findings.length === 0
+        ? `${positionals[0]}: no problems found\n`
+        : `${positionals[0]}: ${result.errors} error(s), ${result.warnings} warning(s)\n`,
+    );
+    return result.exitCode;
+  },
+};
+
+function line(f: RuleFinding): string {
+  return `${f.severity.padEnd(7)} ${f.path}  ${f.message} [${f.code}]`;
+}

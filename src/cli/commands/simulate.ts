@@ -1,0 +1,66 @@
+import { readdir } from 'node:fs/promises';
+import type { Storage } from '../../ports/storage.js';
+import { parse } from '../args.js';
+import { EXIT_CODES_HELP, showHelp, type Command } from '../command.js';
+import { json } from '../format.js';
+import { CliError, EXIT } from '../io.js';
+import { renderSimulation, renderTimeline } from '../render.js';
+import { HISTORY_HELP, HISTORY_OPTIONS, historyInputs, rulesInput, runSimulation } from '../simulation-inputs.js';
+
+export const simulateCommand: Command = {
+  name: 'simulate',
+  summary: 'replay a history through a rule set on a fake clock: timeline and reports',
+  help: `Usage: dealflow simulate --rules RULES.json --pipelines PIPELINES.json --events HISTORY.jsonl
+                         [--from DATE] [--to DATE] [--json] [--timeline] [--deal ID] [--store DIR]
+
+Replays the history in time order through the rules on a fake clock, firing scheduled actions at
+their own times, and prints what the rules did: per rule fired / skipped / scheduled / ran /
+cancelled (with reasons) / notifications, notifications by template, stage moves by rules,
+violations, and events the engine refused (unknown deal, unknown stage…), with their line numbers.
+On a terminal a progress bar shows events done, the simulated date and the rate.
+
+Options:
+  --rules FILE       the rule set
+${HISTORY_HELP}
+  --timeline         also print the timeline: what fired, was scheduled, ran, was cancelled, sent
+  --deal ID          only this deal's timeline (implies --timeline)
+  --store DIR        keep the simulated state in an embedded PostgreSQL (PGlite) database in DIR,
+                     a new or empty directory; needs @electric-sql/pglite installed
+  -h, --help         show this help
+
+${EXIT_CODES_HELP}`,
+  async run(args, io) {
+    const { values } = parse('simulate', args, { ...HISTORY_OPTIONS, rules: { type: 'string' }, timeline: { type: 'boolean' }, deal: { type: 'string' }, store: { type: 'string' } });
+    if (values.help) return showHelp(this, io);
+    const rules = await rulesInput('simulate', values, 'rules', io);
+    const history = await historyInputs('simulate', values, io);
+    const storage = values.store ? await openStore(values.store) : undefined;
+    try {
+      const result = await runSimulation('simulating', { ...history, rules, ...(storage ? { storage } : {}) }, io);
+      const timeline = values.deal ? result.timeline.filter((e) => e.dealId === values.deal) : result.timeline;
+      if (values.json) {
+        const { engine: _engine, log: _log, outbox: _outbox, ...rest } = result;
+        io.stdout.write(json({ ...rest, timeline }));
+      } else {
+        io.stdout.write(renderSimulation(result));
+        if (values.timeline || values.deal) io.stdout.write(`\nTimeline${values.deal ? ` of ${values.deal}` : ''}\n${renderTimeline(timeline)}`);
+        if (values.store) io.stdout.write(`\nstate kept in ${values.store}\n`);
+      }
+      return EXIT.ok;
+    } finally {
+      await storage?.close?.();
+    }
+  },
+};
+
+/** Opens a PGlite store in a new or empty directory, so a simulation never mixes with other data. */
+async function openStore(dir: string): Promise<Storage> {
+  const entries = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [];
+    throw new CliError(`cannot use --store ${dir}: ${e.message}`, EXIT.noInput);
+  });
+  if (entries.length > 0) throw new CliError(`--store ${dir} is not empty; give a new or empty directory`, EXIT.usage);
+  const { createSqlStorage } = await import('../../sql/storage.js');
+  return createSqlStorage({ dataDir: dir });
+}
+
