@@ -316,7 +316,7 @@ async function sealDigests(tx: StorageTx, due: OutboxMessage[]): Promise<OutboxM
     if (m.kind === 'digest' && !digestPayload(m).sealed) {
       // Re-read with the row lock (SQL: FOR UPDATE), so an item a concurrent command just added is sealed in, not overwritten.
       const current = await tx.getOutbox(m.id);
-      if (!current || current.status !== 'pending') continue;
+      if (current?.status !== 'pending') continue;
       const sealed = { ...current, payload: { ...current.payload, sealed: true } };
       changed.push(sealed);
       out.push(sealed);
