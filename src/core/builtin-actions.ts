@@ -5,6 +5,7 @@ import { defineAction, type AnyActionDefinition, type NotificationSpec } from '.
 import { requestApproval } from './approvals/actions.js';
 import { exemptSla, extendSla } from './sla/actions.js';
 import { setTitle } from './template-actions.js';
+import { TemplateString } from './templates.js';
 
 const RecipientSchema = z.union([
   z.literal('owner'),
@@ -26,8 +27,9 @@ export const NotifyParamsSchema = z
   .object({
     to: RecipientSchema,
     template: z.string().min(1),
-    subject: z.string().optional(),
-    text: z.string().optional(),
+    /** Templates (docs/templates.md), checked when the rules are parsed. */
+    subject: TemplateString.optional(),
+    text: TemplateString.optional(),
     data: z.record(z.string(), JsonSchema).optional(),
     digest: z.string().optional(),
   })

@@ -109,6 +109,12 @@ describe('templates in the engine', () => {
     expect(engine.notifications[0]).toMatchObject({ subject: 'Deal Renamed', text: 'Renamed entered Proposal at 2026-03-02 09:00; amount 1500' });
   });
 
+  it('refuses a notification text that does not parse when the rules are loaded', () => {
+    expect(() => engineWith([{ id: 'bad', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', params: { to: 'owner', template: 't', text: 'Hi {{/name}}' } }] }])).toThrow(
+      expect.objectContaining({ code: 'INVALID_RULES', issues: [expect.objectContaining({ path: '$[0].actions[0].params.text' })] }),
+    );
+  });
+
   it('refuses a setTitle template that does not parse when the rules are loaded', () => {
     expect(() => engineWith([{ id: 'bad', trigger: { type: 'deal.created' }, actions: [{ type: 'setTitle', params: { template: '{{#x}}' } }] }])).toThrow(
       expect.objectContaining({ code: 'INVALID_RULES', issues: [expect.objectContaining({ path: '$[0].actions[0].params.template' })] }),
