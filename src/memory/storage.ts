@@ -2,13 +2,7 @@ import type { Enrolment, Job, LogEntry, OutboxMessage, StoredRecord } from '../c
 import type { Deal, Json } from '../model/deal.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
-import { MinHeap } from './heap.js';
-
-interface HeapEntry {
-  dueAt: string;
-  seq: number;
-  id: string;
-}
+import { JobQueue } from './job-queue.js';
 
 interface Lease {
   owner: string;
@@ -22,8 +16,6 @@ export interface InMemoryStorageOptions {
   leaseClock?: Clock;
 }
 
-const earlier = (a: HeapEntry, b: HeapEntry) => (a.dueAt < b.dueAt ? true : a.dueAt > b.dueAt ? false : a.seq < b.seq);
-
 /**
  * Storage in process memory. A transaction writes in place and keeps an undo list, so a
  * rollback restores exactly the state before it. Transactions are run one at a time.
@@ -31,9 +23,10 @@ const earlier = (a: HeapEntry, b: HeapEntry) => (a.dueAt < b.dueAt ? true : a.du
 export class InMemoryStorage implements Storage {
   readonly deals = new Map<string, Deal>();
   readonly enrolments = new Map<string, Record<string, Enrolment>>();
-  readonly jobs = new Map<string, { job: Job; seq: number }>();
-  readonly jobsByDeal = new Map<string, Set<string>>();
-  readonly jobHeap = new MinHeap<HeapEntry>(earlier);
+  /** Pending jobs by id, by deal and by due time (src/memory/job-queue.ts). */
+  readonly jobQueue = new JobQueue();
+  /** Pending jobs by id. */
+  readonly jobs: ReadonlyMap<string, Job> = this.jobQueue.byId;
   readonly log: LogEntry[] = [];
   readonly logByDeal = new Map<string, LogEntry[]>();
   readonly outbox = new Map<string, OutboxMessage>();
@@ -45,7 +38,6 @@ export class InMemoryStorage implements Storage {
   /** Leases on claimed jobs and messages, keyed `job:<id>` and `outbox:<id>`. */
   readonly leases = new Map<string, Lease>();
   readonly leaseClock: Clock;
-  private jobSeq = 0;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(options: InMemoryStorageOptions = {}) {
@@ -69,29 +61,12 @@ export class InMemoryStorage implements Storage {
 
   /** @internal */
   addJob(job: Job): void {
-    const seq = ++this.jobSeq;
-    this.jobs.set(job.id, { job, seq });
-    let set = this.jobsByDeal.get(job.dealId);
-    if (!set) this.jobsByDeal.set(job.dealId, (set = new Set()));
-    set.add(job.id);
-    this.jobHeap.push({ dueAt: job.dueAt, seq, id: job.id });
+    this.jobQueue.add(job);
   }
 
   /** @internal */
   dropJob(id: string): Job | undefined {
-    const hit = this.jobs.get(id);
-    if (!hit) return undefined;
-    this.jobs.delete(id);
-    const set = this.jobsByDeal.get(hit.job.dealId);
-    set?.delete(id);
-    if (set && set.size === 0) this.jobsByDeal.delete(hit.job.dealId);
-    return hit.job;
-  }
-
-  /** @internal The heap keeps stale entries of dropped jobs; they are discarded when they surface. */
-  isLive(e: HeapEntry): boolean {
-    const hit = this.jobs.get(e.id);
-    return hit !== undefined && hit.seq === e.seq;
+    return this.jobQueue.remove(id);
   }
 }
 
@@ -143,12 +118,10 @@ class MemoryTx implements StorageTx {
   }
 
   async pendingJobs(dealId: string) {
-    const ids = this.s.jobsByDeal.get(dealId);
-    if (!ids) return [];
-    return [...ids].map((id) => this.s.jobs.get(id)!.job);
+    return this.s.jobQueue.forDeal(dealId);
   }
   async getJob(id: string) {
-    return this.s.jobs.get(id)?.job;
+    return this.s.jobQueue.get(id);
   }
   async putJob(job: Job) {
     this.dropLease(`job:${job.id}`);
@@ -165,62 +138,25 @@ class MemoryTx implements StorageTx {
     if (prev) this.undo.push(() => this.s.addJob(prev));
   }
   async dueJobs(until: string, limit: number) {
-    const heap = this.s.jobHeap;
-    const taken: HeapEntry[] = [];
-    const out: Job[] = [];
-    while (out.length < limit) {
-      const top = heap.peek();
-      if (!top) break;
-      if (!this.s.isLive(top)) {
-        heap.pop();
-        continue;
-      }
-      if (top.dueAt > until) break;
-      heap.pop();
-      taken.push(top);
-      out.push(this.s.jobs.get(top.id)!.job);
-    }
-    for (const e of taken) heap.push(e);
-    return out;
+    return this.s.jobQueue.due(until, limit);
   }
   async claimDueJobs(until: string, limit: number, lease: LeaseRequest) {
-    const heap = this.s.jobHeap;
-    const popped: HeapEntry[] = [];
     const seenDeals = new Set<string>();
-    const out: Job[] = [];
-    while (out.length < limit) {
-      const top = heap.peek();
-      if (!top) break;
-      if (!this.s.isLive(top)) {
-        heap.pop();
-        continue;
-      }
-      if (top.dueAt > until) break;
-      popped.push(heap.pop()!);
-      const job = this.s.jobs.get(top.id)!.job;
+    return this.s.jobQueue.due(until, limit, (job) => {
       // Only a deal's earliest job is claimable, as in SQL: its later ones wait for it.
       const first = !seenDeals.has(job.dealId);
       seenDeals.add(job.dealId);
-      if (first && !this.leased(`job:${job.id}`) && !lease.skip?.includes(job.id)) {
-        this.setLease(`job:${job.id}`, lease);
-        out.push(job);
-      }
-    }
-    for (const e of popped) heap.push(e);
-    return out;
+      if (!first || this.leased(`job:${job.id}`) || lease.skip?.includes(job.id)) return false;
+      this.setLease(`job:${job.id}`, lease);
+      return true;
+    });
   }
   async getClaimedJob(id: string, token: string) {
-    const job = this.s.jobs.get(id)?.job;
+    const job = this.s.jobQueue.get(id);
     return job && this.s.leases.get(`job:${id}`)?.token === token ? job : undefined;
   }
   async nextJobDueAt() {
-    const heap = this.s.jobHeap;
-    for (;;) {
-      const top = heap.peek();
-      if (!top) return undefined;
-      if (this.s.isLive(top)) return top.dueAt;
-      heap.pop();
-    }
+    return this.s.jobQueue.next()?.dueAt;
   }
 
   async appendLog(entries: LogEntry[]) {
