@@ -10,9 +10,6 @@ export default defineConfig({
     'simulation/index': 'src/simulation/index.ts',
     // The CLI is its own entry, so importing the library never loads it.
     'cli/main': 'src/cli/main.ts',
-    'simulation/index': 'src/simulation/index.ts',
-    // The CLI is its own entry, so importing the library never loads it.
-    'cli/main': 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -73,10 +73,6 @@ export { InMemoryStorage, type InMemoryStorageOptions } from './memory/storage.j
 export type { DealExplanation, RuleExplanation, RuleVerdict, TriggerMatch, JobStory } from './engine/explain.js';
 export type { RuleChange } from './engine/rule-versions.js';
 export { checkRules, type RuleCheck, type RuleFinding, type FindingCode, type CheckRulesOptions } from './analysis/check-rules.js';
-// Before a rule goes live: explain, rule versions, static checks (docs/simulation.md, docs/cli.md)
-export type { DealExplanation, RuleExplanation, RuleVerdict, TriggerMatch, JobStory } from './engine/explain.js';
-export type { RuleChange } from './engine/rule-versions.js';
-export { checkRules, type RuleCheck, type RuleFinding, type FindingCode, type CheckRulesOptions } from './analysis/check-rules.js';
 export { Runner, createRunner, type RunnerOptions, type RunnerStats, type RunnerErrorContext } from './runner/index.js';
 // SLAs, exceptions and approvals, templates (docs/slas.md, docs/approvals.md, docs/templates.md)
 export { defineSla, SlaSchema, SlaReminderSchema, SlaEscalationSchema, SlaStopSchema, SlaActionSchema } from './model/sla.js';
