@@ -28,6 +28,18 @@ export interface EngineEvents {
   /** A notification named an unknown digest policy and was sent on its own. */
   'notification.undigested': [LogEntry];
   'violation.recorded': [LogEntry];
+  /** Tasks (docs/tasks.md): created, started (assignee told), close asked of the approver, completed, reopened, overdue. */
+  'task.created': [LogEntry];
+  'task.assigned': [LogEntry];
+  'task.closeRequested': [LogEntry];
+  'task.completed': [LogEntry];
+  'task.reopened': [LogEntry];
+  'task.overdue': [LogEntry];
+  'playbook.launched': [LogEntry];
+  /** A stage goal was reached, by hand or by itself (docs/goals.md). */
+  'goal.achieved': [LogEntry];
+  /** An event repeated an external id that already made a deal; nothing was created (docs/system-deals.md). */
+  'deal.duplicate': [LogEntry];
   /** Every log entry, whatever its type. */
   log: [LogEntry];
   /** A listener threw; the engine carries on. */
