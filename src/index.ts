@@ -7,6 +7,25 @@ export { asyncFact, type HostFact, type HostFacts, type FactInput } from './core
 /** json-rules-engine's classes for custom operators (`createEngine({ operators })`); rules using them are evaluated by json-rules-engine. */
 export { Operator, OperatorDecorator } from 'json-rules-engine';
 export { transition, type CoreEnv, type CoreInput, type Outcome, type DealDraft } from './core/transition.js';
+export {
+  BusinessCalendar,
+  CalendarBook,
+  compileCalendar,
+  addBusinessDays,
+  addBusinessHours,
+  addBusinessMinutes,
+  addDurationIn,
+  applyDuePolicy,
+  businessMinutesBetween,
+  isWorkingTime,
+  nextWorkingDateAt,
+  nextWorkingTime,
+  previousWorkingTime,
+  type CompileCalendarOptions,
+  type ResolvedCalendar,
+  type UserTimes,
+} from './core/time/index.js';
+export { computeDueAt, type DueTime, type Timing } from './core/schedule.js';
 export type { Job, Enrolment, LogEntry, LogType, OutboxMessage, OutboxStatus, StoredRecord, Effect, DealSnapshot, Occurrence } from './core/types.js';
 export { Engine, createEngine, type EngineConfig, type CommandOptions, type RunDueResult, type CriteriaExplanation } from './engine/engine.js';
 export type { TaskQuery } from './engine/workflow.js';

@@ -30,6 +30,9 @@ import type { ReportKinds, ReportName } from '../reports/index.js';
 import type { EngineEvents } from './events.js';
 import { FallbackEvaluator } from './fallback.js';
 import { parseRules } from './parse-rules.js';
+import { loadUserTimes, ownersToLoad } from './owner-times.js';
+import { CalendarBook, type UserTimes } from '../core/time/calendars.js';
+import type { CalendarInput } from '../model/calendar.js';
 import { ApprovalCommands, type DecideApprovalInput, type ExceptionConfig, type MarkExceptionInput } from './approvals.js';
 import { slaParts } from './slas.js';
 import type { SlaBook } from '../core/sla/book.js';
@@ -82,6 +85,11 @@ export interface EngineConfig {
   deliveryLeaseMs?: number;
   /** Who may do what, for calls that carry an actor. Default: `defaultAccessPolicy` (docs/access.md). */
   access?: AccessPolicy;
+  /**
+   * Named business calendars that pipelines (`calendar: "name"`), users and rules
+   * (`calendar: "name"`) may refer to (docs/time.md).
+   */
+  calendars?: Readonly<Record<string, CalendarInput>>;
   /** Playbooks: named sets of task templates with dependencies, launched by a rule or by hand (docs/tasks.md). */
   playbooks?: ReadonlyArray<PlaybookInput>;
   /** SLAs: deadlines with an instance per deal, reminders, escalations and exemptions (docs/slas.md). */
@@ -134,6 +142,8 @@ export class Engine {
   /** Checks actors against the AccessPolicy; features use it for their own commands. */
   readonly access: AccessGuard;
   private pipelineIndex: PipelineIndex;
+  /** The business calendars: named ones, each pipeline's, owners' (docs/time.md). */
+  readonly calendars: CalendarBook;
   private ruleBook: RuleBook;
   private readonly facts: HostFacts;
   private readonly fallback: FallbackEvaluator;
@@ -165,6 +175,7 @@ export class Engine {
       return parsed.data;
     });
     this.pipelineIndex = new PipelineIndex(pipelines);
+    this.calendars = new CalendarBook(config.calendars ?? {}, pipelines);
     this.playbooks = parsePlaybooks(config.playbooks);
     const workflow = workflowParts(pipelines, this.playbooks);
     this.actions = new ActionRegistry([...BUILTIN_ACTIONS, ...workflow.actions, ...(config.actions ?? [])]);
@@ -276,7 +287,7 @@ export class Engine {
 
   private compile(rules: unknown, previous?: RuleBook): RuleBook {
     const criteria = this.fallback.triggers;
-    const parsed = parseRules(rules, { pipelines: this.pipelineIndex.all(), actions: this.actions, facts: Object.keys(this.facts), ...(criteria.customOperators ? { customOperators: criteria.customOperators } : {}) });
+    const parsed = parseRules(rules, { pipelines: this.pipelineIndex.all(), actions: this.actions, facts: Object.keys(this.facts), calendars: this.calendars.names(), ...(criteria.customOperators ? { customOperators: criteria.customOperators } : {}) });
     checkDigestNames(parsed, this.digestPolicies);
     return versionedRuleBook(parsed, this.actions, previous, criteria);
   }
@@ -644,8 +655,10 @@ export class Engine {
     return now;
   }
 
-  private env(now: Date): CoreEnv {
+  private env(now: Date, users?: UserTimes): CoreEnv {
     return {
+      calendars: this.calendars,
+      ...(users ? { users } : {}),
       now: now.toISOString(),
       ids: this.ids,
       pipelines: this.pipelineIndex,
@@ -659,7 +672,14 @@ export class Engine {
 
   /** The pure transition; with rules left to json-rules-engine, re-run until their verdicts are all in (core/fallback.ts). */
   private decide(before: DealSnapshot, input: CoreInput, now: Date): Outcome | Promise<Outcome> {
-    const env = this.env(now);
+    // Owner calendars need the owner's Directory record; the core is sync, so load it first.
+    const owners = ownersToLoad(this.ruleBook, before, input);
+    if (owners.length > 0) return loadUserTimes(this.directory, owners).then((users) => this.decideWith(before, input, now, users));
+    return this.decideWith(before, input, now, undefined);
+  }
+
+  private decideWith(before: DealSnapshot, input: CoreInput, now: Date, users: UserTimes | undefined): Outcome | Promise<Outcome> {
+    const env = this.env(now, users);
     if (!this.ruleBook.hasFallback) return transition(before, input, env);
     return this.fallback.settle(env.ids, (fallback, ids) => transition(before, input, { ...env, ids, fallback }));
   }
