@@ -103,6 +103,8 @@ export interface TemplateScope {
   event: Readonly<Record<string, Json>> | null;
   now: string;
   pipeline: Pipeline | null | undefined;
+  /** The timezone instants render in; default the pipeline's. */
+  zone?: string;
   facts: HostFacts;
   /** Feature values such as `sla` or `approval`. */
   extra?: Readonly<Record<string, unknown>> | null;
@@ -116,7 +118,7 @@ export interface TemplateScope {
  * pipeline's timezone as `yyyy-MM-dd HH:mm`.
  */
 export function templateView(template: string, scope: TemplateScope): Record<string, unknown> {
-  const zone = scope.pipeline?.timezone ?? 'UTC';
+  const zone = scope.zone ?? scope.pipeline?.timezone ?? 'UTC';
   const deal = scope.deal ? toView(scope.deal, zone) : null;
   const view: Record<string, unknown> = Object.create(null);
   if (deal && typeof deal === 'object') Object.assign(view, deal);

@@ -656,6 +656,8 @@ class Work {
       event,
       now: this.env.now,
       pipeline: this.pipelineOf(deal)?.pipeline,
+      // Dates render in the pipeline calendar's timezone (its own, or the pipeline's).
+      ...(deal ? { zone: this.calendarFor(undefined).zone } : {}),
       facts: this.env.facts,
       extra: this.templateExtra,
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { render, renderTemplate, templateProblem } from '../../src/core/templates.js';
 import type { Deal, Pipeline } from '../../src/index.js';
-import { engineWith, newDeal } from '../helpers.js';
+import { engineWith, newDeal, salesPipeline } from '../helpers.js';
 
 const pipeline = {
   id: 'sales',
@@ -107,6 +107,12 @@ describe('templates in the engine', () => {
     expect(engine.notifications).toHaveLength(1);
     // The text is rendered when the job runs, so it shows the deal as it is then.
     expect(engine.notifications[0]).toMatchObject({ subject: 'Deal Renamed', text: 'Renamed entered Proposal at 2026-03-02 09:00; amount 1500' });
+  });
+
+  it('renders dates in the timezone of the pipeline’s calendar when it has its own', async () => {
+    const pipeline = { ...salesPipeline, timezone: 'UTC', calendar: { timezone: 'Asia/Kolkata' } };
+    const engine = engineWith([{ id: 'r', trigger: { type: 'deal.created' }, actions: [{ type: 'setTitle', params: { template: 'opened {{createdAt}}' } }] }], { pipelines: [pipeline] });
+    expect((await engine.createDeal(newDeal)).title).toBe('opened 2026-03-02 14:30');
   });
 
   it('refuses a notification text that does not parse when the rules are loaded', () => {

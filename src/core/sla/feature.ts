@@ -47,9 +47,12 @@ export function negate(d: Duration): Duration {
  */
 export class SlaFeature implements CoreFeature {
   readonly name = SLA_FEATURE;
-  readonly recordKinds = [SLA_RECORD];
+  /** Without SLAs there is nothing to load with each deal. */
+  readonly recordKinds: string[];
 
-  constructor(private readonly book: SlaBook) {}
+  constructor(private readonly book: SlaBook) {
+    this.recordKinds = book.size > 0 ? [SLA_RECORD] : [];
+  }
 
   /** Due times are exact; reminders and escalations keep the default policy for their units. */
   private time(ctx: FeatureContext, c: CompiledSla, from: string, d: Duration, exact = false): string {
