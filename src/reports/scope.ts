@@ -6,7 +6,7 @@ import { ALL, type GroupBy, type Period, type ReportData, type ReportFilter, typ
 /** The deals a report covers (after filters), how to group them, and their pipelines' stages. */
 export interface Scope {
   deals: Deal[];
-  byId: Map<string, Deal>;
+  readonly byId: Map<string, Deal>;
   groupOf: (deal: Deal) => string;
   groupBy: GroupBy;
   period: { from: string | undefined; to: string | undefined };
@@ -46,9 +46,14 @@ export function scopeOf(data: ReportData, options: ReportOptions = {}): Scope {
     pipelines.set(p.id, { pipeline: p, position: new Map(p.stages.map((s, i) => [s.id, i])), stage: new Map(p.stages.map((s) => [s.id, s])) });
   }
   const { from, to } = period;
+  let byId: Map<string, Deal> | undefined;
   return {
     deals,
-    byId: new Map(deals.map((d) => [d.id, d])),
+    // Built on first use: several reports never look deals up by id.
+    get byId() {
+      byId ??= new Map(deals.map((d) => [d.id, d]));
+      return byId;
+    },
     groupOf,
     groupBy,
     period,
