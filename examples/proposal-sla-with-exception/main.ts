@@ -27,20 +27,14 @@ engine.on('outbox.delivered', (e) => {
   const sent = engine.notifications.find((m) => m.idempotencyKey === e.data.key);
   if (sent) note(sent.dealId, `→ ${sent.recipient.name}: ${sent.text}`);
 });
-// What the SLA and approval features did, from the log, in words.
-const explain: Record<string, (d: Record<string, unknown>) => string> = {
-  'sla.started': (d) => `SLA ${d.slaId} started, due ${String(d.dueAt).slice(0, 16)}`,
-  'sla.met': (d) => `SLA ${d.slaId} met`,
-  'sla.breached': (d) => `SLA ${d.slaId} BREACHED`,
-  'sla.extended': (d) => `SLA ${d.slaId} extended by ${d.by}: ${String(d.from).slice(0, 16)} → ${String(d.to).slice(0, 16)}`,
-  'approval.requested': (d) => `approval ${d.approvalId} requested by ${d.requesterId}`,
-  'approval.decided': (d) => `approval ${d.approvalId} ${d.decision} by ${d.decidedBy}`,
-  'exception.marked': (d) => `marked ${d.flag} by ${d.requestedBy} (${d.reason ?? d.note})`,
-};
-engine.on('log', (e) => {
-  const say = explain[e.type];
-  if (say) note(e.dealId, say(e.data));
-});
+// What the SLA and approval features did, from their events, in words.
+engine.on('sla.started', (e) => note(e.dealId, `SLA ${e.data.slaId} started, due ${String(e.data.dueAt).slice(0, 16)}`));
+engine.on('sla.met', (e) => note(e.dealId, `SLA ${e.data.slaId} met`));
+engine.on('sla.breached', (e) => note(e.dealId, `SLA ${e.data.slaId} BREACHED`));
+engine.on('sla.extended', (e) => note(e.dealId, `SLA ${e.data.slaId} extended by ${e.data.by}: ${String(e.data.from).slice(0, 16)} → ${String(e.data.to).slice(0, 16)}`));
+engine.on('exception.marked', (e) => note(e.dealId, `marked ${e.data.flag} by ${e.data.requestedBy} (${e.data.reason ?? e.data.note})`));
+engine.on('approval.requested', (e) => note(e.dealId, `approval ${e.data.approvalId} requested by ${e.data.requesterId}`));
+engine.on('approval.decided', (e) => note(e.dealId, `approval ${e.data.approvalId} ${e.data.decision} by ${e.data.decidedBy}`));
 
 const d1 = await engine.createDeal({ id: 'D-1', pipelineId: 'sales', ownerId: 'anna', title: 'Bakery POS', amount: 4_000 });
 const d2 = await engine.createDeal({ id: 'D-2', pipelineId: 'sales', ownerId: 'boris', title: 'Florist website', amount: 7_500 });

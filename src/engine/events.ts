@@ -40,6 +40,22 @@ export interface EngineEvents {
   'goal.achieved': [LogEntry];
   /** An event repeated an external id that already made a deal; nothing was created (docs/system-deals.md). */
   'deal.duplicate': [LogEntry];
+  /** SLAs (docs/slas.md): an instance started, met, breached, stopped late, exempted, ended (cancelled), extended; a reminder or escalation ran. */
+  'sla.started': [LogEntry];
+  'sla.met': [LogEntry];
+  'sla.breached': [LogEntry];
+  'sla.stopped': [LogEntry];
+  'sla.exempted': [LogEntry];
+  'sla.ended': [LogEntry];
+  'sla.extended': [LogEntry];
+  'sla.reminder': [LogEntry];
+  'sla.escalation': [LogEntry];
+  /** Exceptions and approvals (docs/approvals.md). */
+  'exception.marked': [LogEntry];
+  'approval.requested': [LogEntry];
+  'approval.decided': [LogEntry];
+  /** A template named values that were missing; they rendered empty (docs/templates.md). */
+  'template.missing': [LogEntry];
   /** Every log entry, whatever its type. */
   log: [LogEntry];
   /** A listener threw; the engine carries on. */

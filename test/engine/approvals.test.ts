@@ -210,6 +210,19 @@ describe('exceptions and approvals', () => {
     ).toThrow(expect.objectContaining({ code: 'INVALID_RULES' }));
   });
 
+  it('emits exception, approval and SLA events after commit, never for a refused decision', async () => {
+    const engine = setup();
+    const seen: string[] = [];
+    for (const name of ['exception.marked', 'approval.requested', 'approval.decided', 'sla.extended'] as const) engine.on(name, (e) => seen.push(`${name}:${e.dealId}`));
+    const deal = await engine.createDeal(newDeal);
+    await engine.markException(deal.id, { flag: 'complex', reason: 'payment-terms' }, { actor: actor.anna });
+    const [pending] = await approvalsOf(engine);
+    await engine.decideApproval(pending!.id, { decision: 'approve', actor: actor.anna }).catch(() => undefined);
+    expect(seen).toEqual([`exception.marked:${deal.id}`, `approval.requested:${deal.id}`]);
+    await engine.decideApproval(pending!.id, { decision: 'approve', actor: actor.maria });
+    expect(seen.slice(2)).toEqual([`sla.extended:${deal.id}`, `approval.decided:${deal.id}`]);
+  });
+
   it('pending approvals are reminded and escalated like any SLA', async () => {
     const answer: SlaInput = {
       id: 'answer-in-a-day',
