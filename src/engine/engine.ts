@@ -24,7 +24,7 @@ import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from 
 import { checkDigestNames, OutboxWriter } from './outbox-writer.js';
 import { AccessGuard, isBackwardMove, type AccessOptions } from './access.js';
 import { defaultAccessPolicy, type AccessPolicy } from '../ports/access.js';
-import { runReport, type ReportArgs } from './reports.js';
+import { calendarTime, runReport, type ReportArgs, type ReportHost } from './reports.js';
 import { buildBoard, type Board, type BoardOptions } from './board.js';
 import type { ReportKinds, ReportName } from '../reports/index.js';
 import type { EngineEvents } from './events.js';
@@ -593,8 +593,9 @@ export class Engine {
     return buildBoard(this.reportHost(), pipelineId, options);
   }
 
-  private reportHost() {
-    return { storage: this.storage, clock: this.clock, access: this.access, pipelines: this.pipelines };
+  private reportHost(): ReportHost {
+    const pipelines = this.pipelines;
+    return { storage: this.storage, clock: this.clock, access: this.access, pipelines, ...calendarTime(this.calendars, pipelines) };
   }
 
   private async requireReadable(tx: StorageTx, actor: AccessOptions['actor'], dealId: string): Promise<void> {

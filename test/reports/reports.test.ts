@@ -194,6 +194,32 @@ describe('timeInStage', () => {
     expect(checked).toBeGreaterThan(100);
   });
 
+  it('measures working time by the pipeline calendar when run by the engine', async () => {
+    // The pipeline names no calendar: Monday–Friday 09:00–18:00 Europe/Berlin, which before the
+    // end of March (CET, UTC+1) is 08:00–17:00 UTC. Counted here minute by minute in whole days.
+    const berlinWorkingMs = (a: number, b: number) => {
+      let total = 0;
+      for (let day = Math.floor(a / DAY) * DAY; day < b; day += DAY) {
+        const weekday = new Date(day).getUTCDay();
+        if (weekday === 0 || weekday === 6) continue;
+        const open = Math.max(a, day + 8 * 3_600_000);
+        const close = Math.min(b, day + 17 * 3_600_000);
+        if (close > open) total += close - open;
+      }
+      return total;
+    };
+    const report = await engine.report('timeInStage');
+    for (const stage of ['new', 'proposal'] as const) {
+      const values: number[] = [];
+      for (const d of live(deals)) {
+        const p = path(d);
+        for (let i = 0; i + 1 < p.length; i++) if (p[i]!.stage === stage) values.push(berlinWorkingMs(p[i]!.at, p[i + 1]!.at));
+      }
+      const row = report.rows.find((r) => r.stageId === stage)!;
+      expect([row.businessMedianMs, row.businessP90Ms]).toEqual([mid(values), p90(values)]);
+    }
+  });
+
   it('measures working time too when the data carries a business-time function', async () => {
     // Working time here: only hours 09:00–17:00 UTC count, every day — simple enough to recount below.
     const workingMs = (a: number, b: number) => {
@@ -304,6 +330,31 @@ describe('stale', () => {
       .sort((a, b) => lastChange(a) - lastChange(b) || (a.id < b.id ? -1 : 1));
     expect(report.rows.map((r) => [r.dealId, r.idleSince, r.idleMs])).toEqual(expected.map((d) => [d.id, iso(lastChange(d)), END - lastChange(d)]));
     expect(expected.length).toBeGreaterThan(5);
+  });
+
+  it('counts idle time in working days by the pipeline calendar', async () => {
+    const report = await engine.report('stale', { idleFor: { businessDays: 10 } });
+    // 10 working days from an instant, Monday–Friday, keeping the time of day: 14 calendar days
+    // from a weekday (two weekends), from a weekend day to the 10th working day after it.
+    const tenWorkingDays = (t: number) => {
+      let at = t;
+      let n = 0;
+      while (n < 10) {
+        at += DAY;
+        const wd = new Date(at + 3_600_000).getUTCDay(); // Berlin date
+        if (wd !== 0 && wd !== 6) n++;
+      }
+      return at;
+    };
+    const expected = live(deals).filter((d) => closedAt(d) === null && tenWorkingDays(lastChange(d)) <= END);
+    // Changes outside working hours are moved to working time first; the fixture's are compared as sets.
+    expect(new Set(report.rows.map((r) => r.dealId)).size).toBe(report.rows.length);
+    expect(report.rows.length).toBeGreaterThan(0);
+    const got = new Set(report.rows.map((r) => r.dealId));
+    const clearIn = expected.filter((d) => tenWorkingDays(lastChange(d)) + DAY <= END).map((d) => d.id);
+    const clearOut = live(deals).filter((d) => closedAt(d) === null && tenWorkingDays(lastChange(d)) > END + DAY).map((d) => d.id);
+    for (const id of clearIn) expect(got.has(id), id).toBe(true);
+    for (const id of clearOut) expect(got.has(id), id).toBe(false);
   });
 
   it('can count only stage moves as activity', async () => {
