@@ -61,7 +61,7 @@ export class TaskPeople {
     for (const effect of effects) {
       if (effect.type !== 'log' || effect.entry.type !== 'task.assigned') continue;
       const task = stored.get(String(effect.entry.data.taskId))?.data as unknown as Task | undefined;
-      if (!task || task.status !== 'open') continue;
+      if (task?.status !== 'open') continue;
       const people: Array<[string, 'assignee' | 'co-assignee']> = [];
       if (task.assigneeId) people.push([task.assigneeId, 'assignee']);
       for (const id of task.coAssigneeIds) people.push([id, 'co-assignee']);
