@@ -1,4 +1,4 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime, IANAZone, Zone } from 'luxon';
 
 /**
  * Local dates as day numbers (days since 1970-01-01 in the proleptic Gregorian calendar), and the
@@ -63,13 +63,63 @@ export function parseTimeOfDay(hhmm: string): number {
   return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 }
 
-const zones = new Map<string, IANAZone>();
+const HOUR_MS = 3_600_000;
 
-function zoneOf(name: string): IANAZone {
+/**
+ * An IANA zone whose UTC offsets are remembered per hour. luxon asks Intl for every offset (a
+ * formatToParts call, microseconds each), and scheduling asks several times per job. An hour is
+ * cached only when its first and last millisecond have the same offset, so an hour holding a
+ * transition is always asked afresh.
+ */
+export class CachedZone extends Zone {
+  private readonly hours = new Map<number, number>();
+
+  constructor(private readonly inner: IANAZone) {
+    super();
+  }
+
+  override get type(): string {
+    return this.inner.type;
+  }
+  override get name(): string {
+    return this.inner.name;
+  }
+  override get isUniversal(): boolean {
+    return this.inner.isUniversal;
+  }
+  override get isValid(): boolean {
+    return this.inner.isValid;
+  }
+  override offsetName(ts: number, opts: Parameters<Zone['offsetName']>[1]): string | null {
+    return this.inner.offsetName(ts, opts);
+  }
+  override formatOffset(ts: number, format: Parameters<Zone['formatOffset']>[1]): string {
+    return this.inner.formatOffset(ts, format);
+  }
+  override equals(other: Zone): boolean {
+    return this.inner.equals(other) || (other instanceof CachedZone && other.name === this.name);
+  }
+
+  override offset(ts: number): number {
+    const hour = Math.floor(ts / HOUR_MS);
+    const hit = this.hours.get(hour);
+    if (hit !== undefined) return hit;
+    const start = this.inner.offset(hour * HOUR_MS);
+    if (start !== this.inner.offset(hour * HOUR_MS + HOUR_MS - 1)) return this.inner.offset(ts);
+    if (this.hours.size >= 100_000) this.hours.clear();
+    this.hours.set(hour, start);
+    return start;
+  }
+}
+
+const zones = new Map<string, CachedZone>();
+
+export function zoneOf(name: string): CachedZone {
   let z = zones.get(name);
   if (!z) {
-    z = IANAZone.create(name);
-    if (!z.isValid) throw new RangeError(`unknown timezone "${name}"`);
+    const inner = IANAZone.create(name);
+    if (!inner.isValid) throw new RangeError(`unknown timezone "${name}"`);
+    z = new CachedZone(inner);
     zones.set(name, z);
   }
   return z;
@@ -106,11 +156,11 @@ export function localToInstant(day: number, msOfDay: number, zone: string): numb
   rest -= minute * MS_PER_MINUTE;
   const second = Math.floor(rest / 1000);
   const millisecond = rest - second * 1000;
-  const dt = DateTime.fromObject({ year, month, day: dom, hour, minute, second, millisecond }, { zone });
+  const z = zoneOf(zone);
+  const dt = DateTime.fromObject({ year, month, day: dom, hour, minute, second, millisecond }, { zone: z });
   // luxon resolves a gap forward (our rule) but an overlap to the later offset; we take the earlier.
   // An overlap means the offset changed shortly before luxon's answer, so only then ask for both.
   const ms = dt.toMillis();
-  const z = zoneOf(zone);
   if (z.offset(ms - 3 * 3_600_000) !== z.offset(ms)) {
     const options = dt.getPossibleOffsets();
     if (options.length > 1) return Math.min(...options.map((o) => o.toMillis()));
