@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { AnyActionDefinition } from '../core/actions.js';
 import type { CoreFeature } from '../core/features.js';
 import { GOAL_FEATURE, goalFeature, type GoalInput } from '../core/goals.js';
@@ -90,15 +91,17 @@ export class WorkflowCommands {
     const { dueAt, ...rest } = spec;
     const parsed = TaskSpecSchema.safeParse(rest);
     if (!parsed.success) throw invalid('the task is invalid', parsed.error);
-    if (dueAt !== undefined && (typeof dueAt !== 'string' || Number.isNaN(Date.parse(dueAt)))) {
-      throw new DealflowError('INVALID_INPUT', `dueAt must be an ISO instant, not ${JSON.stringify(dueAt)}`);
+    // An instant needs its offset: "10:00" alone would depend on the server's timezone.
+    const due = typeof dueAt === 'string' && /(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(dueAt) ? DateTime.fromISO(dueAt, { setZone: true }) : undefined;
+    if (dueAt !== undefined && !due?.isValid) {
+      throw new DealflowError('INVALID_INPUT', `dueAt must be an ISO instant with its offset, such as 2026-03-16T10:00:00+01:00, not ${JSON.stringify(dueAt)}`, { issues: [{ path: '$.dueAt', message: 'expected an ISO instant with an offset' }] });
     }
     const { actor } = options;
     const input: TaskInput = {
       op: 'create',
       spec: parsed.data,
       createdBy: actor?.id ?? 'system',
-      ...(dueAt !== undefined ? { dueAt: new Date(dueAt).toISOString() } : {}),
+      ...(due ? { dueAt: due.toUTC().toISO()! } : {}),
     };
     const out = await this.host.command(dealId, { type: 'feature', feature: TASK_FEATURE, input }, actor && (({ deal }) => this.host.access.requireOnDeal(actor, 'task.create', deal!)));
     return (await this.stored(newTaskIds(out)))[0]!;

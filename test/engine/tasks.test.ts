@@ -270,7 +270,9 @@ describe('createTask by hand', () => {
     const { engine, deal } = await dealInProposal([]);
     await expect(engine.createTask(deal.id, { title: 'Mine now' }, { actor: boris })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(engine.createTask(deal.id, { title: '' })).rejects.toMatchObject({ code: 'INVALID_INPUT', issues: [{ path: '$.title' }] });
-    await expect(engine.createTask(deal.id, { title: 'x', dueAt: 'next tuesday' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    for (const dueAt of ['next tuesday', '2026-03-16T10:00:00', '2026-02-30T10:00:00Z']) {
+      await expect(engine.createTask(deal.id, { title: 'x', dueAt })).rejects.toMatchObject({ code: 'INVALID_INPUT', issues: [{ path: '$.dueAt' }] });
+    }
     expect(await engine.tasks({ dealId: deal.id })).toEqual([]);
   });
 

@@ -6,7 +6,7 @@ import type { TaskInput } from './feature.js';
 import { TASK_FEATURE } from './lifecycle.js';
 
 /** `createTask`: the params are a task spec; the title is a template checked when rules are parsed. */
-export const CreateTaskParamsSchema = TaskSpecSchema.extend({ title: TemplateString.pipe(z.string().min(1)) }).strict();
+export const CreateTaskParamsSchema = TaskSpecSchema.extend({ title: TemplateString.min(1) }).strict();
 
 export const createTaskAction = defineAction({
   type: 'createTask',
