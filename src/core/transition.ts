@@ -650,6 +650,7 @@ class Work {
 
   /** Renders a template over the deal as it is now; a missing value renders empty and is logged. */
   private render(template: string, event: Readonly<Record<string, Json>> | null, sourceId?: string): string {
+    if (!template.includes('{{')) return template; // plain text: nothing to look up
     const deal = this.deal;
     const result = renderTemplate(template, {
       deal,
