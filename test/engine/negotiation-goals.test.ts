@@ -102,4 +102,23 @@ describe('negotiation goals with branching (scenario 002)', () => {
     await engine.advance({ days: 1 });
     expect((await engine.tasks({ dealId: 'D-4' })).map((t) => [t.title, t.assigneeId, t.dueAt])).toEqual([['Call Client D-4 again', 'boris', '2026-04-03T07:00:00.000Z']]);
   });
+
+  it('is deterministic: the same inputs on the same clock give the same log, outbox and records', async () => {
+    const run = async () => {
+      const engine = setup();
+      for (const id of ['D-1', 'D-2', 'D-4']) await inNegotiation(engine, id);
+      await engine.achieveGoal('D-1', 'ready-to-buy', { actor: actors.anna });
+      await engine.achieveGoal('D-2', 'requirements-received', { actor: actors.maria });
+      await engine.achieveGoal('D-4', 'postponed');
+      await engine.advance({ hours: 5 });
+      await engine.emit({ name: 'invoice.paid', dealId: 'D-1' });
+      await engine.completeTask((await engine.tasks({ dealId: 'D-1', status: 'open' })).at(-1)!.id, { actor: actors.anna });
+      await engine.advance({ days: 40 });
+      const histories = await Promise.all(['D-1', 'D-2', 'D-4'].map((id) => engine.history(id)));
+      return JSON.stringify([histories, await engine.outbox(), await engine.records('task'), await engine.records('playbook-run')]);
+    };
+    const first = await run();
+    expect(first.length).toBeGreaterThan(10_000);
+    expect(await run()).toBe(first);
+  });
 });
