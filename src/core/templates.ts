@@ -131,7 +131,7 @@ export function templateView(template: string, scope: TemplateScope): Record<str
   for (const [k, v] of Object.entries(scope.extra ?? {})) view[k] = toView(v, zone);
   const input: FactInput = { deal: scope.deal, previous: scope.previous ?? null, event: scope.event, now: scope.now };
   for (const name of rootNames(template)) {
-    if (name in view || !Object.prototype.hasOwnProperty.call(scope.facts, name)) continue;
+    if (name in view || !Object.hasOwn(scope.facts, name)) continue;
     view[name] = toView(scope.facts[name]!(input), zone);
   }
   return view;

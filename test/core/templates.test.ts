@@ -39,7 +39,12 @@ describe('templates', () => {
 
   it('computes a host fact only when the template names it', () => {
     let calls = 0;
-    const facts = { contact: () => (calls++, { company: 'Acme' }) };
+    const facts = {
+      contact: () => {
+        calls++;
+        return { company: 'Acme' };
+      },
+    };
     render('{{title}}', scope(facts));
     expect(calls).toBe(0);
     render('{{contact.company}} {{contact.company}}', scope(facts));

@@ -170,7 +170,7 @@ export class SlaFeature implements CoreFeature {
     if (!c) return;
     if (c.stopTrigger) {
       const hit = this.book.stopping(occ, ctx.deal!.pipelineId).find((cr) => cr.rule.id === c.sla.id);
-      if (hit && hit.when(ctx.facts(event))) return this.stop(ctx, c, inst, 'stopped');
+      if (hit?.when(ctx.facts(event))) return this.stop(ctx, c, inst, 'stopped');
     }
     if (this.settle(ctx, c, inst, event)) return;
     if (occ.type === 'stage.entered' && ctx.deal!.closedAt !== null) {
@@ -243,7 +243,7 @@ export class SlaFeature implements CoreFeature {
     for (const job of this.jobsOf(ctx, c, inst)) {
       const step = job.actionId.startsWith('reminder:') ? c.reminders.find((r) => `reminder:${r.id}` === job.actionId) : undefined;
       // `after` reminders count from the start and stay; everything tied to the old due time goes.
-      if (step && step.spec.after) continue;
+      if (step?.spec.after) continue;
       ctx.cancelJob(job.id, 'sla-extended');
     }
     inst.data = {
