@@ -182,12 +182,14 @@ describe('date.reached', () => {
     expect((await e.history(deal.id)).find((l) => l.type === 'job.rescheduled')?.data).toMatchObject({ reason: 'owner-changed' });
   });
 
-  it('is cancelled when the deal is won', async () => {
+  it('is cancelled when the deal is won, and comes back when it is reopened', async () => {
     const e = engine([reached]);
     const deal = await e.createDeal({ pipelineId: 'sales', ownerId: 'anna', fields: { closeDate: '2026-04-10' } });
     await e.moveDeal(deal.id, 'won');
+    expect(await e.pendingJobs(deal.id)).toEqual([]);
+    await e.moveDeal(deal.id, 'offer');
     await e.advance({ days: 30 });
-    expect(e.notifications).toEqual([]);
+    expect(await sentAt(e, deal.id)).toEqual(['2026-04-10T06:30:00.000Z close.today']);
   });
 });
 

@@ -32,6 +32,7 @@ export class BusinessCalendar {
   private readonly library: { hd: Holidays; types: ReadonlySet<string> } | null;
   private readonly loadedYears = new Set<number>();
   private readonly periodCache = new Map<number, ReadonlyArray<WorkingPeriod>>();
+  private readonly workingDateCache = new Map<number, boolean>();
 
   /** Use `compileCalendar`, which validates first. */
   constructor(definition: Calendar, zone: string, library: Holidays | null) {
@@ -65,7 +66,13 @@ export class BusinessCalendar {
   }
 
   isWorkingDate(day: number): boolean {
-    return this.hoursOn(day).length > 0;
+    let v = this.workingDateCache.get(day);
+    if (v === undefined) {
+      v = this.hoursOn(day).length > 0;
+      if (this.workingDateCache.size >= 100_000) this.workingDateCache.clear();
+      this.workingDateCache.set(day, v);
+    }
+    return v;
   }
 
   /** The local date's working periods as instants, earliest first; empty on a day off. */

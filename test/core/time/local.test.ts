@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { civilDate, dayNumber, formatIsoDate, isoWeekday, localPosition, localToInstant, parseIsoDate } from '../../../src/core/time/local.js';
 
@@ -36,5 +38,39 @@ describe('local dates and wall-clock times', () => {
 
   it('reads 24:00 as the next midnight', () => {
     expect(at('2026-12-31', '24:00', 'Europe/Berlin')).toBe('2026-12-31T23:00:00.000Z');
+  });
+});
+
+describe('localToInstant agrees with luxon', () => {
+  it('for any wall time in many zones: luxon’s instant when it is unique, the earlier of two, forward through a gap', () => {
+    const zones = ['America/New_York', 'Europe/Berlin', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Asia/Kathmandu', 'America/Santiago', 'UTC'];
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.integer({ min: dayNumber(1990, 1, 1), max: dayNumber(2040, 12, 31) }), fc.integer({ min: 0, max: 1439 }), (zone, day, minute) => {
+        const { year, month, day: d } = civilDate(day);
+        const dt = DateTime.fromObject({ year, month, day: d, hour: Math.floor(minute / 60), minute: minute % 60 }, { zone });
+        const options = dt.getPossibleOffsets().map((o) => o.toMillis());
+        const expected = options.length > 0 ? Math.min(...options) : dt.toMillis();
+        expect(localToInstant(day, minute * 60_000, zone)).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('at the exact DST transitions of 2026', () => {
+    for (const [zone, day] of [
+      ['America/New_York', '2026-03-08'],
+      ['America/New_York', '2026-11-01'],
+      ['Europe/Berlin', '2026-03-29'],
+      ['Europe/Berlin', '2026-10-25'],
+      ['Australia/Lord_Howe', '2026-04-05'],
+      ['Australia/Lord_Howe', '2026-10-04'],
+    ] as const) {
+      for (let minute = 0; minute < 24 * 60; minute += 15) {
+        const { year, month, day: d } = civilDate(parseIsoDate(day));
+        const dt = DateTime.fromObject({ year, month, day: d, hour: Math.floor(minute / 60), minute: minute % 60 }, { zone });
+        const options = dt.getPossibleOffsets().map((o) => o.toMillis());
+        expect(localToInstant(parseIsoDate(day), minute * 60_000, zone), `${zone} ${day} ${minute}`).toBe(options.length > 0 ? Math.min(...options) : dt.toMillis());
+      }
+    }
   });
 });
