@@ -55,7 +55,10 @@ export function goalFeature(): CoreFeature {
       }
       reach(ctx, stage, goal, { by: input.actorId ?? 'command', automatic: false });
     },
-    onOccurrence(ctx) {
+    onOccurrence(ctx, occ) {
+      // A stage move raises stage.left and stage.entered, a creation deal.created and stage.entered:
+      // look once per change, or a goal reached on the first would be looked at again on the second.
+      if (occ.type === 'stage.left' || occ.type === 'deal.created') return;
       const deal = ctx.deal;
       if (!deal || !ctx.pipeline) return;
       const stage = currentStage(ctx);

@@ -286,8 +286,10 @@ class Work {
   private enqueue(occ: Occurrence, previous: Deal | null, event: Record<string, Json> | null, cause: Cause): void {
     const depth = cause.ruleId === null ? cause.depth : cause.depth + 1;
     if (depth > this.env.maxDepth) {
-      // Past the limit only a change some rule would react to is a runaway cascade.
-      if (this.env.rules.match(occ, this.deal?.pipelineId ?? null).length === 0) return;
+      // Past the limit only a change some rule would react to is a runaway cascade — or a feature
+      // that keeps changing the deal itself (automatic goals leading in a circle).
+      const featureLoop = cause.ruleId !== null && cause.chain.indexOf(cause.ruleId) !== cause.chain.lastIndexOf(cause.ruleId) && (this.env.features ?? []).some((f) => f.name === cause.ruleId);
+      if (!featureLoop && this.env.rules.match(occ, this.deal?.pipelineId ?? null).length === 0) return;
       throw cascadeLimit(cause.chain, this.env.maxDepth);
     }
     this.queue.push({ occ, depth, chain: cause.chain, previous, event });

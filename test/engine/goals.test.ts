@@ -152,6 +152,18 @@ describe('automatic goals', () => {
   });
 });
 
+describe('automatic goals in a circle', () => {
+  it('are a CASCADE_LIMIT naming the goals, and the command changes nothing', async () => {
+    const x = { fact: 'deal', path: '$.fields.requirements', operator: 'equal', value: 'unclear' };
+    const circle = pipeline([{ id: 'to-invoice', when: x, moveTo: 'invoice' }], [{ id: 'back', when: x, moveTo: 'negotiation', allowBackward: true }]);
+    const engine = setup(circle);
+    const deal = await engine.createDeal({ pipelineId: 'sales', ownerId: 'anna', stageId: 'negotiation' });
+    const error = await engine.updateDeal(deal.id, { fields: { requirements: 'unclear' } }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'CASCADE_LIMIT', details: { rules: ['goal'] } });
+    expect(await engine.getDeal(deal.id)).toEqual(deal);
+  });
+});
+
 describe('goal configuration', () => {
   it('refuses an automatic goal that would move deals backwards without allowBackward', () => {
     const back: Goals = [{ id: 'reopen', when: { fact: 'deal', path: '$.fields.requirements', operator: 'equal', value: 'changed' }, moveTo: 'proposal' }];
