@@ -95,6 +95,7 @@ export function renderExplanation(x: DealExplanation): string {
       const end = j.status === 'pending' ? `pending, due ${day(j.dueAt)}` : `${j.status} at ${day(j.endedAt!)}${j.reason ? `: ${j.reason}` : ''}`;
       out.push(`  job ${j.actionId} (scheduled ${day(j.scheduledAt)} for ${day(j.dueAt)}): ${end}`);
       for (const c of j.conditions) out.push(`      ${c.result ? '✓' : '✗'} ${conditionText(c)}`);
+      for (const c of j.until) out.push(`      until ${c.result ? '✓' : '✗'} ${conditionText(c)}`);
       if (j.versions) out.push(`      versions: ${JSON.stringify(j.versions)}`);
     }
   }

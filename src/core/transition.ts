@@ -424,17 +424,21 @@ class Work {
     const action = jobAction(cr, current);
     if (!action) return cancel('action-removed', note);
     const facts = this.factsFor({ deal, previous: null, event: current.event, now: this.env.now });
+    // What the re-checks saw goes into the history, so `explain` can say why the job ran.
+    const checked: Record<string, unknown> = {};
     if (action.spec.recheck) {
       const trace: ConditionTrace[] = [];
       if (!cr.when(facts, trace)) return cancel('criteria-no-longer-hold', { criteria: trace });
+      if (trace.length > 0) checked.criteria = trace;
     }
     if (cr.until) {
       const trace: ConditionTrace[] = [];
       if (cr.until(facts, trace)) return cancel('until-met', { criteria: trace });
+      checked.until = trace;
     }
     this.jobs.delete(current.id);
     this.effects.push({ type: 'job.done', jobId: current.id });
-    this.log('job.ran', { jobId: current.id, actionId: current.actionId, dueAt: current.dueAt, ...note }, cr.rule.id);
+    this.log('job.ran', { jobId: current.id, actionId: current.actionId, dueAt: current.dueAt, ...note, ...checked }, cr.rule.id);
     this.runAction(cr, action, current.enrolmentId, current.event, { depth: 0, chain: [cr.rule.id], ruleId: cr.rule.id });
   }
 

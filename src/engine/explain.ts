@@ -27,8 +27,10 @@ export interface JobStory {
   endedAt: string | null;
   /** Why it was cancelled (`until-met`, `left-stage`, `criteria-no-longer-hold`, `rule-changed`, …) or failed. */
   reason: string | null;
-  /** For a cancellation by criteria or `until`: the conditions as they were evaluated then. */
+  /** The rule's criteria as re-checked when the job came due (cancelled by them, or held when it ran). */
   conditions: ConditionTrace[];
+  /** The rule's `until` as checked when the job came due (it held: cancelled; it did not: the job ran). */
+  until: ConditionTrace[];
   /** Version bookkeeping for a job that ran or was cancelled under another version than its own. */
   versions: Record<string, unknown> | null;
 }
@@ -126,6 +128,7 @@ function explainRule(ruleId: string, rule: Rule | null, input: ExplainInput, pip
           endedAt: null,
           reason: null,
           conditions: [],
+          until: [],
           versions: null,
         });
         break;
@@ -138,7 +141,11 @@ function explainRule(ruleId: string, rule: Rule | null, input: ExplainInput, pip
         job.endedAt = e.at;
         if (e.type === 'job.cancelled') job.reason = String(d.reason);
         if (e.type === 'job.failed') job.reason = `${String(d.code ?? 'error')}: ${String(d.error)}`;
-        if (Array.isArray(d.criteria)) job.conditions = d.criteria as ConditionTrace[];
+        const criteria = Array.isArray(d.criteria) ? (d.criteria as ConditionTrace[]) : [];
+        // An until-met cancellation logs the until conditions as its criteria.
+        if (d.reason === 'until-met') job.until = criteria;
+        else job.conditions = criteria;
+        if (Array.isArray(d.until)) job.until = d.until as ConditionTrace[];
         job.versions = versionNote(d, job.ruleVersion);
         break;
       }
@@ -159,6 +166,7 @@ function explainRule(ruleId: string, rule: Rule | null, input: ExplainInput, pip
         endedAt: null,
         reason: null,
         conditions: [],
+        until: [],
         versions: null,
       });
     }

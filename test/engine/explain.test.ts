@@ -38,7 +38,12 @@ describe('engine.explain', () => {
       ['remind', 'ran', null],
       ['escalate', 'cancelled', 'until-met'],
     ]);
-    expect(r!.jobs[1]!.conditions).toEqual([expect.objectContaining({ path: '$.fields.proposalSentAt', result: true })]);
+    expect(r!.jobs[1]!.until).toEqual([expect.objectContaining({ path: '$.fields.proposalSentAt', result: true })]);
+    // The reminder ran: criteria still held, and until did not (no proposal yet), with the values seen.
+    expect(r!.jobs[0]).toMatchObject({
+      conditions: [expect.objectContaining({ path: '$.amount', factValue: 4000, result: true })],
+      until: [expect.objectContaining({ path: '$.fields.proposalSentAt', factValue: null, result: false })],
+    });
     expect(r!.actions.map((a) => a.actionId)).toEqual(['brief', 'remind']);
     expect(r!.why).toContain('deal $.amount = 4000, needs lessThan 10000 → true');
     expect(r!.why).toContain('escalate cancelled');
