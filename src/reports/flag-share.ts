@@ -41,7 +41,7 @@ export function flagShare(data: ReportData, options: FlagShareOptions): Report<F
   if (!(threshold >= 0 && threshold <= 1)) throw new DealflowError('INVALID_INPUT', `threshold is a share between 0 and 1 (0.4 = 40%), not ${threshold}`);
   const grouping = options.groupBy ?? 'owner';
   const scope = scopeOf(data, { ...options, groupBy: grouping });
-  const cohort = scope.deals.filter((d) => scope.inPeriod(d.createdAt));
+  const cohort = scope.createdInPeriod();
   const rows: FlagShareRow[] = [];
   for (const [group, deals] of groupBy(cohort, scope.groupOf)) {
     const flaggedDeals = deals.filter((d) => d.flags[options.flag] === true).map((d) => d.id).sort();

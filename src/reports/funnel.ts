@@ -62,7 +62,7 @@ const COLUMNS: Column<FunnelRow>[] = [
  */
 export function funnel(data: ReportData, options: ReportOptions = {}): FunnelReport {
   const scope = scopeOf(data, options);
-  const cohort = scope.deals.filter((d) => scope.inPeriod(d.createdAt));
+  const cohort = scope.createdInPeriod();
   const visits = stageVisits(new Map(cohort.map((d) => [d.id, d])), data.log);
   const rows: FunnelRow[] = [];
   const summary: FunnelSummary[] = [];
