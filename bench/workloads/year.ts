@@ -1,0 +1,56 @@
+import type { Workload } from '../harness.js';
+import { runChild } from '../lib/child.js';
+
+interface YearResult {
+  deals: number;
+  commands: number;
+  rejected: number;
+  jobsScheduled: number;
+  jobsRun: number;
+  jobsCancelled: number;
+  notifications: number;
+  wallS: number;
+  cpuS: number;
+  rssMb: number;
+  heapMb: number;
+}
+
+/**
+ * One simulated year of a 100,000-deal pipeline in memory (bench/lib/year-child.ts), in a child
+ * process so its peak RSS is its own. `--quick` simulates 2,000 deals. YEAR_DEALS overrides.
+ */
+export default {
+  name: 'year',
+  async run({ quick }) {
+    const deals = Number(process.env.YEAR_DEALS ?? (quick ? 2_000 : 100_000));
+    const heapMb = Number(process.env.YEAR_HEAP_MB ?? 12_288);
+    const r = await runChild<YearResult>('./year-child.ts', [String(deals)], [`--max-old-space-size=${heapMb}`]);
+    const full = r.deals === 100_000;
+    const perDealKb = (r.rssMb * 1024) / r.deals;
+    return {
+      table: [
+        {
+          deals: r.deals,
+          commands: r.commands,
+          rejected: r.rejected,
+          'jobs scheduled': r.jobsScheduled,
+          'jobs run': r.jobsRun,
+          'jobs cancelled': r.jobsCancelled,
+          notifications: r.notifications,
+          'wall s': +r.wallS.toFixed(1),
+          'cpu s': +r.cpuS.toFixed(1),
+          'peak RSS MB': Math.round(r.rssMb),
+        },
+      ],
+      keys: full
+        ? { 'year.wall_s': +r.wallS.toFixed(1), 'year.rss_mb': Math.round(r.rssMb), 'year.cpu_s': +r.cpuS.toFixed(1), 'year.commands': r.commands, 'year.jobs_scheduled': r.jobsScheduled }
+        : { [`year.deals_${r.deals}.wall_s`]: +r.wallS.toFixed(1), [`year.deals_${r.deals}.rss_mb`]: Math.round(r.rssMb) },
+      notes: [
+        `${r.deals.toLocaleString()} deals created evenly over 365 days, ~10 commands each (stage moves, proposal, score, calls, e-mails, meetings, invoice),`,
+        '30 rules (bench/lib/year-rules.ts), every job fired at its due time on the FakeClock; InMemoryStorage keeps every deal, history line and outbox message.',
+        `Child process with --max-old-space-size=${heapMb}; peak RSS from process.resourceUsage(). ${(perDealKb).toFixed(0)} KB of RSS per deal.`,
+        ...(full ? [] : ['Not the 100,000-deal year: keys are written under year.deals_<n>.* only.']),
+      ],
+    };
+  },
+} satisfies Workload;
