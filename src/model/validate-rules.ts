@@ -133,6 +133,10 @@ export function validateRules(json: unknown, ctx: RuleValidationContext): Rule[]
     }
     const rule = parsed.data;
     if (ids.has(rule.id)) issues.push({ path: jsonPath([i, 'id']), message: `duplicate rule id "${rule.id}"` });
+    if (rule.id.includes(':')) {
+      // Feature jobs (SLAs, approvals, tasks, goals) are routed by a `<feature>:` prefix on their rule id.
+      issues.push({ path: jsonPath([i, 'id']), message: `rule id "${rule.id}" may not contain ":" (reserved for feature jobs such as sla:…)` });
+    }
     ids.add(rule.id);
     checkRule(rule, [i], ctx, issues);
     rules.push(rule);

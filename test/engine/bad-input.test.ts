@@ -127,3 +127,14 @@ describe('bad commands change nothing', () => {
     expect(() => compileCondition({ fact: 'deal', path: "$['constructor']", operator: 'equal', value: 1 })).toThrow(/constructor/);
   });
 });
+
+describe('reserved rule ids', () => {
+  it('refuses a rule id with ":", which feature jobs use as their prefix', () => {
+    try {
+      parseRules([{ id: 'sla:proposal', trigger: { type: 'deal.created' }, actions: [{ type: 'setFlag', params: { flag: 'x' } }] }]);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as DealflowError).issues).toEqual([{ path: '$[0].id', message: expect.stringMatching(/may not contain ":"/) }]);
+    }
+  });
+});
