@@ -19,8 +19,11 @@ export const FieldAnchorSchema = z
 /** "The next working day at HH:mm": the first moment at that local time on a working date, at or after now. */
 export const NextWorkingTimeSchema = z.object({ nextWorkingTime: TimeOfDaySchema }).strict();
 
+/** What an action's `at` is measured from: a deal date field (plus offset) or the next working time of day. */
 export const AnchorSchema = z.union([FieldAnchorSchema, NextWorkingTimeSchema]);
+/** An action's `at`; see AnchorSchema. */
 export type Anchor = z.infer<typeof AnchorSchema>;
+/** An `at` anchored on a deal date field; see FieldAnchorSchema. */
 export type FieldAnchor = z.infer<typeof FieldAnchorSchema>;
 
 /**
@@ -50,5 +53,7 @@ export const ActionSpecSchema = z
   })
   .strict()
   .refine((a) => !(a.after && a.at), { message: 'an action takes `after` or `at`, not both', path: ['at'] });
+/** One parsed action of a rule; see ActionSpecSchema. */
 export type ActionSpec = z.infer<typeof ActionSpecSchema>;
+/** One action of a rule as written. */
 export type ActionSpecInput = z.input<typeof ActionSpecSchema>;

@@ -13,6 +13,7 @@ export const ApproverSchema = z.union([
   z.object({ role: z.string().min(1) }).strict(),
   z.object({ user: z.string().min(1) }).strict(),
 ]);
+/** Who may decide an approval; see ApproverSchema. */
 export type Approver = z.infer<typeof ApproverSchema>;
 
 const SettablePath = z.string().superRefine((path, ctx) => {
@@ -35,6 +36,7 @@ export const ApprovalOutcomeSchema = z
     moveStage: z.string().min(1).optional(),
   })
   .strict();
+/** What a decision does to the deal; see ApprovalOutcomeSchema. */
 export type ApprovalOutcome = z.infer<typeof ApprovalOutcomeSchema>;
 
 /**
@@ -59,12 +61,17 @@ export const ApprovalRequestSchema = z
     data: z.record(z.string(), JsonSchema).optional(),
   })
   .strict();
+/** A parsed approval request; see ApprovalRequestSchema. */
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
+/** An approval request as written. */
 export type ApprovalRequestInput = z.input<typeof ApprovalRequestSchema>;
 
+/** An approver's decision: `approve` or `reject`. */
 export const DecisionSchema = z.enum(['approve', 'reject']);
+/** An approver's decision: `approve` or `reject`. */
 export type Decision = z.infer<typeof DecisionSchema>;
 
+/** Where an approval stands: `pending`, `approved` or `rejected`. */
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
 
 /** An approval: `StoredRecord` `{ kind: 'approval', id, dealId, at, data }` with this `data`. */
@@ -89,6 +96,7 @@ export interface ApprovalData {
   applied: AppliedOutcome | null;
 }
 
+/** What a decision's outcome actually did: the paths set, the SLA extended or exempted, the stage moved to, and what was skipped. */
 export interface AppliedOutcome {
   set: Record<string, Json>;
   extendedSla: { sla: string; from: string; to: string } | null;
@@ -98,6 +106,7 @@ export interface AppliedOutcome {
   skipped: string[];
 }
 
+/** Where an exception stands: `noted` (no approval needed), `pending`, `approved` or `rejected`. */
 export type ExceptionStatus = 'noted' | 'pending' | 'approved' | 'rejected';
 
 /**

@@ -7,8 +7,11 @@ export const TimeOfDaySchema = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24
 /** A calendar date, `YYYY-MM-DD`. */
 export const IsoDateSchema = z.iso.date();
 
+/** Weekday keys, Monday first, as a calendar's `week` uses them. */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+/** A weekday key: `mon` … `sun`. */
 export const WeekdaySchema = z.enum(WEEKDAYS);
+/** A weekday key: `mon` … `sun`. */
 export type Weekday = z.infer<typeof WeekdaySchema>;
 
 /** One stretch of working time in a day, `from` inclusive, `to` exclusive, in local time. */
@@ -16,11 +19,13 @@ export const WorkingHoursSchema = z
   .object({ from: TimeOfDaySchema, to: TimeOfDaySchema })
   .strict()
   .refine((r) => r.from < r.to, { message: 'a working-hours range must end after it starts (a night shift is two ranges on two days)' });
+/** One stretch of working time in a day; see WorkingHoursSchema. */
 export type WorkingHours = z.infer<typeof WorkingHoursSchema>;
 
 /** date-holidays' holiday types. Only `public` is a day off by default; see docs/time.md. */
 export const HOLIDAY_TYPES = ['public', 'bank', 'school', 'optional', 'observance'] as const;
 
+/** Public holidays looked up with date-holidays by country (and optionally state and region). */
 export const PublicHolidaysSchema = z
   .object({
     /** ISO 3166-1 alpha-2 country code, as date-holidays knows it: `DE`, `US`, `IN`. */
@@ -32,8 +37,10 @@ export const PublicHolidaysSchema = z
     types: z.array(z.enum(HOLIDAY_TYPES)).min(1).default(['public']),
   })
   .strict();
+/** Public holidays looked up by country; see PublicHolidaysSchema. */
 export type PublicHolidays = z.infer<typeof PublicHolidaysSchema>;
 
+/** One extra day off: an ISO date, or `{ date, name }`. */
 export const HolidaySchema = z.union([IsoDateSchema, z.object({ date: IsoDateSchema, name: z.string().optional() }).strict()]);
 
 const ranges = z.array(WorkingHoursSchema);
@@ -87,7 +94,9 @@ export const CalendarSchema = z
       if (off.has(d)) ctx.addIssue({ code: 'custom', path: ['extraWorkingDays', i], message: `${d} is both a holiday and an extra working day` });
     });
   });
+/** A parsed business calendar; see CalendarSchema. */
 export type Calendar = z.infer<typeof CalendarSchema>;
+/** A business calendar as written, before defaults are filled in. */
 export type CalendarInput = z.input<typeof CalendarSchema>;
 
 /**
@@ -95,7 +104,9 @@ export type CalendarInput = z.input<typeof CalendarSchema>;
  * `createEngine({ calendars })`.
  */
 export const CalendarRefSchema = z.union([z.string().min(1), CalendarSchema]);
+/** An inline calendar or the name of one passed to `createEngine({ calendars })`. */
 export type CalendarRef = z.infer<typeof CalendarRefSchema>;
+/** A CalendarRef as written, before defaults are filled in. */
 export type CalendarRefInput = z.input<typeof CalendarRefSchema>;
 
 /**
@@ -103,8 +114,10 @@ export type CalendarRefInput = z.input<typeof CalendarRefSchema>;
  * (from the Directory), or a named one.
  */
 export const CalendarChoiceSchema = z.string().min(1);
+/** Which calendar to follow: `pipeline` (default), `owner`, or the name of a registered calendar. */
 export type CalendarChoice = 'pipeline' | 'owner' | (string & {});
 
 /** What to do with a due time that falls outside working time. See docs/time.md. */
 export const DuePolicySchema = z.enum(['postpone', 'bring-forward', 'exact']);
+/** What to do with a due time outside working time: `postpone`, `bring-forward` or `exact`. */
 export type DuePolicy = z.infer<typeof DuePolicySchema>;

@@ -14,6 +14,7 @@ export const BUILTIN_OPERATORS = [
   'greaterThan',
   'greaterThanInclusive',
 ] as const;
+/** The name of a json-rules-engine built-in operator. */
 export type BuiltinOperator = (typeof BUILTIN_OPERATORS)[number];
 
 /** json-rules-engine's operator decorators, written as prefixes: `not:equal`, `everyFact:lessThan`. */
@@ -22,6 +23,7 @@ export const OPERATOR_DECORATORS = ['someFact', 'someValue', 'everyFact', 'every
 /** Path segments that could reach an object's prototype; refused everywhere a path is read. */
 export const FORBIDDEN_PATH_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** A leaf condition: compares a fact (optionally at a `path`) with a value or another fact using an operator. */
 export interface FactCondition {
   fact: string;
   operator: string;
@@ -31,6 +33,7 @@ export interface FactCondition {
   name?: string;
   priority?: number;
 }
+/** A json-rules-engine condition: `all`, `any`, `not`, or a fact condition. */
 export type Condition =
   | { all: Condition[]; name?: string; priority?: number }
   | { any: Condition[]; name?: string; priority?: number }
@@ -63,6 +66,7 @@ export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
   ]),
 ) as z.ZodType<Condition>;
 
+/** Whether a condition is a leaf fact condition (has a `fact` key). */
 export function isFactCondition(c: Condition): c is FactCondition {
   return 'fact' in c;
 }

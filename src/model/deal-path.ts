@@ -13,6 +13,7 @@ export type DealPath =
 
 const READABLE = new Set<string>([...WATCHABLE_DEAL_PROPERTIES, 'createdAt', 'stageEnteredAt', 'updatedAt', 'closedAt']);
 
+/** Parses a deal path (`amount`, `fields.x`, `flags.y`); returns a message saying what is wrong instead of throwing. */
 export function parseDealPath(path: string): DealPath | string {
   const dot = path.indexOf('.');
   if (dot === -1) {
@@ -28,6 +29,7 @@ export function parseDealPath(path: string): DealPath | string {
   return { kind: head === 'fields' ? 'field' : 'flag', name };
 }
 
+/** Reads a deal path from a deal; `undefined` for an invalid path or a missing field. */
 export function readDealPath(deal: Deal, path: string): Json | undefined {
   const p = parseDealPath(path);
   if (typeof p === 'string') return undefined;

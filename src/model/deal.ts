@@ -2,12 +2,14 @@ import { z } from 'zod';
 
 /** Any JSON value; custom fields hold these. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+/** Validates any JSON value (finite numbers only). */
 export const JsonSchema: z.ZodType<Json> = z.lazy(() =>
   z.union([z.string(), z.number().finite(), z.boolean(), z.null(), z.array(JsonSchema), z.record(z.string(), JsonSchema)]),
 );
 
 const IsoInstant = z.iso.datetime({ offset: true });
 
+/** A deal as stored and returned by the engine. */
 export const DealSchema = z
   .object({
     id: z.string().min(1),
@@ -26,6 +28,7 @@ export const DealSchema = z
     version: z.number().int().nonnegative(),
   })
   .strict();
+/** A deal as stored and returned by the engine: stage, owner, amount, custom fields and flags, timestamps and a version. */
 export type Deal = z.infer<typeof DealSchema>;
 
 /** What a caller passes to `createDeal`; the engine fills in ids, times and the version. */
@@ -42,6 +45,7 @@ export const NewDealSchema = z
     flags: z.record(z.string(), z.boolean()).default({}),
   })
   .strict();
+/** What a caller passes to `createDeal`; see NewDealSchema. */
 export type NewDeal = z.input<typeof NewDealSchema>;
 
 /** A partial change to a deal. In `fields`, `null` clears a field. Stage moves use `moveDeal`. */
@@ -55,6 +59,7 @@ export const DealPatchSchema = z
     flags: z.record(z.string(), z.boolean()).optional(),
   })
   .strict();
+/** A partial change to a deal; see DealPatchSchema. */
 export type DealPatch = z.infer<typeof DealPatchSchema>;
 
 /** Top-level deal properties a rule may watch with `field.changed` or set with `setField`. */

@@ -12,6 +12,7 @@ export const CalendarDurationSchema = z
     weeks: z.number().finite().optional(),
   })
   .strict();
+/** A wall-clock span (minutes, hours, days, weeks); see CalendarDurationSchema. */
 export type CalendarDuration = z.infer<typeof CalendarDurationSchema>;
 
 /**
@@ -26,9 +27,12 @@ export const BusinessDurationSchema = z
     businessMinutes: z.number().finite().optional(),
   })
   .strict();
+/** A span of working time; see BusinessDurationSchema. */
 export type BusinessDuration = z.infer<typeof BusinessDurationSchema>;
 
+/** The unit keys of a calendar duration. */
 export const CALENDAR_UNITS = ['minutes', 'hours', 'days', 'weeks'] as const;
+/** The unit keys of a business duration. */
 export const BUSINESS_UNITS = ['businessDays', 'businessHours', 'businessMinutes'] as const;
 
 const DurationObjectSchema = CalendarDurationSchema.extend(BusinessDurationSchema.shape).strict();

@@ -41,6 +41,7 @@ export class DealflowError extends Error {
   }
 }
 
+/** Whether `e` is a DealflowError, optionally with the given `code`; narrows the type. */
 export function isDealflowError(e: unknown, code?: DealflowErrorCode): e is DealflowError {
   return e instanceof DealflowError && (code === undefined || e.code === code);
 }
@@ -56,6 +57,7 @@ export function jsonPath(segments: ReadonlyArray<PropertyKey>, root = '$'): stri
   return out;
 }
 
+/** Converts a zod error's issues to DealflowIssues, with JSON paths under the optional `prefix` segments. */
 export function issuesFromZod(
   error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> },
   prefix: ReadonlyArray<PropertyKey> = [],
@@ -63,6 +65,7 @@ export function issuesFromZod(
   return error.issues.map((i) => ({ path: jsonPath([...prefix, ...i.path]), message: i.message }));
 }
 
+/** Renders issues one per line (`  $.path: message`), for error messages. */
 export function formatIssues(issues: DealflowIssue[]): string {
   return issues.map((i) => `  ${i.path}: ${i.message}`).join('\n');
 }

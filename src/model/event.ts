@@ -13,5 +13,7 @@ export const ExternalEventSchema = z
     payload: z.record(z.string(), JsonSchema).default({}),
   })
   .strict();
+/** A parsed external event; see ExternalEventSchema. */
 export type ExternalEvent = z.infer<typeof ExternalEventSchema>;
+/** An external event as passed to `emit`. */
 export type ExternalEventInput = z.input<typeof ExternalEventSchema>;

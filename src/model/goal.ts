@@ -22,5 +22,7 @@ export const GoalSchema = z
     allowBackward: z.boolean().default(false),
   })
   .strict();
+/** A parsed stage goal; see GoalSchema. */
 export type Goal = z.infer<typeof GoalSchema>;
+/** A stage goal as written. */
 export type GoalInput = z.input<typeof GoalSchema>;

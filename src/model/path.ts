@@ -7,10 +7,12 @@ import { FORBIDDEN_PATH_SEGMENTS } from './condition.js';
  */
 export type PathSegments = ReadonlyArray<string | number>;
 
+/** Thrown by parsePath for a path outside the supported JSONPath subset. */
 export class PathSyntaxError extends Error {}
 
 const cache = new Map<string, PathSegments>();
 
+/** Parses a path (`$.a.b[0]`, or bare `a.b`) into segments, cached; throws PathSyntaxError when it is not in the safe subset. */
 export function parsePath(path: string): PathSegments {
   const hit = cache.get(path);
   if (hit) return hit;

@@ -2,9 +2,12 @@ import { z } from 'zod';
 import { GoalSchema } from './goal.js';
 import { CalendarRefSchema } from './calendar.js';
 
+/** A stage's kind: `open`, `inbox`, or a closing kind, `won` / `lost`. */
 export const StageKindSchema = z.enum(['open', 'inbox', 'won', 'lost']);
+/** A stage's kind: `open`, `inbox`, `won` or `lost`. */
 export type StageKind = z.infer<typeof StageKindSchema>;
 
+/** One stage of a pipeline. */
 export const StageSchema = z
   .object({
     id: z.string().min(1),
@@ -14,20 +17,25 @@ export const StageSchema = z
     goals: z.array(GoalSchema).optional(),
   })
   .strict();
+/** One stage of a pipeline. */
 export type Stage = z.infer<typeof StageSchema>;
 
 /** The type of a custom deal field the pipeline declares; updates are checked against it. */
 export const FieldTypeSchema = z.enum(['string', 'number', 'boolean', 'date', 'json']);
+/** The type of a custom deal field. */
 export type FieldType = z.infer<typeof FieldTypeSchema>;
 
+/** The declaration of a custom deal field: its type and, optionally, the allowed string options. */
 export const FieldDefinitionSchema = z
   .object({
     type: FieldTypeSchema,
     options: z.array(z.string()).optional(),
   })
   .strict();
+/** The declaration of a custom deal field. */
 export type FieldDefinition = z.infer<typeof FieldDefinitionSchema>;
 
+/** A pipeline: its stages, custom fields, timezone and calendar; checked for consistency when parsed. */
 export const PipelineSchema = z
   .object({
     id: z.string().min(1),
@@ -69,9 +77,12 @@ export const PipelineSchema = z
       ctx.addIssue({ code: 'custom', path: ['stages'], message: 'a pipeline needs at least one open or inbox stage' });
     }
   });
+/** A parsed pipeline; see PipelineSchema. */
 export type Pipeline = z.infer<typeof PipelineSchema>;
+/** A pipeline as written, before defaults are filled in. */
 export type PipelineInput = z.input<typeof PipelineSchema>;
 
+/** Whether a stage closes the deal (kind `won` or `lost`). */
 export function isClosedStage(stage: Stage): boolean {
   return stage.kind === 'won' || stage.kind === 'lost';
 }

@@ -4,7 +4,9 @@ import { CalendarChoiceSchema } from './calendar.js';
 import { ConditionSchema } from './condition.js';
 import { TriggerSchema } from './trigger.js';
 
+/** What a new enrolment does to an earlier one's pending jobs: `replace` cancels them, `parallel` keeps both, `ignore` skips the new one while the old has jobs pending. */
 export const ReenrollSchema = z.enum(['replace', 'parallel', 'ignore']);
+/** Re-enrolment policy; see ReenrollSchema. */
 export type Reenroll = z.infer<typeof ReenrollSchema>;
 
 /**
@@ -13,8 +15,10 @@ export type Reenroll = z.infer<typeof ReenrollSchema>;
  * them under the new version when they come due, `cancel` drops them.
  */
 export const PendingJobPolicySchema = z.enum(['keep', 'recheck', 'cancel']);
+/** What a new rule version does to earlier versions' pending jobs; see PendingJobPolicySchema. */
 export type PendingJobPolicy = z.infer<typeof PendingJobPolicySchema>;
 
+/** A rule ("robot"): a trigger, optional criteria, and the actions to run, with versioning and re-enrolment settings. */
 export const RuleSchema = z
   .object({
     id: z.string().min(1),
@@ -47,5 +51,7 @@ export const RuleSchema = z
     reenroll: ReenrollSchema.default('replace'),
   })
   .strict();
+/** A parsed rule; see RuleSchema. */
 export type Rule = z.infer<typeof RuleSchema>;
+/** A rule as written, before defaults are filled in. */
 export type RuleInput = z.input<typeof RuleSchema>;

@@ -14,6 +14,7 @@ export const SlaActionSchema = z
     params: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
+/** A parsed SLA action; see SlaActionSchema. */
 export type SlaAction = z.infer<typeof SlaActionSchema>;
 
 /**
@@ -29,6 +30,7 @@ export const SlaReminderSchema = z
   })
   .strict()
   .refine((r) => (r.after === undefined) !== (r.before === undefined), { message: 'a reminder takes `after` (from the start) or `before` (the due time), exactly one' });
+/** A parsed SLA reminder; see SlaReminderSchema. */
 export type SlaReminder = z.infer<typeof SlaReminderSchema>;
 
 /** What happens once the SLA is breached: at the due time, or `after` a span past it, while it is still not stopped. */
@@ -39,6 +41,7 @@ export const SlaEscalationSchema = z
     actions: z.array(SlaActionSchema).min(1),
   })
   .strict();
+/** A parsed SLA escalation; see SlaEscalationSchema. */
 export type SlaEscalation = z.infer<typeof SlaEscalationSchema>;
 
 /**
@@ -55,6 +58,7 @@ export const SlaStopSchema = z
   .refine((s) => s.when !== undefined || s.trigger !== undefined || s.event !== undefined, { message: 'a stop needs `when`, `trigger` or `event`' })
   .refine((s) => !(s.trigger && s.event), { message: 'a stop takes `trigger` or `event`, not both' });
 
+/** An SLA: when it starts, its due time, what stops it, and its reminders and escalations (docs/slas.md). */
 export const SlaSchema = z
   .object({
     id: z.string().min(1).regex(/^[^:/]+$/, 'an SLA id may not contain ":" or "/"'),
@@ -94,7 +98,9 @@ export const SlaSchema = z
     unique(s.reminders.map((r) => r.id), 'reminders');
     unique(s.escalations.map((e) => e.id), 'escalations');
   });
+/** A parsed SLA; see SlaSchema. */
 export type Sla = z.infer<typeof SlaSchema>;
+/** An SLA as written, before defaults are filled in. */
 export type SlaInput = z.input<typeof SlaSchema>;
 
 /**

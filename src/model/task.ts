@@ -10,13 +10,17 @@ export const TaskPersonSchema = z.union([
   z.literal('manager'),
   z.object({ user: z.string().min(1) }).strict(),
 ]);
+/** Who a task goes to: `owner`, `manager`, or `{ user }`. */
 export type TaskPerson = z.infer<typeof TaskPersonSchema>;
 
 /** Co-assignees may also be everyone with a role (the assignee left out). */
 export const CoAssigneeSchema = z.union([TaskPersonSchema, z.object({ role: z.string().min(1) }).strict()]);
+/** A co-assignee: a TaskPerson or `{ role }`. */
 export type CoAssignee = z.infer<typeof CoAssigneeSchema>;
 
+/** A task's priority: `low`, `normal` or `high`. */
 export const TaskPrioritySchema = z.enum(['low', 'normal', 'high']);
+/** A task's priority: `low`, `normal` or `high`. */
 export type TaskPriority = z.infer<typeof TaskPrioritySchema>;
 
 /**
@@ -41,7 +45,9 @@ export const TaskSpecSchema = z
     approver: TaskPersonSchema.optional(),
   })
   .strict();
+/** A parsed task description; see TaskSpecSchema. */
 export type TaskSpec = z.infer<typeof TaskSpecSchema>;
+/** A task description as written. */
 export type TaskSpecInput = z.input<typeof TaskSpecSchema>;
 
 /** A playbook step: a task template, started when every step it depends on is completed. */
@@ -49,6 +55,7 @@ export const PlaybookStepSchema = TaskSpecSchema.extend({
   key: z.string().min(1),
   dependsOn: z.array(z.string().min(1)).default([]),
 }).strict();
+/** A parsed playbook step; see PlaybookStepSchema. */
 export type PlaybookStep = z.infer<typeof PlaybookStepSchema>;
 
 /**
@@ -77,7 +84,9 @@ export const PlaybookSchema = z
     const cycle = findCycle(p.tasks);
     if (cycle) ctx.addIssue({ code: 'custom', path: ['tasks', index.get(cycle[0]!)!, 'dependsOn'], message: `steps depend on each other in a loop: ${cycle.join(' → ')}` });
   });
+/** A parsed playbook; see PlaybookSchema. */
 export type Playbook = z.infer<typeof PlaybookSchema>;
+/** A playbook as written, before defaults are filled in. */
 export type PlaybookInput = z.input<typeof PlaybookSchema>;
 
 /** A dependency loop among steps, as the keys along it (first repeated at the end), or undefined. */

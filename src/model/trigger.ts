@@ -3,6 +3,7 @@ import { DuePolicySchema, TimeOfDaySchema } from './calendar.js';
 import { JsonSchema } from './deal.js';
 import { DurationSchema } from './duration.js';
 
+/** What starts a rule: a deal event (created, stage entered/left, field changed), an external event, a manual launch, or a task/SLA/approval occurrence. */
 export const TriggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('deal.created') }).strict(),
   z.object({ type: z.literal('stage.entered'), stage: z.string().min(1) }).strict(),
@@ -57,5 +58,7 @@ export const TriggerSchema = z.discriminatedUnion('type', [
     })
     .strict(),
 ]);
+/** A parsed rule trigger; see TriggerSchema. */
 export type Trigger = z.infer<typeof TriggerSchema>;
+/** The `type` of a trigger, e.g. `stage.entered`. */
 export type TriggerType = Trigger['type'];
