@@ -53,6 +53,8 @@ interface Compiled {
   mayThrow: boolean;
   /** json-rules-engine's priority: higher sets run first, and later sets are skipped once decided. */
   priority: number;
+  /** Set for a fact condition that cannot fail, so groups of them run in one loop. */
+  fast?: FastCondition;
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -171,51 +173,61 @@ function applyOp(code: number, a: unknown, v: unknown, test: (a: unknown) => boo
 type Traced = (facts: FactSource, trace: ConditionTrace[] | undefined, factValue: unknown, result: boolean) => void;
 
 /**
- * A fact condition against a constant that cannot fail, as one closure: the fact read, the path
- * walk for the usual one or two names, and the common operators inline. Closures made from one
- * function literal share their call sites in V8, so every call saved here is an indirect one.
+ * A fact condition against a constant that cannot fail, as data: the fact, the path's first one or
+ * two names (or a resolver for longer paths), the operator code. `evaluate` runs it without calling
+ * through closures, and a group of them runs in one loop: closures made from one function literal
+ * share their call sites in V8, so every call saved is an indirect, uninlinable one.
  */
-function fastNode(fact: string, segments: PathSegments | undefined, code: number, v: unknown, test: (a: unknown) => boolean, traced: Traced, negate: boolean): Node {
-  const [k0, k1] = segments ?? [];
-  // `negate` folds an enclosing `not` in; the trace keeps the condition's own result.
-  if (!segments || segments.length === 0) {
-    return (facts, trace) => {
-      const a = facts.get(fact);
-      const r = applyOp(code, a, v, test);
-      if (trace) traced(facts, trace, a, r);
-      return r !== negate;
-    };
+class FastCondition {
+  readonly depth: number;
+  readonly k0: string;
+  readonly k1: string;
+  readonly resolve: ((v: object) => unknown) | undefined;
+
+  constructor(
+    readonly fact: string,
+    segments: PathSegments | undefined,
+    readonly code: number,
+    readonly value: unknown,
+    readonly test: (a: unknown) => boolean,
+    readonly traced: Traced,
+    /** An enclosing `not` folded in; the trace keeps the condition's own result. */
+    readonly negate: boolean,
+  ) {
+    const segs = segments ?? [];
+    const simple = segs.length <= 2 && segs.every((x) => typeof x === 'string');
+    this.depth = simple ? segs.length : 3;
+    this.k0 = simple && segs.length > 0 ? (segs[0] as string) : '';
+    this.k1 = simple && segs.length > 1 ? (segs[1] as string) : '';
+    this.resolve = simple ? undefined : pathResolver(segs);
   }
-  if (segments.length === 1 && typeof k0 === 'string') {
-    return (facts, trace) => {
-      const o = facts.get(fact);
-      const a = o !== null && typeof o === 'object' ? (hasOwn.call(o, k0) ? (o as Record<string, unknown>)[k0] : undefined) : o;
-      const r = applyOp(code, a, v, test);
-      if (trace) traced(facts, trace, a, r);
-      return r !== negate;
-    };
+}
+
+function evaluate(c: FastCondition, facts: FactSource, trace: ConditionTrace[] | undefined): boolean {
+  const o = facts.get(c.fact);
+  let a: unknown = o;
+  if (c.depth > 0 && o !== null && typeof o === 'object') {
+    if (c.depth === 3) a = c.resolve!(o);
+    else {
+      a = hasOwn.call(o, c.k0) ? (o as Record<string, unknown>)[c.k0] : undefined;
+      if (c.depth === 2) a = a !== null && typeof a === 'object' && hasOwn.call(a, c.k1) ? (a as Record<string, unknown>)[c.k1] : undefined;
+    }
   }
-  if (segments.length === 2 && typeof k0 === 'string' && typeof k1 === 'string') {
-    return (facts, trace) => {
-      const o = facts.get(fact);
-      let a: unknown = o;
-      if (o !== null && typeof o === 'object') {
-        const m = hasOwn.call(o, k0) ? (o as Record<string, unknown>)[k0] : undefined;
-        a = m !== null && typeof m === 'object' && hasOwn.call(m, k1) ? (m as Record<string, unknown>)[k1] : undefined;
-      }
-      const r = applyOp(code, a, v, test);
-      if (trace) traced(facts, trace, a, r);
-      return r !== negate;
-    };
-  }
-  const resolve = pathResolver(segments);
+  const r = applyOp(c.code, a, c.value, c.test);
+  if (trace) c.traced(facts, trace, a, r);
+  return r !== c.negate;
+}
+
+/** `all` (decisive false) or `any` (decisive true) over fast conditions, in evaluation order. */
+function fastGroup(conds: FastCondition[], decisive: boolean): Node {
   return (facts, trace) => {
-    const o = facts.get(fact);
-    const a = o !== null && typeof o === 'object' ? resolve(o) : o;
-    const r = applyOp(code, a, v, test);
-    if (trace) traced(facts, trace, a, r);
-    return r !== negate;
+    for (let i = 0; i < conds.length; i++) if (evaluate(conds[i]!, facts, trace) === decisive) return decisive;
+    return !decisive;
   };
+}
+
+function fastNode(c: FastCondition): Node {
+  return (facts, trace) => evaluate(c, facts, trace);
 }
 
 function compileFact(c: FactCondition, negate = false): Compiled {
@@ -234,6 +246,10 @@ function compileFact(c: FactCondition, negate = false): Compiled {
     trace?.push(entry);
     if (error !== undefined) throw new ConditionFailure(entry);
   };
+  const fast =
+    throws || readValue
+      ? undefined
+      : new FastCondition(c.fact, c.path ? parsePath(c.path) : undefined, opCode(c.operator, constant), constant, test as (a: unknown) => boolean, traced, negate);
   const node: Node = throws
     ? (facts, trace) => {
         const factValue = read(facts);
@@ -256,11 +272,12 @@ function compileFact(c: FactCondition, negate = false): Compiled {
           if (trace) traced(facts, trace, factValue, result);
           return result;
         }
-      : fastNode(c.fact, c.path ? parsePath(c.path) : undefined, opCode(c.operator, constant), constant, test as (a: unknown) => boolean, traced, negate);
-  const fast = !throws && !readValue;
+      : fastNode(fast!);
   const negated: Node = negate && !fast ? (facts, trace) => !node(facts, trace) : node;
   // A fact condition's own priority wins; otherwise the fact's, which is 1 for every fact we define.
-  return { test: negated, mayThrow: throws, priority: c.priority || 1 };
+  const out: Compiled = { test: negated, mayThrow: throws, priority: c.priority || 1 };
+  if (fast) out.fast = fast;
+  return out;
 }
 
 /**
@@ -281,6 +298,8 @@ function compileGroup(kind: 'all' | 'any', children: Condition[]): Node {
   }
   const sets = [...byPriority.entries()].sort((x, y) => y[0] - x[0]).map(([, set]) => set);
   const decisive = kind === 'any';
+  // Conditions that cannot fail need no per-set bookkeeping: in set order, they run as one loop.
+  if (parts.every((p) => p.fast)) return fastGroup(sets.flat().map((p) => p.fast!), decisive);
   const runSet = (set: Compiled[]): Node => {
     const tests = set.map((p) => p.test);
     const probes = set.map((p) => p.mayThrow);

@@ -3,13 +3,15 @@ import { hostname } from 'node:os';
 import type { Job, LogEntry, OutboxMessage } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
 import { DealflowError } from '../model/errors.js';
+import { HeldLeases } from './leases.js';
 
 export interface RunnerOptions {
   /** How many jobs run at once, and (separately) how many deliveries. Default 4. */
   concurrency?: number;
   /**
    * How long a claim lasts, in ms, measured on the store's clock. A runner that dies holds its
-   * work this long; another claims it after. In-flight deliveries renew at a third of it. Default 30 s.
+   * work this long; another claims it after. A live runner renews what it holds (queued or in
+   * flight) every third of it. Default 30 s.
    */
   leaseMs?: number;
   /** The longest sleep between looks at the store, in ms (a wake-up or the next due time ends it sooner). Default 1 s. */
@@ -18,6 +20,12 @@ export interface RunnerOptions {
   owner?: string;
   /** Waits after failures (the store unreachable, a job whose transaction failed): doubled per failure from `baseMs` up to `maxMs`. */
   backoff?: { baseMs?: number; maxMs?: number };
+  /**
+   * How many items one claim may take (of each kind), so a busy runner makes one round trip per
+   * batch rather than per item. Claimed items wait here for a free slot, under their lease.
+   * Default 4 × concurrency.
+   */
+  batchSize?: number;
   /** How long `stop()` waits for work in flight, in ms. Default 10 s. */
   stopTimeoutMs?: number;
   /**
@@ -61,6 +69,7 @@ export class Runner {
   readonly owner: string;
   readonly stats: RunnerStats = { jobsRun: 0, jobsFailed: 0, jobsSkipped: 0, delivered: 0, deliveriesFailed: 0, deliveriesSkipped: 0, errors: 0 };
   private readonly concurrency: number;
+  private readonly batchSize: number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly backoffBase: number;
@@ -68,15 +77,25 @@ export class Runner {
   private readonly stopTimeoutMs: number;
   private readonly onError: (error: unknown, context: RunnerErrorContext) => void;
 
+  /** Claimed, waiting for a slot, in claim (due) order. */
+  private readonly jobQueue: Array<{ job: Job; token: string }> = [];
+  private readonly deliveryQueue: Array<{ message: OutboxMessage; token: string }> = [];
+  /** In flight. */
   private readonly jobs = new Map<string, { done: Promise<void>; token: string }>();
-  private readonly deliveries = new Map<string, { done: Promise<void>; renew: ReturnType<typeof setInterval> }>();
+  private readonly deliveries = new Map<string, Promise<void>>();
+  /** Every lease held, queued or in flight, renewed together. */
+  private readonly leases = new HeldLeases();
+  private renewTimer: ReturnType<typeof setInterval> | undefined;
+  private renewing: Promise<void> | undefined;
   private readonly jobFailures = new Map<string, number>();
+  /** Set when a claim came back short: nothing more of that kind is claimable until there is news. */
+  private readonly exhausted = { jobs: false, deliveries: false };
   private tokenSeq = 0;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private loopDone: Promise<void> = Promise.resolve();
   private wakeUp: (() => void) | undefined;
   private woken = false;
-  /** The engine-clock instant the current sleep ends at; earlier news wakes the runner. */
+  /** The engine-clock instant the current sleep ends at; news of something due earlier wakes the runner. */
   private sleepingUntil = Number.POSITIVE_INFINITY;
   private idleWaiters: Array<() => void> = [];
   private unwatch: (() => Promise<void>) | undefined;
@@ -87,6 +106,7 @@ export class Runner {
     options: RunnerOptions = {},
   ) {
     this.concurrency = positiveInt(options.concurrency ?? 4, 'concurrency');
+    this.batchSize = Math.max(this.concurrency, positiveInt(options.batchSize ?? 4 * this.concurrency, 'batchSize'));
     this.leaseMs = positive(options.leaseMs ?? 30_000, 'leaseMs');
     this.pollMs = positive(options.pollIntervalMs ?? 1_000, 'pollIntervalMs');
     this.backoffBase = positive(options.backoff?.baseMs ?? 1_000, 'backoff.baseMs');
@@ -105,6 +125,8 @@ export class Runner {
     if (this.state !== 'new') return this;
     this.state = 'running';
     this.engine.on('log', this.onLog);
+    this.renewTimer = setInterval(() => void this.renew(), Math.max(1, Math.floor(this.leaseMs / 3)));
+    this.renewTimer.unref?.();
     this.loopDone = this.loop();
     void this.watch();
     return this;
@@ -112,8 +134,8 @@ export class Runner {
 
   /** Ends the current sleep now: something may have come due. */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.news();
+    this.nudge();
   }
 
   /**
@@ -128,9 +150,10 @@ export class Runner {
   }
 
   /**
-   * Stops claiming, waits up to `timeoutMs` for the work in flight, then lets go: unfinished
-   * jobs' leases are released (their transactions fence them), unfinished deliveries stop renewing
-   * and their leases lapse, so another runner takes them over.
+   * Stops claiming, gives back what it claimed but had not started, waits up to `timeoutMs` for
+   * the work in flight, then lets go: unfinished jobs' leases are released (their transactions
+   * are fenced by token), unfinished deliveries stop being renewed and their leases lapse, so
+   * another runner takes them over.
    */
   async stop(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.state === 'new') this.state = 'stopped';
@@ -139,22 +162,19 @@ export class Runner {
     this.engine.off('log', this.onLog);
     this.wake();
     await this.loopDone;
-    const inFlight = [...this.jobs.values(), ...this.deliveries.values()].map((w) => w.done);
+    const queued: Array<[string, string]> = [
+      ...this.jobQueue.splice(0).map((q): [string, string] => [q.job.id, q.token]),
+      ...this.deliveryQueue.splice(0).map((q): [string, string] => [q.message.id, q.token]),
+    ];
+    await this.release(queued);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, options.timeoutMs ?? this.stopTimeoutMs);
     });
-    await Promise.race([Promise.allSettled(inFlight), timeout]);
+    await Promise.race([Promise.allSettled([...[...this.jobs.values()].map((j) => j.done), ...this.deliveries.values()]), timeout]);
     clearTimeout(timer);
-    for (const d of this.deliveries.values()) clearInterval(d.renew);
-    if (this.jobs.size > 0) {
-      const held = [...this.jobs.entries()];
-      await this.engine.storage
-        .transaction(async (tx) => {
-          for (const [id, { token }] of held) await tx.releaseLeases(token, [id]);
-        })
-        .catch((error) => this.report(error, { during: 'renew' }));
-    }
+    clearInterval(this.renewTimer);
+    await this.release([...this.jobs].map(([id, j]): [string, string] => [id, j.token]));
     await this.unwatch?.().catch(() => undefined);
     this.state = 'stopped';
     for (const resolve of this.idleWaiters.splice(0)) resolve();
@@ -172,11 +192,15 @@ export class Runner {
       } catch (error) {
         failures++;
         this.report(error, { during: 'claim', attempt: failures });
-        await this.sleep(this.backoff(failures), undefined);
+        await this.sleep(this.backoff(failures), Number.NEGATIVE_INFINITY);
         continue;
       }
       if (claimed > 0) continue;
-      const inFlight = this.jobs.size + this.deliveries.size;
+      if (!(this.exhausted.jobs && this.exhausted.deliveries)) {
+        // Busy: a finished item or news wakes the loop; the poll interval bounds the wait.
+        await this.sleep(this.pollMs, Number.POSITIVE_INFINITY);
+        continue;
+      }
       let next: Date | undefined;
       try {
         next = await this.engine.nextDueAt();
@@ -186,30 +210,72 @@ export class Runner {
       const now = this.engine.clock.now().getTime();
       // Due already but not claimable: another runner holds it, or it waits behind its deal's earlier job.
       const wait = next === undefined || next.getTime() <= now ? this.pollMs : Math.min(this.pollMs, next.getTime() - now);
-      if (inFlight === 0 && (next === undefined || next.getTime() > now)) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      if (this.leases.size === 0 && (next === undefined || next.getTime() > now)) for (const resolve of this.idleWaiters.splice(0)) resolve();
       await this.sleep(wait, now + wait);
+      this.news();
     }
   }
 
-  /** Claims as much as there are free slots for; returns how many items it started. */
+  /**
+   * Tops up the local queues when they run low (one claim per batch), then starts what fits in
+   * the free slots. Returns how many items it claimed.
+   */
   private async claim(): Promise<number> {
-    let started = 0;
-    const jobSlots = this.concurrency - this.jobs.size;
-    if (jobSlots > 0) {
-      const lease = { owner: this.owner, token: this.token(), ms: this.leaseMs, skip: [...this.jobs.keys()] };
-      const jobs = await this.engine.claimJobs(jobSlots, lease);
-      for (const job of jobs) this.runJob(job, lease.token);
-      started += jobs.length;
+    let claimed = 0;
+    const jobsHeld = this.jobQueue.length + this.jobs.size;
+    if (jobsHeld < this.concurrency && !this.exhausted.jobs) {
+      const want = this.batchSize - jobsHeld;
+      // Never what it still holds, even if that lease lapsed: that would run it twice at once.
+      const lease = { owner: this.owner, token: this.token(), ms: this.leaseMs, skip: this.leases.ids() };
+      const at = Date.now();
+      const jobs = await this.engine.claimJobs(want, lease);
+      if (jobs.length < want) this.exhausted.jobs = true;
+      this.leases.add(lease.token, jobs.map((j) => j.id), at);
+      for (const job of jobs) this.jobQueue.push({ job, token: lease.token });
+      claimed += jobs.length;
     }
-    const deliverySlots = this.concurrency - this.deliveries.size;
-    if (deliverySlots > 0 && this.state === 'running') {
-      // Not what is still in flight here, even if its lease lapsed: that would send it twice at once.
-      const lease = { owner: this.owner, token: this.token(), ms: this.leaseMs, skip: [...this.deliveries.keys()] };
-      const messages = await this.engine.claimDeliveries(deliverySlots, lease);
-      for (const m of messages) this.deliver(m, lease.token);
-      started += messages.length;
+    const messagesHeld = this.deliveryQueue.length + this.deliveries.size;
+    if (messagesHeld < this.concurrency && !this.exhausted.deliveries && this.state === 'running') {
+      const want = this.batchSize - messagesHeld;
+      const lease = { owner: this.owner, token: this.token(), ms: this.leaseMs, skip: this.leases.ids() };
+      const at = Date.now();
+      const messages = await this.engine.claimDeliveries(want, lease);
+      if (messages.length < want) this.exhausted.deliveries = true;
+      this.leases.add(lease.token, messages.map((m) => m.id), at);
+      for (const message of messages) this.deliveryQueue.push({ message, token: lease.token });
+      claimed += messages.length;
     }
-    return started;
+    this.pump();
+    return claimed;
+  }
+
+  /**
+   * Starts queued items while there are free slots, in claim order. An item whose lease has not
+   * been confirmed lately waits for the renewal: if the lease lapsed while it queued, another
+   * runner may already have it.
+   */
+  private pump(): void {
+    if (this.state !== 'running') return;
+    const now = Date.now();
+    const freshFor = (this.leaseMs * 2) / 3;
+    let stale = false;
+    while (this.jobs.size < this.concurrency && this.jobQueue.length > 0) {
+      if (!this.leases.fresh(this.jobQueue[0]!.job.id, now, freshFor)) {
+        stale = true;
+        break;
+      }
+      const { job, token } = this.jobQueue.shift()!;
+      this.runJob(job, token);
+    }
+    while (this.deliveries.size < this.concurrency && this.deliveryQueue.length > 0) {
+      if (!this.leases.fresh(this.deliveryQueue[0]!.message.id, now, freshFor)) {
+        stale = true;
+        break;
+      }
+      const { message, token } = this.deliveryQueue.shift()!;
+      this.deliver(message, token);
+    }
+    if (stale) void this.renew();
   }
 
   private runJob(job: Job, token: string): void {
@@ -229,25 +295,14 @@ export class Runner {
         await this.engine.storage.transaction((tx) => tx.renewLeases(token, retryInMs, [job.id])).catch(() => undefined);
       } finally {
         this.jobs.delete(job.id);
-        this.wake();
+        this.leases.drop(job.id);
+        this.finished('job');
       }
     })();
     this.jobs.set(job.id, { done, token });
   }
 
   private deliver(message: OutboxMessage, token: string): void {
-    // Renewed while the send is in flight, so a slow receiver does not let another runner send it too.
-    // Once the lease is gone (recorded and released, or taken over after a stall) renewing stops;
-    // a taken-over attempt is fenced when it records, and counted as skipped.
-    const renew = setInterval(() => {
-      this.engine.storage
-        .transaction((tx) => tx.renewLeases(token, this.leaseMs, [message.id]))
-        .then((held) => {
-          if (held === 0) clearInterval(renew);
-        })
-        .catch((error) => this.report(error, { during: 'renew', id: message.id }));
-    }, Math.max(1, Math.floor(this.leaseMs / 3)));
-    renew.unref?.();
     const done = (async () => {
       try {
         const result = await this.engine.deliverClaimed(message, token);
@@ -258,22 +313,86 @@ export class Runner {
         // Recording the attempt failed; the lease lapses and the message is tried again.
         this.report(error, { during: 'delivery', id: message.id });
       } finally {
-        clearInterval(renew);
         this.deliveries.delete(message.id);
-        this.wake();
+        this.leases.drop(message.id);
+        this.finished('delivery');
       }
     })();
-    this.deliveries.set(message.id, { done, renew });
+    this.deliveries.set(message.id, done);
+  }
+
+  /** An item finished: start the next queued one, and have the loop top up the queue when it runs low. */
+  private finished(kind: 'job' | 'delivery'): void {
+    // A job done may make its deal's next job claimable.
+    if (kind === 'job') this.exhausted.jobs = false;
+    this.pump();
+    const low = kind === 'job' ? this.jobQueue.length < this.concurrency : this.deliveryQueue.length < this.concurrency;
+    if (low) this.nudge();
+  }
+
+  // ---- leases ----------------------------------------------------------------------------------
+
+  /**
+   * Renews every lease held, queued or in flight, in one transaction. Items of a claim that lost
+   * any lease and are still queued are dropped unstarted (another runner has them, or will);
+   * those in flight finish, and their result is fenced if the lease was taken over.
+   */
+  private renew(): Promise<void> {
+    if (this.renewing) return this.renewing;
+    const held = this.leases.entries();
+    if (held.length === 0) return Promise.resolve();
+    const at = Date.now();
+    this.renewing = this.engine.storage
+      .transaction(async (tx) => {
+        const lost: string[] = [];
+        for (const [token, ids] of held) {
+          const kept = await tx.renewLeases(token, this.leaseMs, ids);
+          if (kept === ids.length) this.leases.confirm(token, at);
+          else lost.push(token);
+        }
+        return lost;
+      })
+      .then((lost) => {
+        for (const token of lost) this.forget(token);
+      })
+      .catch((error) => this.report(error, { during: 'renew' }))
+      .finally(() => {
+        this.renewing = undefined;
+        this.pump();
+      });
+    return this.renewing;
+  }
+
+  /** Drops the not-yet-started items of a claim whose lease could not be renewed. */
+  private forget(token: string): void {
+    for (const queue of [this.jobQueue, this.deliveryQueue] as Array<Array<{ token: string; job?: Job; message?: OutboxMessage }>>) {
+      for (let i = queue.length - 1; i >= 0; i--) {
+        const q = queue[i]!;
+        if (q.token !== token) continue;
+        queue.splice(i, 1);
+        this.leases.drop((q.job ?? q.message)!.id);
+      }
+    }
+  }
+
+  private async release(items: Array<[string, string]>): Promise<void> {
+    for (const [id] of items) this.leases.drop(id);
+    if (items.length === 0) return;
+    await this.engine.storage
+      .transaction(async (tx) => {
+        for (const [id, token] of items) await tx.releaseLeases(token, [id]);
+      })
+      .catch((error) => this.report(error, { during: 'renew' }));
   }
 
   // ---- waking ----------------------------------------------------------------------------------
 
-  private sleep(ms: number, until: number | undefined): Promise<void> {
+  private sleep(ms: number, until: number): Promise<void> {
     if (this.woken || this.state !== 'running') {
       this.woken = false;
       return Promise.resolve();
     }
-    this.sleepingUntil = until ?? Number.POSITIVE_INFINITY;
+    this.sleepingUntil = until;
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => finish(), ms);
       const finish = () => {
@@ -287,6 +406,18 @@ export class Runner {
     });
   }
 
+  /** Ends the current sleep (or the next, if the loop is busy) without news: a slot freed up. */
+  private nudge(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Something may have come due: claim again. */
+  private news(): void {
+    this.exhausted.jobs = false;
+    this.exhausted.deliveries = false;
+  }
+
   /** A command in this process scheduled or queued something: wake if it is due before the planned wake-up. */
   private heard(entry: LogEntry): void {
     if (entry.type === 'job.scheduled') this.dueAt(String(entry.data.dueAt));
@@ -295,7 +426,8 @@ export class Runner {
 
   private dueAt(iso: string): void {
     const at = Date.parse(iso);
-    if (!Number.isNaN(at) && at < this.sleepingUntil) this.wake();
+    if (Number.isNaN(at) || at >= this.sleepingUntil) return;
+    this.wake();
   }
 
   /** LISTEN for other processes' scheduling where the store can; otherwise polling covers it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DealflowError, InMemoryDirectory, type PipelineInput, type RuleInput } from '../../src/index.js';
+import { type DealflowError, InMemoryDirectory, type PipelineInput, type RuleInput } from '../../src/index.js';
 import { createTestEngine, type TestEngineConfig } from '../../src/testing/index.js';
 
 const pipeline: PipelineInput = {

@@ -76,7 +76,8 @@ describe('the runner', () => {
     const ran: string[] = [];
     engine.on('job.ran', (e) => ran.push(`${String(e.data.dueAt)} ${e.dealId} ${String(e.data.actionId)}`));
 
-    const runner = start(engine, { concurrency: 1 });
+    // One at a time, one per claim: strictly in due order. (Bigger batches keep each deal's order.)
+    const runner = start(engine, { concurrency: 1, batchSize: 1 });
     await runner.idle();
 
     expect(ran).toEqual([
@@ -113,6 +114,14 @@ describe('the runner', () => {
     expect(keys).toHaveLength(30 * 4);
     expect(new Set(keys).size).toBe(30 * 4);
     expect(r1.stats.jobsRun + r2.stats.jobsRun).toBe(30 * 4);
+    // Each deal's jobs ran in due order, whichever runner ran them.
+    const ran = (await e1.records('violation')).length;
+    expect(ran).toBe(30);
+    for (let i = 0; i < 30; i++) {
+      const dues = (await e1.history(`D-${i}`)).filter((e) => e.type === 'job.ran').map((e) => String(e.data.dueAt));
+      expect(dues).toEqual([...dues].sort());
+      expect(dues).toHaveLength(4);
+    }
     expect(r1.stats.jobsRun).toBeGreaterThan(0);
     expect(r2.stats.jobsRun).toBeGreaterThan(0);
     expect(await e1.records('violation')).toHaveLength(30);

@@ -1,0 +1,34 @@
+import pg from 'pg';
+import { createEngine } from './src/engine/engine.js';
+import { createSqlStorage } from './src/sql/index.js';
+import { FakeClock } from './src/testing/index.js';
+import { UuidIds } from './src/ports/ids.js';
+import { createRunner } from './src/runner/index.js';
+import { directory, salesPipeline } from './test/helpers.js';
+import { RULES } from './test/sql/fixtures/workload.js';
+import { MarkedIds, seedDeals } from './test/sql/fixtures/seed.js';
+const N = Number(process.argv[2] ?? 2000);
+const pool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:5432/test', max: 10, options: '-c synchronous_commit=off' });
+await pool.query('DROP SCHEMA IF EXISTS rb CASCADE');
+const storage = await createSqlStorage({ client: pool, schema: 'rb' });
+const clock = new FakeClock('2026-03-02T09:00:00.000Z');
+let t0 = performance.now();
+const seeder = createEngine({ pipelines: [salesPipeline], rules: RULES, directory: directory(), storage, clock, ids: new MarkedIds(), deliverOnCommit: false });
+await seedDeals(seeder, (q) => pool.query(q), 'rb', N, { pipelineId: 'sales', ownerId: 'anna', amount: 1 });
+console.log('seed ms', performance.now() - t0, (await pool.query('select count(*) from rb.jobs')).rows);
+const engine = createEngine({ pipelines: [salesPipeline], rules: RULES, directory: directory(), storage, clock, ids: new UuidIds(), deliverOnCommit: false });
+let sent = 0; engine.on('outbox.delivered', () => sent++);
+const runner = createRunner(engine, { concurrency: Number(process.argv[3] ?? 4), pollIntervalMs: 20 });
+clock.advance({ days: 1, minutes: 1 });
+t0 = performance.now();
+runner.wake();
+await runner.idle();
+const ms = performance.now() - t0;
+console.log('jobs', runner.stats.jobsRun, 'delivered', runner.stats.delivered, 'ms', ms, 'ops/s', ((runner.stats.jobsRun + runner.stats.delivered) / ms) * 1000);
+await runner.stop();
+{ const fs = await import('node:fs');
+  const pids = (await pool.query(`select pid from pg_stat_activity where datname = 'test' and backend_type = 'client backend'`)).rows.map((r: any) => r.pid);
+  let ticks = 0; for (const pid of pids) { try { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); ticks += Number(f[11]) + Number(f[12]); } catch {} }
+  console.log('pg backend cpu s (all test-db backends)', ticks / 100, 'pids', pids.length); }
+await pool.query('DROP SCHEMA IF EXISTS rb CASCADE');
+await pool.end();

@@ -1,0 +1,55 @@
+/**
+ * The leases a runner holds, by claim token: which items each covers (queued or in flight) and
+ * when the store last confirmed them. One timer renews them all; an item is started only while
+ * its lease is known to hold, so work that waited in the queue past its lease is never started
+ * twice.
+ */
+export class HeldLeases {
+  private readonly byToken = new Map<string, { ids: Set<string>; confirmedAt: number }>();
+  private readonly tokenOf = new Map<string, string>();
+
+  /** Records a claim made at `at` (local ms, taken before the claim was sent). */
+  add(token: string, ids: string[], at: number): void {
+    if (ids.length === 0) return;
+    this.byToken.set(token, { ids: new Set(ids), confirmedAt: at });
+    for (const id of ids) this.tokenOf.set(id, token);
+  }
+
+  drop(id: string): void {
+    const token = this.tokenOf.get(id);
+    if (token === undefined) return;
+    this.tokenOf.delete(id);
+    const held = this.byToken.get(token);
+    held?.ids.delete(id);
+    if (held && held.ids.size === 0) this.byToken.delete(token);
+  }
+
+  has(id: string): boolean {
+    return this.tokenOf.has(id);
+  }
+
+  ids(): string[] {
+    return [...this.tokenOf.keys()];
+  }
+
+  /** Every token with the ids it covers, for renewal. */
+  entries(): Array<[string, string[]]> {
+    return [...this.byToken].map(([token, h]) => [token, [...h.ids]]);
+  }
+
+  confirm(token: string, at: number): void {
+    const held = this.byToken.get(token);
+    if (held && at > held.confirmedAt) held.confirmedAt = at;
+  }
+
+  /** Whether `id`'s lease was confirmed recently enough to start work on it now. */
+  fresh(id: string, now: number, withinMs: number): boolean {
+    const token = this.tokenOf.get(id);
+    const held = token === undefined ? undefined : this.byToken.get(token);
+    return held !== undefined && now - held.confirmedAt < withinMs;
+  }
+
+  get size(): number {
+    return this.tokenOf.size;
+  }
+}
