@@ -8,6 +8,7 @@ import type { StoredRecord } from './types.js';
 /** Who a notification goes to. `manager` is the owner's manager, found through the Directory. */
 export type Recipient = 'owner' | 'manager' | { user: string } | { role: string };
 
+/** What a `notify` asks for: the recipient, a template name, and optional subject and text templates. */
 export interface NotificationSpec {
   to: Recipient;
   template: string;
@@ -35,12 +36,15 @@ export interface ActionContext {
   setField(path: string, value: Json): void;
   /** Moves the deal; triggers `stage.left` / `stage.entered` rules. */
   moveStage(stageId: string): void;
+  /** Queues a notification in the outbox; it is delivered after the transaction commits. */
   notify(spec: NotificationSpec): void;
   /** Queues a custom action's `execute` for delivery after commit. */
   enqueueExecution(type: string, params: Record<string, unknown>): void;
   /** Keeps a domain record (a violation, an SLA instance, …) beside the deal. */
   record(kind: string, data: Record<string, unknown>, id?: string): string;
+  /** Appends an entry to the deal's history. */
   log(type: string, data: Record<string, unknown>): void;
+  /** A fresh id from the engine's IdGenerator (deterministic under SequentialIds). */
   newId(kind: string): string;
   /** The deal's records of a kind (SLA instances, approvals, …), including this command's writes. */
   records(kind: string): StoredRecord[];
@@ -77,12 +81,15 @@ export interface ActionDefinition<P = Record<string, unknown>> {
   params: z.ZodType<P>;
   /** False for actions that can run with no deal (an event that creates one). Default true. */
   needsDeal?: boolean;
+  /** Runs inside the pure transition: changes the deal and queues effects through `ctx`; must not do I/O. */
   apply?(ctx: ActionContext, params: P): void;
+  /** Runs after commit, from the outbox, with retries; for side effects outside dealflow. */
   execute?(ctx: ExecuteContext, params: P): Promise<void>;
   /** Errors that retrying will not fix; such a failure dead-letters at once. */
   isPermanentError?(error: unknown): boolean;
 }
 
+/** An action definition with any params type, as registries hold them. */
 export type AnyActionDefinition = ActionDefinition<any>;
 
 /** Declares an action type, its params checked by a zod schema when rules are parsed. */
@@ -91,6 +98,7 @@ export function defineAction<P>(def: ActionDefinition<P>): ActionDefinition<P> {
   return def;
 }
 
+/** The action types rules may use, by `type`; the engine starts from BUILTIN_ACTIONS plus the host's custom actions. */
 export class ActionRegistry {
   private readonly defs = new Map<string, AnyActionDefinition>();
 
@@ -98,15 +106,18 @@ export class ActionRegistry {
     for (const d of defs) this.add(d);
   }
 
+  /** Registers an action type, replacing one with the same `type`. */
   add(def: AnyActionDefinition): this {
     this.defs.set(def.type, def);
     return this;
   }
 
+  /** The definition of an action type, or undefined if none is registered. */
   get(type: string): AnyActionDefinition | undefined {
     return this.defs.get(type);
   }
 
+  /** The registered action types. */
   types(): string[] {
     return [...this.defs.keys()];
   }

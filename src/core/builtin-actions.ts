@@ -78,4 +78,5 @@ export const recordViolation = defineAction({
   },
 });
 
+/** The action types every engine knows: notify, setField, setFlag, moveStage, recordViolation, setTitle, requestApproval, extendSla, exemptSla. */
 export const BUILTIN_ACTIONS: AnyActionDefinition[] = [notify, setField, setFlag, moveStage, recordViolation, setTitle, requestApproval, extendSla, exemptSla];

@@ -23,6 +23,7 @@ import { compileOperator, isNumberish, mayThrow, type OperatorFn } from './opera
 
 /** Where a predicate reads facts from. `get` may compute lazily; it must not do I/O. */
 export interface FactSource {
+  /** The value of a fact by id (`deal`, `event`, a host fact, …). */
   get(factId: string): unknown;
 }
 
@@ -38,6 +39,7 @@ export interface ConditionTrace {
   error?: string;
 }
 
+/** A compiled condition: evaluates synchronously over a fact source, optionally appending each fact condition's result to `trace`. */
 export type Predicate = (facts: FactSource, trace?: ConditionTrace[]) => boolean;
 
 /** Thrown inside a compiled tree when an operator fails; caught at the root. Not an Error: no stack to capture. */

@@ -19,6 +19,7 @@ export interface FactInput {
  * before the pure transition, by the engine.
  */
 export type HostFact = (input: FactInput) => unknown;
+/** Host facts by id, as passed to `createEngine({ facts })`. */
 export type HostFacts = Readonly<Record<string, HostFact>>;
 
 export const BUILTIN_FACTS = ['deal', 'previous', 'event', 'now'] as const;

@@ -50,11 +50,15 @@ export interface FeatureContext {
   putRecord(kind: string, id: string, data: Record<string, unknown>): StoredRecord;
   /** Pending jobs of the deal. */
   jobs(): Job[];
+  /** Schedules a durable job that is routed back to the feature when it comes due. */
   schedule(spec: FeatureJobSpec): Job;
+  /** Cancels a pending job of the deal, with a reason for the history. */
   cancelJob(jobId: string, reason: string): void;
   /** Feeds an occurrence (a feature trigger such as `approval.decided`) to the rules. */
   raise(occ: Occurrence, payload: Record<string, Json> | null): void;
+  /** Sets a deal path (`amount`, `fields.x`, `flags.y`, …); triggers `field.changed` rules. */
   setField(path: string, value: Json): void;
+  /** Moves the deal; triggers `stage.left` / `stage.entered` rules. */
   moveStage(stageId: string): void;
   /** Queues a notification; `key` must be stable for this firing (retries reuse it). */
   notify(spec: NotificationSpec, key: string, sourceId: string, extra?: Record<string, unknown>): void;
@@ -62,7 +66,9 @@ export interface FeatureContext {
   render(template: string, extra?: Record<string, unknown>, sourceId?: string): string;
   /** Runs a compiled rule's immediate actions as if the rule fired, with `extra` visible to templates. */
   runActions(rule: CompiledRule, enrolmentId: string, event: Readonly<Record<string, Json>> | null, extra?: Record<string, unknown>): void;
+  /** Appends an entry to the deal's history. */
   log(type: string, data: Record<string, unknown>, sourceId?: string): void;
+  /** A fresh id from the engine's IdGenerator. */
   newId(kind: string): string;
   /**
    * Adds a calendar or business duration to an instant in the deal's calendar: `pipeline`

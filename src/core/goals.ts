@@ -5,6 +5,7 @@ import { goesBackward } from '../model/validate-goals.js';
 import { compileCondition, type ConditionTrace, type Predicate } from './criteria.js';
 import type { CoreFeature, FeatureContext } from './features.js';
 
+/** The core feature name of stage goals, for routing `achieveGoal` commands. */
 export const GOAL_FEATURE = 'goal';
 
 /** `achieveGoal`: a person marks a goal of the deal's current stage reached. */

@@ -99,6 +99,7 @@ export function dueAfter(cal: BusinessCalendar, now: number, after: Duration, po
   return applyPolicyMs(cal, raw, policy ?? defaultPolicy(after));
 }
 
+/** When a timed action runs: `dueAt` (an ISO instant), or `skip` with the reason it cannot be scheduled. */
 export type DueTime = { dueAt: string } | { skip: string };
 
 /** What an action (or a timer trigger) says about when it runs. */

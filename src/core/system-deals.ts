@@ -53,6 +53,7 @@ function paramsSchema(pipelines: ReadonlyArray<Pipeline>) {
       }
     });
 }
+/** The params of the `createDeal` action (a deal created by an event, e.g. an incoming call). */
 export type CreateDealParams = z.infer<ReturnType<typeof paramsSchema>>;
 
 function read(event: Readonly<Record<string, Json>> | null, path: string): Json | undefined {

@@ -97,6 +97,7 @@ export const TemplateString = z.string().superRefine((t, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/** What templates can read: the deal, its previous version, the event, the time and host facts. */
 export interface TemplateScope {
   deal: Readonly<Deal> | null;
   previous?: Readonly<Deal> | null;

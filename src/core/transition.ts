@@ -55,6 +55,7 @@ export interface DealDraft {
   flags: Record<string, boolean>;
 }
 
+/** What the pure transition is asked to do to one deal: a command (create, update, move, delete), an event, a launch, a due job, a signal or a feature command. */
 export type CoreInput =
   | { type: 'create'; draft: DealDraft }
   | { type: 'update'; patch: DealPatch; expectedVersion?: number }
@@ -76,6 +77,7 @@ export type CoreInput =
   /** A command addressed to a core feature by name (decide an approval, complete a task, …). */
   | { type: 'feature'; feature: string; input: unknown };
 
+/** The result of a transition: the deal's next snapshot and the effects to write and run. */
 export interface Outcome {
   snapshot: DealSnapshot;
   effects: Effect[];

@@ -57,6 +57,7 @@ export interface Enrolment {
   lastAt: string;
 }
 
+/** The kinds of entry in a deal's history. */
 export type LogType =
   | 'deal.created'
   | 'deal.updated'
@@ -122,6 +123,7 @@ export interface StoredRecord {
   data: Record<string, unknown>;
 }
 
+/** What a transition asks the engine to do after it returns: schedule, cancel or finish jobs, queue outbox messages, keep records, append history. */
 export type Effect =
   | { type: 'job.schedule'; job: Job }
   | { type: 'job.cancel'; jobId: string; reason: string }

@@ -65,6 +65,7 @@ export class BusinessCalendar {
     return this.holidays.get(day);
   }
 
+  /** Whether a local day number (days since 1970-01-01) has any working hours, after holidays and extra working days. */
   isWorkingDate(day: number): boolean {
     let v = this.workingDateCache.get(day);
     if (v === undefined) {
@@ -117,6 +118,7 @@ export class BusinessCalendar {
   }
 }
 
+/** Options for compiling a calendar definition into a BusinessCalendar. */
 export interface CompileCalendarOptions {
   /** The timezone when the definition has none (the pipeline's or the owner's). Default UTC. */
   timezone?: string;
