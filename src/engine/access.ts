@@ -20,6 +20,7 @@ export class AccessGuard {
     private readonly directory: Directory,
   ) {}
 
+  /** The user's team id from the Directory, or null when unknown. */
   async teamOf(userId: string): Promise<string | null> {
     return (await this.directory.get(userId))?.teamId ?? null;
   }
@@ -42,11 +43,13 @@ export class AccessGuard {
     });
   }
 
+  /** Throws FORBIDDEN unless the actor may do `action` on the deal (owner's team looked up); does nothing for a system call (no actor). */
   async requireOnDeal(actor: Actor | undefined, action: AccessAction, deal: DealRef, extra?: Omit<AccessResource, 'type' | 'deal' | 'ownerTeamId'>): Promise<void> {
     if (!actor) return;
     await this.require(actor, action, await this.dealResource(deal, extra));
   }
 
+  /** Whether the actor may do `action` on the resource, per the AccessPolicy; checks the actor is well-formed first. */
   async can(actor: Actor, action: AccessAction, resource: AccessResource): Promise<boolean> {
     checkActor(actor);
     return this.policy.can(actor, action, resource);

@@ -47,6 +47,7 @@ import type { Playbook, PlaybookInput, Task, TaskSpecInput } from '../model/task
 import { TaskPeople } from './task-people.js';
 import { WorkflowCommands, eventInput, parsePlaybooks, workflowParts, type TaskQuery } from './workflow.js';
 
+/** Everything `createEngine` needs: pipelines and rules, plus the ports (storage, clock, ids, notifier, directory, access policy), host facts, custom actions and optional features (calendars, playbooks, SLAs, digests). Ports left out fall back to defaults. */
 export interface EngineConfig {
   pipelines: ReadonlyArray<PipelineInput>;
   /** Rule objects or rule JSON; validated with `parseRules` against these pipelines and actions. */
@@ -114,6 +115,7 @@ export interface CommandOptions extends AccessOptions {
   expectedVersion?: number;
 }
 
+/** What one `runDue` call did: jobs run, jobs that failed, and outbox messages delivered. */
 export interface RunDueResult {
   jobsRun: number;
   jobsFailed: number;
@@ -231,11 +233,13 @@ export class Engine {
     return this;
   }
 
+  /** Removes a listener added with `on` or `once`. */
   off<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this {
     this.events.off(event, listener as never);
     return this;
   }
 
+  /** Like `on`, but the listener runs once and is then removed. */
   once<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this {
     this.events.once(event, listener as never);
     return this;
@@ -294,6 +298,7 @@ export class Engine {
 
   // ---- commands --------------------------------------------------------------------------------
 
+  /** Creates a deal and runs the rules it triggers (`deal.created`, `stage.entered`); with an actor, needs `deal.create`. Throws INVALID_INPUT for a bad deal. */
   async createDeal(input: NewDeal, options: AccessOptions = {}): Promise<Deal> {
     const parsed = NewDealSchema.safeParse(input);
     if (!parsed.success) throw invalidInput('the new deal is invalid', parsed.error);
@@ -304,6 +309,7 @@ export class Engine {
     return clone(out.snapshot.deal!);
   }
 
+  /** Changes a deal's title, amount, owner, fields or flags and runs `field.changed` rules; with an actor, needs `deal.update` (and `deal.reassign` to change the owner). `expectedVersion` guards against lost updates (CONFLICT). */
   async updateDeal(dealId: string, patch: DealPatch, options: CommandOptions = {}): Promise<Deal> {
     const parsed = DealPatchSchema.safeParse(patch);
     if (!parsed.success) throw invalidInput('the deal update is invalid', parsed.error);
@@ -316,6 +322,7 @@ export class Engine {
     return clone(out.snapshot.deal!);
   }
 
+  /** Moves a deal to a stage and runs `stage.left` / `stage.entered` rules; with an actor, needs `deal.move` (and `deal.moveBackward` for a move back). `expectedVersion` guards against lost updates (CONFLICT). */
   async moveDeal(dealId: string, stageId: string, options: CommandOptions = {}): Promise<Deal> {
     if (typeof stageId !== 'string' || stageId === '') throw new DealflowError('INVALID_INPUT', 'moveDeal needs a stage id');
     const { actor } = options;
@@ -327,6 +334,7 @@ export class Engine {
     return clone(out.snapshot.deal!);
   }
 
+  /** Deletes a deal and cancels its pending jobs; its history stays. With an actor, needs `deal.delete`. */
   async deleteDeal(dealId: string, options: AccessOptions = {}): Promise<void> {
     const { actor } = options;
     await this.command(dealId, { type: 'delete' }, actor && (({ deal }) => this.access.requireOnDeal(actor, 'deal.delete', deal!)));
@@ -398,6 +406,7 @@ export class Engine {
     return this.workflow.achieveGoal(dealId, goalId, options);
   }
 
+  /** A task by id, or undefined if there is none. */
   getTask(taskId: string): Promise<Task | undefined> {
     return this.workflow.getTask(taskId);
   }
@@ -546,6 +555,7 @@ export class Engine {
     });
   }
 
+  /** The deal's pending jobs, earliest due first. With an actor, the deal must be readable. */
   async pendingJobs(dealId: string, options: AccessOptions = {}): Promise<Job[]> {
     const jobs = await this.storage.transaction(async (tx) => {
       await this.requireReadable(tx, options.actor, dealId);
@@ -887,6 +897,7 @@ function sameEnrolments(a: DealSnapshot['enrolments'], b: DealSnapshot['enrolmen
   return true;
 }
 
+/** Creates an engine from its configuration; throws a DealflowError (INVALID_CONFIG / INVALID_RULES) saying what to fix when the pipelines or rules are invalid. */
 export function createEngine(config: EngineConfig): Engine {
   return new Engine(config);
 }

@@ -8,6 +8,7 @@ import { PipelineSchema, type Pipeline, type PipelineInput } from '../model/pipe
 import { RuleSchema, type Rule } from '../model/rule.js';
 import { validateRules } from '../model/validate-rules.js';
 
+/** What rules are checked against when parsed: pipelines, actions, host facts and more. */
 export interface ParseRulesOptions {
   /** Pipelines whose stages triggers and actions may name. */
   pipelines?: ReadonlyArray<Pipeline | PipelineInput>;

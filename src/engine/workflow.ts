@@ -67,6 +67,7 @@ export interface WorkflowHost {
   command(dealId: string | null, input: CoreInput, authorize?: (before: DealSnapshot) => Promise<void>): Promise<Outcome>;
 }
 
+/** Filters for listing tasks: by deal, by status (one or several), by the user involved. */
 export interface TaskQuery {
   dealId?: string;
   status?: Task['status'] | ReadonlyArray<Task['status']>;

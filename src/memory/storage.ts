@@ -11,6 +11,7 @@ interface Lease {
   until: number;
 }
 
+/** Options for InMemoryStorage. */
 export interface InMemoryStorageOptions {
   /** The clock leases are measured on (liveness, not business time). Default: the system clock. */
   leaseClock?: Clock;

@@ -66,6 +66,7 @@ export interface AccessResource {
  * Calls without an actor are trusted system calls and are not checked.
  */
 export interface AccessPolicy {
+  /** Whether the actor may do `action` on the resource. Called inside command transactions: keep it fast. */
   can(actor: Actor, action: AccessAction, resource: AccessResource): boolean | Promise<boolean>;
 }
 
@@ -88,6 +89,7 @@ export const ROLES = { seller: 'seller', manager: 'manager', admin: 'admin' } as
  * (allowed to those who may update it) and refused otherwise.
  */
 export class DefaultAccessPolicy implements AccessPolicy {
+  /** Decides by the actor's roles: admins may do anything, managers act within their team, sellers on their own deals (see the class comment for the exact table). */
   can(actor: Actor, action: AccessAction, resource: AccessResource): boolean {
     const roles = actor.roles;
     if (roles.includes(ROLES.admin)) return true;
@@ -128,4 +130,5 @@ export class DefaultAccessPolicy implements AccessPolicy {
   }
 }
 
+/** The shared DefaultAccessPolicy instance engines use when the host passes no policy. */
 export const defaultAccessPolicy: AccessPolicy = new DefaultAccessPolicy();

@@ -14,6 +14,7 @@ export interface OutgoingMessage {
   items?: OutgoingMessage[];
 }
 
+/** Per-attempt information the engine passes to `Notifier.send`. */
 export interface SendOptions {
   /** Stable across retries and restarts: a receiver drops duplicates by it. */
   idempotencyKey: string;
@@ -22,6 +23,7 @@ export interface SendOptions {
 
 /** Delivers notifications. Throw to fail an attempt; mark a permanent failure with `permanent: true`. */
 export interface Notifier {
+  /** Delivers one message. Resolve on success; throw to fail this attempt (it is retried with backoff), or throw an error with `permanent: true` to dead-letter it at once. */
   send(message: OutgoingMessage, options: SendOptions): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export class PermanentDeliveryError extends Error {
   }
 }
 
+/** Whether an error is marked permanent (`permanent: true`), so retrying cannot help. */
 export function isPermanentError(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { permanent?: unknown }).permanent === true;
 }
@@ -46,10 +49,12 @@ export interface SentMessage extends OutgoingMessage {
 export class InMemoryNotifier implements Notifier {
   readonly sent: SentMessage[] = [];
 
+  /** Records the message in `sent` with its idempotency key. */
   async send(message: OutgoingMessage, options: SendOptions): Promise<void> {
     this.sent.push({ ...message, idempotencyKey: options.idempotencyKey });
   }
 
+  /** Forgets the messages sent so far. */
   clear(): void {
     this.sent.length = 0;
   }

@@ -1,6 +1,7 @@
 import type { Deal, Json } from '../model/deal.js';
 import type { Enrolment, Job, LogEntry, OutboxMessage, OutboxStatus, StoredRecord } from '../core/types.js';
 
+/** Filters for listing deals; `open` true keeps deals not closed, false closed ones. */
 export interface DealQuery {
   pipelineId?: string;
   stageId?: string;
@@ -9,6 +10,7 @@ export interface DealQuery {
   open?: boolean;
 }
 
+/** Filters for reading history: by deal, entry types, and time range (`from` inclusive, `to` exclusive). */
 export interface LogQuery {
   dealId?: string;
   types?: string[];
@@ -16,6 +18,7 @@ export interface LogQuery {
   to?: string;
 }
 
+/** Filters for listing outbox messages: by status and deal. */
 export interface OutboxQuery {
   status?: OutboxStatus;
   dealId?: string;
@@ -41,20 +44,31 @@ export interface LeaseRequest {
  * database; the in-memory store ships in the core.
  */
 export interface StorageTx {
+  /** A deal by id, or undefined. */
   getDeal(id: string): Promise<Deal | undefined>;
+  /** Inserts or replaces a deal, by id. */
   putDeal(deal: Deal): Promise<void>;
+  /** Removes a deal and its enrolments (jobs, log and records are handled separately). */
   deleteDeal(id: string): Promise<void>;
+  /** Deals matching the query. */
   listDeals(query?: DealQuery): Promise<Deal[]>;
 
+  /** The deal's rule enrolments, by enrolment key; empty when none. */
   getEnrolments(dealId: string): Promise<Record<string, Enrolment>>;
+  /** Replaces the deal's enrolments. */
   putEnrolments(dealId: string, enrolments: Record<string, Enrolment>): Promise<void>;
 
+  /** The deal's pending jobs. */
   pendingJobs(dealId: string): Promise<Job[]>;
+  /** A pending job by id, or undefined. */
   getJob(id: string): Promise<Job | undefined>;
+  /** Inserts or replaces a job, by id; clears any lease on it. */
   putJob(job: Job): Promise<void>;
+  /** Removes a job (it ran or was cancelled). */
   removeJob(id: string): Promise<void>;
   /** Jobs due at or before `until`, earliest first (ties in scheduling order). */
   dueJobs(until: string, limit: number): Promise<Job[]>;
+  /** The earliest due time of any pending job, or undefined when there is none. */
   nextJobDueAt(): Promise<string | undefined>;
   /**
    * Leases up to `limit` jobs due at or before `until`: jobs not leased, or whose lease expired.
@@ -65,15 +79,20 @@ export interface StorageTx {
   /** The job if `token` still holds its lease (locked for this transaction), else undefined: it ran, was cancelled or was claimed again. */
   getClaimedJob(id: string, token: string): Promise<Job | undefined>;
 
+  /** Appends history entries, in order. */
   appendLog(entries: LogEntry[]): Promise<void>;
+  /** History entries matching the query, oldest first. */
   readLog(query?: LogQuery): Promise<LogEntry[]>;
 
   /** Inserts or replaces by id. */
   putOutbox(messages: OutboxMessage[]): Promise<void>;
   /** Pending messages whose next attempt is at or before `until`, oldest first. */
   dueOutbox(until: string, limit: number): Promise<OutboxMessage[]>;
+  /** The earliest next-attempt time of any pending outbox message, or undefined. */
   nextOutboxDueAt(): Promise<string | undefined>;
+  /** Outbox messages matching the query. */
   listOutbox(query?: OutboxQuery): Promise<OutboxMessage[]>;
+  /** An outbox message by id, or undefined. */
   getOutbox(id: string): Promise<OutboxMessage | undefined>;
   /**
    * Leases up to `limit` pending messages due at or before `until`, oldest first. Writing a
@@ -89,14 +108,20 @@ export interface StorageTx {
   /** Gives back the leases `token` holds (only those with these ids, if given), so any runner may claim them at once. */
   releaseLeases(token: string, ids?: string[]): Promise<void>;
 
+  /** Inserts or replaces a record, by kind and id. */
   putRecord(record: StoredRecord): Promise<void>;
+  /** A record by kind and id, or undefined. */
   getRecord(kind: string, id: string): Promise<StoredRecord | undefined>;
+  /** Records of a kind, optionally only one deal's. */
   listRecords(kind: string, query?: { dealId?: string }): Promise<StoredRecord[]>;
 
+  /** A metadata value (rule versions, schema state, …), or undefined. */
   getMeta(key: string): Promise<Json | undefined>;
+  /** Sets a metadata value. */
   putMeta(key: string, value: Json): Promise<void>;
 }
 
+/** The storage port: a transactional store of deals, enrolments, jobs, history, outbox, records and metadata. InMemoryStorage and the SQL storage implement it. */
 export interface Storage {
   /** Runs `fn` in one transaction: commits if it resolves, rolls back everything if it throws. */
   transaction<T>(fn: (tx: StorageTx) => Promise<T>): Promise<T>;
@@ -106,5 +131,6 @@ export interface Storage {
    * the store cannot tell (the runner then polls).
    */
   watch?(onDue: (dueAt: string) => void): Promise<(() => Promise<void>) | undefined>;
+  /** Releases connections or other resources the store holds. */
   close?(): Promise<void>;
 }
