@@ -185,6 +185,12 @@ class FastCondition {
   readonly k0: string;
   readonly k1: string;
   readonly resolve: ((v: object) => unknown) | undefined;
+  /**
+   * Read the path's names directly, without an own-property check: the built-in facts (deal,
+   * previous, event) are plain JSON data, where a missing name reads as undefined unless it names
+   * something on Object.prototype or Array.prototype — and such names keep the check.
+   */
+  readonly direct: boolean;
 
   constructor(
     readonly fact: string,
@@ -202,6 +208,7 @@ class FastCondition {
     this.k0 = simple && segs.length > 0 ? (segs[0] as string) : '';
     this.k1 = simple && segs.length > 1 ? (segs[1] as string) : '';
     this.resolve = simple ? undefined : pathResolver(segs);
+    this.direct = (fact === 'deal' || fact === 'previous' || fact === 'event') && segs.every((x) => typeof x === 'string' && !(x in Object.prototype) && !(x in Array.prototype));
   }
 }
 
@@ -210,7 +217,10 @@ function evaluate(c: FastCondition, facts: FactSource, trace: ConditionTrace[] |
   let a: unknown = o;
   if (c.depth > 0 && o !== null && typeof o === 'object') {
     if (c.depth === 3) a = c.resolve!(o);
-    else {
+    else if (c.direct) {
+      a = (o as Record<string, unknown>)[c.k0];
+      if (c.depth === 2) a = a !== null && typeof a === 'object' ? (a as Record<string, unknown>)[c.k1] : undefined;
+    } else {
       a = hasOwn.call(o, c.k0) ? (o as Record<string, unknown>)[c.k0] : undefined;
       if (c.depth === 2) a = a !== null && typeof a === 'object' && hasOwn.call(a, c.k1) ? (a as Record<string, unknown>)[c.k1] : undefined;
     }
