@@ -1,7 +1,5 @@
-import { ActionRegistry, type AnyActionDefinition } from '../core/actions.js';
-import { BUILTIN_ACTIONS } from '../core/builtin-actions.js';
 import { checkFieldValue } from '../core/field-types.js';
-import { parseRules } from '../engine/parse-rules.js';
+import { Engine, type EngineConfig } from '../engine/engine.js';
 import { isFactCondition, type Condition, type FactCondition } from '../model/condition.js';
 import type { Json } from '../model/deal.js';
 import { parseDealPath } from '../model/deal-path.js';
@@ -12,6 +10,7 @@ import { RuleSchema, type Rule } from '../model/rule.js';
 import { findContradiction } from './contradictions.js';
 import { findCycles, pipelinesOf } from './rule-graph.js';
 
+/** The kind of problem a rules check found. */
 export type FindingCode =
   /** The rule JSON is invalid (shape, unknown stage, action, operator, path, fact…). */
   | 'invalid'
@@ -28,6 +27,7 @@ export type FindingCode =
   /** Criteria read a field no pipeline declares. */
   | 'undeclared-field';
 
+/** One problem a rules check found: severity, code, JSON path into the rules file and a message. */
 export interface RuleFinding {
   severity: 'error' | 'warning';
   code: FindingCode;
@@ -38,6 +38,7 @@ export interface RuleFinding {
   message: string;
 }
 
+/** The result of `checkRules`: the findings, their counts and the exit code `dealflow check` uses. */
 export interface RuleCheck {
   findings: RuleFinding[];
   errors: number;
@@ -48,13 +49,18 @@ export interface RuleCheck {
   checkedStages: boolean;
 }
 
+/** What `checkRules` checks rules against: pipelines, custom actions, host facts and more. */
 export interface CheckRulesOptions {
   pipelines?: ReadonlyArray<PipelineInput>;
-  /** Custom action types, besides the built-in ones. */
-  actions?: ReadonlyArray<AnyActionDefinition>;
-  /** Host fact names criteria may read. */
-  facts?: ReadonlyArray<string>;
+  /**
+   * The rest of the engine configuration the rules will run under — custom `actions`, host
+   * `facts`, `playbooks`, `slas`, `calendars`, `digests`, `operators` — so the check accepts what
+   * the engine accepts (task and playbook actions, SLA names, calendar names…).
+   */
+  engine?: CheckEngineConfig;
 }
+
+export type CheckEngineConfig = Omit<EngineConfig, 'pipelines' | 'rules' | 'storage' | 'clock' | 'notifier' | 'ids'>;
 
 /**
  * Checks a rule set before it goes live: validation (every problem with its JSON path) and static
@@ -69,14 +75,13 @@ export function checkRules(json: unknown, options: CheckRulesOptions = {}): Rule
     return parsed.data;
   });
   const checkedStages = pipelines.length > 0;
-  const actions = new ActionRegistry([...BUILTIN_ACTIONS, ...(options.actions ?? [])]);
   const findings: RuleFinding[] = [];
   const ruleIdAt = (path: string) => {
     const m = /^\$\[(\d+)\]/.exec(path);
     const raw = m && Array.isArray(json) ? (json[Number(m[1])] as { id?: unknown } | undefined) : undefined;
     return typeof raw?.id === 'string' ? [raw.id] : [];
   };
-  for (const issue of validationIssues(json, pipelines, actions, options.facts ?? [])) {
+  for (const issue of validationIssues(json, pipelines, options.engine ?? {})) {
     if (!checkedStages && /\.(trigger\.stage|pipelineId)$/.test(issue.path) && /^unknown (stage|pipeline)/.test(issue.message)) continue;
     findings.push({ severity: 'error', code: 'invalid', path: issue.path, rules: ruleIdAt(issue.path), message: issue.message });
   }
@@ -97,9 +102,10 @@ export function checkRules(json: unknown, options: CheckRulesOptions = {}): Rule
   return { findings, errors, warnings, exitCode: errors > 0 ? 1 : warnings > 0 ? 2 : 0, checkedStages };
 }
 
-function validationIssues(json: unknown, pipelines: Pipeline[], actions: ActionRegistry, facts: ReadonlyArray<string>): DealflowIssue[] {
+/** The engine's own validation: an engine is built on the configuration (no I/O) and given the rules. */
+function validationIssues(json: unknown, pipelines: Pipeline[], config: CheckEngineConfig): DealflowIssue[] {
   try {
-    parseRules(json, { pipelines, actions, facts });
+    new Engine({ ...config, pipelines, rules: json });
     return [];
   } catch (e) {
     if (isDealflowError(e, 'INVALID_RULES')) return e.issues;

@@ -1,3 +1,4 @@
+import type { CheckEngineConfig } from '../analysis/check-rules.js';
 import type { PipelineInput } from '../model/pipeline.js';
 import { isDealflowError } from '../model/errors.js';
 import { InMemoryDirectory, type User } from '../ports/directory.js';
@@ -51,4 +52,37 @@ export function reportSkipped(history: ParsedHistory, path: string, io: CliIo): 
   io.stderr.write(`dealflow: skipped ${history.skipped.length} malformed line(s) of ${path}\n`);
   for (const s of history.skipped.slice(0, 10)) io.stderr.write(`  line ${s.line}: ${s.message}\n`);
   if (history.skipped.length > 10) io.stderr.write(`  … and ${history.skipped.length - 10} more\n`);
+}
+
+/** What a `--config` file may hold: the engine's JSON-able configuration. */
+const CONFIG_KEYS = ['pipelines', 'playbooks', 'slas', 'calendars', 'exceptions', 'digests', 'users'] as const;
+
+export interface CliConfig {
+  pipelines?: PipelineInput[];
+  /** Playbooks, SLAs, calendars, exception reasons, digest policies, as `createEngine` takes them. */
+  engine: CheckEngineConfig;
+  directory?: InMemoryDirectory;
+}
+
+/**
+ * Reads a `--config` file: a JSON object with any of `pipelines`, `playbooks`, `slas`,
+ * `calendars`, `exceptions`, `digests` (as `createEngine` takes them) and `users` (the directory).
+ * The engine validates the values; unknown keys are refused here.
+ */
+export async function loadConfig(path: string, io: CliIo): Promise<CliConfig> {
+  const json = await readJson(path, 'config', io);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new CliError(`the config file "${path}" must hold a JSON object with any of: ${CONFIG_KEYS.join(', ')}`, EXIT.invalid);
+  }
+  const o = json as Record<string, unknown>;
+  const unknown = Object.keys(o).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw new CliError(`the config file "${path}" has unknown key(s) ${unknown.join(', ')}; it may hold ${CONFIG_KEYS.join(', ')}`, EXIT.invalid);
+  const { pipelines, users, ...engine } = o;
+  if (users !== undefined && (!Array.isArray(users) || users.some((u) => typeof (u as { id?: unknown })?.id !== 'string'))) {
+    throw new CliError(`"users" in the config file "${path}" must be an array of users, each with a string "id"`, EXIT.invalid);
+  }
+  const out: CliConfig = { engine: engine as CheckEngineConfig };
+  if (pipelines !== undefined) out.pipelines = (Array.isArray(pipelines) ? pipelines : [pipelines]) as PipelineInput[];
+  if (users !== undefined) out.directory = new InMemoryDirectory(users as User[]);
+  return out;
 }

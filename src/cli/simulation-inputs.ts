@@ -1,12 +1,13 @@
 import { simulate, type SimulateOptions, type SimulationResult } from '../simulation/simulate.js';
 import { instant, required, type Options } from './args.js';
-import type { CliIo } from './io.js';
-import { loadDirectory, loadHistory, loadPipelines, loadRules, reportSkipped } from './inputs.js';
+import { usageError, type CliIo } from './io.js';
+import { loadConfig, loadDirectory, loadHistory, loadPipelines, loadRules, reportSkipped } from './inputs.js';
 import { progressBar } from './progress.js';
 
 /** The options every command that replays a history takes. */
 export const HISTORY_OPTIONS = {
   pipelines: { type: 'string' },
+  config: { type: 'string' },
   events: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
@@ -16,6 +17,8 @@ export const HISTORY_OPTIONS = {
 } satisfies Options;
 
 export const HISTORY_HELP = `  --pipelines FILE   the pipelines (one object or an array)
+  --config FILE      the engine's other settings as JSON: playbooks, slas, calendars, exceptions,
+                     digests, users (and pipelines, if --pipelines is not given)
   --events FILE      the history as JSON Lines (- for stdin); see \`dealflow schema history\`
   --from DATE        leave out events before this; the clock starts here (default: first event)
   --to DATE          leave out events after this; the clock runs to here (default: last event)
@@ -27,12 +30,14 @@ type HistoryValues = { [K in keyof typeof HISTORY_OPTIONS]?: (typeof HISTORY_OPT
 
 /** Reads pipelines, history and directory (everything is checked before anything runs). */
 export async function historyInputs(command: string, values: HistoryValues, io: CliIo): Promise<Omit<SimulateOptions, 'rules'>> {
-  const pipelinesPath = required(values, 'pipelines', command);
   const eventsPath = required(values, 'events', command);
   const from = instant(values.from, 'from');
   const to = instant(values.to, 'to');
-  const pipelines = await loadPipelines(pipelinesPath, io);
-  const directory = values.directory ? await loadDirectory(values.directory, io) : undefined;
+  const config = values.config ? await loadConfig(values.config, io) : undefined;
+  const pipelines = values.pipelines ? await loadPipelines(values.pipelines, io) : config?.pipelines;
+  if (!pipelines) throw usageError(`${command} needs --pipelines (or a --config with pipelines)\n  see: dealflow ${command} --help`);
+  const directory = values.directory ? await loadDirectory(values.directory, io) : config?.directory;
+  const engine = { ...config?.engine, ...(directory ? { directory } : {}) };
   const history = await loadHistory(eventsPath, values['skip-bad'] === true, io);
   reportSkipped(history, eventsPath, io);
   return {
@@ -41,7 +46,7 @@ export async function historyInputs(command: string, values: HistoryValues, io: 
     lines: history.lines,
     ...(from ? { from } : {}),
     ...(to ? { to } : {}),
-    ...(directory ? { engine: { directory } } : {}),
+    ...(Object.keys(engine).length > 0 ? { engine } : {}),
   };
 }
 

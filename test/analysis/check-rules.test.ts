@@ -3,6 +3,9 @@ import { checkRules } from '../../src/analysis/check-rules.js';
 import type { RuleInput } from '../../src/index.js';
 import { engineWith, newDeal, notifyOwner, salesPipeline } from '../helpers.js';
 import { proposalPipeline, proposalRules } from '../../examples/proposal-deadline/setup.js';
+import goalsPipeline from '../../examples/negotiation-goals/pipeline.json' with { type: 'json' };
+import goalsPlaybooks from '../../examples/negotiation-goals/playbooks.json' with { type: 'json' };
+import goalsRules from '../../examples/negotiation-goals/rules.json' with { type: 'json' };
 
 const pipelines = [salesPipeline];
 const move = (id: string, on: string, to: string, extra: Partial<RuleInput> = {}): RuleInput => ({
@@ -143,5 +146,13 @@ describe('checkRules', () => {
   it('without pipelines, checks the rules but not their stages', () => {
     const result = checkRules([move('a', 'anywhere', 'elsewhere')]);
     expect(result).toMatchObject({ findings: [], exitCode: 0, checkedStages: false });
+  });
+
+  it('accepts what the engine would accept under the same configuration (playbooks for launchPlaybook)', () => {
+    const bare = checkRules(goalsRules, { pipelines: [goalsPipeline as never] });
+    expect(bare.exitCode).toBe(1);
+    expect(bare.findings.map((f) => f.message)).toContain('unknown playbook "delivery"; pass playbooks to createEngine({ playbooks })');
+    const configured = checkRules(goalsRules, { pipelines: [goalsPipeline as never], engine: { playbooks: goalsPlaybooks as never } });
+    expect(configured).toMatchObject({ findings: [], exitCode: 0 });
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -82,6 +82,22 @@ describe('dealflow check', () => {
     expect(code).toBe(1);
     expect(stdout).toContain('error   $[0].actions[0]  rules loop: "to-negotiation" moves to negotiation, which triggers "back-to-proposal"');
     expect(stdout).toContain('1 error(s), 0 warning(s)');
+  });
+
+  it('checks against the engine configuration in --config (playbooks, SLAs, pipelines…)', async () => {
+    const examples = resolve(import.meta.dirname, '../../examples/negotiation-goals');
+    const config = join(dir, 'config.json');
+    const read = async (name: string) => JSON.parse(await readFile(join(examples, name), 'utf8'));
+    await writeFile(config, JSON.stringify({ pipelines: [await read('pipeline.json')], playbooks: await read('playbooks.json') }));
+    const rules = join(examples, 'rules.json');
+    expect((await cli(['check', rules, '--config', config])).code).toBe(0);
+    const without = await cli(['check', rules, '--pipelines', join(examples, 'pipeline.json')]);
+    expect(without.code).toBe(1);
+    expect(without.stdout).toContain('unknown playbook "delivery"');
+    await writeFile(config, JSON.stringify({ pipeline: [] }));
+    const bad = await cli(['check', rules, '--config', config]);
+    expect(bad).toMatchObject({ code: 1 });
+    expect(bad.stderr).toContain('unknown key(s) pipeline');
   });
 
   it('exits 2 on warnings only, and prints JSON with --json', async () => {

@@ -4,12 +4,12 @@ import type { Command } from '../command.js';
 import { EXIT_CODES_HELP, showHelp } from '../command.js';
 import { json } from '../format.js';
 import { usageError } from '../io.js';
-import { loadPipelines, loadRules } from '../inputs.js';
+import { loadConfig, loadPipelines, loadRules } from '../inputs.js';
 
 export const check: Command = {
   name: 'check',
   summary: 'validate a rule set and find loops, rules that never fire, conflicting rules',
-  help: `Usage: dealflow check RULES.json [--pipelines PIPELINES.json] [--json]
+  help: `Usage: dealflow check RULES.json [--pipelines PIPELINES.json] [--config CONFIG.json] [--json]
 
 Validates the rules (every problem with its JSON path) and analyses them before they go live:
   - loops: rules that trigger each other (A moves to X, B moves back) — an error when nothing
@@ -22,17 +22,21 @@ Without --pipelines, stages and fields are not checked.
 
 Options:
   --pipelines FILE   the pipelines the rules run on (one object or an array)
+  --config FILE      the engine's other settings as JSON: playbooks, slas, calendars, exceptions,
+                     digests (and pipelines, if --pipelines is not given); their actions, SLA and
+                     calendar names are then known to the check
   --json             print the findings as JSON
   -h, --help         show this help
 
 ${EXIT_CODES_HELP}`,
   async run(args, io) {
-    const { values, positionals } = parse('check', args, { pipelines: { type: 'string' }, json: { type: 'boolean' } }, true);
+    const { values, positionals } = parse('check', args, { pipelines: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } }, true);
     if (values.help) return showHelp(this, io);
     if (positionals.length !== 1) throw usageError(`check takes one rules file, got ${positionals.length}\n  see: dealflow check --help`);
     const rules = await loadRules(positionals[0]!, io);
-    const pipelines = values.pipelines ? await loadPipelines(values.pipelines, io) : undefined;
-    const result = checkRules(rules, pipelines ? { pipelines } : {});
+    const config = values.config ? await loadConfig(values.config, io) : undefined;
+    const pipelines = values.pipelines ? await loadPipelines(values.pipelines, io) : config?.pipelines;
+    const result = checkRules(rules, { ...(pipelines ? { pipelines } : {}), ...(config ? { engine: config.engine } : {}) });
     if (values.json) {
       io.stdout.write(json(result));
       return result.exitCode;
