@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,6 +42,15 @@ describe('dealflow simulate --store', () => {
     } finally {
       await storage.close?.();
     }
+
+    // Invalid rules are refused before the store is opened: no half-made database is left behind.
+    const untouched = join(dir, 'never');
+    const badRules = join(dir, 'bad-rules.json');
+    await writeFile(badRules, JSON.stringify([{ id: 'x', trigger: { type: 'stage.entered', stage: 'nowhere' }, actions: [] }]));
+    const invalid = await cli(['simulate', '--rules', badRules, ...args.slice(3), '--store', untouched]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('INVALID_RULES');
+    expect(existsSync(untouched)).toBe(false);
 
     await writeFile(join(dir, 'note.txt'), 'x');
     const refused = await cli([...args, '--store', dir]);

@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { Engine } from '../../engine/engine.js';
 import type { Storage } from '../../ports/storage.js';
 import { parse } from '../args.js';
 import { EXIT_CODES_HELP, showHelp, type Command } from '../command.js';
@@ -34,6 +35,9 @@ ${EXIT_CODES_HELP}`,
     if (values.help) return showHelp(this, io);
     const rules = await rulesInput('simulate', values, 'rules', io);
     const history = await historyInputs('simulate', values, io);
+    // Rules and configuration are validated (an engine built in memory) before the store is opened,
+    // so a bad rule set leaves no half-made database behind.
+    if (values.store) new Engine({ ...history.engine, pipelines: history.pipelines, rules });
     const storage = values.store ? await openStore(values.store) : undefined;
     try {
       const result = await runSimulation('simulating', { ...history, rules, ...(storage ? { storage } : {}) }, io);
