@@ -27,17 +27,18 @@ export async function openDemoStore(args: string[]): Promise<DemoStore | undefin
   const storage = await createSqlStorage({ dataDir });
   const saved = await storage.transaction((tx) => tx.getMeta(CLOCK_KEY));
   if (typeof saved === 'string') console.log(`Continuing from ${saved.slice(0, 16).replace('T', ' ')}, the state stored in ${dataDir}\n`);
+  const pause = async (now: Date) => {
+    await storage.transaction((tx) => tx.putMeta(CLOCK_KEY, now.toISOString()));
+    await storage.close();
+  };
   return {
     storage,
     resumeAt: typeof saved === 'string' ? saved : undefined,
     ids: new UuidIds(),
-    async pause(now) {
-      await storage.transaction((tx) => tx.putMeta(CLOCK_KEY, now.toISOString()));
-      await storage.close();
-    },
+    pause,
     async stopHere(now, timeline) {
       console.log(`Timeline\n${timeline.join('\n')}\n\nStopped on day 2; the state is in ${dataDir}. Run the same command again to continue.`);
-      await this.pause(now);
+      await pause(now);
       process.exit(0);
     },
   };

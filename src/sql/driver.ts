@@ -3,6 +3,17 @@ import { DealflowError } from '../model/errors.js';
 /** What the SQL store needs from a connection: one parameterised query at a time. */
 export interface SqlQueryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /**
+   * Optional: several statements without parameters in one round trip (the simple query
+   * protocol), resolving to each one's rows. Without it the store sends them one by one.
+   */
+  script?(sql: string): Promise<Array<{ rows: Record<string, unknown>[] }>>;
+}
+
+/** A connection checked out for one transaction the store drives itself (BEGIN and COMMIT ride along with its first and last statements). */
+export interface SqlConnection {
+  script(sql: string): Promise<Array<{ rows: Record<string, unknown>[] }>>;
+  release(broken?: Error): void;
 }
 
 /**
@@ -16,6 +27,8 @@ export interface SqlDriver extends SqlQueryable {
   listen?(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   /** Whether one connection serves everything (PGlite): concurrency buys nothing there. */
   readonly singleConnection?: boolean;
+  /** Optional: a connection of its own for a transaction, so BEGIN and COMMIT cost no round trip of their own. */
+  connect?(): Promise<SqlConnection>;
 }
 
 /** The parts of a `pg` Pool the store uses (duck-typed: `pg` is an optional peer dependency). */
@@ -60,9 +73,16 @@ export function toDriver(client: unknown): SqlDriver {
     // PGlite has `waitReady`; it runs on one connection, so its store skips connection-level parallelism.
     const single = (client as SqlDriver).singleConnection ?? 'waitReady' in client;
     const c = client as SqlDriver;
+    const pglite = typeof (client as { exec?: unknown }).exec === 'function';
     return {
       query: (text, params) => c.query(text, params),
-      transaction: (fn) => c.transaction(fn),
+      // PGlite's transaction object runs several statements at once with exec().
+      transaction: pglite
+        ? (fn) =>
+            c.transaction((tx) =>
+              fn({ query: (text, params) => tx.query(text, params) as never, script: (sql: string) => (tx as unknown as PGliteExec).exec(sql) }),
+            )
+        : (fn) => c.transaction(fn),
       ...(typeof c.listen === 'function' ? { listen: (channel: string, cb: (p: string) => void) => c.listen!(channel, cb) } : {}),
       singleConnection: single,
     };
@@ -74,9 +94,25 @@ export function toDriver(client: unknown): SqlDriver {
   );
 }
 
+interface PGliteExec {
+  exec(sql: string): Promise<Array<{ rows: Record<string, unknown>[] }>>;
+}
+
+/** A pg result of a simple query: one Result, or an array of them for several statements. */
+function results(r: unknown): Array<{ rows: Record<string, unknown>[] }> {
+  return (Array.isArray(r) ? r : [r]) as Array<{ rows: Record<string, unknown>[] }>;
+}
+
 /** Wraps a `pg` Pool: each transaction checks out one client; LISTEN holds one client while listening. */
 export function poolDriver(pool: PgPoolLike): SqlDriver {
   return {
+    async connect() {
+      const client = await pool.connect();
+      return {
+        script: async (sql: string) => results(await client.query(sql)),
+        release: (broken?: Error) => client.release(broken),
+      };
+    },
     query: (text, params) => pool.query(text, params) as never,
     async transaction(fn) {
       const client = await pool.connect();

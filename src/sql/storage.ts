@@ -2,6 +2,7 @@ import { DealflowError } from '../model/errors.js';
 import type { Storage, StorageTx } from '../ports/storage.js';
 import { quoteIdent, toDriver, type SqlClient, type SqlDriver } from './driver.js';
 import { migrate } from './migrations.js';
+import { ConnectionSession, DriverTxSession } from './session.js';
 import { SqlTx } from './tx.js';
 
 export interface SqlStorageOptions {
@@ -84,17 +85,38 @@ export class SqlStorage implements Storage {
   async transaction<T>(fn: (tx: StorageTx) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.driver.transaction(async (conn) => {
-          const tx = new SqlTx(conn, this.q);
-          const result = await fn(tx);
-          await tx.flush(this.shouldNotify(tx.wakeAt) ? [this.channel, tx.wakeAt!] : undefined);
-          return result;
-        });
+        return await this.attempt(fn);
       } catch (error) {
         if (attempt < this.maxRetries && isTransient(error)) continue;
         throw translate(error);
       }
     }
+  }
+
+  private async attempt<T>(fn: (tx: StorageTx) => Promise<T>): Promise<T> {
+    const finish = (tx: SqlTx) => tx.finalStatements(this.shouldNotify(tx.wakeAt) ? [this.channel, tx.wakeAt!] : undefined);
+    if (this.driver.connect) {
+      // A connection of our own: BEGIN and COMMIT ride along with the first and last statements.
+      const session = new ConnectionSession(await this.driver.connect());
+      let ok = false;
+      try {
+        const tx = new SqlTx(session, this.q);
+        const result = await fn(tx);
+        await session.commit(finish(tx));
+        ok = true;
+        return result;
+      } finally {
+        if (!ok) await session.rollback();
+        session.release();
+      }
+    }
+    return this.driver.transaction(async (conn) => {
+      const session = new DriverTxSession(conn);
+      const tx = new SqlTx(session, this.q);
+      const result = await fn(tx);
+      await session.commit(finish(tx));
+      return result;
+    });
   }
 
   private shouldNotify(due: string | undefined): boolean {

@@ -1,9 +1,8 @@
 import type { Enrolment, Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
 import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, StorageTx } from '../ports/storage.js';
-import type { SqlQueryable } from './driver.js';
-
-type Row = Record<string, unknown>;
+import { bool, instant, jsonb, num, text, texts } from './literal.js';
+import type { Row, Session } from './session.js';
 
 /** Documents are selected as text and parsed here, so every driver returns the same values. */
 function doc<T>(value: unknown): T {
@@ -22,20 +21,22 @@ interface DealView {
   enrolments?: Record<string, Enrolment>;
 }
 
+const ms = (n: number) => `clock_timestamp() + ${num(n)} * interval '1 millisecond'`;
+
 /**
  * One transaction's statements, built for few round trips:
- *  - reading a deal locks its row (`FOR UPDATE`) and the deal's jobs and enrolments are then read
- *    in one statement and kept, so a command's snapshot costs two queries;
- *  - writes are buffered (the last write of a row wins) and sent as one statement before the next
- *    read that could see them, and at commit.
- * Locks are taken deal first, then its jobs, the order every command follows, so transactions on
- * one deal queue up rather than deadlock.
+ *  - reading a deal locks its row (`FOR UPDATE`) and, in the same round trip but a later
+ *    statement (so a fresh snapshot, taken after the lock), reads its jobs and enrolments;
+ *  - writes are buffered (the last write of a row wins) and go out as one statement in front of
+ *    the next read that could see them, or with COMMIT.
+ * Statements are sent several per round trip, so values are written as escaped literals
+ * (literal.ts). Locks are taken deal first, then its jobs, the order every command follows, so
+ * transactions on one deal queue up rather than deadlock.
  */
 export class SqlTx implements StorageTx {
   /** The earliest due time this transaction wrote (jobs, pending deliveries), for the NOTIFY at commit. */
   wakeAt: string | undefined;
   private readonly views = new Map<string, DealView>();
-  private readonly loading = new Map<string, Promise<DealView>>();
   private queue: Promise<unknown> = Promise.resolve();
 
   // Buffered writes. Maps keep one entry per row; a delete is `null`.
@@ -48,23 +49,32 @@ export class SqlTx implements StorageTx {
   private readonly releases = new Map<string, string>();
   private readonly records = new Map<string, StoredRecord>();
   private readonly meta = new Map<string, Json>();
-  private dirty = false;
 
   constructor(
-    private readonly c: SqlQueryable,
+    private readonly session: Session,
     private readonly s: string,
   ) {}
 
-  /** One statement at a time on the connection, whatever the caller awaits in parallel. */
-  private rows(text: string, params: unknown[] = []): Promise<Row[]> {
-    const run = this.queue.then(() => this.c.query<Row>(text, params)).then((r) => r.rows);
-    this.queue = run.catch(() => undefined);
-    return run;
+  /** Sends the buffered writes and `statements` in one round trip; resolves to the statements' rows. One round trip at a time. */
+  private run(statements: string[]): Promise<Row[][]> {
+    const go = async () => {
+      const writes = this.takeWrites();
+      const out = await this.session.run(writes ? [writes, ...statements] : statements);
+      return out.slice(out.length - statements.length);
+    };
+    const result = this.queue.then(go, go);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
-  private async read(text: string, params: unknown[] = []): Promise<Row[]> {
-    await this.flush();
-    return this.rows(text, params);
+  private async one(statement: string): Promise<Row[]> {
+    return (await this.run([statement]))[0]!;
+  }
+
+  /** The writes still buffered and the NOTIFY, as the last statement before COMMIT. */
+  finalStatements(notify?: [string, string]): string[] {
+    const writes = this.takeWrites(notify);
+    return writes ? [writes] : [];
   }
 
   private wake(at: string): void {
@@ -76,16 +86,18 @@ export class SqlTx implements StorageTx {
   async getDeal(id: string): Promise<Deal | undefined> {
     const known = this.views.get(id);
     if (known) return known.deal;
-    await this.flush();
-    const rows = await this.rows(`SELECT doc::text AS doc FROM ${this.s}.deals WHERE id = $1 FOR UPDATE`, [id]);
-    const deal = rows[0] ? doc<Deal>(rows[0].doc) : undefined;
+    const [locked, view] = await this.run([
+      `SELECT doc::text AS doc FROM ${this.s}.deals WHERE id = ${text(id)} FOR UPDATE`,
+      `SELECT ${this.viewColumns(text(id))}`,
+    ]);
+    const deal = locked![0] ? doc<Deal>(locked![0].doc) : undefined;
     this.views.set(id, { deal });
+    this.keepView(id, view![0]);
     return deal;
   }
 
   async putDeal(deal: Deal): Promise<void> {
     this.deals.set(deal.id, deal);
-    this.dirty = true;
     const view = this.views.get(deal.id);
     if (view) view.deal = deal;
     else this.views.set(deal.id, { deal });
@@ -94,7 +106,6 @@ export class SqlTx implements StorageTx {
   async deleteDeal(id: string): Promise<void> {
     this.deals.set(id, null);
     this.enrolments.set(id, null);
-    this.dirty = true;
     const view = this.views.get(id);
     if (view) {
       view.deal = undefined;
@@ -104,52 +115,35 @@ export class SqlTx implements StorageTx {
 
   async listDeals(query: DealQuery = {}): Promise<Deal[]> {
     const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (query.pipelineId !== undefined) add('pipeline_id = ?', query.pipelineId);
-    if (query.stageId !== undefined) add('stage_id = ?', query.stageId);
-    if (query.ownerId !== undefined) add('owner_id = ?', query.ownerId);
-    if (query.ownerIds !== undefined) add('owner_id = ANY(?::text[])', query.ownerIds);
-    if (query.open !== undefined) add('open = ?', query.open);
+    if (query.pipelineId !== undefined) where.push(`pipeline_id = ${text(query.pipelineId)}`);
+    if (query.stageId !== undefined) where.push(`stage_id = ${text(query.stageId)}`);
+    if (query.ownerId !== undefined) where.push(`owner_id = ${text(query.ownerId)}`);
+    if (query.ownerIds !== undefined) where.push(`owner_id = ANY(${texts(query.ownerIds)})`);
+    if (query.open !== undefined) where.push(`open = ${bool(query.open)}`);
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    return docs<Deal>(await this.read(`SELECT doc::text AS doc FROM ${this.s}.deals ${filter} ORDER BY seq`, params));
+    return docs<Deal>(await this.one(`SELECT doc::text AS doc FROM ${this.s}.deals ${filter} ORDER BY seq`));
   }
 
-  /** A deal's pending jobs and enrolments, read once per transaction for a deal it locked. */
-  private loadView(dealId: string): Promise<DealView> {
-    const view = this.views.get(dealId);
-    if (view?.jobs && view.enrolments) return Promise.resolve(view);
-    let pending = this.loading.get(dealId);
-    if (!pending) {
-      pending = this.fetchView(dealId).finally(() => this.loading.delete(dealId));
-      this.loading.set(dealId, pending);
-    }
-    return pending;
+  private viewColumns(dealId: string): string {
+    return `(SELECT doc::text FROM ${this.s}.enrolments WHERE deal_id = ${dealId}) AS enrolments,
+            (SELECT coalesce(json_agg(doc ORDER BY seq), '[]')::text FROM ${this.s}.jobs WHERE deal_id = ${dealId}) AS jobs`;
   }
 
-  /** Read after the deal's row is locked, so the statement's snapshot includes every commit before the lock. */
-  private async fetchView(dealId: string): Promise<DealView> {
-    const rows = await this.read(`SELECT ${this.viewColumns('$1')}`, [dealId]);
-    return this.keepView(dealId, rows[0]);
-  }
-
-  private viewColumns(dealParam: string): string {
-    return `(SELECT doc::text FROM ${this.s}.enrolments WHERE deal_id = ${dealParam}) AS enrolments,
-            (SELECT coalesce(json_agg(doc ORDER BY seq), '[]')::text FROM ${this.s}.jobs WHERE deal_id = ${dealParam}) AS jobs`;
-  }
-
+  /** Keeps what was read for a deal this transaction locked; an id with no row to lock is read afresh each time. */
   private keepView(dealId: string, row: Row | undefined): DealView {
     const enrolments = row?.enrolments ? doc<Record<string, Enrolment>>(row.enrolments) : {};
     const jobs = doc<Job[]>(row?.jobs ?? '[]');
     const view = this.views.get(dealId);
-    // Only a deal this transaction locked keeps its view; an id with no row is read afresh each time.
     if (!view) return { deal: undefined, enrolments, jobs };
     view.enrolments ??= enrolments;
     view.jobs ??= jobs;
     return view;
+  }
+
+  private async loadView(dealId: string): Promise<DealView> {
+    const view = this.views.get(dealId);
+    if (view?.jobs && view.enrolments) return view;
+    return this.keepView(dealId, (await this.one(`SELECT ${this.viewColumns(text(dealId))}`))[0]);
   }
 
   // ---- enrolments ------------------------------------------------------------------------------
@@ -160,7 +154,6 @@ export class SqlTx implements StorageTx {
 
   async putEnrolments(dealId: string, enrolments: Record<string, Enrolment>): Promise<void> {
     this.enrolments.set(dealId, enrolments);
-    this.dirty = true;
     const view = this.views.get(dealId);
     if (view) view.enrolments = enrolments;
   }
@@ -171,23 +164,25 @@ export class SqlTx implements StorageTx {
     return [...(await this.loadView(dealId)).jobs!];
   }
 
-  /** Locks the job's deal first, then the job (the order commands take them in), and reads the deal's view. */
+  /**
+   * Locks the job's deal first, then the job (the order commands take them in), and reads the
+   * deal's view, in one round trip: each statement after the lock sees every commit before it.
+   */
   private async lockedJob(id: string, token?: string): Promise<Job | undefined> {
-    await this.flush();
-    // A job's deal never changes, so reading deal_id from the statement's snapshot is safe.
-    const locked = await this.rows(
-      `SELECT id, doc::text AS doc FROM ${this.s}.deals WHERE id = (SELECT deal_id FROM ${this.s}.jobs WHERE id = $1) FOR UPDATE`,
-      [id],
-    );
-    const dealId = locked[0]?.id as string | undefined;
-    if (dealId !== undefined && !this.views.has(dealId)) this.views.set(dealId, { deal: doc<Deal>(locked[0]!.doc) });
-    const fence = token === undefined ? '' : 'AND lease_token = $3';
-    const rows = await this.rows(
-      `SELECT (SELECT doc::text FROM ${this.s}.jobs WHERE id = $1 ${fence} FOR UPDATE) AS job, ${this.viewColumns('$2')}`,
-      token === undefined ? [id, dealId ?? null] : [id, dealId ?? null, token],
-    );
-    if (dealId !== undefined) this.keepView(dealId, rows[0]);
-    return rows[0]?.job ? doc<Job>(rows[0].job) : undefined;
+    const jobDeal = `(SELECT deal_id FROM ${this.s}.jobs WHERE id = ${text(id)})`;
+    const fence = token === undefined ? '' : `AND lease_token = ${text(token)}`;
+    // A job's deal never changes, so reading deal_id from a statement's snapshot is safe.
+    const [locked, rows] = await this.run([
+      `SELECT id, doc::text AS doc FROM ${this.s}.deals WHERE id = ${jobDeal} FOR UPDATE`,
+      `SELECT (SELECT doc::text FROM ${this.s}.jobs WHERE id = ${text(id)} ${fence} FOR UPDATE) AS job, ${this.viewColumns(jobDeal)}`,
+    ]);
+    const dealRow = locked![0];
+    if (dealRow) {
+      const dealId = dealRow.id as string;
+      if (!this.views.has(dealId)) this.views.set(dealId, { deal: doc<Deal>(dealRow.doc) });
+      this.keepView(dealId, rows![0]);
+    }
+    return rows![0]?.job ? doc<Job>(rows![0].job) : undefined;
   }
 
   getJob(id: string): Promise<Job | undefined> {
@@ -204,7 +199,6 @@ export class SqlTx implements StorageTx {
     // Re-put: a new place in the tie order (the map re-inserts it last), as in memory.
     this.jobs.delete(job.id);
     this.jobs.set(job.id, job);
-    this.dirty = true;
     this.wake(job.dueAt);
     for (const view of this.views.values()) if (view.jobs) view.jobs = view.jobs.filter((j) => j.id !== job.id);
     const view = this.views.get(job.dealId);
@@ -213,59 +207,51 @@ export class SqlTx implements StorageTx {
 
   async removeJob(id: string): Promise<void> {
     this.jobs.set(id, null);
-    this.dirty = true;
     for (const view of this.views.values()) if (view.jobs) view.jobs = view.jobs.filter((j) => j.id !== id);
   }
 
   async dueJobs(until: string, limit: number): Promise<Job[]> {
     return docs<Job>(
-      await this.read(`SELECT doc::text AS doc FROM ${this.s}.jobs WHERE due_at <= $1::timestamptz ORDER BY due_at, seq LIMIT $2`, [until, limit]),
+      await this.one(`SELECT doc::text AS doc FROM ${this.s}.jobs WHERE due_at <= ${instant(until)} ORDER BY due_at, seq LIMIT ${num(limit)}`),
     );
   }
 
   async nextJobDueAt(): Promise<string | undefined> {
-    const rows = await this.read(`SELECT doc->>'dueAt' AS due FROM ${this.s}.jobs ORDER BY due_at, seq LIMIT 1`);
+    const rows = await this.one(`SELECT doc->>'dueAt' AS due FROM ${this.s}.jobs ORDER BY due_at, seq LIMIT 1`);
     return (rows[0]?.due as string | undefined) ?? undefined;
   }
 
   async claimDueJobs(until: string, limit: number, lease: LeaseRequest): Promise<Job[]> {
     // Only each deal's earliest job is claimable, so a deal's jobs run in order even across runners.
-    const rows = await this.read(
+    const rows = await this.one(
       `WITH picked AS (
          SELECT j.id FROM ${this.s}.jobs j
-         WHERE j.due_at <= $1::timestamptz
+         WHERE j.due_at <= ${instant(until)}
            AND (j.lease_until IS NULL OR j.lease_until <= clock_timestamp())
-           AND NOT (j.id = ANY($6::text[]))
+           AND NOT (j.id = ANY(${texts(lease.skip ?? [])}))
            AND NOT EXISTS (
              SELECT 1 FROM ${this.s}.jobs e
              WHERE e.deal_id = j.deal_id AND (e.due_at, e.seq) < (j.due_at, j.seq))
          ORDER BY j.due_at, j.seq
-         LIMIT $2
+         LIMIT ${num(limit)}
          FOR UPDATE OF j SKIP LOCKED),
        claimed AS (
-         UPDATE ${this.s}.jobs SET lease_owner = $3, lease_token = $4,
-           lease_until = clock_timestamp() + $5::float8 * interval '1 millisecond'
+         UPDATE ${this.s}.jobs SET lease_owner = ${text(lease.owner)}, lease_token = ${text(lease.token)}, lease_until = ${ms(lease.ms)}
          FROM picked WHERE ${this.s}.jobs.id = picked.id
          RETURNING ${this.s}.jobs.doc, ${this.s}.jobs.due_at, ${this.s}.jobs.seq)
        SELECT doc::text AS doc FROM claimed ORDER BY due_at, seq`,
-      [until, limit, lease.owner, lease.token, lease.ms, lease.skip ?? []],
     );
     return docs<Job>(rows);
   }
 
   // ---- leases ----------------------------------------------------------------------------------
 
-  async renewLeases(token: string, ms: number, ids?: string[]): Promise<number> {
-    const only = ids === undefined ? '' : 'AND id = ANY($3::text[])';
-    const rows = await this.read(
-      `WITH j AS (
-         UPDATE ${this.s}.jobs SET lease_until = clock_timestamp() + $2::float8 * interval '1 millisecond'
-         WHERE lease_token = $1 ${only} RETURNING 1),
-       o AS (
-         UPDATE ${this.s}.outbox SET lease_until = clock_timestamp() + $2::float8 * interval '1 millisecond'
-         WHERE lease_token = $1 ${only} RETURNING 1)
-       SELECT (SELECT count(*) FROM j)::int + (SELECT count(*) FROM o)::int AS n`,
-      ids === undefined ? [token, ms] : [token, ms, ids],
+  async renewLeases(token: string, ms_: number, ids?: string[]): Promise<number> {
+    const only = ids === undefined ? '' : `AND id = ANY(${texts(ids)})`;
+    const rows = await this.one(
+      `WITH j AS (UPDATE ${this.s}.jobs SET lease_until = ${ms(ms_)} WHERE lease_token = ${text(token)} ${only} RETURNING 1),
+            o AS (UPDATE ${this.s}.outbox SET lease_until = ${ms(ms_)} WHERE lease_token = ${text(token)} ${only} RETURNING 1)
+       SELECT ((SELECT count(*) FROM j) + (SELECT count(*) FROM o))::int AS n`,
     );
     return Number(rows[0]?.n ?? 0);
   }
@@ -276,36 +262,28 @@ export class SqlTx implements StorageTx {
       for (const id of ids) this.releases.set(id, token);
       return;
     }
-    const only = ids === undefined ? '' : 'AND id = ANY($2::text[])';
-    await this.read(
-      `WITH j AS (
-         UPDATE ${this.s}.jobs SET lease_owner = NULL, lease_token = NULL, lease_until = NULL WHERE lease_token = $1 ${only})
-       UPDATE ${this.s}.outbox SET lease_owner = NULL, lease_token = NULL, lease_until = NULL WHERE lease_token = $1 ${only}`,
-      ids === undefined ? [token] : [token, ids],
+    const only = ids === undefined ? '' : `AND id = ANY(${texts(ids)})`;
+    const free = 'lease_owner = NULL, lease_token = NULL, lease_until = NULL';
+    await this.one(
+      `WITH j AS (UPDATE ${this.s}.jobs SET ${free} WHERE lease_token = ${text(token)} ${only})
+       UPDATE ${this.s}.outbox SET ${free} WHERE lease_token = ${text(token)} ${only}`,
     );
   }
 
   // ---- log -------------------------------------------------------------------------------------
 
   async appendLog(entries: LogEntry[]): Promise<void> {
-    if (entries.length === 0) return;
     this.log.push(...entries);
-    this.dirty = true;
   }
 
   async readLog(query: LogQuery = {}): Promise<LogEntry[]> {
     const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (query.dealId !== undefined) add('deal_id = ?', query.dealId);
-    if (query.types !== undefined) add('type = ANY(?::text[])', query.types);
-    if (query.from !== undefined) add('at >= ?::timestamptz', query.from);
-    if (query.to !== undefined) add('at < ?::timestamptz', query.to);
+    if (query.dealId !== undefined) where.push(`deal_id = ${text(query.dealId)}`);
+    if (query.types !== undefined) where.push(`type = ANY(${texts(query.types)})`);
+    if (query.from !== undefined) where.push(`at >= ${instant(query.from)}`);
+    if (query.to !== undefined) where.push(`at < ${instant(query.to)}`);
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    return docs<LogEntry>(await this.read(`SELECT doc::text AS doc FROM ${this.s}.log ${filter} ORDER BY seq`, params));
+    return docs<LogEntry>(await this.one(`SELECT doc::text AS doc FROM ${this.s}.log ${filter} ORDER BY seq`));
   }
 
   // ---- outbox ----------------------------------------------------------------------------------
@@ -316,69 +294,58 @@ export class SqlTx implements StorageTx {
       this.outbox.set(m.id, m);
       if (m.status === 'pending') this.wake(m.nextAttemptAt);
     }
-    if (messages.length > 0) this.dirty = true;
   }
 
   async dueOutbox(until: string, limit: number): Promise<OutboxMessage[]> {
     return docs<OutboxMessage>(
-      await this.read(
-        `SELECT doc::text AS doc FROM ${this.s}.outbox WHERE status = 'pending' AND next_attempt_at <= $1::timestamptz ORDER BY next_attempt_at, seq LIMIT $2`,
-        [until, limit],
+      await this.one(
+        `SELECT doc::text AS doc FROM ${this.s}.outbox WHERE status = 'pending' AND next_attempt_at <= ${instant(until)} ORDER BY next_attempt_at, seq LIMIT ${num(limit)}`,
       ),
     );
   }
 
   async nextOutboxDueAt(): Promise<string | undefined> {
-    const rows = await this.read(
+    const rows = await this.one(
       `SELECT doc->>'nextAttemptAt' AS due FROM ${this.s}.outbox WHERE status = 'pending' ORDER BY next_attempt_at, seq LIMIT 1`,
     );
     return (rows[0]?.due as string | undefined) ?? undefined;
   }
 
   async claimDueOutbox(until: string, limit: number, lease: LeaseRequest): Promise<OutboxMessage[]> {
-    const rows = await this.read(
+    const rows = await this.one(
       `WITH picked AS (
          SELECT id FROM ${this.s}.outbox
-         WHERE status = 'pending' AND next_attempt_at <= $1::timestamptz
+         WHERE status = 'pending' AND next_attempt_at <= ${instant(until)}
            AND (lease_until IS NULL OR lease_until <= clock_timestamp())
-           AND NOT (id = ANY($6::text[]))
+           AND NOT (id = ANY(${texts(lease.skip ?? [])}))
          ORDER BY next_attempt_at, seq
-         LIMIT $2
+         LIMIT ${num(limit)}
          FOR UPDATE SKIP LOCKED),
        claimed AS (
-         UPDATE ${this.s}.outbox SET lease_owner = $3, lease_token = $4,
-           lease_until = clock_timestamp() + $5::float8 * interval '1 millisecond'
+         UPDATE ${this.s}.outbox SET lease_owner = ${text(lease.owner)}, lease_token = ${text(lease.token)}, lease_until = ${ms(lease.ms)}
          FROM picked WHERE ${this.s}.outbox.id = picked.id
          RETURNING ${this.s}.outbox.doc, ${this.s}.outbox.next_attempt_at, ${this.s}.outbox.seq)
        SELECT doc::text AS doc FROM claimed ORDER BY next_attempt_at, seq`,
-      [until, limit, lease.owner, lease.token, lease.ms, lease.skip ?? []],
     );
     return docs<OutboxMessage>(rows);
   }
 
   async getClaimedOutbox(id: string, token: string): Promise<OutboxMessage | undefined> {
-    const rows = await this.read(`SELECT doc::text AS doc FROM ${this.s}.outbox WHERE id = $1 AND lease_token = $2 FOR UPDATE`, [id, token]);
+    const rows = await this.one(`SELECT doc::text AS doc FROM ${this.s}.outbox WHERE id = ${text(id)} AND lease_token = ${text(token)} FOR UPDATE`);
     return rows[0] ? doc<OutboxMessage>(rows[0].doc) : undefined;
   }
 
   async listOutbox(query: OutboxQuery = {}): Promise<OutboxMessage[]> {
     const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.status !== undefined) {
-      params.push(query.status);
-      where.push(`status = $${params.length}`);
-    }
-    if (query.dealId !== undefined) {
-      params.push(query.dealId);
-      where.push(`deal_id = $${params.length}`);
-    }
+    if (query.status !== undefined) where.push(`status = ${text(query.status)}`);
+    if (query.dealId !== undefined) where.push(`deal_id = ${text(query.dealId)}`);
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    return docs<OutboxMessage>(await this.read(`SELECT doc::text AS doc FROM ${this.s}.outbox ${filter} ORDER BY seq`, params));
+    return docs<OutboxMessage>(await this.one(`SELECT doc::text AS doc FROM ${this.s}.outbox ${filter} ORDER BY seq`));
   }
 
   /** Locks the message: features read a message to change it (digests, dead-letter retries). */
   async getOutbox(id: string): Promise<OutboxMessage | undefined> {
-    const rows = await this.read(`SELECT doc::text AS doc FROM ${this.s}.outbox WHERE id = $1 FOR UPDATE`, [id]);
+    const rows = await this.one(`SELECT doc::text AS doc FROM ${this.s}.outbox WHERE id = ${text(id)} FOR UPDATE`);
     return rows[0] ? doc<OutboxMessage>(rows[0].doc) : undefined;
   }
 
@@ -386,70 +353,58 @@ export class SqlTx implements StorageTx {
 
   async putRecord(record: StoredRecord): Promise<void> {
     this.records.set(`${record.kind}\u0000${record.id}`, record);
-    this.dirty = true;
   }
 
   /** Locks the record: features read a record to change it (an approval decided, a task closed). */
   async getRecord(kind: string, id: string): Promise<StoredRecord | undefined> {
-    const rows = await this.read(`SELECT doc::text AS doc FROM ${this.s}.records WHERE kind = $1 AND id = $2 FOR UPDATE`, [kind, id]);
+    const rows = await this.one(`SELECT doc::text AS doc FROM ${this.s}.records WHERE kind = ${text(kind)} AND id = ${text(id)} FOR UPDATE`);
     return rows[0] ? doc<StoredRecord>(rows[0].doc) : undefined;
   }
 
   async listRecords(kind: string, query: { dealId?: string } = {}): Promise<StoredRecord[]> {
-    const rows =
-      query.dealId === undefined
-        ? await this.read(`SELECT doc::text AS doc FROM ${this.s}.records WHERE kind = $1 ORDER BY seq`, [kind])
-        : await this.read(`SELECT doc::text AS doc FROM ${this.s}.records WHERE kind = $1 AND deal_id = $2 ORDER BY seq`, [kind, query.dealId]);
-    return docs<StoredRecord>(rows);
+    const byDeal = query.dealId === undefined ? '' : `AND deal_id = ${text(query.dealId)}`;
+    return docs<StoredRecord>(await this.one(`SELECT doc::text AS doc FROM ${this.s}.records WHERE kind = ${text(kind)} ${byDeal} ORDER BY seq`));
   }
 
   /** Locks the key: features keep read-modify-write pointers here (a recipient's open digest). */
   async getMeta(key: string): Promise<Json | undefined> {
-    const rows = await this.read(`SELECT value::text AS value FROM ${this.s}.meta WHERE key = $1 FOR UPDATE`, [key]);
+    const rows = await this.one(`SELECT value::text AS value FROM ${this.s}.meta WHERE key = ${text(key)} FOR UPDATE`);
     return rows[0] ? doc<Json>(rows[0].value) : undefined;
   }
 
   async putMeta(key: string, value: Json): Promise<void> {
     this.meta.set(key, value);
-    this.dirty = true;
   }
 
   // ---- the write buffer ----------------------------------------------------------------------------
 
   /**
-   * Sends every buffered write as one statement of data-modifying CTEs (each row appears once, so
-   * no two parts touch the same row), with `notify` (channel, payload) appended at commit.
+   * Every buffered write as one statement of data-modifying CTEs (each row appears once, so no
+   * two parts touch the same row), with the NOTIFY at commit; undefined when there is nothing.
    */
-  async flush(notify?: [string, string]): Promise<void> {
-    if (!this.dirty && !notify) return;
-    const parts: string[] = [];
-    const params: unknown[] = [];
-    const param = (value: unknown) => {
-      params.push(value);
-      return `$${params.length}`;
-    };
+  private takeWrites(notify?: [string, string]): string | undefined {
     const s = this.s;
-    const json = (v: unknown) => param(JSON.stringify(v));
+    const parts: string[] = [];
 
     const dealPuts = [...this.deals.values()].filter((d): d is Deal => d !== null);
     const dealDeletes = [...this.deals].filter(([, d]) => d === null).map(([id]) => id);
     if (dealPuts.length > 0) {
       parts.push(`INSERT INTO ${s}.deals (id, pipeline_id, stage_id, owner_id, open, version, doc)
         SELECT d->>'id', d->>'pipelineId', d->>'stageId', d->>'ownerId', (d->'closedAt') = 'null'::jsonb, (d->>'version')::int, d
-        FROM jsonb_array_elements(${json(dealPuts)}::jsonb) WITH ORDINALITY AS t(d, n) ORDER BY n
+        FROM jsonb_array_elements(${jsonb(dealPuts)}) WITH ORDINALITY AS t(d, n) ORDER BY n
         ON CONFLICT (id) DO UPDATE SET pipeline_id = excluded.pipeline_id, stage_id = excluded.stage_id,
           owner_id = excluded.owner_id, open = excluded.open, version = excluded.version, doc = excluded.doc`);
     }
-    if (dealDeletes.length > 0) parts.push(`DELETE FROM ${s}.deals WHERE id = ANY(${param(dealDeletes)}::text[])`);
+    if (dealDeletes.length > 0) parts.push(`DELETE FROM ${s}.deals WHERE id = ANY(${texts(dealDeletes)})`);
 
-    const enrolPuts = [...this.enrolments].filter(([, e]) => e !== null).map(([dealId, doc]) => ({ dealId, doc }));
+    const enrolPuts = [...this.enrolments].filter(([, e]) => e !== null).map(([dealId, d]) => ({ dealId, doc: d }));
     const enrolDeletes = [...this.enrolments].filter(([, e]) => e === null).map(([id]) => id);
     if (enrolPuts.length > 0) {
       parts.push(`INSERT INTO ${s}.enrolments (deal_id, doc)
-        SELECT e->>'dealId', e->'doc' FROM jsonb_array_elements(${json(enrolPuts)}::jsonb) AS t(e)
+        SELECT e->>'dealId', e->'doc' FROM jsonb_array_elements(${jsonb(enrolPuts)}) AS t(e)
         ON CONFLICT (deal_id) DO UPDATE SET doc = excluded.doc`);
     }
-    if (enrolDeletes.length > 0) parts.push(`DELETE FROM ${s}.enrolments WHERE deal_id = ANY(${param(enrolDeletes)}::text[])`);
+    if (enrolDeletes.length > 0) parts.push(`DELETE FROM ${s}.enrolments WHERE deal_id = ANY(${texts(enrolDeletes)})`);
 
     const jobPuts = [...this.jobs.values()].filter((j): j is Job => j !== null);
     const jobDeletes = [...this.jobs].filter(([, j]) => j === null).map(([id]) => id);
@@ -457,41 +412,41 @@ export class SqlTx implements StorageTx {
       // A re-put job takes a new place in the tie order and loses any lease, as in memory.
       parts.push(`INSERT INTO ${s}.jobs (id, deal_id, due_at, doc)
         SELECT j->>'id', j->>'dealId', (j->>'dueAt')::timestamptz, j
-        FROM jsonb_array_elements(${json(jobPuts)}::jsonb) WITH ORDINALITY AS t(j, n) ORDER BY n
+        FROM jsonb_array_elements(${jsonb(jobPuts)}) WITH ORDINALITY AS t(j, n) ORDER BY n
         ON CONFLICT (id) DO UPDATE SET seq = nextval('${s}.jobs_seq'), deal_id = excluded.deal_id, due_at = excluded.due_at,
           doc = excluded.doc, lease_owner = NULL, lease_token = NULL, lease_until = NULL`);
     }
-    if (jobDeletes.length > 0) parts.push(`DELETE FROM ${s}.jobs WHERE id = ANY(${param(jobDeletes)}::text[])`);
+    if (jobDeletes.length > 0) parts.push(`DELETE FROM ${s}.jobs WHERE id = ANY(${texts(jobDeletes)})`);
 
     if (this.log.length > 0) {
       parts.push(`INSERT INTO ${s}.log (id, deal_id, type, at, doc)
         SELECT e->>'id', e->>'dealId', e->>'type', (e->>'at')::timestamptz, e
-        FROM jsonb_array_elements(${json(this.log)}::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n`);
+        FROM jsonb_array_elements(${jsonb(this.log)}) WITH ORDINALITY AS t(e, n) ORDER BY n`);
     }
     if (this.outbox.size > 0) {
       // Writing a message keeps its lease, unless this transaction released it (with the holder's token).
       let leases = '';
       if (this.releases.size > 0) {
-        const tokens = json(Object.fromEntries(this.releases));
-        const keep = (col: string) => `${col} = CASE WHEN ${s}.outbox.lease_token = (${tokens}::jsonb ->> excluded.id) THEN NULL ELSE ${s}.outbox.${col} END`;
+        const tokens = jsonb(Object.fromEntries(this.releases));
+        const keep = (col: string) => `${col} = CASE WHEN ${s}.outbox.lease_token = (${tokens} ->> excluded.id) THEN NULL ELSE ${s}.outbox.${col} END`;
         leases = `, ${keep('lease_owner')}, ${keep('lease_until')}, ${keep('lease_token')}`;
       }
       parts.push(`INSERT INTO ${s}.outbox (id, key, deal_id, status, next_attempt_at, doc)
         SELECT m->>'id', m->>'key', m->>'dealId', m->>'status', (m->>'nextAttemptAt')::timestamptz, m
-        FROM jsonb_array_elements(${json([...this.outbox.values()])}::jsonb) WITH ORDINALITY AS t(m, n) ORDER BY n
+        FROM jsonb_array_elements(${jsonb([...this.outbox.values()])}) WITH ORDINALITY AS t(m, n) ORDER BY n
         ON CONFLICT (id) DO UPDATE SET key = excluded.key, deal_id = excluded.deal_id, status = excluded.status,
           next_attempt_at = excluded.next_attempt_at, doc = excluded.doc${leases}`);
     }
     if (this.records.size > 0) {
       parts.push(`INSERT INTO ${s}.records (kind, id, deal_id, at, doc)
         SELECT r->>'kind', r->>'id', r->>'dealId', (r->>'at')::timestamptz, r
-        FROM jsonb_array_elements(${json([...this.records.values()])}::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n
+        FROM jsonb_array_elements(${jsonb([...this.records.values()])}) WITH ORDINALITY AS t(r, n) ORDER BY n
         ON CONFLICT (kind, id) DO UPDATE SET deal_id = excluded.deal_id, at = excluded.at, doc = excluded.doc`);
     }
     if (this.meta.size > 0) {
       const entries = [...this.meta].map(([key, value]) => ({ key, value }));
       parts.push(`INSERT INTO ${s}.meta (key, value)
-        SELECT m->>'key', m->'value' FROM jsonb_array_elements(${json(entries)}::jsonb) AS t(m)
+        SELECT m->>'key', m->'value' FROM jsonb_array_elements(${jsonb(entries)}) AS t(m)
         ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
     }
 
@@ -503,14 +458,9 @@ export class SqlTx implements StorageTx {
     this.releases.clear();
     this.records.clear();
     this.meta.clear();
-    this.dirty = false;
 
-    const tail = notify ? `SELECT pg_notify(${param(notify[0])}, ${param(notify[1])})` : 'SELECT 1';
-    if (parts.length === 0) {
-      await this.rows(tail, params);
-      return;
-    }
-    const ctes = parts.map((p, i) => `w${i} AS (${p})`).join(',\n');
-    await this.rows(`WITH ${ctes}\n${tail}`, params);
+    const tail = notify ? `SELECT pg_notify(${text(notify[0])}, ${text(notify[1])})` : 'SELECT 1';
+    if (parts.length === 0) return notify ? tail : undefined;
+    return `WITH ${parts.map((p, i) => `w${i} AS (${p})`).join(',\n')}\n${tail}`;
   }
 }

@@ -204,17 +204,17 @@ describe('the runner', () => {
 
   it('renews the lease of a delivery slower than the lease, so no other runner sends it meanwhile', async () => {
     const clock = new FakeClock(T0);
-    const storage = new InMemoryStorage(); // leases on the real clock: this test takes ~0.3 s of it
+    const storage = new InMemoryStorage(); // leases on the real clock: this test takes a second of it
     const slow = new GatedNotifier();
     const other = new InMemoryNotifier();
     const eSlow = engineOn(storage, clock, slow, { deliverOnCommit: false });
     const eOther = engineOn(storage, clock, other, { deliverOnCommit: false });
     await eSlow.createDeal({ id: 'D-1', pipelineId: 'sales', ownerId: 'anna', amount: 100 });
 
-    start(eSlow, { leaseMs: 30 });
+    start(eSlow, { leaseMs: 200 });
     await slow.started;
-    const rOther = start(eOther, { leaseMs: 30, pollIntervalMs: 2 });
-    await new Promise((r) => setTimeout(r, 300)); // ten leases' worth of polling by the other runner
+    const rOther = start(eOther, { leaseMs: 200, pollIntervalMs: 5 });
+    await new Promise((r) => setTimeout(r, 1_000)); // five leases' worth of polling by the other runner
     expect(other.sent).toEqual([]);
     slow.release();
     await rOther.idle();
