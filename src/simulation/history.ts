@@ -15,12 +15,16 @@ export const HistoryEventSchema = z.discriminatedUnion('type', [
       at: At,
       type: z.literal('created'),
       /** The new deal as `createDeal` takes it; `id` is required so later lines can name it. */
-      deal: NewDealSchema.extend({ id: DealId }),
+      deal: NewDealSchema.extend({ id: DealId }).describe('The new deal as createDeal takes it; id is required so later lines can name it.'),
     })
-    .strict(),
-  z.object({ at: At, type: z.literal('updated'), dealId: DealId, patch: DealPatchSchema }).strict(),
-  z.object({ at: At, type: z.literal('moved'), dealId: DealId, stage: z.string().min(1) }).strict(),
-  z.object({ at: At, type: z.literal('deleted'), dealId: DealId }).strict(),
+    .strict()
+    .describe('A deal was created: replayed as createDeal(deal).'),
+  z
+    .object({ at: At, type: z.literal('updated'), dealId: DealId, patch: DealPatchSchema.describe('title, amount, currency, ownerId, fields, flags; null clears a field.') })
+    .strict()
+    .describe('A deal was changed: replayed as updateDeal(dealId, patch).'),
+  z.object({ at: At, type: z.literal('moved'), dealId: DealId, stage: z.string().min(1) }).strict().describe('A deal moved to a stage: replayed as moveDeal(dealId, stage).'),
+  z.object({ at: At, type: z.literal('deleted'), dealId: DealId }).strict().describe('A deal was deleted: replayed as deleteDeal(dealId).'),
   z
     .object({
       at: At,
@@ -31,8 +35,12 @@ export const HistoryEventSchema = z.discriminatedUnion('type', [
       id: z.string().min(1).optional(),
       payload: z.record(z.string(), JsonSchema).optional(),
     })
-    .strict(),
-  z.object({ at: At, type: z.literal('launched'), dealId: DealId, ruleId: z.string().min(1) }).strict(),
+    .strict()
+    .describe('An external event (invoice paid, incoming call, web order): replayed as emit({ name, dealId, id, payload }).'),
+  z
+    .object({ at: At, type: z.literal('launched'), dealId: DealId, ruleId: z.string().min(1) })
+    .strict()
+    .describe('A manual rule was launched on a deal: replayed as launch(ruleId, dealId).'),
 ]);
 export type HistoryEvent = z.infer<typeof HistoryEventSchema>;
 export type HistoryEventInput = z.input<typeof HistoryEventSchema>;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RuleInput } from '../../src/index.js';
 import { diff } from '../../src/simulation/diff.js';
@@ -94,6 +96,11 @@ describe('parseHistory', () => {
     ]) {
       expect(() => parseHistory(line), line).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
     }
+  });
+
+  it('keeps docs/history-event.schema.json in step with the schema (regenerate: npm run dealflow -- schema history)', () => {
+    const file = readFileSync(resolve(import.meta.dirname, '../../docs/history-event.schema.json'), 'utf8');
+    expect(JSON.parse(file)).toEqual(historyEventJsonSchema());
   });
 
   it('has a JSON Schema with one branch per event type', () => {
