@@ -14,6 +14,9 @@ export interface TriggerMatch {
   /** Each condition evaluated, with the fact value it saw and its result (evaluation stops at the first deciding one). */
   conditions: ConditionTrace[];
   ruleVersion?: number;
+  /** Set when json-rules-engine evaluated the criteria (a custom operator or an async fact), with why. */
+  evaluator?: 'json-rules-engine';
+  fallbackReason?: string;
 }
 
 /** What became of one scheduled action. */
@@ -114,6 +117,10 @@ function explainRule(ruleId: string, rule: Rule | null, input: ExplainInput, pip
         };
         if (e.type === 'rule.skipped') m.reason = String(d.reason);
         if (typeof d.ruleVersion === 'number') m.ruleVersion = d.ruleVersion;
+        if (d.evaluator === 'json-rules-engine') {
+          m.evaluator = 'json-rules-engine';
+          m.fallbackReason = String(d.fallbackReason);
+        }
         matches.push(m);
         break;
       }

@@ -27,6 +27,8 @@ describe('criteria the compiler leaves to json-rules-engine', () => {
     });
     const skipped = (await engine.history(plain.id)).find((e) => e.type === 'rule.skipped')!;
     expect(skipped.data).toMatchObject({ reason: 'criteria', evaluator: 'json-rules-engine' });
+    const { rules } = await engine.explain(vip.id, 'vip');
+    expect(rules[0]!.matches[0]).toMatchObject({ outcome: 'fired', evaluator: 'json-rules-engine', fallbackReason: 'custom operator "startsWith"' });
     expect(engine.explainCriteria()).toEqual({
       compiledRules: 0,
       fallbackRules: 1,
