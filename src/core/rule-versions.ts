@@ -75,7 +75,10 @@ export function resolveJobRule(job: Job, book: RuleBook): JobRule {
     return { cr: pinned, note: { ruleVersion: pinned.version, scheduledVersion: scheduled, policy: 'keep', ruleRemoved: true } };
   }
   const policy = pinned === current ? 'recheck' : 'keep';
-  return { cr: pinned, note: { ruleVersion: pinned.version, scheduledVersion: scheduled, currentVersion: current.version, policy } };
+  const note: Record<string, unknown> = { ruleVersion: pinned.version, scheduledVersion: scheduled, currentVersion: current.version, policy };
+  // A kept job of a rule that has since been disabled still runs: say so in its history.
+  if (pinned !== current && !current.rule.enabled) note.ruleDisabled = true;
+  return { cr: pinned, note };
 }
 
 /** The job's action in the version it runs under: by position in its own version, by id in a newer one. */

@@ -118,7 +118,7 @@ describe('rule versions and pending jobs', () => {
       await engine.advance({ days: 3 });
       expect(engine.notifications.map((m) => m.dealId)).toEqual([deal.id]);
       const ran = (await engine.history(deal.id)).find((e) => e.type === 'job.ran');
-      expect(ran?.data).toMatchObject({ ruleVersion: 1, currentVersion: 2, policy: 'keep' });
+      expect(ran?.data).toMatchObject({ ruleVersion: 1, currentVersion: 2, policy: 'keep', ruleDisabled: true });
       expect((await engine.history(later.id)).map((e) => e.type)).toEqual(['deal.created']);
     });
   });
