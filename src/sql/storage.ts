@@ -37,8 +37,9 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 function isTransient(error: unknown): boolean {
   const e = error as { code?: string; constraint?: string };
   if (e?.code === '40001' || e?.code === '40P01') return true;
-  // Two processes created the same deal id at once: the loser's retry sees the deal and reports CONFLICT.
-  return e?.code === '23505' && e.constraint === 'deals_pkey';
+  // Two transactions created the same row at once (each had read it as missing): the loser's
+  // re-run reads the winner's row (a deal id taken → CONFLICT; a digest pointer → joins that digest).
+  return e?.code === '23505' && ['deals_pkey', 'outbox_pkey', 'records_pkey', 'meta_pkey'].includes(e.constraint ?? '');
 }
 
 /**

@@ -49,6 +49,12 @@ export class SqlTx implements StorageTx {
   private readonly releases = new Map<string, string>();
   private readonly records = new Map<string, StoredRecord>();
   private readonly meta = new Map<string, Json>();
+  /**
+   * Rows this transaction read as missing (nothing to lock). Writing one is a plain INSERT, so if
+   * another transaction created it meanwhile, the insert fails and the store re-runs this one,
+   * which then reads the row: a read-then-create never overwrites someone else's create.
+   */
+  private readonly missing = { deals: new Set<string>(), outbox: new Set<string>(), records: new Set<string>(), meta: new Set<string>() };
 
   constructor(
     private readonly session: Session,
@@ -91,6 +97,7 @@ export class SqlTx implements StorageTx {
       `SELECT ${this.viewColumns(text(id))}`,
     ]);
     const deal = locked![0] ? doc<Deal>(locked![0].doc) : undefined;
+    if (!deal) this.missing.deals.add(id);
     this.views.set(id, { deal });
     this.keepView(id, view![0]);
     return deal;
@@ -346,6 +353,7 @@ export class SqlTx implements StorageTx {
   /** Locks the message: features read a message to change it (digests, dead-letter retries). */
   async getOutbox(id: string): Promise<OutboxMessage | undefined> {
     const rows = await this.one(`SELECT doc::text AS doc FROM ${this.s}.outbox WHERE id = ${text(id)} FOR UPDATE`);
+    if (!rows[0]) this.missing.outbox.add(id);
     return rows[0] ? doc<OutboxMessage>(rows[0].doc) : undefined;
   }
 
@@ -358,6 +366,7 @@ export class SqlTx implements StorageTx {
   /** Locks the record: features read a record to change it (an approval decided, a task closed). */
   async getRecord(kind: string, id: string): Promise<StoredRecord | undefined> {
     const rows = await this.one(`SELECT doc::text AS doc FROM ${this.s}.records WHERE kind = ${text(kind)} AND id = ${text(id)} FOR UPDATE`);
+    if (!rows[0]) this.missing.records.add(`${kind}\u0000${id}`);
     return rows[0] ? doc<StoredRecord>(rows[0].doc) : undefined;
   }
 
@@ -369,6 +378,7 @@ export class SqlTx implements StorageTx {
   /** Locks the key: features keep read-modify-write pointers here (a recipient's open digest). */
   async getMeta(key: string): Promise<Json | undefined> {
     const rows = await this.one(`SELECT value::text AS value FROM ${this.s}.meta WHERE key = ${text(key)} FOR UPDATE`);
+    if (!rows[0]) this.missing.meta.add(key);
     return rows[0] ? doc<Json>(rows[0].value) : undefined;
   }
 
@@ -382,18 +392,29 @@ export class SqlTx implements StorageTx {
    * Every buffered write as one statement of data-modifying CTEs (each row appears once, so no
    * two parts touch the same row), with the NOTIFY at commit; undefined when there is nothing.
    */
+  /**
+   * Splits rows into those this transaction read as missing (plain INSERT: `true`) and the rest
+   * (upsert: `false`), leaving out empty groups. Once written, a row is no longer missing.
+   */
+  private split<T>(rows: T[], key: (row: T) => string, missing: Set<string>): Array<[boolean, T[]]> {
+    const fresh = rows.filter((r) => missing.has(key(r)));
+    const known = rows.filter((r) => !missing.has(key(r)));
+    for (const r of fresh) missing.delete(key(r));
+    return ([[true, fresh], [false, known]] as Array<[boolean, T[]]>).filter(([, group]) => group.length > 0);
+  }
+
   private takeWrites(notify?: [string, string]): string | undefined {
     const s = this.s;
     const parts: string[] = [];
 
     const dealPuts = [...this.deals.values()].filter((d): d is Deal => d !== null);
     const dealDeletes = [...this.deals].filter(([, d]) => d === null).map(([id]) => id);
-    if (dealPuts.length > 0) {
+    for (const [fresh, rows] of this.split(dealPuts, (d) => d.id, this.missing.deals)) {
       parts.push(`INSERT INTO ${s}.deals (id, pipeline_id, stage_id, owner_id, open, version, doc)
         SELECT d->>'id', d->>'pipelineId', d->>'stageId', d->>'ownerId', (d->'closedAt') = 'null'::jsonb, (d->>'version')::int, d
-        FROM jsonb_array_elements(${jsonb(dealPuts)}) WITH ORDINALITY AS t(d, n) ORDER BY n
-        ON CONFLICT (id) DO UPDATE SET pipeline_id = excluded.pipeline_id, stage_id = excluded.stage_id,
-          owner_id = excluded.owner_id, open = excluded.open, version = excluded.version, doc = excluded.doc`);
+        FROM jsonb_array_elements(${jsonb(rows)}) WITH ORDINALITY AS t(d, n) ORDER BY n
+        ${fresh ? '' : `ON CONFLICT (id) DO UPDATE SET pipeline_id = excluded.pipeline_id, stage_id = excluded.stage_id,
+          owner_id = excluded.owner_id, open = excluded.open, version = excluded.version, doc = excluded.doc`}`);
     }
     if (dealDeletes.length > 0) parts.push(`DELETE FROM ${s}.deals WHERE id = ANY(${texts(dealDeletes)})`);
 
@@ -431,23 +452,25 @@ export class SqlTx implements StorageTx {
         const keep = (col: string) => `${col} = CASE WHEN ${s}.outbox.lease_token = (${tokens} ->> excluded.id) THEN NULL ELSE ${s}.outbox.${col} END`;
         leases = `, ${keep('lease_owner')}, ${keep('lease_until')}, ${keep('lease_token')}`;
       }
-      parts.push(`INSERT INTO ${s}.outbox (id, key, deal_id, status, next_attempt_at, doc)
-        SELECT m->>'id', m->>'key', m->>'dealId', m->>'status', (m->>'nextAttemptAt')::timestamptz, m
-        FROM jsonb_array_elements(${jsonb([...this.outbox.values()])}) WITH ORDINALITY AS t(m, n) ORDER BY n
-        ON CONFLICT (id) DO UPDATE SET key = excluded.key, deal_id = excluded.deal_id, status = excluded.status,
-          next_attempt_at = excluded.next_attempt_at, doc = excluded.doc${leases}`);
+      for (const [fresh, rows] of this.split([...this.outbox.values()], (m) => m.id, this.missing.outbox)) {
+        parts.push(`INSERT INTO ${s}.outbox (id, key, deal_id, status, next_attempt_at, doc)
+          SELECT m->>'id', m->>'key', m->>'dealId', m->>'status', (m->>'nextAttemptAt')::timestamptz, m
+          FROM jsonb_array_elements(${jsonb(rows)}) WITH ORDINALITY AS t(m, n) ORDER BY n
+          ${fresh ? '' : `ON CONFLICT (id) DO UPDATE SET key = excluded.key, deal_id = excluded.deal_id, status = excluded.status,
+            next_attempt_at = excluded.next_attempt_at, doc = excluded.doc${leases}`}`);
+      }
     }
-    if (this.records.size > 0) {
+    for (const [fresh, rows] of this.split([...this.records.values()], (r) => `${r.kind}\u0000${r.id}`, this.missing.records)) {
       parts.push(`INSERT INTO ${s}.records (kind, id, deal_id, at, doc)
         SELECT r->>'kind', r->>'id', r->>'dealId', (r->>'at')::timestamptz, r
-        FROM jsonb_array_elements(${jsonb([...this.records.values()])}) WITH ORDINALITY AS t(r, n) ORDER BY n
-        ON CONFLICT (kind, id) DO UPDATE SET deal_id = excluded.deal_id, at = excluded.at, doc = excluded.doc`);
+        FROM jsonb_array_elements(${jsonb(rows)}) WITH ORDINALITY AS t(r, n) ORDER BY n
+        ${fresh ? '' : 'ON CONFLICT (kind, id) DO UPDATE SET deal_id = excluded.deal_id, at = excluded.at, doc = excluded.doc'}`);
     }
-    if (this.meta.size > 0) {
-      const entries = [...this.meta].map(([key, value]) => ({ key, value }));
+    const metaEntries = [...this.meta].map(([key, value]) => ({ key, value }));
+    for (const [fresh, rows] of this.split(metaEntries, (m) => m.key, this.missing.meta)) {
       parts.push(`INSERT INTO ${s}.meta (key, value)
-        SELECT m->>'key', m->'value' FROM jsonb_array_elements(${jsonb(entries)}) AS t(m)
-        ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+        SELECT m->>'key', m->'value' FROM jsonb_array_elements(${jsonb(rows)}) AS t(m)
+        ${fresh ? '' : 'ON CONFLICT (key) DO UPDATE SET value = excluded.value'}`);
     }
 
     this.deals.clear();

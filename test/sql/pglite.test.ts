@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll } from 'vitest';
 import { createSqlStorage } from '../../src/sql/index.js';
 import { storageContract } from '../storage/contract.js';
+import { sqlBehaviour } from './sql-behaviour.js';
 
 // One PGlite per test file (each costs seconds and hundreds of MB); one schema per test.
 let db: PGlite;
@@ -14,3 +15,4 @@ afterAll(async () => {
 });
 
 storageContract('PGlite', () => createSqlStorage({ client: db, schema: `contract_${++n}` }));
+sqlBehaviour('PGlite', { client: () => db, schema: () => `sql_${++n}` });
