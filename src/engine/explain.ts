@@ -195,7 +195,7 @@ function explainRule(ruleId: string, rule: Rule | null, input: ExplainInput, pip
 
 function versionNote(d: Record<string, unknown>, scheduled: number | null): Record<string, unknown> | null {
   const note: Record<string, unknown> = {};
-  for (const k of ['ruleVersion', 'scheduledVersion', 'currentVersion', 'version', 'policy', 'ruleRemoved']) if (d[k] !== undefined) note[k] = d[k];
+  for (const k of ['ruleVersion', 'scheduledVersion', 'currentVersion', 'version', 'policy', 'ruleRemoved', 'ruleDisabled']) if (d[k] !== undefined) note[k] = d[k];
   const moved = note.policy !== undefined || (note.ruleVersion !== undefined && note.ruleVersion !== scheduled);
   return moved ? note : null;
 }
