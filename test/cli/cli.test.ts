@@ -117,6 +117,8 @@ describe('dealflow simulate', () => {
     expect(stdout).toMatch(/proposal\.missed\s+manager\s+1/);
     expect(stdout).toMatch(/SLA compliance\n.*\n.*\nproposal-within-5-days\s+3\s+2\s+1\s/);
     expect(stdout).toContain('1 of 4 deals won');
+    // A short timeline comes along without --timeline.
+    expect(stdout).toContain('2026-03-07 10:00  D-2  proposal-within-5-days  notify manager: proposal.missed\n');
     expect(stdout).toMatch(/12\s+2026-03-12 08:30\s+moved\s+D-9\s+NOT_FOUND/);
   });
 

@@ -8,6 +8,9 @@ import { CliError, EXIT } from '../io.js';
 import { renderSimulation, renderTimeline } from '../render.js';
 import { HISTORY_HELP, HISTORY_OPTIONS, historyInputs, rulesInput, runSimulation } from '../simulation-inputs.js';
 
+/** A timeline this short is printed without asking. */
+const SHORT_TIMELINE = 100;
+
 export const simulateCommand: Command = {
   name: 'simulate',
   summary: 'replay a history through a rule set on a fake clock: timeline and reports',
@@ -23,7 +26,8 @@ On a terminal a progress bar shows events done, the simulated date and the rate.
 Options:
   --rules FILE       the rule set
 ${HISTORY_HELP}
-  --timeline         also print the timeline: what fired, was scheduled, ran, was cancelled, sent
+  --timeline         print the timeline (what fired, was scheduled, ran, was cancelled, sent)
+                     even when it is long; up to 100 entries it is printed anyway
   --deal ID          only this deal's timeline (implies --timeline)
   --store DIR        keep the simulated state in an embedded PostgreSQL (PGlite) database in DIR,
                      a new or empty directory; needs @electric-sql/pglite installed
@@ -47,7 +51,11 @@ ${EXIT_CODES_HELP}`,
         io.stdout.write(json({ ...rest, timeline }));
       } else {
         io.stdout.write(renderSimulation(result));
-        if (values.timeline || values.deal) io.stdout.write(`\nTimeline${values.deal ? ` of ${values.deal}` : ''}\n${renderTimeline(timeline)}`);
+        if (values.timeline || values.deal || timeline.length <= SHORT_TIMELINE) {
+          io.stdout.write(`\nTimeline${values.deal ? ` of ${values.deal}` : ''}\n${renderTimeline(timeline)}`);
+        } else {
+          io.stdout.write(`\nTimeline: ${timeline.length} entries (--timeline prints them, --deal ID one deal's)\n`);
+        }
         if (values.store) io.stdout.write(`\nstate kept in ${values.store}\n`);
       }
       return EXIT.ok;
