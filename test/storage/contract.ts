@@ -353,7 +353,7 @@ export function storageContract(name: string, open: StorageFactory): void {
       });
     });
 
-    it('runs the 5-day proposal scenario with the same deals, history, outbox and records as in memory', async () => {
+    it('runs the 5-day proposal scenario with the same deals, history, outbox, records and reports as in memory', async () => {
       const run = async (storage: Storage) => {
         const engine = createTestEngine({
           pipelines: [proposalPipeline],
@@ -378,6 +378,13 @@ export function storageContract(name: string, open: StorageFactory): void {
           outbox: await engine.outbox(),
           violations: await engine.records('violation'),
           sent: engine.notifications.map((m) => `${m.recipient.id}:${m.template}:${m.idempotencyKey}`),
+          reports: {
+            slaCompliance: await engine.report('slaCompliance'),
+            funnel: await engine.report('funnel'),
+            flagShare: await engine.report('flagShare', { flag: 'complex' }),
+            timeInStage: await engine.report('timeInStage'),
+            velocity: await engine.report('velocity'),
+          },
         };
       };
       const expected = await run(new InMemoryStorage());
@@ -385,6 +392,8 @@ export function storageContract(name: string, open: StorageFactory): void {
       expect(actual).toEqual(expected);
       expect(actual.sent).toHaveLength(6);
       expect(actual.violations.map((v) => v.dealId)).toEqual(['D-2']);
+      expect(actual.reports.slaCompliance.rows.length).toBeGreaterThan(0);
+      expect(actual.reports.funnel.rows.length).toBeGreaterThan(0);
     });
   });
 }
