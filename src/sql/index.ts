@@ -3,5 +3,5 @@
  * embedded PGlite. Both drivers are optional peer dependencies; install the one you use.
  */
 export { SqlStorage, createSqlStorage, type SqlStorageOptions } from './storage.js';
-export { toDriver, poolDriver, type SqlDriver, type SqlQueryable, type SqlClient, type PgPoolLike, type PGliteLike } from './driver.js';
+export { toDriver, poolDriver, type SqlDriver, type SqlQueryable, type SqlConnection, type SqlClient, type PgPoolLike, type PGliteLike } from './driver.js';
 export { migrate, MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';
