@@ -684,7 +684,7 @@ export class Engine {
   /** The pure transition; with rules left to json-rules-engine, re-run until their verdicts are all in (core/fallback.ts). */
   private decide(before: DealSnapshot, input: CoreInput, now: Date): Outcome | Promise<Outcome> {
     // Owner calendars need the owner's Directory record; the core is sync, so load it first.
-    const owners = ownersToLoad(this.ruleBook, before, input);
+    const owners = ownersToLoad(this.ruleBook, before, input, this.slaBook.all.some((c) => c.sla.calendar === 'owner'));
     if (owners.length > 0) return loadUserTimes(this.directory, owners).then((users) => this.decideWith(before, input, now, users));
     return this.decideWith(before, input, now, undefined);
   }

@@ -7,11 +7,11 @@ import type { Directory } from '../ports/directory.js';
 
 /**
  * The users whose calendars a command may need: the deal's owner, and the new owner when the
- * command sets one. None unless some rule or action follows the `owner` calendar, so engines
- * that never use owner calendars never call the Directory for them.
+ * command sets one. None unless some rule or action (or, per `otherUses`, an SLA) follows the
+ * `owner` calendar, so engines that never use owner calendars never call the Directory for them.
  */
-export function ownersToLoad(rules: RuleBook, before: DealSnapshot, input: CoreInput): string[] {
-  if (!usesOwnerCalendar(rules)) return [];
+export function ownersToLoad(rules: RuleBook, before: DealSnapshot, input: CoreInput, otherUses = false): string[] {
+  if (!otherUses && !usesOwnerCalendar(rules)) return [];
   const ids = new Set<string>();
   if (before.deal) ids.add(before.deal.ownerId);
   if (input.type === 'create') ids.add(input.draft.ownerId);

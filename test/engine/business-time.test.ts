@@ -51,6 +51,14 @@ describe('business durations in rules', () => {
     expect((await e.pendingJobs(anna.id))[0]?.dueAt).toBe('2026-04-07T08:00:00.000Z');
   });
 
+  it("loads the owner for an SLA that counts in the owner's calendar, with no rule asking for it", async () => {
+    const e = engine([], { slas: [{ id: 'first-call', start: { trigger: { type: 'deal.created' } }, stop: { trigger: { type: 'stage.entered', stage: 'offer' } }, within: { businessHours: 4 }, calendar: 'owner' }] });
+    const deal = await e.createDeal({ pipelineId: 'sales', ownerId: 'ravi' });
+    const [sla] = await e.records('sla', { dealId: deal.id });
+    expect(sla?.data.dueAt).toBe('2026-04-06T08:00:00.000Z'); // Monday 13:30 IST, as for the rule above
+    expect((await e.history(deal.id)).some((l) => l.type === 'calendar.fallback')).toBe(false);
+  });
+
   it('falls back to the pipeline calendar, and says so, when the owner is not in the directory', async () => {
     const e = engine([{ id: 'follow-up', calendar: 'owner', trigger: { type: 'deal.created' }, actions: [{ ...notify('follow.up'), after: { businessDays: 1 } }] }]);
     const deal = await e.createDeal({ pipelineId: 'sales', ownerId: 'ghost' });
