@@ -33,6 +33,16 @@ export interface SqlStorageOptions {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 
+function checkSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new DealflowError(
+      'INVALID_CONFIG',
+      `schema "${schema}" is not a plain name; use lower-case letters, digits and _ (at most 48), starting with a letter or _`,
+    );
+  }
+  return schema;
+}
+
 /** Errors after which running the whole transaction again is the right answer. */
 function isTransient(error: unknown): boolean {
   const e = error as { code?: string; constraint?: string };
@@ -66,13 +76,7 @@ export class SqlStorage implements Storage {
     driver: SqlDriver,
     options: { schema?: string; notify?: boolean; maxRetries?: number; notifyIntervalMs?: number; close?: () => Promise<void> } = {},
   ) {
-    const schema = options.schema ?? 'dealflow';
-    if (!SCHEMA_NAME.test(schema)) {
-      throw new DealflowError(
-        'INVALID_CONFIG',
-        `schema "${schema}" is not a plain name; use lower-case letters, digits and _ (at most 48), starting with a letter or _`,
-      );
-    }
+    const schema = checkSchemaName(options.schema ?? 'dealflow');
     this.driver = driver;
     this.schema = schema;
     this.q = quoteIdent(schema);
@@ -156,6 +160,7 @@ function translate(error: unknown): unknown {
  * `connectionString` (in that order), then applies pending migrations under an advisory lock.
  */
 export async function createSqlStorage(options: SqlStorageOptions = {}): Promise<SqlStorage> {
+  checkSchemaName(options.schema ?? 'dealflow');
   const { driver, close } = await connect(options);
   const storage = new SqlStorage(driver, { ...options, close });
   if (options.migrate ?? true) {
