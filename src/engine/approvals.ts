@@ -31,6 +31,7 @@ export interface ApprovalHost {
   command(dealId: string, input: CoreInput, authorize?: (before: DealSnapshot) => Promise<void>): Promise<Outcome>;
 }
 
+/** An approver's decision on an approval, with an optional comment. */
 export interface DecideApprovalInput {
   decision: 'approve' | 'reject';
   /** Who decides: must be one of the approval's approvers, and never its requester. */
@@ -38,6 +39,7 @@ export interface DecideApprovalInput {
   comment?: string;
 }
 
+/** What `markException` takes: the exception flag, and a listed reason or a free-text note. */
 export interface MarkExceptionInput {
   flag: string;
   /** One of the reasons configured for the flag. */

@@ -6,6 +6,7 @@ import type { Actor } from '../ports/access.js';
 import { isOpenTask, readSlaRecord, ruleDeadlines, type SlaInstance } from '../reports/records.js';
 import type { ReportHost } from './reports.js';
 
+/** Options of `engine.board`: the actor (cards are limited to deals they may read) and the card order. */
 export interface BoardOptions {
   actor?: Actor;
   /** Card order in each column by creation date: `newest` first (default) or `oldest` first. */
@@ -20,6 +21,7 @@ export interface BoardOptions {
  */
 export type SlaState = 'breached' | 'overdue' | 'running' | 'met' | 'exempt' | 'none';
 
+/** An open task as shown on a board card. */
 export interface BoardTask {
   id: string;
   title: string;
@@ -28,6 +30,7 @@ export interface BoardTask {
   overdue: boolean;
 }
 
+/** One deal on a board: its summary, SLA state and open tasks. */
 export interface BoardCard {
   dealId: string;
   title: string;
@@ -45,6 +48,7 @@ export interface BoardCard {
   sla: { state: SlaState; nextDueAt: string | null; slaIds: string[] };
 }
 
+/** One stage's column on a board, with its cards. */
 export interface BoardColumn {
   stageId: string;
   name: string;
@@ -54,6 +58,7 @@ export interface BoardColumn {
   cards: BoardCard[];
 }
 
+/** A pipeline as a kanban board at `asOf`: one column per stage, in pipeline order. */
 export interface Board {
   pipelineId: string;
   asOf: string;

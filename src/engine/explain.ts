@@ -38,8 +38,10 @@ export interface JobStory {
   versions: Record<string, unknown> | null;
 }
 
+/** What became of a rule for a deal: it fired, its trigger matched but it was skipped, it was never triggered, it is disabled, or it belongs to another pipeline. */
 export type RuleVerdict = 'fired' | 'skipped' | 'not-triggered' | 'disabled' | 'other-pipeline';
 
+/** Why one rule did or did not act on a deal: the verdict, a sentence saying why, and the trigger matches and jobs behind it. */
 export interface RuleExplanation {
   ruleId: string;
   name: string | null;
@@ -56,6 +58,7 @@ export interface RuleExplanation {
   actions: Array<{ at: string; actionId: string; type: string }>;
 }
 
+/** What `engine.explain` returns: the deal and, for each rule, what became of it and why. */
 export interface DealExplanation {
   dealId: string;
   /** The deal now, or null if it was deleted. */

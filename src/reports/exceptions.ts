@@ -2,6 +2,7 @@ import { readApprovalRecord, readExceptionRecord, type ApprovalView, type Except
 import { groupBy, scopeOf, shownColumns } from './scope.js';
 import type { Column, Report, ReportData, ReportOptions } from './types.js';
 
+/** One exception in the `exceptions` report: the deal, flag, reason, who asked, and its approval. */
 export interface ExceptionRow {
   group: string;
   exceptionId: string;

@@ -3,6 +3,7 @@ import { groupBy, scopeOf, shownColumns } from './scope.js';
 import { share } from './stats.js';
 import type { Column, Report, ReportData, ReportOptions } from './types.js';
 
+/** Options of the `flagShare` report: the flag to count and the share at which a group is marked. */
 export interface FlagShareOptions extends ReportOptions {
   /** The deal flag to count, e.g. `complex`. */
   flag: string;
@@ -10,6 +11,7 @@ export interface FlagShareOptions extends ReportOptions {
   threshold?: number;
 }
 
+/** One group's row of the `flagShare` report: deals, flagged deals, their share and whether it is at or over the threshold. */
 export interface FlagShareRow {
   group: string;
   deals: number;
@@ -28,6 +30,7 @@ const COLUMNS: Column<FlagShareRow>[] = [
   { key: 'atOrOverThreshold', label: 'At/over threshold', format: 'flag' },
 ];
 
+/** The default `flagShare` threshold: a share of 40% or more is marked. */
 export const DEFAULT_FLAG_THRESHOLD = 0.4;
 
 /**

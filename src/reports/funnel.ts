@@ -3,6 +3,7 @@ import { groupBy, isLost, isWon, ms, scopeOf, shownColumns, sortedKeys } from '.
 import { median, share } from './stats.js';
 import type { Column, Report, ReportData, ReportOptions } from './types.js';
 
+/** One stage's row of the `funnel` report, per group and pipeline. */
 export interface FunnelRow {
   group: string;
   pipelineId: string;
@@ -24,6 +25,7 @@ export interface FunnelRow {
   medianTimeMs: number | null;
 }
 
+/** The `funnel` report's totals per group and pipeline: deals, won, lost, open, overall conversion and the bottleneck stages. */
 export interface FunnelSummary {
   group: string;
   pipelineId: string;
@@ -39,6 +41,7 @@ export interface FunnelSummary {
   slowestStage: string | null;
 }
 
+/** The `funnel` report: per-stage rows plus a summary per group and pipeline. */
 export type FunnelReport = Report<FunnelRow> & { summary: FunnelSummary[] };
 
 const COLUMNS: Column<FunnelRow>[] = [

@@ -41,8 +41,10 @@ export interface ReportKinds {
   velocity: { options: ReportOptions; result: Report<VelocityRow> };
 }
 
+/** The name of a built-in report, as `engine.report(name, options)` takes it. */
 export type ReportName = keyof ReportKinds;
 
+/** The built-in reports by name: pure functions from ReportData and options to a Report. */
 export const REPORTS: { [N in ReportName]: (data: ReportData, options: ReportKinds[N]['options']) => ReportKinds[N]['result'] } = {
   slaCompliance,
   exceptions,

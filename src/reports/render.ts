@@ -69,6 +69,7 @@ export function toTextTable(report: AnyReport): string {
   return out.join('\n');
 }
 
+/** Options for rendering a report as CSV. */
 export interface CsvOptions {
   /** `shown` (default): the report's columns; `all`: every field of the rows, deal lists included. */
   columns?: 'shown' | 'all';

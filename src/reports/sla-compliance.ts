@@ -3,11 +3,13 @@ import { scopeOf, shownColumns } from './scope.js';
 import { share } from './stats.js';
 import type { Column, Report, ReportData, ReportOptions } from './types.js';
 
+/** Options of the `slaCompliance` report. */
 export interface SlaComplianceOptions extends ReportOptions {
   /** Only these SLAs (ids; a plain rule's deadline is named by the rule id). */
   slaId?: string | ReadonlyArray<string>;
 }
 
+/** One SLA's (and group's) row of the `slaCompliance` report: runs started in the period and how they ended. */
 export interface SlaComplianceRow {
   slaId: string;
   group: string;

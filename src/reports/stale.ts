@@ -4,6 +4,7 @@ import { DealflowError, issuesFromZod } from '../model/errors.js';
 import { ms, scopeOf, shownColumns } from './scope.js';
 import type { Column, Report, ReportData, ReportOptions } from './types.js';
 
+/** Options of the `stale` report: how long idle counts as stale, and what counts as activity. */
 export interface StaleOptions extends ReportOptions {
   /**
    * Idle at least this long: calendar time in the pipeline's timezone (`{ days: 14 }`), or working
@@ -14,6 +15,7 @@ export interface StaleOptions extends ReportOptions {
   since?: 'change' | 'stage';
 }
 
+/** One idle open deal in the `stale` report. */
 export interface StaleRow {
   group: string;
   pipelineId: string;

@@ -3,6 +3,7 @@ import { ms, scopeOf, shownColumns, sortedKeys } from './scope.js';
 import { median, percentile } from './stats.js';
 import type { Column, Report, ReportData, ReportOptions } from './types.js';
 
+/** One stage's row of the `timeInStage` report: median and 90th percentile of the stays, per group and pipeline. */
 export interface TimeInStageRow {
   group: string;
   pipelineId: string;

@@ -41,6 +41,7 @@ export interface Period {
   to?: string | Date;
 }
 
+/** How a report groups its rows: not at all, or by deal owner, owner's team, or pipeline. */
 export type GroupBy = 'none' | 'owner' | 'team' | 'pipeline';
 
 /** Narrows the deals a report looks at. Each field takes one id or a list. */
@@ -50,6 +51,7 @@ export interface ReportFilter {
   teamId?: string | ReadonlyArray<string>;
 }
 
+/** Options every report takes: the period, a filter on deals, and the grouping. */
 export interface ReportOptions {
   period?: Period;
   filter?: ReportFilter;
@@ -59,6 +61,7 @@ export interface ReportOptions {
 /** How a renderer should show a column's values. Durations are milliseconds; shares are 0..1. */
 export type ColumnFormat = 'text' | 'int' | 'number' | 'money' | 'percent' | 'duration' | 'instant' | 'list' | 'flag';
 
+/** A column of a report: the row key it shows, its label and how to format it. */
 export interface Column<Row> {
   key: Extract<keyof Row, string>;
   label: string;

@@ -2,6 +2,7 @@ import { groupBy, isLost, isWon, ms, scopeOf, shownColumns, sortedKeys } from '.
 import { mean, median, share } from './stats.js';
 import type { Column, Report, ReportData, ReportOptions } from './types.js';
 
+/** One group's row of the `velocity` report: cycle length, win rate, average won amount and pipeline velocity. */
 export interface VelocityRow {
   group: string;
   /** Deals won in the period. */
