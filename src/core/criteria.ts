@@ -191,6 +191,8 @@ class FastCondition {
    * something on Object.prototype or Array.prototype — and such names keep the check.
    */
   readonly direct: boolean;
+  /** Where a fact set keeps this path's value once read (-1: not kept), shared by every rule reading it. */
+  readonly slot: number;
 
   constructor(
     readonly fact: string,
@@ -209,10 +211,45 @@ class FastCondition {
     this.k1 = simple && segs.length > 1 ? (segs[1] as string) : '';
     this.resolve = simple ? undefined : pathResolver(segs);
     this.direct = (fact === 'deal' || fact === 'previous' || fact === 'event') && segs.every((x) => typeof x === 'string' && !(x in Object.prototype) && !(x in Array.prototype));
+    this.slot = this.direct && (this.depth === 1 || this.depth === 2) ? slotOf(`${fact}\u0000${this.k0}\u0000${this.k1}`) : -1;
   }
 }
 
+/**
+ * Path values of the built-in facts, kept per fact set: many rules read `$.amount` or
+ * `$.fields.source` of the same deal, and after the first read the rest take an array element
+ * instead of property lookups with varying names. Slots are numbered once per distinct path.
+ */
+const slotIds = new Map<string, number>();
+function slotOf(key: string): number {
+  let id = slotIds.get(key);
+  if (id === undefined) slotIds.set(key, (id = slotIds.size));
+  return id;
+}
+/** Marks a slot read as undefined (an empty slot is undefined too). */
+const UNDEFINED_VALUE = Symbol('undefined');
+
+/** A fact source that keeps path values per slot (DealFacts does). */
+interface SlottedFacts extends FactSource {
+  readonly slots?: unknown[];
+}
+
 function evaluate(c: FastCondition, facts: FactSource, trace: ConditionTrace[] | undefined): boolean {
+  let a: unknown;
+  const slots = c.slot >= 0 ? (facts as SlottedFacts).slots : undefined;
+  if (slots !== undefined) {
+    a = slots[c.slot];
+    if (a === undefined) {
+      a = readPath(c, facts);
+      slots[c.slot] = a === undefined ? UNDEFINED_VALUE : a;
+    } else if (a === UNDEFINED_VALUE) a = undefined;
+  } else a = readPath(c, facts);
+  const r = applyOp(c.code, a, c.value, c.test);
+  if (trace) c.traced(facts, trace, a, r);
+  return r !== c.negate;
+}
+
+function readPath(c: FastCondition, facts: FactSource): unknown {
   const o = facts.get(c.fact);
   let a: unknown = o;
   if (c.depth > 0 && o !== null && typeof o === 'object') {
@@ -225,9 +262,7 @@ function evaluate(c: FastCondition, facts: FactSource, trace: ConditionTrace[] |
       if (c.depth === 2) a = a !== null && typeof a === 'object' && hasOwn.call(a, c.k1) ? (a as Record<string, unknown>)[c.k1] : undefined;
     }
   }
-  const r = applyOp(c.code, a, c.value, c.test);
-  if (trace) c.traced(facts, trace, a, r);
-  return r !== c.negate;
+  return a;
 }
 
 /** `all` (decisive false) or `any` (decisive true) over fast conditions, in evaluation order. */

@@ -59,6 +59,8 @@ export class DealFacts implements FactSource {
   private dealValue: unknown;
   private dealDone = false;
   private cache: Map<string, unknown> | undefined;
+  /** Path values of the built-in facts, read once per fact set and shared by the compiled criteria. */
+  readonly slots: unknown[] = [];
 
   constructor(
     readonly input: FactInput,

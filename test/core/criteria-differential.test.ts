@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { Engine as RulesEngine } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
 import { compileCondition, criteriaError, type ConditionTrace, type FactSource } from '../../src/core/criteria.js';
+import { DealFacts } from '../../src/core/facts.js';
 import { BUILTIN_OPERATORS, OPERATOR_DECORATORS, type Condition } from '../../src/model/condition.js';
 import type { Json } from '../../src/model/deal.js';
 import { safePathResolver } from '../../src/model/path.js';
@@ -78,12 +79,16 @@ async function jsonRulesEngine(cond: Condition, factValues: Record<string, Json>
   }
 }
 
-function dealflow(cond: Condition, factValues: Record<string, Json>): { result: boolean; error: string | undefined; untraced: boolean } {
+function dealflow(cond: Condition, factValues: Record<string, Json>): { result: boolean; error: string | undefined; untraced: boolean; engineFacts: boolean } {
   const source: FactSource = { get: (id) => (Object.prototype.hasOwnProperty.call(factValues, id) ? factValues[id] : undefined) };
   const predicate = compileCondition(cond);
   const trace: ConditionTrace[] = [];
   const result = predicate(source, trace);
-  return { result, error: criteriaError(trace), untraced: predicate(source) };
+  // The engine's own fact source keeps path values per fact set; asked twice, it must agree.
+  const own = (id: string) => (Object.prototype.hasOwnProperty.call(factValues, id) ? factValues[id] : undefined);
+  const engineFacts = new DealFacts({ deal: own('deal') as never, previous: null, event: own('event') as never, now: '' }, undefined, { score: () => own('score') });
+  const first = predicate(engineFacts);
+  return { result, error: criteriaError(trace), untraced: predicate(source), engineFacts: first === result && predicate(engineFacts) === result };
 }
 
 describe('compiled criteria against json-rules-engine 7', () => {
@@ -95,6 +100,7 @@ describe('compiled criteria against json-rules-engine 7', () => {
         const theirs = await jsonRulesEngine(cond, factValues);
         const ours = dealflow(cond, factValues);
         expect(ours.untraced).toBe(ours.result);
+        expect(ours.engineFacts).toBe(true);
         if ('rejected' in theirs) {
           rejected++;
           expect(ours.result).toBe(false);
