@@ -5,6 +5,11 @@ import type { Engine } from '../engine/engine.js';
 import { DealflowError } from '../model/errors.js';
 import { HeldLeases } from './leases.js';
 
+/**
+ * How a runner claims and paces work; every field is optional. Tune `concurrency` and `batchSize`
+ * for throughput, `leaseMs` for how soon another runner takes over a crashed one's work, and
+ * `onError` to route failures to your own logging.
+ */
 export interface RunnerOptions {
   /** How many jobs run at once, and (separately) how many deliveries. Default 4. */
   concurrency?: number;
@@ -35,21 +40,41 @@ export interface RunnerOptions {
   onError?: (error: unknown, context: RunnerErrorContext) => void;
 }
 
+/**
+ * What the runner was doing when a failure reached `onError`, so a handler can tell a store outage
+ * (`claim`, `renew`) from one job or delivery that could not be recorded, and log or alert on it.
+ */
 export interface RunnerErrorContext {
+  /**
+   * `claim`: asking the store for due work; `job` / `delivery`: running one claimed item (the
+   * store, not the action, failed); `renew`: extending leases; `watch`: subscribing to the store's
+   * wake-ups (LISTEN), after which the runner falls back to polling.
+   */
   during: 'claim' | 'job' | 'delivery' | 'renew' | 'watch';
+  /** The job or outbox message concerned, when there is one. */
   id?: string;
   /** For a failed job: how many times in a row it failed here, and when it may be claimed again. */
   attempt?: number;
+  /** For a failed job: how long it stays claimed here before any runner may try it again. */
   retryInMs?: number;
 }
 
+/**
+ * Running totals since `start()`, on `runner.stats`: cheap to read from a health check or a
+ * metrics exporter to see that a runner is doing work and how much of it fails.
+ */
 export interface RunnerStats {
+  /** Scheduled jobs this runner ran to completion. */
   jobsRun: number;
+  /** Jobs whose own cascade threw: dropped with a `job.failed` log entry, not retried (retrying cannot help). */
   jobsFailed: number;
   /** Claimed jobs another process ran or cancelled first, or that were claimed again after the lease ran out. */
   jobsSkipped: number;
+  /** Outbox messages the notifier accepted. */
   delivered: number;
+  /** Delivery attempts the notifier rejected; the outbox retries them later or dead-letters them. */
   deliveriesFailed: number;
+  /** Claimed messages already delivered or claimed again by another runner when this one got to them. */
   deliveriesSkipped: number;
   /** Runner-level failures reported to `onError`. */
   errors: number;

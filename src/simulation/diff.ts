@@ -21,6 +21,7 @@ export interface Retimed {
   atB: string;
 }
 
+/** A stage move a rule made (moves replayed from the history are not outcomes of the rules, so are left out). */
 export interface StageMoveOutcome {
   at: string;
   ruleId: string | null;
@@ -28,6 +29,7 @@ export interface StageMoveOutcome {
   to: string;
 }
 
+/** A violation a rule recorded (`recordViolation`), e.g. a missed deadline, by its name. */
 export interface ViolationOutcome {
   at: string;
   ruleId: string | null;
@@ -37,8 +39,11 @@ export interface ViolationOutcome {
 /** A deadline outcome of a deal, per SLA (a plain rule's deadline is named by its rule id), as the SLA report counts it. */
 export type SlaOutcome = SlaStatus;
 
+/** What rule set B does that A did not (`added`) and what A did that B no longer does (`removed`). */
 export interface Changes<T> {
+  /** Only under B. */
   added: T[];
+  /** Only under A. */
   removed: T[];
 }
 
@@ -56,16 +61,29 @@ export interface DealDiff {
   finalStage: { a: string | null; b: string | null } | null;
 }
 
+/** One kind of outcome counted over all deals: the totals under each rule set, and how many appear or disappear. */
 export interface CountChange {
+  /** How many under rule set A. */
   a: number;
+  /** How many under rule set B. */
   b: number;
+  /** How many happen only under B. */
   added: number;
+  /** How many happen only under A. */
   removed: number;
 }
 
+/**
+ * The answer to "what would change if these rules went live": what `diff` returns. Read `totals`
+ * for the headline (how many deals change, notifications and escalations added or removed, SLA
+ * outcomes), then `deals` for the evidence, deal by deal. The CLI's `dealflow diff` prints it.
+ */
 export interface RuleSetDiff {
+  /** Where the simulated window starts (ISO): `from` as given, by default the first event's time. */
   from: string;
+  /** Where it ends: `to` as given, by default the last event's time. */
   to: string;
+  /** Counts over every deal in the history. */
   totals: {
     deals: number;
     dealsChanged: number;
@@ -77,7 +95,9 @@ export interface RuleSetDiff {
     /** Per SLA: how many deals met, breached, … it under A and under B, and how many changed outcome. */
     sla: Array<{ slaId: string; a: Record<SlaOutcome, number>; b: Record<SlaOutcome, number>; changed: number }>;
   };
+  /** Only the deals whose outcome differs, sorted by id. */
   deals: DealDiff[];
+  /** What each rule set did on its own (rules fired, notifications sent), as `summarize` counts it. */
   summaries: { a: SimulationSummary; b: SimulationSummary };
 }
 

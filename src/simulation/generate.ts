@@ -21,7 +21,12 @@ export const GENERATED_PIPELINE: PipelineInput = {
   fields: { proposalSentAt: { type: 'date' } },
 };
 
+/**
+ * The size and seed of a generated history (`generateHistory`, `dealflow generate`): test data for
+ * simulations and benchmarks when there is no real export to hand, the same for the same options.
+ */
 export interface GenerateOptions {
+  /** How many deals to open over the period (0 or more). */
   deals: number;
   /** The length of the history; deals are opened over these days and nothing happens after them. */
   days: number;

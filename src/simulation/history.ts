@@ -42,7 +42,12 @@ export const HistoryEventSchema = z.discriminatedUnion('type', [
     .strict()
     .describe('A manual rule was launched on a deal: replayed as launch(ruleId, dealId).'),
 ]);
+/** One history event as `parseHistory` returns it and `simulate` replays it: checked against {@link HistoryEventSchema}. */
 export type HistoryEvent = z.infer<typeof HistoryEventSchema>;
+/**
+ * One history event as a producer writes it (what `toJsonLines` takes): the same shape before the
+ * schema's defaults and transforms are applied, so an exporter from your CRM can be type-checked.
+ */
 export type HistoryEventInput = z.input<typeof HistoryEventSchema>;
 
 /** The JSON Schema (draft 2020-12) of one history line, for producers of history files. */
@@ -56,13 +61,17 @@ export interface SkippedLine {
   message: string;
 }
 
+/** A history file read into events `simulate` can replay, with where each came from and what was skipped. */
 export interface ParsedHistory {
+  /** The valid events, in file order (`simulate` sorts them by time). */
   events: HistoryEvent[];
   /** The 1-based line number each event came from, parallel to `events`. */
   lines: number[];
+  /** Lines left out with `skipBad` (empty without it: a bad line throws instead). */
   skipped: SkippedLine[];
 }
 
+/** How strict `parseHistory` is: by default one bad line fails the whole file. */
 export interface ParseHistoryOptions {
   /** Skip malformed lines (counted in `skipped`) instead of failing on the first one. */
   skipBad?: boolean;

@@ -18,14 +18,22 @@ export interface RuleActivity {
   pending: number;
 }
 
+/**
+ * What a rule set did over a simulation, counted: the first thing to read before a rule goes live
+ * (does it fire at all, how often, whom does it notify, what does it cancel and why).
+ */
 export interface SimulationSummary {
+  /** Deals created in the log. */
   deals: number;
+  /** One entry per rule that did anything. */
   rules: RuleActivity[];
   /** Notifications queued, by template and recipient spec. */
   notifications: Array<{ template: string; to: string; count: number }>;
   /** Stage moves made by rules (not by the history), by from → to. */
   stageMoves: Array<{ from: string; to: string; count: number }>;
+  /** Violations recorded by rules, by name. */
   violations: Array<{ name: string; count: number }>;
+  /** Jobs cancelled, by reason (`until-met`, `left-stage`, …). */
   cancellations: Array<{ reason: string; count: number }>;
 }
 

@@ -2,6 +2,10 @@ import { DealflowError } from '../model/errors.js';
 
 /** What the SQL store needs from a connection: one parameterised query at a time. */
 export interface SqlQueryable {
+  /**
+   * Runs one statement with `$1`, `$2`, … bound to `params` and resolves to its rows. The store
+   * passes every value as a parameter, never spliced into the text.
+   */
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
   /**
    * Optional: several statements without parameters in one round trip (the simple query
@@ -12,7 +16,16 @@ export interface SqlQueryable {
 
 /** A connection checked out for one transaction the store drives itself (BEGIN and COMMIT ride along with its first and last statements). */
 export interface SqlConnection {
+  /**
+   * Sends several `;`-separated statements without parameters in one round trip (the simple
+   * query protocol) and resolves to each statement's rows, in order. The store puts BEGIN in
+   * front of its first script and COMMIT (or ROLLBACK) after its last.
+   */
   script(sql: string): Promise<Array<{ rows: Record<string, unknown>[] }>>;
+  /**
+   * Hands the connection back when the transaction is over. `broken` is set when ROLLBACK itself
+   * failed: the connection's state is unknown, so a pool should close it rather than reuse it.
+   */
   release(broken?: Error): void;
 }
 
@@ -33,8 +46,11 @@ export interface SqlDriver extends SqlQueryable {
 
 /** The parts of a `pg` Pool the store uses (duck-typed: `pg` is an optional peer dependency). */
 export interface PgPoolLike {
+  /** Checks out a client for one transaction, or to hold LISTEN while a runner sleeps. */
   connect(): Promise<PgClientLike>;
+  /** A single statement outside a transaction, on whichever client the pool has free. */
   query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  /** Only read to recognise a Pool: a `pg` Pool has it, a PGlite instance or a driver does not. */
   readonly totalCount: number;
 }
 
@@ -47,13 +63,23 @@ interface PgClientLike {
 
 /** The parts of a PGlite instance the store uses. */
 export interface PGliteLike {
+  /** One parameterised statement, outside a transaction. */
   query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** Runs `fn` in a transaction PGlite begins and commits (or rolls back if `fn` throws). */
   transaction<T>(fn: (tx: { query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }> }) => Promise<T>): Promise<T>;
+  /** LISTEN on `channel`: wakes a runner in the same process when a transaction schedules work. */
   listen?(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Where the embedded database lives on disk (absent for an in-memory one). */
   readonly dataDir?: string;
+  /** Resolves once the database is open; its presence is how the store tells PGlite from other drivers. */
   readonly waitReady?: Promise<void>;
 }
 
+/**
+ * Anything `createSqlStorage({ client })` accepts: a `pg` Pool (for a PostgreSQL server), a PGlite
+ * instance (embedded, for tests and single-process apps), or a {@link SqlDriver} of your own
+ * (to reuse a host's connection handling or instrument queries). The store never closes it.
+ */
 export type SqlClient = PgPoolLike | PGliteLike | SqlDriver;
 
 function isPool(c: unknown): c is PgPoolLike {

@@ -14,6 +14,12 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * Every schema migration this build ships, oldest first; what `migrate` applies by default. It is
+ * exported so a host that runs its own migration tool can read the SQL (with `{{schema}}`
+ * replaced by the quoted schema name), apply it there, record each version in the schema's
+ * `migrations` table, and open the store with `migrate: false`.
+ */
 export const MIGRATIONS: ReadonlyArray<Migration> = [
   {
     version: 1,

@@ -2,6 +2,10 @@ import { DateTime } from 'luxon';
 import { DealflowError } from '../model/errors.js';
 import type { Clock } from '../ports/clock.js';
 
+/**
+ * How far to move a fake clock, as a Luxon-style duration object (`{ days: 5 }`,
+ * `{ hours: 1, minutes: 30 }`). Units add up; the total must not be negative: the clock never goes back.
+ */
 export type ClockDuration = { milliseconds?: number; seconds?: number; minutes?: number; hours?: number; days?: number; weeks?: number };
 
 /** A clock that moves only when told to, and never backwards. */

@@ -31,6 +31,11 @@ export class TestEngine extends Engine {
     await this.advanceTo(new Date(this.clock.target(d)));
   }
 
+  /**
+   * Advances the clock to an instant (a Date or an ISO string), running every job and delivery
+   * that comes due on the way at its own due time. Use it when a test is easier to read in
+   * calendar terms ("on Friday at 17:00") than as a duration from now.
+   */
   async advanceTo(target: Date | string): Promise<void> {
     const end = typeof target === 'string' ? new Date(target) : target;
     for (;;) {
@@ -47,6 +52,11 @@ export class TestEngine extends Engine {
   }
 }
 
+/**
+ * Creates a {@link TestEngine}: the engine your production code builds, but on a fake clock
+ * starting at `config.start`, with predictable ids (`deal-1`, `job-1`, …) and notifications kept in
+ * memory, so a test can assert exactly what was sent and when.
+ */
 export function createTestEngine(config: TestEngineConfig): TestEngine {
   return new TestEngine(config);
 }
