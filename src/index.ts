@@ -59,6 +59,7 @@ export {
   toCsv,
   formatDuration,
   REPORTS,
+  REPORT_INPUTS,
   DEFAULT_FLAG_THRESHOLD,
   type Report,
   type ReportData,

@@ -15,6 +15,15 @@ interface Lease {
 export interface InMemoryStorageOptions {
   /** The clock leases are measured on (liveness, not business time). Default: the system clock. */
   leaseClock?: Clock;
+  /**
+   * Which history lines to keep: `true` (default) every one, `false` none, or a list of entry
+   * types. A year's backtest of 100,000 deals writes about nine million lines; keeping only what
+   * its report reads (say `stage.changed` and `violation.recorded`) keeps the run in memory.
+   * Events are emitted either way. Reports, the board and `history()` see only what was kept.
+   */
+  keepLog?: boolean | ReadonlyArray<string>;
+  /** Keep outbox messages once delivered (default `true`); pending, held and dead ones are always kept. */
+  keepDelivered?: boolean;
 }
 
 /**
@@ -39,10 +48,21 @@ export class InMemoryStorage implements Storage {
   /** Leases on claimed jobs and messages, keyed `job:<id>` and `outbox:<id>`. */
   readonly leases = new Map<string, Lease>();
   readonly leaseClock: Clock;
+  /** @internal Whether a history line of this type is kept. */
+  readonly keepsLog: (type: string) => boolean;
+  /** @internal */
+  readonly keepDelivered: boolean;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(options: InMemoryStorageOptions = {}) {
     this.leaseClock = options.leaseClock ?? systemClock;
+    const keep = options.keepLog ?? true;
+    if (typeof keep === 'boolean') this.keepsLog = () => keep;
+    else {
+      const types = new Set(keep);
+      this.keepsLog = (type) => types.has(type);
+    }
+    this.keepDelivered = options.keepDelivered ?? true;
   }
 
   transaction<T>(fn: (tx: StorageTx) => Promise<T>): Promise<T> {
@@ -164,6 +184,7 @@ class MemoryTx implements StorageTx {
     const { log, logByDeal } = this.s;
     const start = log.length;
     for (const e of entries) {
+      if (!this.s.keepsLog(e.type)) continue;
       log.push(e);
       if (e.dealId !== null) {
         let list = logByDeal.get(e.dealId);
@@ -188,6 +209,11 @@ class MemoryTx implements StorageTx {
       this.restoreMap(this.s.outbox, m.id);
       const wasPending = this.s.outboxPending.has(m.id);
       this.undo.push(() => (wasPending ? this.s.outboxPending.add(m.id) : this.s.outboxPending.delete(m.id)));
+      if (m.status === 'delivered' && !this.s.keepDelivered) {
+        this.s.outbox.delete(m.id);
+        this.s.outboxPending.delete(m.id);
+        continue;
+      }
       this.s.outbox.set(m.id, m);
       if (m.status === 'pending') this.s.outboxPending.add(m.id);
       else this.s.outboxPending.delete(m.id);

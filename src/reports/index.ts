@@ -55,7 +55,11 @@ export const REPORTS: { [N in ReportName]: (data: ReportData, options: ReportKin
   velocity,
 };
 
-/** What each report reads besides deals: log entry types and record kinds (so the engine loads no more). */
+/**
+ * What each report reads besides deals: log entry types and record kinds (so the engine loads no
+ * more). A store that keeps only some history (`new InMemoryStorage({ keepLog })`) keeps these
+ * types for the reports it will be asked for.
+ */
 export const REPORT_INPUTS: { [N in ReportName]: { log: string[]; records: string[] } } = {
   slaCompliance: { log: ['job.scheduled', 'job.ran', 'job.cancelled'], records: ['sla'] },
   exceptions: { log: [], records: ['exception', 'approval'] },
