@@ -4,11 +4,7 @@
  * commands a deal), under the 30 rules of year-rules.ts, with every due job fired at its time.
  * Run in a child process so its peak RSS is its own. Prints one JSON line.
  */
-import { InMemoryStorage } from '../../src/memory/storage.js';
-import { InMemoryDirectory } from '../../src/ports/directory.js';
-import { REPORT_INPUTS } from '../../src/reports/index.js';
-import type { Notifier } from '../../src/ports/notifier.js';
-import { createTestEngine } from '../../src/testing/index.js';
+import { createTestEngine, InMemoryDirectory, InMemoryStorage, type Notifier, REPORT_INPUTS } from './dealflow.js';
 import { Random } from './random.js';
 import { yearPipeline, yearRules } from './year-rules.js';
 

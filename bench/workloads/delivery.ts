@@ -1,5 +1,5 @@
 import type { Notifier, RuleInput } from '../../src/index.js';
-import { createTestEngine, InMemoryNotifier } from '../../src/testing/index.js';
+import { createTestEngine, InMemoryNotifier } from '../lib/dealflow.js';
 import type { Workload } from '../harness.js';
 
 /**

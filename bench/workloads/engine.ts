@@ -1,7 +1,5 @@
 import { Engine as RulesEngine } from 'json-rules-engine';
-import { createEngine, type Engine } from '../../src/engine/engine.js';
-import { SequentialIds } from '../../src/ports/ids.js';
-import { FakeClock } from '../../src/testing/fake-clock.js';
+import { createEngine, type Engine, FakeClock, SequentialIds } from '../lib/dealflow.js';
 import type { Deal } from '../../src/model/deal.js';
 import { medianMs, type Workload } from '../harness.js';
 import { benchPipeline, EVENT_NAMES, eventRules, newDeals } from '../lib/engine-rules.js';

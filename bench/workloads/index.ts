@@ -1,8 +1,6 @@
-import { createEngine, type Engine } from '../../src/engine/engine.js';
+import { createEngine, type Engine, FakeClock, SequentialIds } from '../lib/dealflow.js';
 import type { Deal } from '../../src/model/deal.js';
 import type { RuleInput } from '../../src/model/rule.js';
-import { SequentialIds } from '../../src/ports/ids.js';
-import { FakeClock } from '../../src/testing/fake-clock.js';
 import type { Workload } from '../harness.js';
 import { benchPipeline, eventRules, newDeals } from '../lib/engine-rules.js';
 

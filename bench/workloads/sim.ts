@@ -1,5 +1,5 @@
 import { createActor, setup, SimulatedClock } from 'xstate';
-import { createTestEngine } from '../../src/testing/index.js';
+import { createTestEngine } from '../lib/dealflow.js';
 import { proposalDirectory, proposalPipeline, proposalRules } from '../../examples/proposal-deadline/setup.js';
 import type { Workload } from '../harness.js';
 
