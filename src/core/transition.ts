@@ -576,7 +576,18 @@ class Work {
 
   // ---- features ---------------------------------------------------------------------------------
 
+  /** One context per feature and event: it reads the work's state through getters, so it can be reused. */
+  private readonly featureContexts = new Map<CoreFeature, { event: Readonly<Record<string, Json>> | null; ctx: FeatureContext }>();
+
   private featureContext(feature: CoreFeature, event: Readonly<Record<string, Json>> | null): FeatureContext {
+    const cached = this.featureContexts.get(feature);
+    if (cached && cached.event === event) return cached.ctx;
+    const ctx = this.newFeatureContext(feature, event);
+    this.featureContexts.set(feature, { event, ctx });
+    return ctx;
+  }
+
+  private newFeatureContext(feature: CoreFeature, event: Readonly<Record<string, Json>> | null): FeatureContext {
     const work = this;
     return {
       get deal() {
