@@ -195,6 +195,12 @@ const funnel = await engine.report('funnel');
 const wallMs = performance.now() - wall0;
 if (process.env.YEAR_SNAPSHOT) (await import("node:v8")).writeHeapSnapshot(process.env.YEAR_SNAPSHOT);
 const usage = process.resourceUsage();
+/** Heap still reachable at the end (after a full GC, with --expose-gc): what the year really keeps. */
+function liveHeapMb(): number | null {
+  if (!globalThis.gc) return null;
+  globalThis.gc();
+  return process.memoryUsage().heapUsed / 1024 / 1024;
+}
 console.log(
   JSON.stringify({
     deals: DEALS,
@@ -208,6 +214,7 @@ console.log(
     cpuS: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
     rssMb: usage.maxRSS / 1024,
     heapMb: process.memoryUsage().heapUsed / 1024 / 1024,
+    liveMb: liveHeapMb(),
     funnel: funnel.summary.map((f) => ({ deals: f.deals, won: f.won, lost: f.lost, open: f.open })),
   }),
 );

@@ -1,5 +1,5 @@
 import { createActor, setup, SimulatedClock } from 'xstate';
-import { createTestEngine } from '../lib/dealflow.js';
+import { createTestEngine, InMemoryStorage } from '../lib/dealflow.js';
 import { proposalDirectory, proposalPipeline, proposalRules } from '../../examples/proposal-deadline/setup.js';
 import type { Workload } from '../harness.js';
 
@@ -19,13 +19,15 @@ interface Outcome {
   violations: number;
 }
 
-async function dealflow(deals: number): Promise<Outcome> {
+/** `lean`: a simulation's store keeps no history and drops delivered messages (XState keeps neither). */
+async function dealflow(deals: number, lean: boolean): Promise<Outcome> {
   const t0 = performance.now();
   const engine = createTestEngine({
     pipelines: [proposalPipeline],
     rules: proposalRules,
     directory: proposalDirectory(),
     start: '2026-03-02T08:00:00.000Z',
+    ...(lean ? { storage: new InMemoryStorage({ keepLog: false, keepDelivered: false }) } : {}),
   });
   const ids: string[] = [];
   for (let i = 0; i < deals; i++) {
@@ -75,29 +77,41 @@ export default {
   async run({ quick }) {
     const deals = quick ? 2_000 : 10_000;
     const rounds = quick ? 1 : 3;
-    const ours: Outcome[] = [];
+    const full: Outcome[] = [];
+    const lean: Outcome[] = [];
     const theirs: Outcome[] = [];
     for (let r = 0; r < rounds; r++) {
-      ours.push(await dealflow(deals));
+      full.push(await dealflow(deals, false));
+      lean.push(await dealflow(deals, true));
       theirs.push(xstate(deals));
     }
     const median = (xs: Outcome[]) => [...xs].sort((a, b) => a.ms - b.ms)[Math.floor(xs.length / 2)]!;
-    const a = median(ours);
+    const a = median(full);
+    const l = median(lean);
     const b = median(theirs);
-    if (a.notifications !== b.notifications || a.violations !== b.violations) {
-      throw new Error(`different behaviour: dealflow ${a.notifications}/${a.violations}, xstate ${b.notifications}/${b.violations}`);
+    for (const o of [a, l]) {
+      if (o.notifications !== b.notifications || o.violations !== b.violations) {
+        throw new Error(`different behaviour: dealflow ${o.notifications}/${o.violations}, xstate ${b.notifications}/${b.violations}`);
+      }
     }
-    const speedup = b.ms / a.ms;
+    const speedup = b.ms / l.ms;
     return {
       table: [
-        { simulator: 'dealflow (FakeClock, in-memory storage)', deals, 'wall ms': Math.round(a.ms), notifications: a.notifications, violations: a.violations, 'speed vs xstate': +speedup.toFixed(1) },
+        { simulator: 'dealflow, store keeps all history', deals, 'wall ms': Math.round(a.ms), notifications: a.notifications, violations: a.violations, 'speed vs xstate': +(b.ms / a.ms).toFixed(2) },
+        { simulator: 'dealflow, keepLog: false', deals, 'wall ms': Math.round(l.ms), notifications: l.notifications, violations: l.violations, 'speed vs xstate': +speedup.toFixed(2) },
         { simulator: 'XState v5 actors (SimulatedClock)', deals, 'wall ms': Math.round(b.ms), notifications: b.notifications, violations: b.violations, 'speed vs xstate': 1 },
       ],
-      keys: { 'sim.speedup_vs_xstate': +speedup.toFixed(2), 'sim.dealflow_ms': Math.round(a.ms), 'sim.xstate_ms': Math.round(b.ms) },
+      keys: {
+        'sim.speedup_vs_xstate': +speedup.toFixed(2),
+        'sim.dealflow_ms': Math.round(l.ms),
+        'sim.dealflow_full_history_ms': Math.round(a.ms),
+        'sim.xstate_ms': Math.round(b.ms),
+      },
       notes: [
-        `${deals.toLocaleString()} deals, 6 simulated days; median of ${rounds} round(s), the two alternating. Same notification and violation counts checked.`,
-        'dealflow keeps every deal, job, history line and outbox message, each command one storage transaction, and delivers every',
-        'notification through its notifier (resolving recipients in the directory); the XState actors count notifications in actions.',
+        `${deals.toLocaleString()} deals, 6 simulated days; median of ${rounds} round(s), the three alternating. Same notification and violation counts checked.`,
+        'dealflow keeps every deal, job and record (and, in the first row, every history line and delivered message), each command one',
+        'storage transaction, and delivers every notification through its notifier (resolving recipients in the directory);',
+        'the XState actors count notifications in actions. sim.speedup_vs_xstate is the keepLog: false row.',
       ],
     };
   },
