@@ -22,6 +22,12 @@ export interface CoreFeature {
   onInput?(ctx: FeatureContext, input: unknown): void;
   /** Runs after the rules of every occurrence (creation, stage moves, field changes, events, signals). */
   onOccurrence?(ctx: FeatureContext, occ: Occurrence, event: Readonly<Record<string, Json>> | null): void;
+  /**
+   * Whether `onOccurrence` can do anything for deals of this pipeline (no SLAs, no automatic
+   * goals: it cannot). Asked once per pipeline; a feature that says no is not called, so deals
+   * pay nothing for features they do not use. Default: yes.
+   */
+  listens?(pipeline: Pipeline): boolean;
   /** One of this feature's jobs came due and the deal still exists. The job is already done. */
   onJob?(ctx: FeatureContext, job: Job): void;
 }

@@ -56,6 +56,7 @@ export function goalFeature(): CoreFeature {
       }
       reach(ctx, stage, goal, { by: input.actorId ?? 'command', automatic: false });
     },
+    listens: (pipeline) => pipeline.stages.some((s) => s.goals?.some((g) => g.when !== undefined)),
     onOccurrence(ctx, occ) {
       // A stage move raises stage.left and stage.entered, a creation deal.created and stage.entered:
       // look once per change, or a goal reached on the first would be looked at again on the second.

@@ -59,6 +59,29 @@ function indexKey(t: Rule['trigger'] | Occurrence): string {
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+const NONE: ReadonlyArray<CompiledRule> = [];
+
+/** Whether a rule matches every occurrence of its index key (nothing in `match` can filter it out). */
+function isPlain(rule: Rule): boolean {
+  if (!rule.enabled || rule.pipelineId !== undefined) return false;
+  const t = rule.trigger as Record<string, unknown>;
+  switch (t.type) {
+    case 'field.changed':
+      return t.from === undefined && t.to === undefined;
+    case 'task.completed':
+    case 'task.overdue':
+      return t.task === undefined;
+    case 'sla.met':
+    case 'sla.breached':
+      return t.sla === undefined;
+    case 'approval.requested':
+    case 'approval.decided':
+      return t.name === undefined && t.decision === undefined;
+    default:
+      return true;
+  }
+}
+
 /** A rule's `when` and `until` as predicates: compiled, or answered by json-rules-engine where the compiler cannot. */
 function compileCriteria(rule: Rule, triggers: FallbackTriggers): Pick<CompiledRule, 'when' | 'until' | 'fallback'> {
   const fallback: NonNullable<CompiledRule['fallback']> = {};
@@ -81,6 +104,8 @@ function compileCriteria(rule: Rule, triggers: FallbackTriggers): Pick<CompiledR
 export class RuleBook {
   private readonly byId = new Map<string, CompiledRule>();
   private readonly byTrigger = new Map<string, CompiledRule[]>();
+  /** Buckets whose every rule matches every occurrence of its key: enabled, for any pipeline, no trigger parameters. */
+  private readonly plainBuckets = new Set<CompiledRule[]>();
   readonly rules: ReadonlyArray<CompiledRule>;
   /** These rules and every earlier version loaded before them (pass the previous book's archive). */
   readonly archive: RuleArchive;
@@ -108,6 +133,7 @@ export class RuleBook {
     }
     for (const bucket of this.byTrigger.values()) {
       bucket.sort((a, b) => b.rule.priority - a.rule.priority || a.order - b.order);
+      if (bucket.every((cr) => isPlain(cr.rule))) this.plainBuckets.add(bucket);
     }
   }
 
@@ -122,7 +148,7 @@ export class RuleBook {
   }
 
   /** The enabled rules an occurrence triggers for a deal of `pipelineId`, in run order. */
-  match(occ: Occurrence, pipelineId: string | null): CompiledRule[] {
+  match(occ: Occurrence, pipelineId: string | null): ReadonlyArray<CompiledRule> {
     if (occ.type === 'manual') {
       const cr = this.byId.get(occ.ruleId);
       return cr && cr.rule.enabled ? [cr] : [];
@@ -134,7 +160,9 @@ export class RuleBook {
       return ok ? [cr] : [];
     }
     const bucket = this.byTrigger.get(indexKey(occ));
-    if (!bucket) return [];
+    if (!bucket) return NONE;
+    // Most buckets need no filtering (every rule enabled, no pipeline or trigger parameters): hand them out as they are.
+    if (this.plainBuckets.has(bucket)) return bucket;
     const out: CompiledRule[] = [];
     for (const cr of bucket) {
       const r = cr.rule;

@@ -1,11 +1,13 @@
 import type { Deal, DealPatch, Json } from '../model/deal.js';
-import { parseDealPath, readDealPath } from '../model/deal-path.js';
+import { parseDealPath, readParsedPath } from '../model/deal-path.js';
 import { DealflowError } from '../model/errors.js';
 import type { ExternalEvent } from '../model/event.js';
 import type { IdGenerator } from '../ports/ids.js';
 import type { ActionContext, ActionRegistry, NotificationSpec } from './actions.js';
 import { criteriaError, type ConditionTrace } from './criteria.js';
-import type { CoreFeature, FeatureContext } from './features.js';
+import type { CoreFeature, FeatureContext, FeatureJobSpec } from './features.js';
+import type { Duration } from '../model/duration.js';
+import type { DuePolicy } from '../model/calendar.js';
 import { checkFieldValue, checkFields } from './field-types.js';
 import { makeFacts, type DealFacts, type FactInput, type HostFacts } from './facts.js';
 import { evaluatedBy, type FallbackAnswers } from './fallback.js';
@@ -16,7 +18,7 @@ import { anchorFieldOf, computeDueAt, isScheduled } from './schedule.js';
 import type { BusinessCalendar } from './time/calendar.js';
 import { CalendarBook, type UserTimes } from './time/calendars.js';
 import { addDurationIn } from './time/business.js';
-import { isTimerJob, onOccurrence as timersOnOccurrence, timerOccurrence, type TimerHost } from './time/timers.js';
+import { isTimerJob, onOccurrence as timersOnOccurrence, timerOccurrence, timersApply, type TimerHost } from './time/timers.js';
 import { render as renderTemplate } from './templates.js';
 import type { DealSnapshot, Effect, Enrolment, Job, LogEntry, Occurrence, OutboxMessage, StoredRecord } from './types.js';
 
@@ -41,6 +43,24 @@ export interface CoreEnv {
 }
 
 const defaultCalendars = new WeakMap<PipelineIndex, CalendarBook>();
+
+const NO_FEATURES: ReadonlyArray<CoreFeature> = [];
+const NO_JOBS: ReadonlyArray<Job> = [];
+const listening = new WeakMap<ReadonlyArray<CoreFeature>, Map<string, ReadonlyArray<CoreFeature>>>();
+
+/** The features whose `onOccurrence` can matter for deals of a pipeline, worked out once per pipeline. */
+function listeningFeatures(features: ReadonlyArray<CoreFeature> | undefined, info: PipelineInfo | undefined): ReadonlyArray<CoreFeature> {
+  if (!features || features.length === 0) return NO_FEATURES;
+  let byPipeline = listening.get(features);
+  if (!byPipeline) listening.set(features, (byPipeline = new Map()));
+  const key = info?.pipeline.id ?? '';
+  let list = byPipeline.get(key);
+  if (!list) {
+    list = features.filter((f) => f.onOccurrence && (!info || !f.listens || f.listens(info.pipeline)));
+    byPipeline.set(key, list);
+  }
+  return list;
+}
 
 /** A new deal as the engine hands it to the core: parsed, with defaults applied. */
 export interface DealDraft {
@@ -91,13 +111,26 @@ interface Queued {
   event: Record<string, Json> | null;
 }
 
-interface Cause {
-  depth: number;
-  chain: string[];
-  ruleId: string | null;
+/**
+ * Why something happens in a cascade: the depth, and the chain of rules (and features) that led
+ * to it. The chain is only materialised when someone reads it (a queued occurrence, an error), so
+ * a feature or rule that changes nothing costs no array.
+ */
+class Cause {
+  private full: string[] | undefined;
+
+  constructor(
+    readonly depth: number,
+    private readonly before: ReadonlyArray<string>,
+    readonly ruleId: string | null,
+  ) {}
+
+  get chain(): string[] {
+    return (this.full ??= this.ruleId === null ? (this.before as string[]) : [...this.before, this.ruleId]);
+  }
 }
 
-const COMMAND: Cause = { depth: 0, chain: [], ruleId: null };
+const COMMAND = new Cause(0, [], null);
 
 /**
  * The pure transition: (snapshot, input, env) → (next snapshot, effects). It runs nothing:
@@ -112,12 +145,16 @@ export function transition(snapshot: DealSnapshot, input: CoreInput, env: CoreEn
   return work.finish();
 }
 
+/**
+ * One transition's working state. Members without `private` are also used by the scopes at the
+ * end of this module (the contexts handed to actions, features and timers), nowhere else.
+ */
 class Work {
-  private deal: Deal | null;
+  deal: Deal | null;
   private readonly original: Deal | null;
-  private readonly jobs: Map<string, Job>;
+  readonly jobs: Map<string, Job>;
   private readonly enrolments: Record<string, Enrolment>;
-  private readonly effects: Effect[] = [];
+  readonly effects: Effect[] = [];
   private readonly queue: Queued[] = [];
   private cause: Cause = COMMAND;
   /** For an event without a deal: deals earlier events created, by `pipelineId:externalId`. */
@@ -130,7 +167,7 @@ class Work {
 
   constructor(
     snapshot: DealSnapshot,
-    private readonly env: CoreEnv,
+    readonly env: CoreEnv,
   ) {
     this.deal = snapshot.deal;
     this.original = snapshot.deal;
@@ -171,7 +208,7 @@ class Work {
     }
   }
 
-  private requireDeal(): Deal {
+  requireDeal(): Deal {
     if (!this.deal) throw new DealflowError('NOT_FOUND', 'the deal does not exist (was it deleted?)');
     return this.deal;
   }
@@ -185,7 +222,7 @@ class Work {
     }
   }
 
-  private pipelineOf(deal: Deal | null): PipelineInfo | undefined {
+  pipelineOf(deal: Deal | null): PipelineInfo | undefined {
     return deal ? this.env.pipelines.get(deal.pipelineId) : undefined;
   }
 
@@ -306,13 +343,12 @@ class Work {
     const candidates = this.env.rules.match(q.occ, this.deal?.pipelineId ?? null);
     for (const cr of candidates) this.fireRule(cr, q);
     // Timer triggers and date-anchored jobs follow the deal; only a command's change is activity.
-    timersOnOccurrence(this.timerHost(), q.occ, q.chain.length === 0);
-    for (const feature of this.env.features ?? []) {
-      if (!feature.onOccurrence) continue;
+    if (timersApply(this.env.rules, this.jobs.values())) timersOnOccurrence(this.timerHost(), q.occ, q.chain.length === 0);
+    for (const feature of listeningFeatures(this.env.features, this.pipelineOf(this.deal))) {
       const outer = this.cause;
-      this.cause = { depth: q.depth, chain: [...q.chain, feature.name], ruleId: feature.name };
+      this.cause = new Cause(q.depth, q.chain, feature.name);
       try {
-        feature.onOccurrence(this.featureContext(feature, q.event), q.occ, q.event);
+        feature.onOccurrence!(this.featureContext(feature, q.event), q.occ, q.event);
       } finally {
         this.cause = outer;
       }
@@ -333,7 +369,7 @@ class Work {
       this.log('rule.skipped', { reason, trigger: q.occ, criteria: trace, ...evaluatedBy(cr, 'when') }, rule.id);
       return;
     }
-    const pending = [...this.jobs.values()].filter((j) => j.ruleId === rule.id);
+    const pending = this.jobs.size === 0 ? NO_JOBS : [...this.jobs.values()].filter((j) => j.ruleId === rule.id);
     if (rule.reenroll === 'ignore' && pending.length > 0) {
       this.log('rule.skipped', { reason: 'already-enrolled', trigger: q.occ }, rule.id);
       return;
@@ -351,14 +387,14 @@ class Work {
       };
     }
     this.log('rule.fired', { trigger: q.occ, criteria: trace, enrolmentId, depth: q.depth, ruleVersion: cr.version, ...evaluatedBy(cr, 'when') }, rule.id);
-    const cause: Cause = { depth: q.depth, chain: [...q.chain, rule.id], ruleId: rule.id };
+    const cause = new Cause(q.depth, q.chain, rule.id);
     for (const action of cr.actions) {
       if (isScheduled(action.spec)) this.schedule(cr, action, enrolmentId, q, cause);
       else this.runAction(cr, action, enrolmentId, q.event, cause);
     }
   }
 
-  private factsFor(input: FactInput): DealFacts {
+  factsFor(input: FactInput): DealFacts {
     return makeFacts(input, this.pipelineOf(input.deal)?.pipeline, this.env.facts, this.env.fallback);
   }
 
@@ -441,13 +477,13 @@ class Work {
     this.jobs.delete(current.id);
     this.effects.push({ type: 'job.done', jobId: current.id });
     this.log('job.ran', { jobId: current.id, actionId: current.actionId, dueAt: current.dueAt, ...note, ...checked }, cr.rule.id);
-    this.runAction(cr, action, current.enrolmentId, current.event, { depth: 0, chain: [cr.rule.id], ruleId: cr.rule.id });
+    this.runAction(cr, action, current.enrolmentId, current.event, new Cause(0, [], cr.rule.id));
   }
 
   // ---- business time: calendars and timer triggers (core/time) -----------------------------------
 
   /** The calendar a rule or action follows for the current deal: `pipeline` (default), `owner` or a named one. */
-  private calendarFor(choice: string | undefined): BusinessCalendar {
+  calendarFor(choice: string | undefined): BusinessCalendar {
     const deal = this.requireDeal();
     const info = this.pipelineOf(deal);
     let book = this.env.calendars ?? defaultCalendars.get(this.env.pipelines);
@@ -464,24 +500,13 @@ class Work {
   private timerHostCache: TimerHost | undefined;
 
   private timerHost(): TimerHost {
-    const work = this;
-    this.timerHostCache ??= {
-      get deal() {
-        return work.deal;
-      },
-      now: this.env.now,
-      rules: this.env.rules,
-      jobs: () => [...this.jobs.values()],
-      newId: (kind) => this.env.ids.next(kind),
-      putJob: (job) => {
-        this.jobs.set(job.id, job);
-        this.effects.push({ type: 'job.schedule', job });
-      },
-      cancelJob: (job, reason, extra) => this.cancelJob(job, reason, extra),
-      log: (type, data, ruleId) => this.log(type, data, ruleId),
-      calendarFor: (choice) => this.calendarFor(choice),
-    };
-    return this.timerHostCache;
+    return (this.timerHostCache ??= new TimerScope(this));
+  }
+
+  /** Adds or replaces a job of the deal (timers re-arm and move theirs). */
+  putJob(job: Job): void {
+    this.jobs.set(job.id, job);
+    this.effects.push({ type: 'job.schedule', job });
   }
 
   /** A `stage.idle` or `date.reached` timer came due: its rule gets the occurrence, as time passing. */
@@ -499,7 +524,7 @@ class Work {
     this.jobs.delete(job.id);
     this.effects.push({ type: 'job.done', jobId: job.id });
     this.log('job.ran', { jobId: job.id, actionId: job.actionId, dueAt: job.dueAt }, job.ruleId);
-    this.cause = { depth: 0, chain: [job.ruleId], ruleId: job.ruleId };
+    this.cause = new Cause(0, [], job.ruleId);
     try {
       feature.onJob?.(this.featureContext(feature, job.event), job);
     } finally {
@@ -507,7 +532,7 @@ class Work {
     }
   }
 
-  private cancelJob(job: Job, reason: string, extra: Record<string, unknown> = {}): void {
+  cancelJob(job: Job, reason: string, extra: Record<string, unknown> = {}): void {
     if (!this.jobs.delete(job.id)) return;
     this.effects.push({ type: 'job.cancel', jobId: job.id, reason });
     this.log('job.cancelled', { jobId: job.id, actionId: job.actionId, dueAt: job.dueAt, reason, ...extra }, job.ruleId, job.dealId);
@@ -532,118 +557,70 @@ class Work {
   }
 
   private actionContext(cr: CompiledRule, action: CompiledAction, key: string, event: Record<string, Json> | null): ActionContext {
-    const work = this;
-    let outboxCount = 0;
-    const nextKey = () => (outboxCount++ === 0 ? key : `${key}#${outboxCount}`);
-    return {
-      get deal() {
-        return work.deal;
-      },
-      get pipeline() {
-        return work.pipelineOf(work.deal)?.pipeline ?? null;
-      },
-      rule: cr.rule,
-      actionId: action.id,
-      event,
-      now: this.env.now,
-      key,
-      setField: (path, value) => this.setField(path, value),
-      moveStage: (stageId) => this.moveStage(stageId),
-      notify: (spec) => this.queueNotification(spec, nextKey(), cr.rule.id, event),
-      enqueueExecution: (type, params) => {
-        const message = this.outboxMessage('action', nextKey(), cr.rule.id, {
-          type,
-          params,
-          event,
-          deal: this.deal,
-        });
-        this.effects.push({ type: 'outbox', message });
-        this.log('outbox.queued', { messageId: message.id, key: message.key, type }, cr.rule.id);
-      },
-      record: (kind, data, id) => this.putRecord(kind, id ?? this.env.ids.next(kind), data).id,
-      log: (type, data) => this.log(type, data, cr.rule.id),
-      newId: (kind) => this.env.ids.next(kind),
-      records: (kind) => this.recordsOf(kind),
-      render: (template) => this.render(template, event, cr.rule.id),
-      feature: (name, input) => {
-        const feature = this.env.features?.find((f) => f.name === name);
-        if (!feature?.onInput) throw new DealflowError('INVALID_INPUT', `no core feature "${name}" (rule "${cr.rule.id}")`);
-        feature.onInput(this.featureContext(feature, event), input);
-      },
-      createDeal: (draft, options) => this.createFromAction(draft, options?.externalId, this.cause),
-    };
+    return new ActionScope(this, cr, action, key, event);
   }
 
   // ---- features ---------------------------------------------------------------------------------
 
   /** One context per feature and event: it reads the work's state through getters, so it can be reused. */
-  private readonly featureContexts = new Map<CoreFeature, { event: Readonly<Record<string, Json>> | null; ctx: FeatureContext }>();
+  private readonly featureContexts = new Map<CoreFeature, FeatureScope>();
 
-  private featureContext(feature: CoreFeature, event: Readonly<Record<string, Json>> | null): FeatureContext {
+  /** @internal to this module (the scopes below call it). */
+  featureContext(feature: CoreFeature, event: Readonly<Record<string, Json>> | null): FeatureContext {
     const cached = this.featureContexts.get(feature);
-    if (cached && cached.event === event) return cached.ctx;
-    const ctx = this.newFeatureContext(feature, event);
-    this.featureContexts.set(feature, { event, ctx });
+    if (cached && cached.event === event) return cached;
+    const ctx = new FeatureScope(this, feature, event);
+    this.featureContexts.set(feature, ctx);
     return ctx;
   }
 
-  private newFeatureContext(feature: CoreFeature, event: Readonly<Record<string, Json>> | null): FeatureContext {
-    const work = this;
-    return {
-      get deal() {
-        return work.deal;
-      },
-      get pipeline() {
-        return work.pipelineOf(work.deal)?.pipeline ?? null;
-      },
-      now: this.env.now,
-      facts: (ev) =>
-        this.factsFor({ deal: this.deal, previous: null, event: (ev === undefined ? event : ev) as Record<string, Json> | null, now: this.env.now }),
-      records: (kind) => this.recordsOf(kind),
-      putRecord: (kind, id, data) => this.putRecord(kind, id, data),
-      jobs: () => [...this.jobs.values()],
-      schedule: (spec) => {
-        const deal = this.requireDeal();
-        const job: Job = {
-          id: this.env.ids.next('job'),
-          dealId: deal.id,
-          ruleId: spec.ruleId,
-          enrolmentId: spec.enrolmentId,
-          actionIndex: -1,
-          actionId: spec.actionId,
-          dueAt: spec.dueAt,
-          stageId: deal.stageId,
-          cancelOnStageLeave: false,
-          anchorField: null,
-          event: spec.event ?? null,
-          createdAt: this.env.now,
-        };
-        this.jobs.set(job.id, job);
-        this.effects.push({ type: 'job.schedule', job });
-        this.log('job.scheduled', { jobId: job.id, actionId: job.actionId, type: feature.name, dueAt: job.dueAt }, job.ruleId);
-        return job;
-      },
-      cancelJob: (jobId, reason) => {
-        const job = this.jobs.get(jobId);
-        if (job) this.cancelJob(job, reason);
-      },
-      raise: (occ, payload) => this.enqueue(occ, this.deal, payload, this.cause),
-      setField: (path, value) => this.setField(path, value),
-      moveStage: (stageId) => this.moveStage(stageId),
-      notify: (spec, key, sourceId, extra) => this.withExtra(extra, () => this.queueNotification(spec, key, sourceId, event)),
-      render: (template, extra, sourceId) => this.withExtra(extra, () => this.render(template, event, sourceId ?? feature.name)),
-      runActions: (cr, enrolmentId, ev, extra) =>
-        this.withExtra(extra, () => {
-          const cause: Cause = { depth: this.cause.depth, chain: [...this.cause.chain, cr.rule.id], ruleId: cr.rule.id };
-          for (const action of cr.actions) this.runAction(cr, action, enrolmentId, ev as Record<string, Json> | null, cause);
-        }),
-      log: (type, data, sourceId) => this.log(type, data, sourceId),
-      addTime: (from, duration, options = {}) => addDurationIn(this.calendarFor(options.calendar), from, duration, options.policy),
-      newId: (kind) => this.env.ids.next(kind),
+  /** A feature's job: filled in from the spec and the deal, scheduled, logged. */
+  scheduleFeatureJob(feature: CoreFeature, spec: FeatureJobSpec): Job {
+    const deal = this.requireDeal();
+    const job: Job = {
+      id: this.env.ids.next('job'),
+      dealId: deal.id,
+      ruleId: spec.ruleId,
+      enrolmentId: spec.enrolmentId,
+      actionIndex: -1,
+      actionId: spec.actionId,
+      dueAt: spec.dueAt,
+      stageId: deal.stageId,
+      cancelOnStageLeave: false,
+      anchorField: null,
+      event: spec.event ?? null,
+      createdAt: this.env.now,
     };
+    this.jobs.set(job.id, job);
+    this.effects.push({ type: 'job.schedule', job });
+    this.log('job.scheduled', { jobId: job.id, actionId: job.actionId, type: feature.name, dueAt: job.dueAt }, job.ruleId);
+    return job;
   }
 
-  private withExtra<T>(extra: Record<string, unknown> | undefined, fn: () => T): T {
+  /** A feature runs a rule's immediate actions as if it fired, one level deeper in the cascade. */
+  runRuleActions(cr: CompiledRule, enrolmentId: string, event: Readonly<Record<string, Json>> | null): void {
+    const cause = new Cause(this.cause.depth, this.cause.chain, cr.rule.id);
+    for (const action of cr.actions) this.runAction(cr, action, enrolmentId, event as Record<string, Json> | null, cause);
+  }
+
+  /** A feature raises an occurrence (an approval decided, …) under the current cause. */
+  raise(occ: Occurrence, payload: Record<string, Json> | null): void {
+    this.enqueue(occ, this.deal, payload, this.cause);
+  }
+
+  /** An action asks a core feature to take an input. */
+  featureInput(name: string, input: unknown, ruleId: string, event: Readonly<Record<string, Json>> | null): void {
+    const feature = this.env.features?.find((f) => f.name === name);
+    if (!feature?.onInput) throw new DealflowError('INVALID_INPUT', `no core feature "${name}" (rule "${ruleId}")`);
+    feature.onInput(this.featureContext(feature, event), input);
+  }
+
+  /** An action asks for the command's deal to be created. */
+  createDealFromAction(draft: DealDraft, externalId: string | undefined): Deal | null {
+    return this.createFromAction(draft, externalId, this.cause);
+  }
+
+  withExtra<T>(extra: Record<string, unknown> | undefined, fn: () => T): T {
     if (!extra) return fn();
     const outer = this.templateExtra;
     this.templateExtra = { ...(outer ?? {}), ...extra };
@@ -654,13 +631,13 @@ class Work {
     }
   }
 
-  private recordsOf(kind: string): StoredRecord[] {
+  recordsOf(kind: string): StoredRecord[] {
     const out: StoredRecord[] = [];
     for (const r of this.records.values()) if (r.kind === kind) out.push(r);
     return out;
   }
 
-  private putRecord(kind: string, id: string, data: Record<string, unknown>): StoredRecord {
+  putRecord(kind: string, id: string, data: Record<string, unknown>): StoredRecord {
     const record: StoredRecord = { kind, id, dealId: this.deal?.id ?? null, at: this.env.now, data };
     this.records.set(recordKey(kind, id), record);
     this.effects.push({ type: 'record', record });
@@ -668,7 +645,7 @@ class Work {
   }
 
   /** Renders a template over the deal as it is now; a missing value renders empty and is logged. */
-  private render(template: string, event: Readonly<Record<string, Json>> | null, sourceId?: string): string {
+  render(template: string, event: Readonly<Record<string, Json>> | null, sourceId?: string): string {
     if (!template.includes('{{')) return template; // plain text: nothing to look up
     const deal = this.deal;
     const result = renderTemplate(template, {
@@ -687,7 +664,7 @@ class Work {
     return result.text;
   }
 
-  private outboxMessage(kind: OutboxMessage['kind'], key: string, ruleId: string | null, payload: Record<string, unknown>): OutboxMessage {
+  outboxMessage(kind: OutboxMessage['kind'], key: string, ruleId: string | null, payload: Record<string, unknown>): OutboxMessage {
     return {
       id: this.env.ids.next('msg'),
       key,
@@ -703,7 +680,7 @@ class Work {
     };
   }
 
-  private queueNotification(spec: NotificationSpec, key: string, ruleId: string, event: Readonly<Record<string, Json>> | null = null): void {
+  queueNotification(spec: NotificationSpec, key: string, ruleId: string, event: Readonly<Record<string, Json>> | null = null): void {
     const deal = this.deal;
     const message = this.outboxMessage('notification', key, ruleId, {
       to: spec.to,
@@ -723,11 +700,11 @@ class Work {
 
   // ---- changes to the deal ----------------------------------------------------------------------
 
-  private setField(path: string, value: Json): void {
+  setField(path: string, value: Json): void {
     const deal = this.requireDeal();
     const p = parseDealPath(path);
     if (typeof p === 'string') throw new DealflowError('INVALID_INPUT', p);
-    const from = readDealPath(deal, path);
+    const from = readParsedPath(deal, p);
     let next: Deal;
     if (p.kind === 'field') {
       checkFieldValue(p.name, value, this.pipelineOf(deal)!.pipeline);
@@ -741,14 +718,14 @@ class Work {
     } else {
       next = setProperty(deal, p.name, value);
     }
-    const to = readDealPath(next, path);
-    if (JSON.stringify(from) === JSON.stringify(to)) return;
+    const to = readParsedPath(next, p);
+    if (sameJsonValue(from, to)) return;
     this.deal = next;
     this.log('deal.updated', { changes: [{ field: path, from: from ?? null, to: to ?? null }], by: this.cause.ruleId ?? 'command' }, this.cause.ruleId ?? undefined);
     this.enqueue({ type: 'field.changed', field: path, from, to }, deal, null, this.cause);
   }
 
-  private moveStage(stageId: string): void {
+  moveStage(stageId: string): void {
     const deal = this.requireDeal();
     const info = this.pipelineOf(deal)!;
     const stage = info.stages.get(stageId);
@@ -768,7 +745,7 @@ class Work {
 
   // ---- output -----------------------------------------------------------------------------------
 
-  private log(type: string, data: Record<string, unknown>, ruleId?: string, dealId?: string | null): void {
+  log(type: string, data: Record<string, unknown>, ruleId?: string, dealId?: string | null): void {
     const entry: LogEntry = { id: this.env.ids.next('log'), at: this.env.now, dealId: dealId ?? this.deal?.id ?? this.original?.id ?? null, type, data };
     if (ruleId !== undefined) entry.ruleId = ruleId;
     this.effects.push({ type: 'log', entry });
@@ -784,6 +761,13 @@ class Work {
     if (this.records.size > 0) snapshot.records = [...this.records.values()];
     return { snapshot, effects: this.effects };
   }
+}
+
+/** Equal as JSON: primitives by value (no serialising), objects and arrays by their JSON text. */
+function sameJsonValue(a: Json | undefined, b: Json | undefined): boolean {
+  if (a === b) return true;
+  if ((typeof a !== 'object' || a === null) && (typeof b !== 'object' || b === null)) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function recordKey(kind: string, id: string): string {
@@ -833,4 +817,174 @@ function cascadeLimit(chain: string[], maxDepth: number): DealflowError {
     `the cascade went deeper than ${maxDepth} levels; rules ${rules.join(', ')} keep triggering each other (${chain.slice(-2 * rules.length - 1).join(' → ')}). The command was rolled back; change their triggers or criteria so the loop ends.`,
     { details: { rules, chain } },
   );
+}
+
+// ---- the contexts actions, features and timers see: one object each, methods on the prototype ----
+
+/** What an action's `apply` sees; its outbox keys are `key`, then `key#2`, `key#3`, … */
+class ActionScope implements ActionContext {
+  private outboxCount = 0;
+
+  constructor(
+    private readonly work: Work,
+    private readonly cr: CompiledRule,
+    private readonly action: CompiledAction,
+    readonly key: string,
+    readonly event: Record<string, Json> | null,
+  ) {}
+
+  get deal(): Deal | null {
+    return this.work.deal;
+  }
+  get pipeline() {
+    return this.work.pipelineOf(this.work.deal)?.pipeline ?? null;
+  }
+  get rule() {
+    return this.cr.rule;
+  }
+  get actionId() {
+    return this.action.id;
+  }
+  get now() {
+    return this.work.env.now;
+  }
+  private nextKey(): string {
+    return this.outboxCount++ === 0 ? this.key : `${this.key}#${this.outboxCount}`;
+  }
+  setField(path: string, value: Json): void {
+    this.work.setField(path, value);
+  }
+  moveStage(stageId: string): void {
+    this.work.moveStage(stageId);
+  }
+  notify(spec: NotificationSpec): void {
+    this.work.queueNotification(spec, this.nextKey(), this.cr.rule.id, this.event);
+  }
+  enqueueExecution(type: string, params: Record<string, unknown>): void {
+    const work = this.work;
+    const ruleId = this.cr.rule.id;
+    const message = work.outboxMessage('action', this.nextKey(), ruleId, { type, params, event: this.event, deal: work.deal });
+    work.effects.push({ type: 'outbox', message });
+    work.log('outbox.queued', { messageId: message.id, key: message.key, type }, ruleId);
+  }
+  record(kind: string, data: Record<string, unknown>, id?: string): string {
+    return this.work.putRecord(kind, id ?? this.work.env.ids.next(kind), data).id;
+  }
+  log(type: string, data: Record<string, unknown>): void {
+    this.work.log(type, data, this.cr.rule.id);
+  }
+  newId(kind: string): string {
+    return this.work.env.ids.next(kind);
+  }
+  records(kind: string): StoredRecord[] {
+    return this.work.recordsOf(kind);
+  }
+  render(template: string): string {
+    return this.work.render(template, this.event, this.cr.rule.id);
+  }
+  feature(name: string, input: unknown): void {
+    this.work.featureInput(name, input, this.cr.rule.id, this.event);
+  }
+  createDeal(draft: DealDraft, options?: { externalId?: string }): Deal | null {
+    return this.work.createDealFromAction(draft, options?.externalId);
+  }
+}
+
+/** What a feature hook sees; one per feature and event within a transition. */
+class FeatureScope implements FeatureContext {
+  constructor(
+    private readonly work: Work,
+    private readonly feature: CoreFeature,
+    readonly event: Readonly<Record<string, Json>> | null,
+  ) {}
+
+  get deal(): Deal | null {
+    return this.work.deal;
+  }
+  get pipeline() {
+    return this.work.pipelineOf(this.work.deal)?.pipeline ?? null;
+  }
+  get now() {
+    return this.work.env.now;
+  }
+  facts(ev?: Readonly<Record<string, Json>> | null): DealFacts {
+    const work = this.work;
+    return work.factsFor({ deal: work.deal, previous: null, event: (ev === undefined ? this.event : ev) as Record<string, Json> | null, now: work.env.now });
+  }
+  records(kind: string): StoredRecord[] {
+    return this.work.recordsOf(kind);
+  }
+  putRecord(kind: string, id: string, data: Record<string, unknown>): StoredRecord {
+    return this.work.putRecord(kind, id, data);
+  }
+  jobs(): Job[] {
+    return [...this.work.jobs.values()];
+  }
+  schedule(spec: FeatureJobSpec): Job {
+    return this.work.scheduleFeatureJob(this.feature, spec);
+  }
+  cancelJob(jobId: string, reason: string): void {
+    const job = this.work.jobs.get(jobId);
+    if (job) this.work.cancelJob(job, reason);
+  }
+  raise(occ: Occurrence, payload: Record<string, Json> | null): void {
+    this.work.raise(occ, payload);
+  }
+  setField(path: string, value: Json): void {
+    this.work.setField(path, value);
+  }
+  moveStage(stageId: string): void {
+    this.work.moveStage(stageId);
+  }
+  notify(spec: NotificationSpec, key: string, sourceId: string, extra?: Record<string, unknown>): void {
+    this.work.withExtra(extra, () => this.work.queueNotification(spec, key, sourceId, this.event));
+  }
+  render(template: string, extra?: Record<string, unknown>, sourceId?: string): string {
+    return this.work.withExtra(extra, () => this.work.render(template, this.event, sourceId ?? this.feature.name));
+  }
+  runActions(cr: CompiledRule, enrolmentId: string, ev: Readonly<Record<string, Json>> | null, extra?: Record<string, unknown>): void {
+    this.work.withExtra(extra, () => this.work.runRuleActions(cr, enrolmentId, ev));
+  }
+  log(type: string, data: Record<string, unknown>, sourceId?: string): void {
+    this.work.log(type, data, sourceId);
+  }
+  addTime(from: string, duration: Duration, options: { calendar?: string; policy?: DuePolicy } = {}): string {
+    return addDurationIn(this.work.calendarFor(options.calendar), from, duration, options.policy);
+  }
+  newId(kind: string): string {
+    return this.work.env.ids.next(kind);
+  }
+}
+
+/** What the timers (core/time/timers.ts) see of the transition. */
+class TimerScope implements TimerHost {
+  constructor(private readonly work: Work) {}
+
+  get deal(): Deal | null {
+    return this.work.deal;
+  }
+  get now() {
+    return this.work.env.now;
+  }
+  get rules() {
+    return this.work.env.rules;
+  }
+  jobs(): Job[] {
+    return [...this.work.jobs.values()];
+  }
+  newId(kind: string): string {
+    return this.work.env.ids.next(kind);
+  }
+  putJob(job: Job): void {
+    this.work.putJob(job);
+  }
+  cancelJob(job: Job, reason: string, extra?: Record<string, unknown>): void {
+    this.work.cancelJob(job, reason, extra);
+  }
+  log(type: string, data: Record<string, unknown>, ruleId?: string): void {
+    this.work.log(type, data, ruleId);
+  }
+  calendarFor(choice: string | undefined): BusinessCalendar {
+    return this.work.calendarFor(choice);
+  }
 }

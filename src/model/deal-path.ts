@@ -13,8 +13,20 @@ export type DealPath =
 
 const READABLE = new Set<string>([...WATCHABLE_DEAL_PROPERTIES, 'createdAt', 'stageEnteredAt', 'updatedAt', 'closedAt']);
 
+const parsed = new Map<string, DealPath | string>();
+
 /** Parses a deal path (`amount`, `fields.x`, `flags.y`); returns a message saying what is wrong instead of throwing. */
 export function parseDealPath(path: string): DealPath | string {
+  // Rules name a handful of paths and read them on every change: parse each once (bounded, as paths may come from input).
+  let p = parsed.get(path);
+  if (p === undefined) {
+    p = parseUncached(path);
+    if (parsed.size < 10_000) parsed.set(path, p);
+  }
+  return p;
+}
+
+function parseUncached(path: string): DealPath | string {
   const dot = path.indexOf('.');
   if (dot === -1) {
     if (READABLE.has(path)) return { kind: 'property', name: path as never };
@@ -32,8 +44,12 @@ export function parseDealPath(path: string): DealPath | string {
 /** Reads a deal path from a deal; `undefined` for an invalid path or a missing field. */
 export function readDealPath(deal: Deal, path: string): Json | undefined {
   const p = parseDealPath(path);
-  if (typeof p === 'string') return undefined;
+  return typeof p === 'string' ? undefined : readParsedPath(deal, p);
+}
+
+/** Reads an already parsed deal path from a deal; `undefined` for a missing field. */
+export function readParsedPath(deal: Deal, p: DealPath): Json | undefined {
   if (p.kind === 'property') return deal[p.name] as Json;
   const bag = p.kind === 'field' ? deal.fields : deal.flags;
-  return  Object.hasOwn(bag, p.name) ? (bag[p.name] as Json) : undefined;
+  return Object.hasOwn(bag, p.name) ? (bag[p.name] as Json) : undefined;
 }

@@ -102,12 +102,12 @@ export class SlaBook {
   }
 
   /** SLAs an occurrence starts, with their start criteria compiled (evaluate `when` before starting). */
-  starting(occ: Parameters<RuleBook['match']>[0], pipelineId: string | null): CompiledRule[] {
+  starting(occ: Parameters<RuleBook['match']>[0], pipelineId: string | null): ReadonlyArray<CompiledRule> {
     return this.starts.match(occ, pipelineId);
   }
 
   /** SLAs whose stop trigger an occurrence matches (criteria still to evaluate). */
-  stopping(occ: Parameters<RuleBook['match']>[0], pipelineId: string | null): CompiledRule[] {
+  stopping(occ: Parameters<RuleBook['match']>[0], pipelineId: string | null): ReadonlyArray<CompiledRule> {
     return this.stops.match(occ, pipelineId);
   }
 }

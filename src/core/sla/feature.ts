@@ -67,6 +67,10 @@ export class SlaFeature implements CoreFeature {
     else throw new DealflowError('INVALID_INPUT', `unknown SLA operation ${JSON.stringify((raw as { op?: unknown })?.op)}`);
   }
 
+  listens(): boolean {
+    return this.book.size > 0;
+  }
+
   onOccurrence(ctx: FeatureContext, occ: Occurrence, event: Readonly<Record<string, Json>> | null): void {
     const deal = ctx.deal;
     if (!deal || this.book.size === 0) return;

@@ -49,16 +49,36 @@ export interface TimerHost {
   calendarFor(choice: string | undefined): BusinessCalendar;
 }
 
-const timerRulesCache = new WeakMap<RuleBook, CompiledRule[]>();
+const timerRulesCache = new WeakMap<RuleBook, { all: CompiledRule[]; byPipeline: Map<string, CompiledRule[]> }>();
+
+function timerRuleIndex(book: RuleBook): { all: CompiledRule[]; byPipeline: Map<string, CompiledRule[]> } {
+  let index = timerRulesCache.get(book);
+  if (!index) {
+    const all = book.rules.filter((cr) => cr.rule.trigger.type === 'stage.idle' || cr.rule.trigger.type === 'date.reached');
+    timerRulesCache.set(book, (index = { all, byPipeline: new Map() }));
+  }
+  return index;
+}
 
 /** The enabled rules with a timer trigger, for a deal's pipeline. */
 function timerRules(book: RuleBook, pipelineId: string): CompiledRule[] {
-  let all = timerRulesCache.get(book);
-  if (!all) {
-    all = book.rules.filter((cr) => cr.rule.trigger.type === 'stage.idle' || cr.rule.trigger.type === 'date.reached');
-    timerRulesCache.set(book, all);
+  const index = timerRuleIndex(book);
+  let list = index.byPipeline.get(pipelineId);
+  if (!list) {
+    list = index.all.filter((cr) => cr.rule.enabled && (cr.rule.pipelineId === undefined || cr.rule.pipelineId === pipelineId));
+    index.byPipeline.set(pipelineId, list);
   }
-  return all.filter((cr) => cr.rule.enabled && (cr.rule.pipelineId === undefined || cr.rule.pipelineId === pipelineId));
+  return list;
+}
+
+/**
+ * Whether the timers have anything to look at for this deal: a timer rule in the book, or a
+ * pending job anchored to a date field. Most occurrences of most rule sets have neither.
+ */
+export function timersApply(book: RuleBook, jobs: Iterable<Job>): boolean {
+  if (timerRuleIndex(book).all.length > 0) return true;
+  for (const job of jobs) if (job.anchorField !== null) return true;
+  return false;
 }
 
 const ownerCalendarCache = new WeakMap<RuleBook, boolean>();
