@@ -214,8 +214,8 @@ export class Delivery {
   /** Log entries about a message: one, or for a digest one per item, so each deal's history shows it. */
   private entries(message: OutboxMessage, now: Date, type: string, data: Record<string, unknown>): LogEntry[] {
     const at = now.toISOString();
-    const base = { messageId: message.id, kind: message.kind };
     if (message.kind === 'digest') {
+      const base = { messageId: message.id, kind: message.kind };
       const p = digestPayload(message);
       return p.items.map((item) => {
         const entry: LogEntry = {
@@ -229,8 +229,11 @@ export class Delivery {
         return entry;
       });
     }
-    const recipientId = message.kind === 'notification' ? { recipientId: (message.payload.recipientId as string | null) ?? null } : {};
-    const entry: LogEntry = { id: this.deps.ids.next('log'), at, dealId: message.dealId, type, data: { ...base, key: message.key, ...recipientId, ...data } };
+    // Built key by key rather than by spreading: one of these is written for every attempt.
+    const out: Record<string, unknown> = { messageId: message.id, kind: message.kind, key: message.key };
+    if (message.kind === 'notification') out.recipientId = (message.payload.recipientId as string | null) ?? null;
+    for (const k in data) out[k] = data[k];
+    const entry: LogEntry = { id: this.deps.ids.next('log'), at, dealId: message.dealId, type, data: out };
     if (message.ruleId) entry.ruleId = message.ruleId;
     return [entry];
   }

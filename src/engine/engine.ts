@@ -21,7 +21,8 @@ import type { DealQuery, LeaseRequest, OutboxQuery, Storage, StorageTx } from '.
 import { InMemoryStorage } from '../memory/storage.js';
 import { checkRetryPolicy, Delivery, DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
 import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from './digest-policy.js';
-import { checkDigestNames, OutboxWriter } from './outbox-writer.js';
+import { checkDigestNames, OutboxWriter, type OutboxWriteContext } from './outbox-writer.js';
+import { TASK_RECORD } from '../core/tasks/lifecycle.js';
 import { AccessGuard, isBackwardMove, type AccessOptions } from './access.js';
 import { defaultAccessPolicy, type AccessPolicy } from '../ports/access.js';
 import { calendarTime, runReport, type ReportArgs, type ReportHost } from './reports.js';
@@ -667,9 +668,10 @@ export class Engine {
   }
 
   private env(now: Date, users?: UserTimes): CoreEnv {
+    // One shape for every command (no spreads): the core reads these on every occurrence.
     return {
       calendars: this.calendars,
-      ...(users ? { users } : {}),
+      users,
       now: now.toISOString(),
       ids: this.ids,
       pipelines: this.pipelineIndex,
@@ -721,7 +723,7 @@ export class Engine {
         }
         if (authorize) await authorize(before);
         const out = await this.decide(before, input, now);
-        await this.write(tx, before, out);
+        await this.write(tx, before, out, now);
         return out;
       });
       this.announce(outcome.effects);
@@ -757,7 +759,7 @@ export class Engine {
         await tx.appendLog([e]);
         return { failed: e };
       }
-      await this.write(tx, before, out);
+      await this.write(tx, before, out, now);
       return { out };
     });
     if (!result) return 'skipped';
@@ -769,7 +771,7 @@ export class Engine {
     return 'ran';
   }
 
-  private async write(tx: StorageTx, before: DealSnapshot, out: Outcome): Promise<void> {
+  private async write(tx: StorageTx, before: DealSnapshot, out: Outcome, now: Date): Promise<void> {
     const after = out.snapshot;
     if (before.deal && !after.deal) await tx.deleteDeal(before.deal.id);
     else if (after.deal && after.deal !== before.deal) await tx.putDeal(after.deal);
@@ -777,17 +779,22 @@ export class Engine {
       await tx.putEnrolments(after.deal.id, after.enrolments);
     }
     const log: LogEntry[] = [];
-    const held: LogEntry[] = [];
-    const stored = new Map<string, StoredRecord>();
+    let held: LogEntry[] | undefined;
+    let stored: Map<string, StoredRecord> | undefined;
+    let hasTaskRecords = false;
     const deal = after.deal ?? before.deal;
-    const outboxContext = {
-      // The command's `now`: readClock ran at its start and set lastNow.
-      now: new Date(this.lastNow).toISOString(),
-      zone: (deal && this.pipelineIndex.get(deal.pipelineId)?.pipeline.timezone) || 'UTC',
-      ruleName: (ruleId: string | null) => (ruleId ? (this.ruleBook.get(ruleId)?.rule.name ?? null) : null),
-    };
+    let outboxContext: OutboxWriteContext | undefined;
+    const context = (): OutboxWriteContext =>
+      (outboxContext ??= {
+        now: now.toISOString(),
+        zone: (deal && this.pipelineIndex.get(deal.pipelineId)?.pipeline.timezone) || 'UTC',
+        ruleName: (ruleId: string | null) => (ruleId ? (this.ruleBook.get(ruleId)?.rule.name ?? null) : null),
+      });
     for (const effect of out.effects) {
       switch (effect.type) {
+        case 'log':
+          log.push(effect.entry);
+          break;
         case 'job.schedule':
           await tx.putJob(effect.job);
           break;
@@ -795,28 +802,34 @@ export class Engine {
         case 'job.done':
           await tx.removeJob(effect.jobId);
           break;
-        case 'outbox':
-          held.push(...(await this.outboxWriter.write(tx, effect.message, outboxContext)));
+        case 'outbox': {
+          const entries = await this.outboxWriter.write(tx, effect.message, context());
+          if (entries.length > 0) (held ??= []).push(...entries);
           break;
+        }
         case 'record': {
           // Tasks name people through the Directory (a port, maybe I/O): resolved here, before storing.
-          const resolved = await this.taskPeople.resolve(effect.record, deal, outboxContext.now);
-          stored.set(resolved.record.id, resolved.record);
-          held.push(...resolved.log);
+          const resolved = await this.taskPeople.resolve(effect.record, deal, context().now);
+          (stored ??= new Map()).set(resolved.record.id, resolved.record);
+          if (resolved.record.kind === TASK_RECORD) hasTaskRecords = true;
+          if (resolved.log.length > 0) (held ??= []).push(...resolved.log);
           await tx.putRecord(resolved.record);
           break;
         }
-        case 'log':
-          log.push(effect.entry);
-          break;
       }
     }
-    const assigned = this.taskPeople.notifications(out.effects, stored, deal, deal ? this.pipelineIndex.get(deal.pipelineId)?.pipeline : undefined, outboxContext.now);
-    held.push(...assigned.log);
-    for (const message of assigned.messages) held.push(...(await this.outboxWriter.write(tx, message, outboxContext)));
-    // Entries the writer adds (digest holds) join the outcome's, so they are announced after commit too.
-    for (const entry of held) out.effects.push({ type: 'log', entry });
-    await tx.appendLog([...log, ...held]);
+    if (hasTaskRecords) {
+      const now = context().now;
+      const assigned = this.taskPeople.notifications(out.effects, stored!, deal, deal ? this.pipelineIndex.get(deal.pipelineId)?.pipeline : undefined, now);
+      if (assigned.log.length > 0) (held ??= []).push(...assigned.log);
+      for (const message of assigned.messages) (held ??= []).push(...(await this.outboxWriter.write(tx, message, context())));
+    }
+    if (held) {
+      // Entries the writer adds (digest holds) join the outcome's, so they are announced after commit too.
+      for (const entry of held) out.effects.push({ type: 'log', entry });
+      log.push(...held);
+    }
+    await tx.appendLog(log);
   }
 
   private async deliver(now: Date): Promise<{ delivered: number }> {
@@ -844,14 +857,16 @@ async function loadSnapshot(tx: StorageTx, dealId: string | null, recordKinds: R
   if (dealId === null) return EMPTY;
   const deal = await tx.getDeal(dealId);
   if (!deal) return EMPTY;
-  const [jobs, enrolments, ...records] = await Promise.all([
-    tx.pendingJobs(dealId),
-    tx.getEnrolments(dealId),
-    ...recordKinds.map((kind) => tx.listRecords(kind, { dealId })),
-  ]);
-  const snapshot: DealSnapshot = { deal, jobs: jobs as DealSnapshot['jobs'], enrolments: enrolments as DealSnapshot['enrolments'] };
-  const all = (records as StoredRecord[][]).flat();
-  if (all.length > 0) snapshot.records = all;
+  // One after the other: every store answers these from what getDeal loaded (SQL reads them with the row lock).
+  const jobs = await tx.pendingJobs(dealId);
+  const enrolments = await tx.getEnrolments(dealId);
+  const snapshot: DealSnapshot = { deal, jobs, enrolments };
+  let records: StoredRecord[] | undefined;
+  for (const kind of recordKinds) {
+    const some = await tx.listRecords(kind, { dealId });
+    if (some.length > 0) records = records ? records.concat(some) : some;
+  }
+  if (records) snapshot.records = records;
   return snapshot;
 }
 

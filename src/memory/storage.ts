@@ -42,8 +42,8 @@ export class InMemoryStorage implements Storage {
   readonly outbox = new Map<string, OutboxMessage>();
   readonly outboxPending = new Set<string>();
   readonly records = new Map<string, Map<string, StoredRecord>>();
-  /** The same records by `kind\u0000dealId`, so loading a deal's feature records does not scan every deal's. */
-  readonly recordsByDeal = new Map<string, Map<string, StoredRecord>>();
+  /** The same records by deal, then kind, so loading a deal's feature records does not scan every deal's. */
+  readonly recordsByDeal = new Map<string, Map<string, Map<string, StoredRecord>>>();
   readonly meta = new Map<string, Json>();
   /** Leases on claimed jobs and messages, keyed `job:<id>` and `outbox:<id>`. */
   readonly leases = new Map<string, Lease>();
@@ -67,11 +67,15 @@ export class InMemoryStorage implements Storage {
 
   transaction<T>(fn: (tx: StorageTx) => Promise<T>): Promise<T> {
     const run = async () => {
-      const undo: Array<() => void> = [];
+      const undo: Undo[] = [];
       try {
         return await fn(new MemoryTx(this, undo));
       } catch (e) {
-        for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+        for (let i = undo.length - 1; i >= 0; i--) {
+          const step = undo[i]!;
+          if (typeof step === 'function') step();
+          else step.restore();
+        }
         throw e;
       }
     };
@@ -91,16 +95,31 @@ export class InMemoryStorage implements Storage {
   }
 }
 
+/** Puts one map entry back as it was (the common undo step: no closure per write). */
+class MapEntryUndo<K, V> {
+  constructor(
+    private readonly map: Map<K, V>,
+    private readonly key: K,
+    private readonly had: boolean,
+    private readonly prev: V | undefined,
+  ) {}
+
+  restore(): void {
+    if (this.had) this.map.set(this.key, this.prev as V);
+    else this.map.delete(this.key);
+  }
+}
+
+type Undo = (() => void) | MapEntryUndo<unknown, unknown>;
+
 class MemoryTx implements StorageTx {
   constructor(
     private readonly s: InMemoryStorage,
-    private readonly undo: Array<() => void>,
+    private readonly undo: Undo[],
   ) {}
 
   private restoreMap<K, V>(map: Map<K, V>, key: K): void {
-    const had = map.has(key);
-    const prev = map.get(key);
-    this.undo.push(() => (had ? map.set(key, prev as V) : map.delete(key)));
+    this.undo.push(new MapEntryUndo(map, key, map.has(key), map.get(key)));
   }
 
   async getDeal(id: string) {
@@ -302,9 +321,10 @@ class MemoryTx implements StorageTx {
     return m;
   }
   private dealRecords(kind: string, dealId: string): Map<string, StoredRecord> {
-    const key = `${kind}\u0000${dealId}`;
-    let m = this.s.recordsByDeal.get(key);
-    if (!m) this.s.recordsByDeal.set(key, (m = new Map()));
+    let kinds = this.s.recordsByDeal.get(dealId);
+    if (!kinds) this.s.recordsByDeal.set(dealId, (kinds = new Map()));
+    let m = kinds.get(kind);
+    if (!m) kinds.set(kind, (m = new Map()));
     return m;
   }
   async putRecord(record: StoredRecord) {
@@ -327,7 +347,10 @@ class MemoryTx implements StorageTx {
     return this.s.records.get(kind)?.get(id);
   }
   async listRecords(kind: string, q: { dealId?: string } = {}) {
-    if (q.dealId !== undefined) return [...(this.s.recordsByDeal.get(`${kind}\u0000${q.dealId}`)?.values() ?? [])];
+    if (q.dealId !== undefined) {
+      const m = this.s.recordsByDeal.get(q.dealId)?.get(kind);
+      return m ? [...m.values()] : [];
+    }
     const m = this.s.records.get(kind);
     return m ? [...m.values()] : [];
   }
