@@ -153,7 +153,9 @@ class Work {
   deal: Deal | null;
   private readonly original: Deal | null;
   readonly jobs: Map<string, Job>;
-  private readonly enrolments: Record<string, Enrolment>;
+  /** The snapshot's enrolments until a rule fires; then this command's own copy (copy on write). */
+  private enrolments: Record<string, Enrolment>;
+  private enrolmentsCopied = false;
   readonly effects: Effect[] = [];
   private readonly queue: Queued[] = [];
   private cause: Cause = COMMAND;
@@ -171,9 +173,13 @@ class Work {
   ) {
     this.deal = snapshot.deal;
     this.original = snapshot.deal;
-    this.jobs = new Map(snapshot.jobs.map((j) => [j.id, j]));
-    this.enrolments = { ...snapshot.enrolments };
-    this.records = new Map((snapshot.records ?? []).map((r) => [recordKey(r.kind, r.id), r]));
+    const jobs = new Map<string, Job>();
+    for (const j of snapshot.jobs) jobs.set(j.id, j);
+    this.jobs = jobs;
+    this.enrolments = snapshot.enrolments;
+    const records = new Map<string, StoredRecord>();
+    if (snapshot.records) for (const r of snapshot.records) records.set(recordKey(r.kind, r.id), r);
+    this.records = records;
   }
 
   // ---- inputs -------------------------------------------------------------------------------
@@ -378,6 +384,10 @@ class Work {
     const prior = this.enrolments[rule.id];
     const enrolmentId = this.env.ids.next('enrolment');
     if (dealId !== null) {
+      if (!this.enrolmentsCopied) {
+        this.enrolments = { ...this.enrolments };
+        this.enrolmentsCopied = true;
+      }
       this.enrolments[rule.id] = {
         ruleId: rule.id,
         id: enrolmentId,
@@ -489,14 +499,14 @@ class Work {
     let book = this.env.calendars ?? defaultCalendars.get(this.env.pipelines);
     if (!book) defaultCalendars.set(this.env.pipelines, (book = new CalendarBook({}, this.env.pipelines.all())));
     const resolved = book.resolve(choice, deal, this.env.users, info?.pipeline.timezone);
-    if (resolved.fallback && !this.calendarFallbacks.has(resolved.fallback)) {
-      this.calendarFallbacks.add(resolved.fallback);
+    if (resolved.fallback && !this.calendarFallbacks?.has(resolved.fallback)) {
+      (this.calendarFallbacks ??= new Set()).add(resolved.fallback);
       this.log('calendar.fallback', { choice, reason: resolved.fallback, using: 'pipeline' });
     }
     return resolved.calendar;
   }
 
-  private readonly calendarFallbacks = new Set<string>();
+  private calendarFallbacks: Set<string> | undefined;
   private timerHostCache: TimerHost | undefined;
 
   private timerHost(): TimerHost {
@@ -563,14 +573,14 @@ class Work {
   // ---- features ---------------------------------------------------------------------------------
 
   /** One context per feature and event: it reads the work's state through getters, so it can be reused. */
-  private readonly featureContexts = new Map<CoreFeature, FeatureScope>();
+  private featureContexts: Map<CoreFeature, FeatureScope> | undefined;
 
   /** @internal to this module (the scopes below call it). */
   featureContext(feature: CoreFeature, event: Readonly<Record<string, Json>> | null): FeatureContext {
-    const cached = this.featureContexts.get(feature);
+    const cached = this.featureContexts?.get(feature);
     if (cached && cached.event === event) return cached;
     const ctx = new FeatureScope(this, feature, event);
-    this.featureContexts.set(feature, ctx);
+    (this.featureContexts ??= new Map()).set(feature, ctx);
     return ctx;
   }
 

@@ -904,6 +904,7 @@ function clone<T>(v: T): T {
 
 /** The core replaces an enrolment it changes, so unchanged ones are the same objects. */
 function sameEnrolments(a: DealSnapshot['enrolments'], b: DealSnapshot['enrolments']): boolean {
+  if (a === b) return true;
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
   for (const k of keys) {

@@ -54,8 +54,12 @@ export class JobQueue {
    * Live jobs due at or before `until`, earliest first, left in the queue. `accept` may pass over
    * some (they still count as seen, not as taken). At most `limit` are returned.
    */
-  due(until: string, limit: number, accept: (job: Job) => boolean = () => true): Job[] {
+  due(until: string, limit: number, accept?: (job: Job) => boolean): Job[] {
     const untilMs = Date.parse(until);
+    if (limit === 1 && accept === undefined) {
+      // The engine's runDue asks for the next due job, one at a time: just look at the top.
+      return this.dropStale() && this.keys[0]! <= untilMs ? [this.jobs[0]!] : [];
+    }
     const held: Array<[number, number, Job]> = [];
     const seen = new Set<Job>();
     const out: Job[] = [];
@@ -67,7 +71,7 @@ export class JobQueue {
       // A job re-added by a rollback may have two entries; it is still one job.
       if (seen.has(entry[2])) continue;
       seen.add(entry[2]);
-      if (accept(entry[2])) out.push(entry[2]);
+      if (!accept || accept(entry[2])) out.push(entry[2]);
     }
     for (const [due, seq, job] of held) this.push(due, seq, job);
     return out;
