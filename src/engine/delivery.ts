@@ -65,6 +65,12 @@ export function backoffMs(attempt: number, policy: RetryPolicy, key = ''): numbe
   return Math.round(full * (1 - jitter * u));
 }
 
+/** One send's outcome, waiting to be recorded: `error` is null when it went through. */
+interface Attempt {
+  message: OutboxMessage;
+  error: unknown;
+}
+
 /** A failure retrying cannot fix, found by dealflow itself (no recipient, no action). */
 class Undeliverable extends Error {
   readonly permanent = true;
@@ -113,9 +119,15 @@ export class Delivery {
         return { batch: await sealDigests(tx, fresh), full: due.length === BATCH };
       });
       if (batch.length === 0) break;
+      // Every message of the batch is sent, then every outcome recorded in one transaction. A crash
+      // in between leaves them claimed and unrecorded, as a crash after one send would: the lease
+      // runs out and they are sent again under the same idempotency keys.
+      const outcomes: Attempt[] = [];
       for (const message of batch) {
         tried.add(message.id);
-        const entries = await this.attempt(message, now, lease.token);
+        outcomes.push({ message, error: await this.trySend(message, now) });
+      }
+      for (const entries of await this.record(outcomes, now, lease.token)) {
         log.push(...entries);
         if (entries[0]?.type === 'outbox.delivered') delivered++;
       }
@@ -165,49 +177,67 @@ export class Delivery {
   }
 
   private async attempt(message: OutboxMessage, now: Date, token: string): Promise<LogEntry[]> {
-    const attempt = message.attempts + 1;
-    let error: unknown = null;
+    const error = await this.trySend(message, now);
+    return (await this.record([{ message, error }], now, token))[0]!;
+  }
+
+  /** One try at sending: null when it went through, else what it failed with. */
+  private async trySend(message: OutboxMessage, now: Date): Promise<unknown> {
     try {
-      await this.send(message, attempt, now);
+      await this.send(message, message.attempts + 1, now);
+      return null;
     } catch (e) {
-      error = e ?? new Error('the notifier threw without a reason');
+      return e ?? new Error('the notifier threw without a reason');
     }
+  }
+
+  /** Records attempts (one transaction for all), each only where `token` still holds its lease; the log entries written per attempt. */
+  private record(attempts: ReadonlyArray<Attempt>, now: Date, token: string): Promise<LogEntry[][]> {
     const { storage, retry } = this.deps;
     return storage.transaction(async (tx) => {
-      // Fenced: if the lease expired and another process claimed the message, its attempt is the one recorded.
-      const current = await tx.getClaimedOutbox(message.id, token);
-      if (!current) return [];
-      if (current.status !== 'pending' || current.attempts !== message.attempts) {
+      const out: LogEntry[][] = [];
+      for (const { message, error } of attempts) {
+        const attempt = message.attempts + 1;
+        // Fenced: if the lease expired and another process claimed the message, its attempt is the one recorded.
+        const current = await tx.getClaimedOutbox(message.id, token);
+        if (!current) {
+          out.push([]);
+          continue;
+        }
+        if (current.status !== 'pending' || current.attempts !== message.attempts) {
+          await tx.releaseLeases(token, [message.id]);
+          out.push([]);
+          continue;
+        }
+        let next: OutboxMessage;
+        let type: string;
+        const data: Record<string, unknown> = { attempt };
+        if (error === null) {
+          next = { ...current, status: 'delivered', attempts: attempt, lastError: null };
+          type = 'outbox.delivered';
+        } else {
+          const reason = describe(error);
+          const permanent = isPermanentError(error);
+          const dead = permanent || attempt >= retry.maxAttempts;
+          next = {
+            ...current,
+            attempts: attempt,
+            lastError: reason,
+            status: dead ? 'dead' : 'pending',
+            nextAttemptAt: dead ? current.nextAttemptAt : new Date(now.getTime() + backoffMs(attempt, retry, message.key)).toISOString(),
+          };
+          type = dead ? 'outbox.dead' : 'outbox.failed';
+          data.error = reason;
+          if (dead) data.reason = permanent ? 'permanent' : 'max-attempts';
+          else data.nextAttemptAt = next.nextAttemptAt;
+        }
+        const entries = this.entries(message, now, type, data);
+        await tx.putOutbox([next]);
         await tx.releaseLeases(token, [message.id]);
-        return [];
+        await tx.appendLog(entries);
+        out.push(entries);
       }
-      let next: OutboxMessage;
-      let type: string;
-      const data: Record<string, unknown> = { attempt };
-      if (error === null) {
-        next = { ...current, status: 'delivered', attempts: attempt, lastError: null };
-        type = 'outbox.delivered';
-      } else {
-        const reason = describe(error);
-        const permanent = isPermanentError(error);
-        const dead = permanent || attempt >= retry.maxAttempts;
-        next = {
-          ...current,
-          attempts: attempt,
-          lastError: reason,
-          status: dead ? 'dead' : 'pending',
-          nextAttemptAt: dead ? current.nextAttemptAt : new Date(now.getTime() + backoffMs(attempt, retry, message.key)).toISOString(),
-        };
-        type = dead ? 'outbox.dead' : 'outbox.failed';
-        data.error = reason;
-        if (dead) data.reason = permanent ? 'permanent' : 'max-attempts';
-        else data.nextAttemptAt = next.nextAttemptAt;
-      }
-      const entries = this.entries(message, now, type, data);
-      await tx.putOutbox([next]);
-      await tx.releaseLeases(token, [message.id]);
-      await tx.appendLog(entries);
-      return entries;
+      return out;
     });
   }
 
