@@ -166,6 +166,7 @@ export class Engine {
   private readonly deliverOnCommit: boolean;
   private lastNow = -Infinity;
   private tail: Promise<unknown> = Promise.resolve();
+  private inFlight = 0;
 
   private readonly events = new EventEmitter<EngineEvents>();
 
@@ -648,8 +649,17 @@ export class Engine {
 
   /** Commands run one at a time per engine; the storage serialises across engines. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn, fn);
-    this.tail = result.catch(() => undefined);
+    // With nothing running, start at once; else queue behind the last. `inFlight` drops when a
+    // call has finished its work, so a call arriving after that need not wait for a microtask.
+    const run = async () => {
+      try {
+        return await fn();
+      } finally {
+        this.inFlight--;
+      }
+    };
+    const result = this.inFlight++ === 0 ? run() : this.tail.then(run, run);
+    this.tail = result;
     return result;
   }
 

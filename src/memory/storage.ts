@@ -53,6 +53,8 @@ export class InMemoryStorage implements Storage {
   /** @internal */
   readonly keepDelivered: boolean;
   private tail: Promise<unknown> = Promise.resolve();
+  /** Transactions started and not yet finished (the running one and those queued behind it). */
+  private inFlight = 0;
 
   constructor(options: InMemoryStorageOptions = {}) {
     this.leaseClock = options.leaseClock ?? systemClock;
@@ -77,10 +79,13 @@ export class InMemoryStorage implements Storage {
           else step.restore();
         }
         throw e;
+      } finally {
+        this.inFlight--;
       }
     };
-    const result = this.tail.then(run, run);
-    this.tail = result.catch(() => undefined);
+    // One at a time, in call order: with none running, start at once (most calls); else after the last.
+    const result = this.inFlight++ === 0 ? run() : this.tail.then(run, run);
+    this.tail = result;
     return result;
   }
 
