@@ -53,6 +53,11 @@ function lifeOf(index: number): Array<{ at: number; step: Step }> {
   return out;
 }
 
+/** Heap order: time, then deal. */
+function before(a: [number, number, number], b: [number, number, number]): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+}
+
 /** Due commands in time order, generated lazily: a min-heap of (time, deal, step index). */
 class Timeline {
   private readonly heap: Array<[number, number, number]> = [];
@@ -84,19 +89,19 @@ class Timeline {
     const top = h[0]!;
     const last = h.pop()!;
     if (h.length === 0) return top;
-    h[0] = last;
-    const less = (a: number, b: number) => h[a]![0] < h[b]![0] || (h[a]![0] === h[b]![0] && h[a]![1] < h[b]![1]);
+    // Sift `last` down from the root (no swaps, no closures: this loop runs for every command).
+    const n = h.length;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let m = i;
-      if (l < h.length && less(l, m)) m = l;
-      if (r < h.length && less(r, m)) m = r;
-      if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
+      const m = r < n && before(h[r]!, h[l]!) ? r : l;
+      if (!before(h[m]!, last)) break;
+      h[i] = h[m]!;
       i = m;
     }
+    h[i] = last;
     return top;
   }
 

@@ -372,7 +372,7 @@ class Work {
     const facts = this.occurrenceFacts(q);
     if (!cr.when(facts, trace)) {
       const reason = criteriaError(trace) === undefined ? 'criteria' : 'criteria-error';
-      this.log('rule.skipped', { reason, trigger: q.occ, criteria: trace, ...evaluatedBy(cr, 'when') }, rule.id);
+      this.log('rule.skipped', withEvaluator({ reason, trigger: q.occ, criteria: trace }, cr), rule.id);
       return;
     }
     const pending = this.jobs.size === 0 ? NO_JOBS : [...this.jobs.values()].filter((j) => j.ruleId === rule.id);
@@ -396,7 +396,7 @@ class Work {
         lastAt: this.env.now,
       };
     }
-    this.log('rule.fired', { trigger: q.occ, criteria: trace, enrolmentId, depth: q.depth, ruleVersion: cr.version, ...evaluatedBy(cr, 'when') }, rule.id);
+    this.log('rule.fired', withEvaluator({ trigger: q.occ, criteria: trace, enrolmentId, depth: q.depth, ruleVersion: cr.version }, cr), rule.id);
     const cause = new Cause(q.depth, q.chain, rule.id);
     for (const action of cr.actions) {
       if (isScheduled(action.spec)) this.schedule(cr, action, enrolmentId, q, cause);
@@ -771,6 +771,12 @@ class Work {
     if (this.records.size > 0) snapshot.records = [...this.records.values()];
     return { snapshot, effects: this.effects };
   }
+}
+
+/** A rule's log data, plus who evaluated its `when` when json-rules-engine did (added last, as a spread would). */
+function withEvaluator(data: Record<string, unknown>, cr: CompiledRule): Record<string, unknown> {
+  if (cr.fallback?.when) Object.assign(data, evaluatedBy(cr, 'when'));
+  return data;
 }
 
 /** Equal as JSON: primitives by value (no serialising), objects and arrays by their JSON text. */
