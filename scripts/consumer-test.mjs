@@ -52,13 +52,26 @@ try {
     const rule: RuleInput = { id: 'r', trigger: { type: 'deal.created' }, actions: [{ type: 'setFlag', params: { flag: 'x' } }] };
     const engine = createEngine({ pipelines: [{ id: 'p', name: 'P', stages: [{ id: 'new', name: 'New' }] }], rules: [rule], clock: new FakeClock() });
     export async function f(): Promise<Deal> { return engine.createDeal({ pipelineId: 'p', ownerId: 'u' }); }
+    ${entries.map((e, i) => `import * as entry${i} from '${e}';`).join('\n')}
+    export const all = [${entries.map((_, i) => `entry${i}`).join(', ')}];
   `);
-  writeFileSync(join(work, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'es2022', noEmit: true, skipLibCheck: false, types: [] }, files: ['typed.ts'] }));
+  // Every entry point's types, as an ES module (node16) and from a CommonJS project whose
+  // tsconfig resolves modules the old way (node10, TypeScript's default for module commonjs,
+  // which reads typesVersions instead of exports).
+  writeFileSync(join(work, 'typed-node10.ts'), `
+    import { createTestEngine } from 'dealflow/testing';
+    ${entries.map((e, i) => `import * as entry${i} from '${e}';`).join('\n')}
+    export const all = [createTestEngine, ${entries.map((_, i) => `entry${i}`).join(', ')}];
+  `);
+  const compilerOptions = { strict: true, target: 'es2022', noEmit: true, skipLibCheck: false, types: [] };
+  writeFileSync(join(work, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'node16', moduleResolution: 'node16' }, files: ['typed.ts'] }));
+  writeFileSync(join(work, 'tsconfig.node10.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true }, files: ['typed-node10.ts'] }));
   writeFileSync(join(work, 'package.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(work, 'package.json'), 'utf8')), type: 'module' }));
   console.log(run('node', ['esm.mjs']).trim());
   console.log(run('node', ['cjs.cjs']).trim());
   run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);
-  console.log('typescript consumer ok');
+  run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.node10.json']);
+  console.log('typescript consumer ok (node16 and node10 resolution, every entry point)');
   cli();
 } finally {
   rmSync(work, { recursive: true, force: true });
