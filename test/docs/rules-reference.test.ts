@@ -25,6 +25,15 @@ describe('docs/rules.md matches the rule language', () => {
     for (const t of types) expect(doc, `trigger ${t}`).toContain(`"type": "${t}"`);
   });
 
+  it("names every trigger's keys in its row of the triggers table", () => {
+    for (const o of TriggerSchema.options) {
+      const type = (o.shape.type as { value: string }).value;
+      const row = doc.split('\n').find((line) => line.startsWith(`| \`{ "type": "${type}"`));
+      expect(row, `no row for trigger ${type}`).toBeDefined();
+      for (const key of Object.keys(o.shape)) expect(row!.includes(`"${key}"`) || row!.includes(`\`${key}\``), `trigger ${type} key ${key}`).toBe(true);
+    }
+  });
+
   it('documents every action timing key', () => {
     for (const key of objectKeys(ActionSpecSchema).filter((k) => !['type', 'params', 'id'].includes(k))) {
       expect(doc, `action key ${key}`).toContain(`\`${key}`);
