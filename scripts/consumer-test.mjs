@@ -1,8 +1,9 @@
 // Packs dealflow, installs the tarball into a fresh project outside the repo (without any optional
 // peer: no pg, PGlite or nodemailer), and uses every entry point from both `import` and `require`,
-// plus a TypeScript file type-checked against the packed .d.ts files.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// plus a TypeScript file type-checked against the packed .d.ts files, and runs the package's `bin`
+// (the `dealflow` command) as an installed executable.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -51,13 +52,70 @@ try {
     const rule: RuleInput = { id: 'r', trigger: { type: 'deal.created' }, actions: [{ type: 'setFlag', params: { flag: 'x' } }] };
     const engine = createEngine({ pipelines: [{ id: 'p', name: 'P', stages: [{ id: 'new', name: 'New' }] }], rules: [rule], clock: new FakeClock() });
     export async function f(): Promise<Deal> { return engine.createDeal({ pipelineId: 'p', ownerId: 'u' }); }
+    ${entries.map((e, i) => `import * as entry${i} from '${e}';`).join('\n')}
+    export const all = [${entries.map((_, i) => `entry${i}`).join(', ')}];
   `);
-  writeFileSync(join(work, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'es2022', noEmit: true, skipLibCheck: false, types: [] }, files: ['typed.ts'] }));
+  // Every entry point's types, as an ES module (node16) and from a CommonJS project whose
+  // tsconfig resolves modules the old way (node10, TypeScript's default for module commonjs,
+  // which reads typesVersions instead of exports).
+  writeFileSync(join(work, 'typed-node10.ts'), `
+    import { createTestEngine } from 'dealflow/testing';
+    ${entries.map((e, i) => `import * as entry${i} from '${e}';`).join('\n')}
+    export const all = [createTestEngine, ${entries.map((_, i) => `entry${i}`).join(', ')}];
+  `);
+  const compilerOptions = { strict: true, target: 'es2022', noEmit: true, skipLibCheck: false, types: [] };
+  writeFileSync(join(work, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'node16', moduleResolution: 'node16' }, files: ['typed.ts'] }));
+  writeFileSync(join(work, 'tsconfig.node10.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true }, files: ['typed-node10.ts'] }));
   writeFileSync(join(work, 'package.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(work, 'package.json'), 'utf8')), type: 'module' }));
   console.log(run('node', ['esm.mjs']).trim());
   console.log(run('node', ['cjs.cjs']).trim());
   run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);
-  console.log('typescript consumer ok');
+  run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.node10.json']);
+  console.log('typescript consumer ok (node16 and node10 resolution, every entry point)');
+  cli();
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * The installed `dealflow` executable: npm links it into node_modules/.bin, it starts with a node
+ * shebang, is executable, runs as ES module code, and needs no optional peer for check, generate
+ * and simulate. Each run is checked for its exit code and what it prints.
+ */
+function cli() {
+  const bin = join(work, 'node_modules', '.bin', 'dealflow');
+  const target = realpathSync(bin);
+  const expected = join(work, 'node_modules', 'dealflow', pkg.bin.dealflow);
+  if (target !== realpathSync(expected)) throw new Error(`node_modules/.bin/dealflow points at ${target}, not ${expected}`);
+  if (!readFileSync(target, 'utf8').startsWith('#!/usr/bin/env node\n')) throw new Error(`${pkg.bin.dealflow} does not start with #!/usr/bin/env node`);
+  accessSync(target, constants.X_OK);
+
+  writeFileSync(join(work, 'rules.json'), JSON.stringify([
+    { id: 'brief', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', params: { to: 'owner', template: 'brief' } }] },
+    { id: 'remind', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', after: { days: 1 }, params: { to: 'owner', template: 'reminder' } }] },
+  ]));
+  writeFileSync(join(work, 'bad-rules.json'), JSON.stringify([{ id: 'brief', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', params: { to: 'owner' } }] }]));
+  writeFileSync(join(work, 'pipelines.json'), JSON.stringify({ id: 'sales', name: 'Sales', stages: [{ id: 'new', name: 'New' }, { id: 'won', name: 'Won', kind: 'won' }] }));
+
+  const cases = [
+    { args: ['--help'], status: 0, stdout: /Usage: dealflow <command>[\s\S]*check[\s\S]*simulate/ },
+    { args: ['check', 'rules.json', '--pipelines', 'pipelines.json'], status: 0, stdout: /rules\.json: no problems found/ },
+    { args: ['check', 'bad-rules.json'], status: 1, stdout: /\$\[0\]\.actions\[0\]\.params\.template[\s\S]*1 error\(s\)/ },
+    { args: ['check', 'missing.json'], status: 66, stderr: /cannot read the rules file "missing\.json"/ },
+    { args: ['nope'], status: 64, stderr: /unknown command "nope"/ },
+    { args: ['generate', '--deals', '5', '--days', '3', '--seed', '1', '--out', 'history.jsonl', '--pipelines-out', 'generated.json'], status: 0, stderr: /wrote \d+ events for 5 deals/ },
+    { args: ['simulate', '--rules', 'rules.json', '--pipelines', 'generated.json', '--events', 'history.jsonl', '--json'], status: 0, stdout: /"replayed": [1-9]/ },
+    // The embedded store needs PGlite, which is not installed: a clear message, not a crash.
+    { args: ['simulate', '--rules', 'rules.json', '--pipelines', 'generated.json', '--events', 'history.jsonl', '--store', 'data'], status: 1, stderr: /needs the optional peer dependency @electric-sql\/pglite/ },
+  ];
+  for (const c of cases) {
+    const res = spawnSync('npx', ['--no-install', 'dealflow', ...c.args], { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const shown = `dealflow ${c.args.join(' ')}`;
+    const problems = [];
+    if (res.status !== c.status) problems.push(`exit ${res.status ?? res.signal}, expected ${c.status}`);
+    if (c.stdout && !c.stdout.test(res.stdout)) problems.push(`stdout does not match ${c.stdout}`);
+    if (c.stderr && !c.stderr.test(res.stderr)) problems.push(`stderr does not match ${c.stderr}`);
+    if (problems.length > 0) throw new Error(`${shown}: ${problems.join('; ')}\n--- stdout ---\n${res.stdout}\n--- stderr ---\n${res.stderr}`);
+  }
+  console.log(`cli ok: ${cases.map((c) => `dealflow ${c.args[0]} (exit ${c.status})`).join(', ')}`);
 }

@@ -36,6 +36,24 @@ describe('the determinism lint rule', () => {
     expect(out.match(/are deterministic/g)?.length).toBe(4);
   });
 
+  it('flags the less obvious ways to the same clock, randomness and timers', () => {
+    const sneaky = [
+      'export const a = () => new Date;',
+      'export const b = () => Date();',
+      'export const c = () => globalThis.Date.now();',
+      'export const d = () => globalThis.setTimeout(() => 1, 10);',
+      'export const e = () => process.hrtime.bigint();',
+      'export const f = () => crypto.getRandomValues(new Uint8Array(4));',
+      'export const g = () => globalThis.crypto.randomUUID();',
+    ];
+    const out = lint('src/engine/sneaky.ts', `${sneaky.join('\n')}\n`);
+    expect(out.match(/are deterministic/g)?.length).toBe(sneaky.length);
+  });
+
+  it('leaves methods of the same name on other objects alone', () => {
+    expect(lint('src/core/methods.ts', 'export const f = (x: { setTimeout(n: number): void }) => x.setTimeout(1);\n')).not.toMatch(/deterministic/);
+  });
+
   it('lets adapters and the runner use them', () => {
     expect(lint('src/runner/probe.ts', offending)).not.toMatch(/deterministic/);
   });
