@@ -52,7 +52,11 @@ export const ActionSpecSchema = z
     recheck: z.boolean().default(true),
   })
   .strict()
-  .refine((a) => !(a.after && a.at), { message: 'an action takes `after` or `at`, not both', path: ['at'] });
+  .refine((a) => !(a.after && a.at), { message: 'an action takes `after` or `at`, not both', path: ['at'] })
+  .refine((a) => !a.after || Object.values(a.after).every((v) => typeof v !== 'number' || v >= 0), {
+    message: '`after` is a delay from when the rule fires and cannot be negative; to act before a date, use `at: { field, offset: { days: -2 } }`',
+    path: ['after'],
+  });
 /** One parsed action of a rule; see ActionSpecSchema. */
 export type ActionSpec = z.infer<typeof ActionSpecSchema>;
 /** One action of a rule as written. */

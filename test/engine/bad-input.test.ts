@@ -64,6 +64,22 @@ describe('invalid rule JSON', () => {
     }
   });
 
+  it('refuses a negative delay and says how to act before a date instead', () => {
+    const rule = { id: 'early', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', after: { days: -1 }, params: { to: 'owner', template: 't' } }] };
+    let error: unknown;
+    try {
+      parseRules([rule], { pipelines: [salesPipeline] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DealflowError);
+    expect((error as DealflowError).code).toBe('INVALID_RULES');
+    expect((error as DealflowError).issues).toEqual([{ path: '$[0].actions[0].after', message: expect.stringMatching(/cannot be negative.*offset/) }]);
+    // A negative offset from a date field is how "2 days before" is said, and stays valid.
+    const before = { id: 'before', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', at: { field: 'fields.proposalSentAt', offset: { days: -2 } }, params: { to: 'owner', template: 't' } }] };
+    expect(parseRules([before], { pipelines: [salesPipeline] })).toHaveLength(1);
+  });
+
   it('leaves the engine rules unchanged when setRules is given invalid JSON', async () => {
     const engine = engineWith([{ id: 'r', trigger: { type: 'deal.created' }, actions: [notifyOwner('hello')] }]);
     expect(() => engine.setRules([{ id: 'x' }])).toThrow(expect.objectContaining({ code: 'INVALID_RULES' }));
