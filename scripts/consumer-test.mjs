@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const entries = Object.keys(pkg.exports).filter((k) => k !== './package.json').map((k) => (k === '.' ? 'dealflow' : `dealflow/${k.slice(2)}`));
+const entries = Object.keys(pkg.exports)
+  .filter((k) => k !== './package.json')
+  .map((k) => (k === '.' ? 'dealflow' : `dealflow/${k.slice(2)}`));
 const work = mkdtempSync(join(tmpdir(), 'dealflow-consumer-'));
 const run = (cmd, args, cwd = work) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
@@ -18,7 +20,10 @@ try {
   writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
   run('npm', ['install', '--no-audit', '--no-fund', '--silent', join(work, tarball)]);
   for (const peer of ['pg', '@electric-sql/pglite', 'nodemailer']) {
-    const found = execFileSync('node', ['-e', `try { require.resolve(${JSON.stringify(peer)}); console.log('yes') } catch { console.log('no') }`], { cwd: work, encoding: 'utf8' });
+    const found = execFileSync('node', ['-e', `try { require.resolve(${JSON.stringify(peer)}); console.log('yes') } catch { console.log('no') }`], {
+      cwd: work,
+      encoding: 'utf8',
+    });
     if (found.trim() !== 'no') throw new Error(`optional peer ${peer} was installed into the consumer; it must stay optional`);
   }
 
@@ -31,7 +36,9 @@ try {
     await engine.advance({ days: 2 });
     if (engine.notifications.length !== 1 || deal.stageId !== 'new') throw new Error('scenario failed');
   `;
-  writeFileSync(join(work, 'esm.mjs'), `
+  writeFileSync(
+    join(work, 'esm.mjs'),
+    `
     import { createEngine, DealflowError } from 'dealflow';
     import { createTestEngine } from 'dealflow/testing';
     ${entries.map((e, i) => `import * as entry${i} from '${e}';`).join('\n')}
@@ -39,14 +46,20 @@ try {
     ${entries.map((e, i) => `if (Object.keys(entry${i}).length === 0) throw new Error('${e} exports nothing');`).join('\n')}
     ${scenario}
     console.log('esm ok: ${entries.join(', ')}');
-  `);
-  writeFileSync(join(work, 'cjs.cjs'), `
+  `,
+  );
+  writeFileSync(
+    join(work, 'cjs.cjs'),
+    `
     const { createEngine } = require('dealflow');
     const { createTestEngine } = require('dealflow/testing');
     ${entries.map((e) => `if (Object.keys(require('${e}')).length === 0) throw new Error('${e} exports nothing');`).join('\n')}
     (async () => { ${scenario} console.log('cjs ok'); })().catch((e) => { console.error(e); process.exit(1); });
-  `);
-  writeFileSync(join(work, 'typed.ts'), `
+  `,
+  );
+  writeFileSync(
+    join(work, 'typed.ts'),
+    `
     import { createEngine, type Deal, type RuleInput } from 'dealflow';
     import { FakeClock } from 'dealflow/testing';
     const rule: RuleInput = { id: 'r', trigger: { type: 'deal.created' }, actions: [{ type: 'setFlag', params: { flag: 'x' } }] };
@@ -54,18 +67,31 @@ try {
     export async function f(): Promise<Deal> { return engine.createDeal({ pipelineId: 'p', ownerId: 'u' }); }
     ${entries.map((e, i) => `import * as entry${i} from '${e}';`).join('\n')}
     export const all = [${entries.map((_, i) => `entry${i}`).join(', ')}];
-  `);
+  `,
+  );
   // Every entry point's types, as an ES module (node16) and from a CommonJS project whose
   // tsconfig resolves modules the old way (node10, TypeScript's default for module commonjs,
   // which reads typesVersions instead of exports).
-  writeFileSync(join(work, 'typed-node10.ts'), `
+  writeFileSync(
+    join(work, 'typed-node10.ts'),
+    `
     import { createTestEngine } from 'dealflow/testing';
     ${entries.map((e, i) => `import * as entry${i} from '${e}';`).join('\n')}
     export const all = [createTestEngine, ${entries.map((_, i) => `entry${i}`).join(', ')}];
-  `);
+  `,
+  );
   const compilerOptions = { strict: true, target: 'es2022', noEmit: true, skipLibCheck: false, types: [] };
-  writeFileSync(join(work, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'node16', moduleResolution: 'node16' }, files: ['typed.ts'] }));
-  writeFileSync(join(work, 'tsconfig.node10.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true }, files: ['typed-node10.ts'] }));
+  writeFileSync(
+    join(work, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'node16', moduleResolution: 'node16' }, files: ['typed.ts'] }),
+  );
+  writeFileSync(
+    join(work, 'tsconfig.node10.json'),
+    JSON.stringify({
+      compilerOptions: { ...compilerOptions, module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true },
+      files: ['typed-node10.ts'],
+    }),
+  );
   writeFileSync(join(work, 'package.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(work, 'package.json'), 'utf8')), type: 'module' }));
   console.log(run('node', ['esm.mjs']).trim());
   console.log(run('node', ['cjs.cjs']).trim());
@@ -90,12 +116,28 @@ function cli() {
   if (!readFileSync(target, 'utf8').startsWith('#!/usr/bin/env node\n')) throw new Error(`${pkg.bin.dealflow} does not start with #!/usr/bin/env node`);
   accessSync(target, constants.X_OK);
 
-  writeFileSync(join(work, 'rules.json'), JSON.stringify([
-    { id: 'brief', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', params: { to: 'owner', template: 'brief' } }] },
-    { id: 'remind', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', after: { days: 1 }, params: { to: 'owner', template: 'reminder' } }] },
-  ]));
-  writeFileSync(join(work, 'bad-rules.json'), JSON.stringify([{ id: 'brief', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', params: { to: 'owner' } }] }]));
-  writeFileSync(join(work, 'pipelines.json'), JSON.stringify({ id: 'sales', name: 'Sales', stages: [{ id: 'new', name: 'New' }, { id: 'won', name: 'Won', kind: 'won' }] }));
+  writeFileSync(
+    join(work, 'rules.json'),
+    JSON.stringify([
+      { id: 'brief', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', params: { to: 'owner', template: 'brief' } }] },
+      { id: 'remind', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', after: { days: 1 }, params: { to: 'owner', template: 'reminder' } }] },
+    ]),
+  );
+  writeFileSync(
+    join(work, 'bad-rules.json'),
+    JSON.stringify([{ id: 'brief', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', params: { to: 'owner' } }] }]),
+  );
+  writeFileSync(
+    join(work, 'pipelines.json'),
+    JSON.stringify({
+      id: 'sales',
+      name: 'Sales',
+      stages: [
+        { id: 'new', name: 'New' },
+        { id: 'won', name: 'Won', kind: 'won' },
+      ],
+    }),
+  );
 
   const cases = [
     { args: ['--help'], status: 0, stdout: /Usage: dealflow <command>[\s\S]*check[\s\S]*simulate/ },
@@ -103,10 +145,22 @@ function cli() {
     { args: ['check', 'bad-rules.json'], status: 1, stdout: /\$\[0\]\.actions\[0\]\.params\.template[\s\S]*1 error\(s\)/ },
     { args: ['check', 'missing.json'], status: 66, stderr: /cannot read the rules file "missing\.json"/ },
     { args: ['nope'], status: 64, stderr: /unknown command "nope"/ },
-    { args: ['generate', '--deals', '5', '--days', '3', '--seed', '1', '--out', 'history.jsonl', '--pipelines-out', 'generated.json'], status: 0, stderr: /wrote \d+ events for 5 deals/ },
-    { args: ['simulate', '--rules', 'rules.json', '--pipelines', 'generated.json', '--events', 'history.jsonl', '--json'], status: 0, stdout: /"replayed": [1-9]/ },
+    {
+      args: ['generate', '--deals', '5', '--days', '3', '--seed', '1', '--out', 'history.jsonl', '--pipelines-out', 'generated.json'],
+      status: 0,
+      stderr: /wrote \d+ events for 5 deals/,
+    },
+    {
+      args: ['simulate', '--rules', 'rules.json', '--pipelines', 'generated.json', '--events', 'history.jsonl', '--json'],
+      status: 0,
+      stdout: /"replayed": [1-9]/,
+    },
     // The embedded store needs PGlite, which is not installed: a clear message, not a crash.
-    { args: ['simulate', '--rules', 'rules.json', '--pipelines', 'generated.json', '--events', 'history.jsonl', '--store', 'data'], status: 1, stderr: /needs the optional peer dependency @electric-sql\/pglite/ },
+    {
+      args: ['simulate', '--rules', 'rules.json', '--pipelines', 'generated.json', '--events', 'history.jsonl', '--store', 'data'],
+      status: 1,
+      stderr: /needs the optional peer dependency @electric-sql\/pglite/,
+    },
   ];
   for (const c of cases) {
     const res = spawnSync('npx', ['--no-install', 'dealflow', ...c.args], { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });

@@ -30,7 +30,10 @@ for (const name of names) {
   const expectedFile = join(dir, 'expected.txt');
   if (!existsSync(expectedFile)) problems.push('no expected.txt saying what it prints');
   else {
-    for (const line of readFileSync(expectedFile, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean)) {
+    for (const line of readFileSync(expectedFile, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)) {
       if (!out.includes(line)) problems.push(`missing output: ${line}`);
     }
   }

@@ -58,9 +58,14 @@ const outputsAfter = (command, count) => {
  * With `loose`, shown lines may match part of a line and other lines may come between (a test
  * runner's summary, with timings and colours the page leaves out).
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal colours (ESC [ … m)
+const COLOURS = /\x1b\[[0-9;]*m/g;
+
 function expectOutput(what, actual, shown, { loose = false } = {}) {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal colours (ESC [ … m)
-  const lines = actual.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trimEnd());
+  const lines = actual
+    .replace(COLOURS, '')
+    .split('\n')
+    .map((l) => l.trimEnd());
   let at = 0;
   for (const line of shown.split('\n').filter((l) => l.trim() !== '')) {
     const text = line.replace(/\s{2,}\(.*\)$/, '').trimEnd();
@@ -102,15 +107,21 @@ try {
   // 1. Install: the tarball in ../dealflow, as `npm pack` in the clone leaves it.
   commandBlock('npm install && npm run build && npm pack');
   mkdirSync(join(work, 'dealflow'));
-  const tarball = spawnSync('npm', ['pack', '--silent', '--pack-destination', join(work, 'dealflow')], { cwd: root, encoding: 'utf8' }).stdout.trim().split('\n').pop();
+  const tarball = spawnSync('npm', ['pack', '--silent', '--pack-destination', join(work, 'dealflow')], { cwd: root, encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .pop();
   if (tarball !== `${pkg.name}-${pkg.version}.tgz`) throw new Error(`npm pack wrote ${tarball}`);
-  if (!page.includes(`npm pack   # takes a minute; the last line printed: ${tarball}`)) throw new Error(`docs/index.md does not name the tarball ${tarball} where npm pack is run`);
+  if (!page.includes(`npm pack   # takes a minute; the last line printed: ${tarball}`))
+    throw new Error(`docs/index.md does not name the tarball ${tarball} where npm pack is run`);
   commandBlock('mkdir my-sales-app && cd my-sales-app');
   mkdirSync(app);
   step('npm init -y');
   step('npm pkg set type=module');
   step(`npm install ../dealflow/${tarball}`, { as: ['npm', 'install', ...npmQuiet, `../dealflow/${tarball}`] });
-  step('npm install -D typescript tsx vitest @types/node', { as: ['npm', 'install', '-D', ...npmQuiet, ...pinned(['typescript', 'tsx', 'vitest', '@types/node'])] });
+  step('npm install -D typescript tsx vitest @types/node', {
+    as: ['npm', 'install', '-D', ...npmQuiet, ...pinned(['typescript', 'tsx', 'vitest', '@types/node'])],
+  });
   const tsconfig = blocks.find((b) => b.lang === 'json');
   JSON.parse(tsconfig.code);
   write('tsconfig.json', `${tsconfig.code}\n`);

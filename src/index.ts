@@ -45,7 +45,16 @@ export { InMemoryNotifier, PermanentDeliveryError, isPermanentError } from './po
 export type { Notifier, OutgoingMessage, SendOptions, SentMessage } from './ports/notifier.js';
 export { ConsoleNotifier, type ConsoleNotifierOptions } from './ports/console-notifier.js';
 export type { Storage, StorageTx, DealQuery, LogQuery, OutboxQuery, LeaseRequest } from './ports/storage.js';
-export { DefaultAccessPolicy, defaultAccessPolicy, ROLES, type AccessPolicy, type AccessAction, type AccessResource, type Actor, type DealRef } from './ports/access.js';
+export {
+  DefaultAccessPolicy,
+  defaultAccessPolicy,
+  ROLES,
+  type AccessPolicy,
+  type AccessAction,
+  type AccessResource,
+  type Actor,
+  type DealRef,
+} from './ports/access.js';
 export { AccessGuard, isBackwardMove, type AccessOptions } from './engine/access.js';
 export {
   funnel,
@@ -98,7 +107,26 @@ export { Runner, createRunner, type RunnerOptions, type RunnerStats, type Runner
 export { defineSla, SlaSchema, SlaReminderSchema, SlaEscalationSchema, SlaStopSchema, SlaActionSchema } from './model/sla.js';
 export type { Sla, SlaInput, SlaInstance, SlaStatus, SlaExtension, SlaReminder, SlaEscalation, SlaAction } from './model/sla.js';
 export { ApprovalRequestSchema, ApprovalOutcomeSchema, ApproverSchema, DecisionSchema } from './model/approval.js';
-export type { ApprovalRequest, ApprovalRequestInput, ApprovalOutcome, Approver, Decision, ApprovalData, ApprovalStatus, AppliedOutcome, ExceptionData, ExceptionStatus } from './model/approval.js';
+export type {
+  ApprovalRequest,
+  ApprovalRequestInput,
+  ApprovalOutcome,
+  Approver,
+  Decision,
+  ApprovalData,
+  ApprovalStatus,
+  AppliedOutcome,
+  ExceptionData,
+  ExceptionStatus,
+} from './model/approval.js';
 export type { DecideApprovalInput, MarkExceptionInput, ExceptionConfig } from './engine/approvals.js';
-export { renderTemplate, templateView, templateProblem, TemplateString, TEMPLATE_DATE_FORMAT, type RenderResult, type TemplateScope } from './core/templates.js';
+export {
+  renderTemplate,
+  templateView,
+  templateProblem,
+  TemplateString,
+  TEMPLATE_DATE_FORMAT,
+  type RenderResult,
+  type TemplateScope,
+} from './core/templates.js';
 export type { CoreFeature, FeatureContext, FeatureJobSpec } from './core/features.js';

@@ -10,7 +10,16 @@ import { fileURLToPath } from 'node:url';
  */
 async function compile(path: string): Promise<string> {
   const out = path.replace(/\.ts$/, '.tmp.mjs');
-  await build({ entryPoints: [path], outfile: out, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+  await build({
+    entryPoints: [path],
+    outfile: out,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
   return out;
 }
 

@@ -198,7 +198,7 @@ await engine.advanceTo(new Date(Math.max(lastSlot, START + 365 * DAY) + 60 * DAY
 // The backtest's answer, from the history it kept: the year's funnel.
 const funnel = await engine.report('funnel');
 const wallMs = performance.now() - wall0;
-if (process.env.YEAR_SNAPSHOT) (await import("node:v8")).writeHeapSnapshot(process.env.YEAR_SNAPSHOT);
+if (process.env.YEAR_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.YEAR_SNAPSHOT);
 const usage = process.resourceUsage();
 /** Heap still reachable at the end (after a full GC, with --expose-gc): what the year really keeps. */
 function liveHeapMb(): number | null {
@@ -224,7 +224,12 @@ console.log(
   }),
 );
 if (process.env.YEAR_BREAKDOWN) {
-  const s = engine.storage as unknown as { log: Array<{ type: string }>; outbox: Map<string, unknown>; records: Map<string, Map<string, unknown>>; deals: Map<string, unknown> };
+  const s = engine.storage as unknown as {
+    log: Array<{ type: string }>;
+    outbox: Map<string, unknown>;
+    records: Map<string, Map<string, unknown>>;
+    deals: Map<string, unknown>;
+  };
   const byType = new Map<string, { n: number; bytes: number }>();
   for (const e of s.log) {
     const t = byType.get(e.type) ?? { n: 0, bytes: 0 };
@@ -232,8 +237,15 @@ if (process.env.YEAR_BREAKDOWN) {
     t.bytes += JSON.stringify(e).length;
     byType.set(e.type, t);
   }
-  console.error([...byType].sort((a, b) => b[1].bytes - a[1].bytes).map(([k, v]) => `${k}: ${v.n} entries, ${(v.bytes / 1e6).toFixed(1)} MB json`).join('\n'));
+  console.error(
+    [...byType]
+      .sort((a, b) => b[1].bytes - a[1].bytes)
+      .map(([k, v]) => `${k}: ${v.n} entries, ${(v.bytes / 1e6).toFixed(1)} MB json`)
+      .join('\n'),
+  );
   let ob = 0;
   for (const m of s.outbox.values()) ob += JSON.stringify(m).length;
-  console.error(`outbox: ${s.outbox.size} messages, ${(ob / 1e6).toFixed(1)} MB json; records: ${[...s.records].map(([k, m]) => `${k} ${m.size}`).join(', ')}; deals ${s.deals.size}`);
+  console.error(
+    `outbox: ${s.outbox.size} messages, ${(ob / 1e6).toFixed(1)} MB json; records: ${[...s.records].map(([k, m]) => `${k} ${m.size}`).join(', ')}; deals ${s.deals.size}`,
+  );
 }

@@ -33,8 +33,24 @@ export default {
 
     return {
       table: [
-        { run: 'simulate', deals, events: events.length, 'log entries': result.log.length, 'wall ms': Math.round(simMs), 'cpu ms': Math.round(simCpu), 'events/s (cpu)': Math.round(events.length / (simCpu / 1000)) },
-        { run: 'diff (2 simulations)', deals, events: events.length, 'log entries': result.log.length * 2, 'wall ms': Math.round(diffMs), 'cpu ms': Math.round(diffCpu), 'events/s (cpu)': Math.round((2 * events.length) / (diffCpu / 1000)) },
+        {
+          run: 'simulate',
+          deals,
+          events: events.length,
+          'log entries': result.log.length,
+          'wall ms': Math.round(simMs),
+          'cpu ms': Math.round(simCpu),
+          'events/s (cpu)': Math.round(events.length / (simCpu / 1000)),
+        },
+        {
+          run: 'diff (2 simulations)',
+          deals,
+          events: events.length,
+          'log entries': result.log.length * 2,
+          'wall ms': Math.round(diffMs),
+          'cpu ms': Math.round(diffCpu),
+          'events/s (cpu)': Math.round((2 * events.length) / (diffCpu / 1000)),
+        },
       ],
       keys: {
         'backtest.deals': deals,

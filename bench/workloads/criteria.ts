@@ -51,7 +51,9 @@ export default {
       const predicates = cases.map((c) => compileCondition(c.condition));
       const handwritten = cases.map((c) => c.handwritten);
       const engine = new RulesEngine([], { allowUndefinedFacts: true });
-      cases.forEach((c, i) => engine.addRule({ name: `r${i}`, conditions: ('all' in c.condition ? c.condition : { any: [c.condition] }) as never, event: { type: `r${i}` } }));
+      cases.forEach((c, i) =>
+        engine.addRule({ name: `r${i}`, conditions: ('all' in c.condition ? c.condition : { any: [c.condition] }) as never, event: { type: `r${i}` } }),
+      );
 
       const held = dealflowRound(predicates, deals);
       if (held !== handwrittenRound(handwritten, deals)) throw new Error('dealflow and the hand-written predicates disagree');
@@ -78,9 +80,27 @@ export default {
       speedups.push(ours / theirs);
       ratios.push(hand / ours);
       table.push(
-        { rules: ruleCount, evaluator: 'dealflow compiled', 'evals/s': Math.round(ours), 'vs json-rules-engine': +(ours / theirs).toFixed(1), 'hand-written ÷ this': +(hand / ours).toFixed(2) },
-        { rules: ruleCount, evaluator: 'json-rules-engine engine.run', 'evals/s': Math.round(theirs), 'vs json-rules-engine': 1, 'hand-written ÷ this': +(hand / theirs).toFixed(0) },
-        { rules: ruleCount, evaluator: 'hand-written JS', 'evals/s': Math.round(hand), 'vs json-rules-engine': +(hand / theirs).toFixed(1), 'hand-written ÷ this': 1 },
+        {
+          rules: ruleCount,
+          evaluator: 'dealflow compiled',
+          'evals/s': Math.round(ours),
+          'vs json-rules-engine': +(ours / theirs).toFixed(1),
+          'hand-written ÷ this': +(hand / ours).toFixed(2),
+        },
+        {
+          rules: ruleCount,
+          evaluator: 'json-rules-engine engine.run',
+          'evals/s': Math.round(theirs),
+          'vs json-rules-engine': 1,
+          'hand-written ÷ this': +(hand / theirs).toFixed(0),
+        },
+        {
+          rules: ruleCount,
+          evaluator: 'hand-written JS',
+          'evals/s': Math.round(hand),
+          'vs json-rules-engine': +(hand / theirs).toFixed(1),
+          'hand-written ÷ this': 1,
+        },
       );
       keys[`criteria.rules_${ruleCount}.dealflow_evals_per_s`] = Math.round(ours);
       keys[`criteria.rules_${ruleCount}.json_rules_engine_evals_per_s`] = Math.round(theirs);

@@ -19,7 +19,11 @@ const pipeline = {
 };
 
 const notifyOwner = (digest?: string): RuleInput[] => [
-  { id: 'tell', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', params: { to: 'owner', template: 'deal.new', text: 'A new deal', ...(digest ? { digest } : {}) } }] },
+  {
+    id: 'tell',
+    trigger: { type: 'deal.created' },
+    actions: [{ type: 'notify', params: { to: 'owner', template: 'deal.new', text: 'A new deal', ...(digest ? { digest } : {}) } }],
+  },
 ];
 
 /** Fails each message's first attempt, then accepts. */
@@ -32,7 +36,13 @@ class FailOnce implements Notifier {
 }
 
 async function queued(n: number, notifier: Notifier, digest?: string) {
-  const engine = createTestEngine({ pipelines: [pipeline], rules: notifyOwner(digest), notifier, deliverOnCommit: false, retry: { baseDelayMs: 1000, jitter: 0 } });
+  const engine = createTestEngine({
+    pipelines: [pipeline],
+    rules: notifyOwner(digest),
+    notifier,
+    deliverOnCommit: false,
+    retry: { baseDelayMs: 1000, jitter: 0 },
+  });
   for (let i = 0; i < n; i++) await engine.createDeal({ pipelineId: 'sales', ownerId: `u${i % 50}`, amount: i });
   return engine;
 }

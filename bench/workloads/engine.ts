@@ -69,7 +69,13 @@ export default {
       });
       const ours = ourEvents / (oursMs / 1000);
       const theirs = theirEvents / (theirsMs / 1000);
-      table.push({ rules: ruleCount, 'events/round': ourEvents, 'dealflow events/s (full command)': Math.round(ours), 'json-rules-engine runs/s (criteria only)': Math.round(theirs), ratio: +(ours / theirs).toFixed(1) });
+      table.push({
+        rules: ruleCount,
+        'events/round': ourEvents,
+        'dealflow events/s (full command)': Math.round(ours),
+        'json-rules-engine runs/s (criteria only)': Math.round(theirs),
+        ratio: +(ours / theirs).toFixed(1),
+      });
       keys[`engine.events_per_s_${ruleCount}_rules`] = Math.round(ours);
       keys[`engine.json_rules_engine_runs_per_s_${ruleCount}_rules`] = Math.round(theirs);
       keys[`engine.speedup_vs_json_rules_engine_${ruleCount}_rules`] = +(ours / theirs).toFixed(1);

@@ -14,7 +14,11 @@ const DEALS = 500;
 const STAGES = ['new', 'qualification', 'proposal', 'negotiation', 'invoice'];
 
 function otherRules(count: number): RuleInput[] {
-  const base = eventRules(count, 23, Array.from({ length: 50 }, (_, i) => `other.${i}`));
+  const base = eventRules(
+    count,
+    23,
+    Array.from({ length: 50 }, (_, i) => `other.${i}`),
+  );
   return base.map((rule, i) => {
     switch (i % 3) {
       case 0:

@@ -20,7 +20,11 @@ const STAGES = ['unsorted', 'new', 'qualification', 'proposal', 'negotiation', '
 export const pipeline = PipelineSchema.parse({
   id: 'sales',
   name: 'Sales',
-  stages: STAGES.map((id) => ({ id, name: id[0]!.toUpperCase() + id.slice(1), kind: id === 'unsorted' ? 'inbox' : id === 'won' ? 'won' : id === 'lost' ? 'lost' : 'open' })),
+  stages: STAGES.map((id) => ({
+    id,
+    name: id[0]!.toUpperCase() + id.slice(1),
+    kind: id === 'unsorted' ? 'inbox' : id === 'won' ? 'won' : id === 'lost' ? 'lost' : 'open',
+  })),
 });
 const OWNERS = Array.from({ length: 50 }, (_, i) => `seller-${i}`);
 const START = Date.parse('2025-01-06T09:00:00.000Z');
@@ -76,7 +80,15 @@ export function history(dealCount: number, logTarget: number): { deals: Deal[]; 
     const amount = 1000 + Math.floor(r() * 40) * 500;
     if (amount < 10_000) {
       const jobId = `job-${i}`;
-      entries.push(entry(created, id, 'job.scheduled', { jobId, actionId: 'record', type: 'recordViolation', dueAt: new Date(created + 120 * HOUR).toISOString() }, 'proposal-5-days'));
+      entries.push(
+        entry(
+          created,
+          id,
+          'job.scheduled',
+          { jobId, actionId: 'record', type: 'recordViolation', dueAt: new Date(created + 120 * HOUR).toISOString() },
+          'proposal-5-days',
+        ),
+      );
       const outcome = r();
       const endAt = created + 120 * HOUR;
       if (outcome < 0.6) entries.push(entry(endAt, id, 'job.cancelled', { jobId, actionId: 'record', reason: 'until-met' }, 'proposal-5-days'));
@@ -84,8 +96,20 @@ export function history(dealCount: number, logTarget: number): { deals: Deal[]; 
     }
     const complex = r() < 0.2;
     if (complex) {
-      records.push({ kind: 'exception', id: `exc-${i}`, dealId: id, at: new Date(created + HOUR).toISOString(), data: { flag: 'complex', reason: 'payment-terms', requestedBy: first.ownerId, approvalId: `apr-${i}`, status: 'approved' } });
-      records.push({ kind: 'approval', id: `apr-${i}`, dealId: id, at: new Date(created + HOUR).toISOString(), data: { status: 'approved', requesterId: first.ownerId, decidedBy: 'manager', exceptionId: `exc-${i}` } });
+      records.push({
+        kind: 'exception',
+        id: `exc-${i}`,
+        dealId: id,
+        at: new Date(created + HOUR).toISOString(),
+        data: { flag: 'complex', reason: 'payment-terms', requestedBy: first.ownerId, approvalId: `apr-${i}`, status: 'approved' },
+      });
+      records.push({
+        kind: 'approval',
+        id: `apr-${i}`,
+        dealId: id,
+        at: new Date(created + HOUR).toISOString(),
+        data: { status: 'approved', requesterId: first.ownerId, decidedBy: 'manager', exceptionId: `exc-${i}` },
+      });
     }
     const iso = (t: number) => new Date(t).toISOString();
     deals.push({
@@ -131,7 +155,10 @@ export default {
     const logCount = quick ? 100_000 : 1_000_000;
     const rounds = quick ? 3 : 5;
     const { deals, log, records } = history(dealCount, logCount);
-    const byKind: Record<string, StoredRecord[]> = { exception: records.filter((x) => x.kind === 'exception'), approval: records.filter((x) => x.kind === 'approval') };
+    const byKind: Record<string, StoredRecord[]> = {
+      exception: records.filter((x) => x.kind === 'exception'),
+      approval: records.filter((x) => x.kind === 'approval'),
+    };
     const asOf = new Date(START + 400 * 24 * HOUR).toISOString();
     const data: ReportData = { deals, log, records: byKind, pipelines: [pipeline], asOf, teamOf: (o) => `team-${Number(o.slice(7)) % 5}` };
 
@@ -141,7 +168,12 @@ export default {
       await tx.appendLog(log);
       for (const rec of records) await tx.putRecord(rec);
     });
-    const host = { storage, clock: { now: () => new Date(asOf) }, access: new AccessGuard(defaultAccessPolicy, new InMemoryDirectory()), pipelines: [pipeline] };
+    const host = {
+      storage,
+      clock: { now: () => new Date(asOf) },
+      access: new AccessGuard(defaultAccessPolicy, new InMemoryDirectory()),
+      pipelines: [pipeline],
+    };
 
     const table: Array<Record<string, string | number>> = [];
     const keys: Record<string, number> = {};
@@ -150,7 +182,13 @@ export default {
       const rows = run(data, OPTIONS[name]).rows.length;
       const pureMs = await medianMs(rounds, () => run(data, OPTIONS[name]));
       const loadMs = await medianMs(rounds, () => loadReportData(host, { log: REPORT_INPUTS[name].log, records: REPORT_INPUTS[name].records }));
-      table.push({ report: name, rows, 'report ms': Math.round(pureMs), 'load ms': Math.round(loadMs), 'deals/s (report)': Math.round(dealCount / (pureMs / 1000)) });
+      table.push({
+        report: name,
+        rows,
+        'report ms': Math.round(pureMs),
+        'load ms': Math.round(loadMs),
+        'deals/s (report)': Math.round(dealCount / (pureMs / 1000)),
+      });
       keys[`reports.${name}_ms`] = Math.round(pureMs * 10) / 10;
       keys[`reports.${name}_load_ms`] = Math.round(loadMs * 10) / 10;
     }

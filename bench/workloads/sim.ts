@@ -97,9 +97,30 @@ export default {
     const speedup = b.ms / l.ms;
     return {
       table: [
-        { simulator: 'dealflow, store keeps all history', deals, 'wall ms': Math.round(a.ms), notifications: a.notifications, violations: a.violations, 'speed vs xstate': +(b.ms / a.ms).toFixed(2) },
-        { simulator: 'dealflow, keepLog: false', deals, 'wall ms': Math.round(l.ms), notifications: l.notifications, violations: l.violations, 'speed vs xstate': +speedup.toFixed(2) },
-        { simulator: 'XState v5 actors (SimulatedClock)', deals, 'wall ms': Math.round(b.ms), notifications: b.notifications, violations: b.violations, 'speed vs xstate': 1 },
+        {
+          simulator: 'dealflow, store keeps all history',
+          deals,
+          'wall ms': Math.round(a.ms),
+          notifications: a.notifications,
+          violations: a.violations,
+          'speed vs xstate': +(b.ms / a.ms).toFixed(2),
+        },
+        {
+          simulator: 'dealflow, keepLog: false',
+          deals,
+          'wall ms': Math.round(l.ms),
+          notifications: l.notifications,
+          violations: l.violations,
+          'speed vs xstate': +speedup.toFixed(2),
+        },
+        {
+          simulator: 'XState v5 actors (SimulatedClock)',
+          deals,
+          'wall ms': Math.round(b.ms),
+          notifications: b.notifications,
+          violations: b.violations,
+          'speed vs xstate': 1,
+        },
       ],
       keys: {
         'sim.speedup_vs_xstate': +speedup.toFixed(2),

@@ -75,13 +75,17 @@ async function commands(pool: pg.Pool, count: number): Promise<{ ms: number; cou
   const storage = await createSqlStorage({ client: pool, schema });
   const engines = Array.from({ length: 4 }, () => createEngine({ pipelines: [SQL_BENCH_PIPELINE], storage, ids: new UuidIds() }));
   const perEngine = Math.ceil(count / engines.length);
-  await Promise.all(engines.map(async (e, k) => {
-    for (let i = 0; i < 50; i++) await e.createDeal({ id: `E${k}-${i}`, pipelineId: 'sales', ownerId: 'anna' });
-  }));
+  await Promise.all(
+    engines.map(async (e, k) => {
+      for (let i = 0; i < 50; i++) await e.createDeal({ id: `E${k}-${i}`, pipelineId: 'sales', ownerId: 'anna' });
+    }),
+  );
   const t0 = performance.now();
-  await Promise.all(engines.map(async (e, k) => {
-    for (let i = 0; i < perEngine; i++) await e.updateDeal(`E${k}-${i % 50}`, { fields: { note: `n${i}` } });
-  }));
+  await Promise.all(
+    engines.map(async (e, k) => {
+      for (let i = 0; i < perEngine; i++) await e.updateDeal(`E${k}-${i % 50}`, { fields: { note: `n${i}` } });
+    }),
+  );
   const ms = performance.now() - t0;
   await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   return { ms, count: perEngine * engines.length };
@@ -97,23 +101,30 @@ async function pgBoss(pool: pg.Pool, count: number): Promise<{ sendMs: number; w
   await boss.createQueue('bench');
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (next < count) {
-      next++;
-      await boss.send('bench', { n: next });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < count) {
+        next++;
+        await boss.send('bench', { n: next });
+      }
+    }),
+  );
   const sendMs = performance.now() - t0;
   const t1 = performance.now();
   let done = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    for (;;) {
-      const jobs = await boss.fetch('bench', { batchSize: 50 });
-      if (jobs.length === 0) break;
-      await boss.complete('bench', jobs.map((j) => j.id));
-      done += jobs.length;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      for (;;) {
+        const jobs = await boss.fetch('bench', { batchSize: 50 });
+        if (jobs.length === 0) break;
+        await boss.complete(
+          'bench',
+          jobs.map((j) => j.id),
+        );
+        done += jobs.length;
+      }
+    }),
+  );
   const workMs = performance.now() - t1;
   await boss.stop({ graceful: false, wait: true });
   await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -132,7 +143,11 @@ function pgbench(seconds: number): number {
   psql(`CREATE DATABASE ${db}`);
   try {
     execFileSync('pgbench', [...conn, '-i', '-q', '-s', '1', db], { env, stdio: 'ignore' });
-    const out = execFileSync('pgbench', [...conn, '-N', '-c', '4', '-j', '2', '-T', String(seconds), db], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('pgbench', [...conn, '-N', '-c', '4', '-j', '2', '-T', String(seconds), db], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const tps = /tps = ([\d.]+)/.exec(out);
     if (!tps) throw new Error(`pgbench printed no tps: ${out}`);
     return Number(tps[1]);

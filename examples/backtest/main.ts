@@ -31,12 +31,16 @@ for (const s of t.sla) {
   const rate = (o: { met: number; breached: number }) => `${((o.met / (o.met + o.breached)) * 100).toFixed(1)}%`;
   const lateButInTime = d.deals.filter((x) => x.sla.some((o) => o.slaId === s.slaId && o.a === 'met' && o.b === 'breached')).length;
   console.log(`  deadline met   ${String(s.a.met).padStart(5)} → ${String(s.b.met).padStart(5)}   (${rate(s.a)} → ${rate(s.b)} on time)`);
-  console.log(`  breached       ${String(s.a.breached).padStart(5)} → ${String(s.b.breached).padStart(5)}   (${lateButInTime} deals sent within 5 days but not within 3)`);
+  console.log(
+    `  breached       ${String(s.a.breached).padStart(5)} → ${String(s.b.breached).padStart(5)}   (${lateButInTime} deals sent within 5 days but not within 3)`,
+  );
 }
 
 // 4. A few deals that change, and why.
 console.log('\nFor example:');
 for (const deal of d.deals.filter((x) => x.sla.length > 0).slice(0, 3)) {
   const escalation = deal.escalations.added[0];
-  console.log(`  ${deal.dealId}: ${deal.sla.map((s) => `${s.a} → ${s.b}`).join(', ')}${escalation ? `; the manager is told at ${escalation.at.slice(0, 16).replace('T', ' ')} UTC` : ''}`);
+  console.log(
+    `  ${deal.dealId}: ${deal.sla.map((s) => `${s.a} → ${s.b}`).join(', ')}${escalation ? `; the manager is told at ${escalation.at.slice(0, 16).replace('T', ' ')} UTC` : ''}`,
+  );
 }

@@ -102,11 +102,17 @@ await engine.advance({ minutes: 5 });
 const outboxLine = (e: LogEntry) => {
   const d = e.data as Record<string, unknown>;
   const message = d.kind === 'notification' ? `chat to ${d.recipientId}` : 'createInvoice';
-  const what = e.type === 'outbox.failed' ? `attempt ${d.attempt} failed: ${d.error}` : e.type === 'outbox.dead' ? `dead letter (${d.reason}): ${d.error}` : `delivered on attempt ${d.attempt}`;
+  const what =
+    e.type === 'outbox.failed'
+      ? `attempt ${d.attempt} failed: ${d.error}`
+      : e.type === 'outbox.dead'
+        ? `dead letter (${d.reason}): ${d.error}`
+        : `delivered on attempt ${d.attempt}`;
   return `  ${e.at.slice(11, 19)}  ${e.dealId}  ${message.padEnd(14)} ${what}`;
 };
 const delivery: LogEntry[] = [];
-for (const id of ['D-1', 'D-2']) delivery.push(...(await engine.history(id)).filter((e) => ['outbox.failed', 'outbox.dead', 'outbox.delivered'].includes(e.type)));
+for (const id of ['D-1', 'D-2'])
+  delivery.push(...(await engine.history(id)).filter((e) => ['outbox.failed', 'outbox.dead', 'outbox.delivered'].includes(e.type)));
 console.log('Delivery, from the deals’ histories (fake clock, UTC):');
 for (const e of delivery.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))) console.log(outboxLine(e));
 

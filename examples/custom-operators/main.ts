@@ -9,7 +9,11 @@ import { createTestEngine } from '../../src/testing/index.js';
 
 // A json-rules-engine operator: its callback and its fact-value validator, exactly as you would
 // pass them to json-rules-engine's engine.addOperator.
-const matchesDomain = new Operator<string, string>('matchesDomain', (email, domain) => email.endsWith(`@${domain}`), (v) => typeof v === 'string');
+const matchesDomain = new Operator<string, string>(
+  'matchesDomain',
+  (email, domain) => email.endsWith(`@${domain}`),
+  (v) => typeof v === 'string',
+);
 
 // A credit check against a (pretend) remote service: async, so it cannot run inside the pure core.
 const creditScores: Record<string, number> = { 'Hotel Adler': 780, 'Bakery Klein': 540 };
@@ -60,8 +64,20 @@ const engine = createTestEngine({
   ]),
 });
 
-const adler = await engine.createDeal({ pipelineId: 'sales', ownerId: 'anna', title: 'Hotel Adler', amount: 24_000, fields: { contactEmail: 'ops@partner.example' } });
-const klein = await engine.createDeal({ pipelineId: 'sales', ownerId: 'anna', title: 'Bakery Klein', amount: 3_000, fields: { contactEmail: 'owner@klein.example' } });
+const adler = await engine.createDeal({
+  pipelineId: 'sales',
+  ownerId: 'anna',
+  title: 'Hotel Adler',
+  amount: 24_000,
+  fields: { contactEmail: 'ops@partner.example' },
+});
+const klein = await engine.createDeal({
+  pipelineId: 'sales',
+  ownerId: 'anna',
+  title: 'Bakery Klein',
+  amount: 3_000,
+  fields: { contactEmail: 'owner@klein.example' },
+});
 
 for (const deal of [adler, klein]) {
   const current = (await engine.getDeal(deal.id))!;
@@ -75,4 +91,6 @@ for (const deal of [adler, klein]) {
 for (const m of engine.notifications) console.log(`→ ${m.recipient.name}: ${m.text}`);
 
 const explained = engine.explainCriteria();
-console.log(`compiled rules: ${explained.compiledRules}, evaluated by json-rules-engine: ${explained.fallbackRules} (${explained.fallbackEvaluations} evaluations)`);
+console.log(
+  `compiled rules: ${explained.compiledRules}, evaluated by json-rules-engine: ${explained.fallbackRules} (${explained.fallbackEvaluations} evaluations)`,
+);

@@ -29,7 +29,11 @@ engine.on('outbox.delivered', (e) => {
 });
 engine.on('log', (e) => {
   const d = e.data;
-  if (e.type === 'deal.created') note(e.dealId, `deal created in ${(d.deal as { stageId: string }).stageId}: "${(d.deal as { title: string }).title}", owner ${(d.deal as { ownerId: string }).ownerId}`);
+  if (e.type === 'deal.created')
+    note(
+      e.dealId,
+      `deal created in ${(d.deal as { stageId: string }).stageId}: "${(d.deal as { title: string }).title}", owner ${(d.deal as { ownerId: string }).ownerId}`,
+    );
   if (e.type === 'deal.duplicate') note(e.dealId, `the same ${d.externalId} again: no new deal`);
   if (e.type === 'sla.met') note(e.dealId, `sorted in time (${d.slaId} met)`);
   if (e.type === 'violation.recorded') note(e.dealId, `violation recorded: ${d.name}`);

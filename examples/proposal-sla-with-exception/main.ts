@@ -31,7 +31,9 @@ engine.on('outbox.delivered', (e) => {
 engine.on('sla.started', (e) => note(e.dealId, `SLA ${e.data.slaId} started, due ${String(e.data.dueAt).slice(0, 16)}`));
 engine.on('sla.met', (e) => note(e.dealId, `SLA ${e.data.slaId} met`));
 engine.on('sla.breached', (e) => note(e.dealId, `SLA ${e.data.slaId} BREACHED`));
-engine.on('sla.extended', (e) => note(e.dealId, `SLA ${e.data.slaId} extended by ${e.data.by}: ${String(e.data.from).slice(0, 16)} → ${String(e.data.to).slice(0, 16)}`));
+engine.on('sla.extended', (e) =>
+  note(e.dealId, `SLA ${e.data.slaId} extended by ${e.data.by}: ${String(e.data.from).slice(0, 16)} → ${String(e.data.to).slice(0, 16)}`),
+);
 engine.on('exception.marked', (e) => note(e.dealId, `marked ${e.data.flag} by ${e.data.requestedBy} (${e.data.reason ?? e.data.note})`));
 engine.on('approval.requested', (e) => note(e.dealId, `approval ${e.data.approvalId} requested by ${e.data.requesterId}`));
 engine.on('approval.decided', (e) => note(e.dealId, `approval ${e.data.approvalId} ${e.data.decision} by ${e.data.decidedBy}`));
@@ -46,7 +48,10 @@ await engine.markException(d2.id, { flag: 'complex', note: 'the client wants a 5
 
 // Boris cannot decide his own request, and Anna is not an approver: both refused, nothing changes.
 const [approval1, approval2] = await engine.records('approval');
-for (const [who, id] of [['boris', approval2!.id], ['anna', approval2!.id]] as const) {
+for (const [who, id] of [
+  ['boris', approval2!.id],
+  ['anna', approval2!.id],
+] as const) {
   try {
     await engine.decideApproval(id, { decision: 'approve', actor: actors[who] });
   } catch (e) {

@@ -44,8 +44,22 @@ engine.on('log', (e) => {
 const step = async (dealId: string, key: string) => (await engine.tasks({ dealId })).find((t) => t.key === key)!;
 
 // Stage 1: two new deals.
-await engine.createDeal({ id: 'D-1', pipelineId: 'funnel', ownerId: 'anna', amount: 12_000, currency: 'EUR', fields: { contactId: 'C-1', product: 'POS system' } });
-await engine.createDeal({ id: 'D-2', pipelineId: 'funnel', ownerId: 'boris', amount: 3_000, currency: 'EUR', fields: { contactId: 'C-2', product: 'Loyalty cards' } });
+await engine.createDeal({
+  id: 'D-1',
+  pipelineId: 'funnel',
+  ownerId: 'anna',
+  amount: 12_000,
+  currency: 'EUR',
+  fields: { contactId: 'C-1', product: 'POS system' },
+});
+await engine.createDeal({
+  id: 'D-2',
+  pipelineId: 'funnel',
+  ownerId: 'boris',
+  amount: 3_000,
+  currency: 'EUR',
+  fields: { contactId: 'C-2', product: 'Loyalty cards' },
+});
 
 // Anna takes hers into work within the hour and moves through processing to the proposal.
 await engine.advance({ hours: 1 });

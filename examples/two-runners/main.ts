@@ -51,7 +51,14 @@ async function main(): Promise<void> {
 
   // Last week: 300 small deals, each owed a brief now, reminders after 1 and 4 days, an escalation after 5.
   const lastWeek = new FakeClock(new Date(Date.now() - 6 * 86_400_000));
-  const office = createEngine({ pipelines: [proposalPipeline], rules: proposalRules, directory: proposalDirectory(), storage, clock: lastWeek, deliverOnCommit: false });
+  const office = createEngine({
+    pipelines: [proposalPipeline],
+    rules: proposalRules,
+    directory: proposalDirectory(),
+    storage,
+    clock: lastWeek,
+    deliverOnCommit: false,
+  });
   for (let i = 1; i <= DEALS; i++) {
     await office.createDeal({ id: `D-${i}`, pipelineId: 'sales', ownerId: i % 2 ? 'anna' : 'boris', title: `Deal ${i}`, amount: 1_000 + i });
   }
@@ -65,14 +72,15 @@ async function main(): Promise<void> {
   const children = ['runner-A', 'runner-B'].map((name) => {
     const child = spawn(process.execPath, ['--import', 'tsx', here, 'runner', name], { stdio: ['ignore', 'pipe', 'inherit'] });
     const lines: Array<Record<string, unknown>> = [];
-    const seen = (key: string) => new Promise<Record<string, unknown>>((resolve) => {
-      const look = () => {
-        const hit = lines.find((l) => key in l);
-        if (hit) resolve(hit);
-        else setTimeout(look, 20);
-      };
-      look();
-    });
+    const seen = (key: string) =>
+      new Promise<Record<string, unknown>>((resolve) => {
+        const look = () => {
+          const hit = lines.find((l) => key in l);
+          if (hit) resolve(hit);
+          else setTimeout(look, 20);
+        };
+        look();
+      });
     createInterface({ input: child.stdout! }).on('line', (l) => lines.push(JSON.parse(l) as Record<string, unknown>));
     return { name, child, seen };
   });
@@ -87,7 +95,11 @@ async function main(): Promise<void> {
   }
   const took = Date.now() - started;
   for (const c of children) c.child.kill('SIGTERM');
-  const reports = (await Promise.all(children.map((c) => c.seen('stats')))) as Array<{ name: string; stats: { jobsRun: number; delivered: number }; sent: string[] }>;
+  const reports = (await Promise.all(children.map((c) => c.seen('stats')))) as Array<{
+    name: string;
+    stats: { jobsRun: number; delivered: number };
+    sent: string[];
+  }>;
 
   console.log(`\nBoth runners caught up in ${(took / 1000).toFixed(1)} s:`);
   for (const r of reports) console.log(`  ${r.name}: ran ${r.stats.jobsRun} jobs, delivered ${r.stats.delivered} messages`);

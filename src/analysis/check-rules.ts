@@ -125,7 +125,8 @@ function declaredFields(rule: Rule, pipelines: Pipeline[]): Map<string, Pipeline
 function checkRule(rule: Rule, index: number, pipelines: Pipeline[]): RuleFinding[] {
   const out: RuleFinding[] = [];
   const at = (...segments: PropertyKey[]) => jsonPath([index, ...segments]);
-  const add = (severity: RuleFinding['severity'], code: FindingCode, path: string, message: string) => out.push({ severity, code, path, rules: [rule.id], message });
+  const add = (severity: RuleFinding['severity'], code: FindingCode, path: string, message: string) =>
+    out.push({ severity, code, path, rules: [rule.id], message });
   const scope = pipelinesOf(rule, pipelines);
   const fields = declaredFields(rule, pipelines);
   const fieldName = (path: string) => {
@@ -151,7 +152,13 @@ function checkRule(rule: Rule, index: number, pipelines: Pipeline[]): RuleFindin
       add('warning', 'never-fires', at('trigger', 'field'), `rule "${rule.id}" can never fire: no pipeline it applies to declares the field "${name}"`);
     } else if (name !== undefined && t.to !== undefined && t.to !== null) {
       const problem = valueProblem(name, t.to as Json);
-      if (problem) add('warning', 'never-fires', at('trigger', 'to'), `rule "${rule.id}" can never fire: ${name} can never change to ${JSON.stringify(t.to)} (${problem})`);
+      if (problem)
+        add(
+          'warning',
+          'never-fires',
+          at('trigger', 'to'),
+          `rule "${rule.id}" can never fire: ${name} can never change to ${JSON.stringify(t.to)} (${problem})`,
+        );
     }
     if (t.from !== undefined && t.to !== undefined && JSON.stringify(t.from) === JSON.stringify(t.to)) {
       add('warning', 'never-fires', at('trigger'), `rule "${rule.id}" can never fire: a change from ${JSON.stringify(t.from)} to the same value is no change`);
@@ -163,12 +170,20 @@ function checkRule(rule: Rule, index: number, pipelines: Pipeline[]): RuleFindin
     const contradiction = findContradiction(rule.when, triggerFacts(rule));
     if (contradiction) add('warning', 'never-fires', at('when'), `rule "${rule.id}" can never fire: its criteria contradict each other (${contradiction})`);
   }
-  for (const [part, cond] of [['when', rule.when], ['until', rule.until]] as const) {
+  for (const [part, cond] of [
+    ['when', rule.when],
+    ['until', rule.until],
+  ] as const) {
     if (!cond || !fields) continue;
     for (const { condition, path } of factConditions(cond, [part])) {
       const name = dealFieldRead(condition);
       if (name !== undefined && !fields.has(name)) {
-        add('warning', 'undeclared-field', at(...path, 'path'), `rule "${rule.id}" reads fields.${name}, which no pipeline it applies to declares: it is always undefined`);
+        add(
+          'warning',
+          'undeclared-field',
+          at(...path, 'path'),
+          `rule "${rule.id}" reads fields.${name}, which no pipeline it applies to declares: it is always undefined`,
+        );
       }
     }
   }
@@ -177,12 +192,22 @@ function checkRule(rule: Rule, index: number, pipelines: Pipeline[]): RuleFindin
   rule.actions.forEach((a, i) => {
     const p = a.params as Record<string, unknown>;
     if (a.type === 'moveStage' && typeof p.stage === 'string' && scope.length > 0 && !scope.some((pl) => pl.stages.some((s) => s.id === p.stage))) {
-      add('error', 'bad-action', at('actions', i, 'params', 'stage'), `rule "${rule.id}" moves deals to stage "${p.stage}", which ${rule.pipelineId ? `pipeline "${rule.pipelineId}"` : 'no pipeline'} has: the move would fail with UNKNOWN_STAGE`);
+      add(
+        'error',
+        'bad-action',
+        at('actions', i, 'params', 'stage'),
+        `rule "${rule.id}" moves deals to stage "${p.stage}", which ${rule.pipelineId ? `pipeline "${rule.pipelineId}"` : 'no pipeline'} has: the move would fail with UNKNOWN_STAGE`,
+      );
     }
     if (a.type === 'setField' && typeof p.field === 'string' && fields) {
       const name = fieldName(p.field);
       if (name !== undefined && !fields.has(name)) {
-        add('error', 'bad-action', at('actions', i, 'params', 'field'), `rule "${rule.id}" sets fields.${name}, which no pipeline it applies to declares: the action would fail`);
+        add(
+          'error',
+          'bad-action',
+          at('actions', i, 'params', 'field'),
+          `rule "${rule.id}" sets fields.${name}, which no pipeline it applies to declares: the action would fail`,
+        );
       } else if (name !== undefined) {
         const problem = valueProblem(name, (p.value ?? null) as Json);
         if (problem) add('error', 'bad-action', at('actions', i, 'params', 'value'), `rule "${rule.id}": ${problem}`);
@@ -191,7 +216,12 @@ function checkRule(rule: Rule, index: number, pipelines: Pipeline[]): RuleFindin
     if (a.at && 'field' in a.at && fields) {
       const name = fieldName(a.at.field);
       if (name !== undefined && !fields.has(name)) {
-        add('warning', 'never-fires', at('actions', i, 'at', 'field'), `rule "${rule.id}" anchors a job on fields.${name}, which no pipeline it applies to declares: the job is never scheduled`);
+        add(
+          'warning',
+          'never-fires',
+          at('actions', i, 'at', 'field'),
+          `rule "${rule.id}" anchors a job on fields.${name}, which no pipeline it applies to declares: the job is never scheduled`,
+        );
       }
     }
   });
@@ -229,15 +259,28 @@ function cycleFindings(rules: Array<{ rule: Rule; index: number }>, pipelines: P
     pipelines,
   ).map((cycle) => {
     const steps = cycle.edges.map((e) => {
-      const what = e.effect.type === 'field.changed' ? `sets ${e.effect.field} = ${JSON.stringify(e.effect.to)}` : e.effect.type === 'stage.entered' ? `moves to ${e.effect.stage}` : `leaves ${e.effect.stage}`;
+      const what =
+        e.effect.type === 'field.changed'
+          ? `sets ${e.effect.field} = ${JSON.stringify(e.effect.to)}`
+          : e.effect.type === 'stage.entered'
+            ? `moves to ${e.effect.stage}`
+            : `leaves ${e.effect.stage}`;
       return `"${e.from}" ${what}${e.immediate ? '' : ' (scheduled)'}, which triggers "${e.to}"`;
     });
     const first = cycle.edges[0]!;
     const path = jsonPath([indexOf.get(first.from)!, 'actions', first.actionIndex]);
     if (cycle.certain) {
-      return { severity: 'error', code: 'loop', path, rules: cycle.rules, message: `rules loop: ${steps.join('; ')}. Nothing stops it, so every deal that starts it is rolled back with CASCADE_LIMIT.` };
+      return {
+        severity: 'error',
+        code: 'loop',
+        path,
+        rules: cycle.rules,
+        message: `rules loop: ${steps.join('; ')}. Nothing stops it, so every deal that starts it is rolled back with CASCADE_LIMIT.`,
+      };
     }
-    const why = cycle.immediate ? 'criteria or the values written may end it; if not, the command fails with CASCADE_LIMIT' : 'a scheduled step makes it repeat over time instead of failing';
+    const why = cycle.immediate
+      ? 'criteria or the values written may end it; if not, the command fails with CASCADE_LIMIT'
+      : 'a scheduled step makes it repeat over time instead of failing';
     return { severity: 'warning', code: 'cycle', path, rules: cycle.rules, message: `rules trigger each other in a cycle: ${steps.join('; ')} (${why})` };
   });
 }
@@ -250,10 +293,13 @@ function sameTargetFindings(rules: Array<{ rule: Rule; index: number }>): RuleFi
     rule.actions.forEach((a, actionIndex) => {
       const p = a.params as Record<string, unknown>;
       const target =
-        a.type === 'setField' && typeof p.field === 'string' ? p.field
-        : a.type === 'setFlag' && typeof p.flag === 'string' ? `flags.${p.flag}`
-        : a.type === 'moveStage' ? 'the stage'
-        : undefined;
+        a.type === 'setField' && typeof p.field === 'string'
+          ? p.field
+          : a.type === 'setFlag' && typeof p.flag === 'string'
+            ? `flags.${p.flag}`
+            : a.type === 'moveStage'
+              ? 'the stage'
+              : undefined;
       if (target === undefined) return;
       const value = a.type === 'moveStage' ? String(p.stage) : JSON.stringify(a.type === 'setFlag' ? (p.value ?? true) : (p.value ?? null));
       const key = `${JSON.stringify(rule.trigger)}\u0000${JSON.stringify({ after: a.after, at: a.at })}\u0000${target}`;
@@ -264,7 +310,9 @@ function sameTargetFindings(rules: Array<{ rule: Rule; index: number }>): RuleFi
   for (const [key, writes] of groups) {
     const target = key.split('\u0000')[2]!;
     const byRule = [...new Map(writes.map((w) => [w.rule.id, w])).values()];
-    const overlapping = byRule.filter((w) => byRule.some((o) => o !== w && (o.rule.pipelineId === undefined || w.rule.pipelineId === undefined || o.rule.pipelineId === w.rule.pipelineId)));
+    const overlapping = byRule.filter((w) =>
+      byRule.some((o) => o !== w && (o.rule.pipelineId === undefined || w.rule.pipelineId === undefined || o.rule.pipelineId === w.rule.pipelineId)),
+    );
     if (overlapping.length < 2) continue;
     const values = new Set(overlapping.map((w) => w.value));
     const first = overlapping[0]!;

@@ -38,11 +38,9 @@ export async function loadHistory(path: string, skipBad: boolean, io: CliIo): Pr
   } catch (e) {
     if (!isDealflowError(e)) throw e;
     const line = (e.details as { line?: number }).line;
-    throw new CliError(
-      `${path}:${line}: ${e.message.replace(/^line \d+: /, '')}`,
-      EXIT.invalid,
-      ['nothing was run; fix the line, or pass --skip-bad to skip malformed lines'],
-    );
+    throw new CliError(`${path}:${line}: ${e.message.replace(/^line \d+: /, '')}`, EXIT.invalid, [
+      'nothing was run; fix the line, or pass --skip-bad to skip malformed lines',
+    ]);
   }
 }
 
@@ -76,7 +74,8 @@ export async function loadConfig(path: string, io: CliIo): Promise<CliConfig> {
   }
   const o = json as Record<string, unknown>;
   const unknown = Object.keys(o).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k));
-  if (unknown.length > 0) throw new CliError(`the config file "${path}" has unknown key(s) ${unknown.join(', ')}; it may hold ${CONFIG_KEYS.join(', ')}`, EXIT.invalid);
+  if (unknown.length > 0)
+    throw new CliError(`the config file "${path}" has unknown key(s) ${unknown.join(', ')}; it may hold ${CONFIG_KEYS.join(', ')}`, EXIT.invalid);
   const { pipelines, users, ...engine } = o;
   if (users !== undefined && (!Array.isArray(users) || users.some((u) => typeof (u as { id?: unknown })?.id !== 'string'))) {
     throw new CliError(`"users" in the config file "${path}" must be an array of users, each with a string "id"`, EXIT.invalid);

@@ -50,10 +50,13 @@ export async function readText(path: string, what: string, io: CliIo): Promise<s
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? 'no such file'
-      : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : code === 'EISDIR' ? 'it is a directory'
-      : (e as Error).message;
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : (e as Error).message;
     throw new CliError(`cannot read the ${what} file "${path}": ${why}`, EXIT.noInput);
   }
 }

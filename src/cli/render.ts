@@ -21,14 +21,47 @@ export function renderSimulation(r: SimulationResult): string {
       s.rules.map((x) => [x.ruleId, x.fired, counts(x.skipped), x.scheduled, x.ran, counts(x.cancelled), x.notifications, x.pending]),
     ),
   );
-  if (s.notifications.length > 0) out.push(heading('Notifications'), table(['template', 'to', 'count'], s.notifications.map((n) => [n.template, n.to, n.count])));
-  if (s.cancellations.length > 0) out.push(heading('Cancelled jobs'), table(['reason', 'count'], s.cancellations.map((c) => [c.reason, c.count])));
-  if (s.stageMoves.length > 0) out.push(heading('Stage moves by rules'), table(['from', 'to', 'count'], s.stageMoves.map((m) => [m.from, m.to, m.count])));
-  if (s.violations.length > 0) out.push(heading('Violations'), table(['name', 'count'], s.violations.map((v) => [v.name, v.count])));
+  if (s.notifications.length > 0)
+    out.push(
+      heading('Notifications'),
+      table(
+        ['template', 'to', 'count'],
+        s.notifications.map((n) => [n.template, n.to, n.count]),
+      ),
+    );
+  if (s.cancellations.length > 0)
+    out.push(
+      heading('Cancelled jobs'),
+      table(
+        ['reason', 'count'],
+        s.cancellations.map((c) => [c.reason, c.count]),
+      ),
+    );
+  if (s.stageMoves.length > 0)
+    out.push(
+      heading('Stage moves by rules'),
+      table(
+        ['from', 'to', 'count'],
+        s.stageMoves.map((m) => [m.from, m.to, m.count]),
+      ),
+    );
+  if (s.violations.length > 0)
+    out.push(
+      heading('Violations'),
+      table(
+        ['name', 'count'],
+        s.violations.map((v) => [v.name, v.count]),
+      ),
+    );
   out.push('', toTextTable(r.reports.slaCompliance).trimEnd(), '', toTextTable(r.reports.funnel).trimEnd());
   if (r.errors.length > 0) {
     out.push(heading(`Refused events (${r.errors.length})`));
-    out.push(table(['line', 'at', 'type', 'deal', 'code', 'why'], r.errors.slice(0, 20).map((e) => [e.line ?? e.index + 1, day(e.at), e.type, e.dealId ?? '–', e.code, e.message.split('\n')[0]!])));
+    out.push(
+      table(
+        ['line', 'at', 'type', 'deal', 'code', 'why'],
+        r.errors.slice(0, 20).map((e) => [e.line ?? e.index + 1, day(e.at), e.type, e.dealId ?? '–', e.code, e.message.split('\n')[0]!]),
+      ),
+    );
     if (r.errors.length > 20) out.push(`… and ${r.errors.length - 20} more (--json lists them all)`);
   }
   return `${out.join('\n')}\n`;
@@ -43,14 +76,19 @@ export function renderDiff(d: RuleSetDiff, limit: number): string {
   const out: string[] = [];
   out.push(`Compared ${day(d.from)} → ${day(d.to)} UTC: ${t.deals} deals, ${t.dealsChanged} with a different outcome under B`);
   out.push(heading('Totals (A → B)'));
-  const row = (name: string, c: { a: number; b: number; added: number; removed: number; retimed?: number }) => [name, c.a, c.b, c.added, c.removed, c.retimed ?? 0];
+  const row = (name: string, c: { a: number; b: number; added: number; removed: number; retimed?: number }) => [
+    name,
+    c.a,
+    c.b,
+    c.added,
+    c.removed,
+    c.retimed ?? 0,
+  ];
   out.push(
-    table(['', 'A', 'B', 'added', 'removed', 'retimed'], [
-      row('notifications', t.notifications),
-      row('escalations', t.escalations),
-      row('stage moves by rules', t.stageMoves),
-      row('violations', t.violations),
-    ]),
+    table(
+      ['', 'A', 'B', 'added', 'removed', 'retimed'],
+      [row('notifications', t.notifications), row('escalations', t.escalations), row('stage moves by rules', t.stageMoves), row('violations', t.violations)],
+    ),
   );
   if (t.finalStageChanged > 0) out.push(`${t.finalStageChanged} deal(s) end in another stage`);
   if (t.sla.length > 0) {
@@ -58,7 +96,15 @@ export function renderDiff(d: RuleSetDiff, limit: number): string {
     out.push(
       table(
         ['sla', 'met', 'breached', 'exempt', 'cancelled', 'open', 'deals changed'],
-        t.sla.map((s) => [s.slaId, `${s.a.met} → ${s.b.met}`, `${s.a.breached} → ${s.b.breached}`, `${s.a.exempt} → ${s.b.exempt}`, `${s.a.cancelled} → ${s.b.cancelled}`, `${s.a.open} → ${s.b.open}`, s.changed]),
+        t.sla.map((s) => [
+          s.slaId,
+          `${s.a.met} → ${s.b.met}`,
+          `${s.a.breached} → ${s.b.breached}`,
+          `${s.a.exempt} → ${s.b.exempt}`,
+          `${s.a.cancelled} → ${s.b.cancelled}`,
+          `${s.a.open} → ${s.b.open}`,
+          s.changed,
+        ]),
       ),
     );
   }

@@ -135,7 +135,16 @@ function describe(v: unknown): string {
 
 // Operators compared inline in a fact condition's closure, saving a call per condition.
 const OTHER = 0;
-const OP_CODES: Record<string, number> = { equal: 1, notEqual: 2, lessThan: 3, lessThanInclusive: 4, greaterThan: 5, greaterThanInclusive: 6, contains: 9, doesNotContain: 10 };
+const OP_CODES: Record<string, number> = {
+  equal: 1,
+  notEqual: 2,
+  lessThan: 3,
+  lessThanInclusive: 4,
+  greaterThan: 5,
+  greaterThanInclusive: 6,
+  contains: 9,
+  doesNotContain: 10,
+};
 /** `in` / `notIn` against a constant array of up to 8 items (longer ones use a Set through `test`). */
 const IN_ARRAY = 7;
 const NOT_IN_ARRAY = 8;
@@ -210,7 +219,9 @@ class FastCondition {
     this.k0 = simple && segs.length > 0 ? (segs[0] as string) : '';
     this.k1 = simple && segs.length > 1 ? (segs[1] as string) : '';
     this.resolve = simple ? undefined : pathResolver(segs);
-    this.direct = (fact === 'deal' || fact === 'previous' || fact === 'event') && segs.every((x) => typeof x === 'string' && !(x in Object.prototype) && !(x in Array.prototype));
+    this.direct =
+      (fact === 'deal' || fact === 'previous' || fact === 'event') &&
+      segs.every((x) => typeof x === 'string' && !(x in Object.prototype) && !(x in Array.prototype));
     this.slot = this.direct && (this.depth === 1 || this.depth === 2) ? slotOf(`${fact}\u0000${this.k0}\u0000${this.k1}`) : -1;
   }
 }
@@ -296,7 +307,15 @@ function compileFact(c: FactCondition, negate = false): Compiled {
   const fast =
     throws || readValue
       ? undefined
-      : new FastCondition(c.fact, c.path ? parsePath(c.path) : undefined, opCode(c.operator, constant), constant, test as (a: unknown) => boolean, traced, negate);
+      : new FastCondition(
+          c.fact,
+          c.path ? parsePath(c.path) : undefined,
+          opCode(c.operator, constant),
+          constant,
+          test as (a: unknown) => boolean,
+          traced,
+          negate,
+        );
   const node: Node = throws
     ? (facts, trace) => {
         const factValue = read(facts);
@@ -346,7 +365,11 @@ function compileGroup(kind: 'all' | 'any', children: Condition[]): Node {
   const sets = [...byPriority.entries()].sort((x, y) => y[0] - x[0]).map(([, set]) => set);
   const decisive = kind === 'any';
   // Conditions that cannot fail need no per-set bookkeeping: in set order, they run as one loop.
-  if (parts.every((p) => p.fast)) return fastGroup(sets.flat().map((p) => p.fast!), decisive);
+  if (parts.every((p) => p.fast))
+    return fastGroup(
+      sets.flat().map((p) => p.fast!),
+      decisive,
+    );
   const runSet = (set: Compiled[]): Node => {
     const tests = set.map((p) => p.test);
     const probes = set.map((p) => p.mayThrow);

@@ -43,7 +43,7 @@ export function dealFact(deal: Readonly<Deal> | null, pipeline: Pipeline | null 
   if (!deal || !pipeline?.fields) return deal;
   let fields: Record<string, Json> | undefined;
   for (const name of Object.keys(pipeline.fields)) {
-    if (!Object.prototype.hasOwnProperty.call(deal.fields, name)) {
+    if (!Object.hasOwn(deal.fields, name)) {
       fields ??= { ...deal.fields };
       fields[name] = null;
     }
@@ -91,7 +91,7 @@ export class DealFacts implements FactSource {
   private hostFact(id: string): unknown {
     const cache = (this.cache ??= new Map());
     if (cache.has(id)) return cache.get(id);
-    const fn = Object.prototype.hasOwnProperty.call(this.host, id) ? this.host[id] : undefined;
+    const fn = Object.hasOwn(this.host, id) ? this.host[id] : undefined;
     const v = fn ? fn(this.input) : undefined;
     if (v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function') {
       throw new DealflowError(

@@ -55,7 +55,9 @@ export interface FallbackVerdict {
 /** Thrown by the core when a fallback verdict is needed; caught by the engine, never by users. */
 export class FallbackNeeded extends Error {
   constructor(readonly request: FallbackRequest) {
-    super(`the ${request.criteria.part} criteria of rule "${request.criteria.ruleId}" need json-rules-engine (${request.criteria.reason}); run them through the engine`);
+    super(
+      `the ${request.criteria.part} criteria of rule "${request.criteria.ruleId}" need json-rules-engine (${request.criteria.reason}); run them through the engine`,
+    );
     this.name = 'FallbackNeeded';
   }
 }

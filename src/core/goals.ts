@@ -81,7 +81,15 @@ export function goalFeature(): CoreFeature {
 function reach(ctx: FeatureContext, stage: Stage, goal: Goal, how: { by: string; automatic: boolean; criteria?: ConditionTrace[] }): void {
   ctx.log(
     'goal.achieved',
-    { goalId: goal.id, name: goal.name ?? null, from: stage.id, to: goal.moveTo, by: how.by, automatic: how.automatic, ...(how.criteria ? { criteria: how.criteria } : {}) },
+    {
+      goalId: goal.id,
+      name: goal.name ?? null,
+      from: stage.id,
+      to: goal.moveTo,
+      by: how.by,
+      automatic: how.automatic,
+      ...(how.criteria ? { criteria: how.criteria } : {}),
+    },
     GOAL_FEATURE,
   );
   ctx.moveStage(goal.moveTo);

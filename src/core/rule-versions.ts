@@ -36,9 +36,7 @@ export class RuleArchive {
 }
 
 /** The version a job runs under, with what the history should say about it; or why it is cancelled. */
-export type JobRule =
-  | { cr: CompiledRule; note: Record<string, unknown> }
-  | { cancel: string; extra: Record<string, unknown> };
+export type JobRule = { cr: CompiledRule; note: Record<string, unknown> } | { cancel: string; extra: Record<string, unknown> };
 
 /**
  * Decides which version of its rule a due job runs under. Walking the versions after the one that

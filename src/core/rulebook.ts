@@ -111,17 +111,19 @@ export class RuleBook {
   readonly archive: RuleArchive;
 
   constructor(rules: ReadonlyArray<Rule>, actions: ActionRegistry, archive: RuleArchive = RuleArchive.EMPTY, criteria: FallbackTriggers = {}) {
-    const compiled = rules.map((rule, order): CompiledRule => ({
-      rule,
-      version: rule.version ?? 1,
-      order,
-      ...compileCriteria(rule, criteria),
-      actions: rule.actions.map((spec, index) => {
-        const def = actions.get(spec.type);
-        if (!def) throw new Error(`unknown action type "${spec.type}" in rule "${rule.id}"`);
-        return { spec, index, id: spec.id ?? String(index), def, params: def.params.parse(spec.params) };
+    const compiled = rules.map(
+      (rule, order): CompiledRule => ({
+        rule,
+        version: rule.version ?? 1,
+        order,
+        ...compileCriteria(rule, criteria),
+        actions: rule.actions.map((spec, index) => {
+          const def = actions.get(spec.type);
+          if (!def) throw new Error(`unknown action type "${spec.type}" in rule "${rule.id}"`);
+          return { spec, index, id: spec.id ?? String(index), def, params: def.params.parse(spec.params) };
+        }),
       }),
-    }));
+    );
     this.rules = compiled;
     this.archive = archive.with(compiled);
     for (const cr of compiled) {
@@ -151,12 +153,12 @@ export class RuleBook {
   match(occ: Occurrence, pipelineId: string | null): ReadonlyArray<CompiledRule> {
     if (occ.type === 'manual') {
       const cr = this.byId.get(occ.ruleId);
-      return cr && cr.rule.enabled ? [cr] : [];
+      return cr?.rule.enabled ? [cr] : [];
     }
     if (occ.type === 'stage.idle' || occ.type === 'date.reached') {
       // A timer fires its own rule only (each rule has its own duration or offset).
       const cr = this.byId.get(occ.ruleId);
-      const ok = cr && cr.rule.enabled && indexKey(cr.rule.trigger) === indexKey(occ) && (cr.rule.pipelineId === undefined || cr.rule.pipelineId === pipelineId);
+      const ok = cr?.rule.enabled && indexKey(cr.rule.trigger) === indexKey(occ) && (cr.rule.pipelineId === undefined || cr.rule.pipelineId === pipelineId);
       return ok ? [cr] : [];
     }
     const bucket = this.byTrigger.get(indexKey(occ));
@@ -180,7 +182,8 @@ export class RuleBook {
       }
       if ((r.trigger.type === 'approval.requested' || r.trigger.type === 'approval.decided') && occ.type === r.trigger.type) {
         if (r.trigger.name !== undefined && r.trigger.name !== occ.name) continue;
-        if (r.trigger.type === 'approval.decided' && occ.type === 'approval.decided' && r.trigger.decision !== undefined && r.trigger.decision !== occ.decision) continue;
+        if (r.trigger.type === 'approval.decided' && occ.type === 'approval.decided' && r.trigger.decision !== undefined && r.trigger.decision !== occ.decision)
+          continue;
       }
       out.push(cr);
     }

@@ -5,16 +5,7 @@ import type { Duration } from '../model/duration.js';
 import { isBusinessDuration } from '../model/duration.js';
 import { readDealPath } from '../model/deal-path.js';
 import type { BusinessCalendar } from './time/calendar.js';
-import {
-  addBusinessMs,
-  addCalendarMs,
-  addWorkingTimeMs,
-  applyPolicyMs,
-  defaultPolicy,
-  nextWorkingDateAtMs,
-  stepWorkingDates,
-  toIso,
-} from './time/business.js';
+import { addBusinessMs, addCalendarMs, addWorkingTimeMs, applyPolicyMs, defaultPolicy, nextWorkingDateAtMs, stepWorkingDates, toIso } from './time/business.js';
 import { localPosition, localToInstant, MS_PER_MINUTE, parseIsoDate, parseTimeOfDay } from './time/local.js';
 
 /** Adds a calendar duration in a timezone: days keep the wall-clock time across DST, hours do not. */
@@ -139,5 +130,3 @@ export function isScheduled(spec: ActionSpec): boolean {
 export function anchorFieldOf(spec: Timing): string | null {
   return spec.at && 'field' in spec.at ? spec.at.field : null;
 }
-
-

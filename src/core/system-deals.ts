@@ -47,9 +47,17 @@ function paramsSchema(pipelines: ReadonlyArray<Pipeline>) {
     .superRefine((p, ctx) => {
       const pipeline = pipelines.find((x) => x.id === p.pipeline);
       if (!pipeline) {
-        ctx.addIssue({ code: 'custom', path: ['pipeline'], message: `unknown pipeline "${p.pipeline}"; the pipelines are ${pipelines.map((x) => x.id).join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pipeline'],
+          message: `unknown pipeline "${p.pipeline}"; the pipelines are ${pipelines.map((x) => x.id).join(', ')}`,
+        });
       } else if (p.stage !== undefined && !pipeline.stages.some((s) => s.id === p.stage)) {
-        ctx.addIssue({ code: 'custom', path: ['stage'], message: `unknown stage "${p.stage}" in pipeline "${p.pipeline}"; its stages are ${pipeline.stages.map((s) => s.id).join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stage'],
+          message: `unknown stage "${p.stage}" in pipeline "${p.pipeline}"; its stages are ${pipeline.stages.map((s) => s.id).join(', ')}`,
+        });
       }
     });
 }
@@ -104,14 +112,15 @@ export function createDealAction(pipelines: ReadonlyArray<Pipeline>): AnyActionD
         const v = isFromEvent(value) ? read(event, value.fromEvent) : value;
         if (v !== undefined) fields[name] = v;
       }
-      const amount = p.amount === undefined ? 0 : isFromEvent(p.amount) ? read(event, p.amount.fromEvent) ?? 0 : p.amount;
+      const amount = p.amount === undefined ? 0 : isFromEvent(p.amount) ? (read(event, p.amount.fromEvent) ?? 0) : p.amount;
       const amountNumber = typeof amount === 'string' && amount.trim() !== '' ? Number(amount) : amount;
       if (typeof amountNumber !== 'number' || !Number.isFinite(amountNumber)) {
         throw new DealflowError('INVALID_INPUT', `createDeal (rule "${ctx.rule.id}"): the event's amount ${JSON.stringify(amount)} is not a number`);
       }
       const stageId = p.stage ?? pipeline.stages.find((s) => s.kind === 'inbox')?.id ?? pipeline.stages.find((s) => s.kind === 'open')!.id;
       const externalId = externalIdOf(p, event);
-      if (p.externalId && externalId === undefined) ctx.log('deal.noExternalId', { path: p.externalId, reason: 'the event carries no external id there; duplicates cannot be detected' });
+      if (p.externalId && externalId === undefined)
+        ctx.log('deal.noExternalId', { path: p.externalId, reason: 'the event carries no external id there; duplicates cannot be detected' });
       ctx.createDeal(
         {
           pipelineId: p.pipeline,

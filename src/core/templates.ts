@@ -54,12 +54,24 @@ class TrackingWriter extends Mustache.Writer {
     return (value === undefined || value === null ? undefined : String(value)) as string;
   }
 
-  override renderSection(token: string[], context: Mustache.Context, partials?: Mustache.PartialsOrLookupFn, original?: string, config?: Mustache.RenderOptions): string {
+  override renderSection(
+    token: string[],
+    context: Mustache.Context,
+    partials?: Mustache.PartialsOrLookupFn,
+    original?: string,
+    config?: Mustache.RenderOptions,
+  ): string {
     if (unsafeName(token[1]!)) return undefined as unknown as string;
     return super.renderSection(token, context, partials, original, config);
   }
 
-  override renderInverted(token: string[], context: Mustache.Context, partials?: Mustache.PartialsOrLookupFn, original?: string, config?: Mustache.RenderOptions): string {
+  override renderInverted(
+    token: string[],
+    context: Mustache.Context,
+    partials?: Mustache.PartialsOrLookupFn,
+    original?: string,
+    config?: Mustache.RenderOptions,
+  ): string {
     if (unsafeName(token[1]!)) return super.renderTokens(token[4] as unknown as string[][], context, partials, original, config);
     return super.renderInverted(token, context, partials, original, config);
   }

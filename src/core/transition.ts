@@ -333,7 +333,10 @@ class Work {
     if (depth > this.env.maxDepth) {
       // Past the limit only a change some rule would react to is a runaway cascade — or a feature
       // that keeps changing the deal itself (automatic goals leading in a circle).
-      const featureLoop = cause.ruleId !== null && cause.chain.indexOf(cause.ruleId) !== cause.chain.lastIndexOf(cause.ruleId) && (this.env.features ?? []).some((f) => f.name === cause.ruleId);
+      const featureLoop =
+        cause.ruleId !== null &&
+        cause.chain.indexOf(cause.ruleId) !== cause.chain.lastIndexOf(cause.ruleId) &&
+        (this.env.features ?? []).some((f) => f.name === cause.ruleId);
       if (!featureLoop && this.env.rules.match(occ, this.deal?.pipelineId ?? null).length === 0) return;
       throw cascadeLimit(cause.chain, this.env.maxDepth);
     }
@@ -700,9 +703,7 @@ class Work {
       text: spec.text === undefined ? null : this.render(spec.text, event, ruleId),
       data: spec.data ?? {},
       digest: spec.digest ?? null,
-      deal: deal
-        ? { id: deal.id, title: deal.title, amount: deal.amount, currency: deal.currency, stageId: deal.stageId, ownerId: deal.ownerId }
-        : null,
+      deal: deal ? { id: deal.id, title: deal.title, amount: deal.amount, currency: deal.currency, stageId: deal.stageId, ownerId: deal.ownerId } : null,
     });
     this.effects.push({ type: 'outbox', message });
     this.log('notification.queued', { messageId: message.id, key, to: spec.to, template: spec.template }, ruleId);
@@ -731,7 +732,11 @@ class Work {
     const to = readParsedPath(next, p);
     if (sameJsonValue(from, to)) return;
     this.deal = next;
-    this.log('deal.updated', { changes: [{ field: path, from: from ?? null, to: to ?? null }], by: this.cause.ruleId ?? 'command' }, this.cause.ruleId ?? undefined);
+    this.log(
+      'deal.updated',
+      { changes: [{ field: path, from: from ?? null, to: to ?? null }], by: this.cause.ruleId ?? 'command' },
+      this.cause.ruleId ?? undefined,
+    );
     this.enqueue({ type: 'field.changed', field: path, from, to }, deal, null, this.cause);
   }
 

@@ -44,7 +44,12 @@ export class AccessGuard {
   }
 
   /** Throws FORBIDDEN unless the actor may do `action` on the deal (owner's team looked up); does nothing for a system call (no actor). */
-  async requireOnDeal(actor: Actor | undefined, action: AccessAction, deal: DealRef, extra?: Omit<AccessResource, 'type' | 'deal' | 'ownerTeamId'>): Promise<void> {
+  async requireOnDeal(
+    actor: Actor | undefined,
+    action: AccessAction,
+    deal: DealRef,
+    extra?: Omit<AccessResource, 'type' | 'deal' | 'ownerTeamId'>,
+  ): Promise<void> {
     if (!actor) return;
     await this.require(actor, action, await this.dealResource(deal, extra));
   }

@@ -56,7 +56,16 @@ const DecideSchema = z
   })
   .strict();
 
-const MarkSchema = z.object({ flag: z.string().min(1).regex(/^[^.]+$/, 'a flag name has no dots'), reason: z.string().min(1).optional(), note: z.string().min(1).optional() }).strict();
+const MarkSchema = z
+  .object({
+    flag: z
+      .string()
+      .min(1)
+      .regex(/^[^.]+$/, 'a flag name has no dots'),
+    reason: z.string().min(1).optional(),
+    note: z.string().min(1).optional(),
+  })
+  .strict();
 
 /** The engine's approval and exception commands (docs/approvals.md). */
 export class ApprovalCommands {
@@ -80,7 +89,9 @@ export class ApprovalCommands {
       if (actor) await this.host.access.requireOnDeal(actor, 'approval.request', before.deal!, { name: parsed.data.name });
       const pending = records(before, APPROVAL_RECORD).find((r) => approval(r).status === 'pending' && approval(r).name === parsed.data.name);
       if (pending) {
-        throw new DealflowError('CONFLICT', `deal ${dealId} already has a pending "${parsed.data.name}" approval (${pending.id}); decide it first`, { details: { approvalId: pending.id } });
+        throw new DealflowError('CONFLICT', `deal ${dealId} already has a pending "${parsed.data.name}" approval (${pending.id}); decide it first`, {
+          details: { approvalId: pending.id },
+        });
       }
     });
     return written(out, APPROVAL_RECORD).at(-1)!;
@@ -111,7 +122,9 @@ export class ApprovalCommands {
       }
       await this.host.access.requireOnDeal(actor as Actor, 'approval.decide', deal, { requesterId: a.requesterId, name: a.name });
     });
-    return written(out, APPROVAL_RECORD).filter((r) => r.id === approvalId).at(-1)!;
+    return written(out, APPROVAL_RECORD)
+      .filter((r) => r.id === approvalId)
+      .at(-1)!;
   }
 
   /**
@@ -126,18 +139,27 @@ export class ApprovalCommands {
     const reasons = config?.reasons ?? [];
     if (reason !== undefined && !reasons.includes(reason)) {
       throw invalid('the exception is invalid', [
-        { path: '$.reason', message: `"${reason}" is not a reason for "${flag}"; use one of ${reasons.join(', ') || '(none configured)'}, or give a note instead` },
+        {
+          path: '$.reason',
+          message: `"${reason}" is not a reason for "${flag}"; use one of ${reasons.join(', ') || '(none configured)'}, or give a note instead`,
+        },
       ]);
     }
     if (reason === undefined && note === undefined) {
-      throw invalid('the exception is invalid', [{ path: '$.reason', message: `give a reason (${reasons.join(', ') || 'none configured'}) or, when none fits, a note` }]);
+      throw invalid('the exception is invalid', [
+        { path: '$.reason', message: `give a reason (${reasons.join(', ') || 'none configured'}) or, when none fits, a note` },
+      ]);
     }
     if (reason === undefined && config?.freeText === false) {
       throw invalid('the exception is invalid', [{ path: '$.reason', message: `"${flag}" needs a reason from the list: ${reasons.join(', ')}` }]);
     }
     const { actor } = options;
     const core: ApprovalInput = { op: 'markException', flag, reason: reason ?? null, note: note ?? null, requestedBy: actor?.id ?? null };
-    const out = await this.host.command(dealId, { type: 'feature', feature: APPROVAL_FEATURE, input: core }, actor && (({ deal }) => this.host.access.requireOnDeal(actor, 'deal.markException', deal!, { name: flag })));
+    const out = await this.host.command(
+      dealId,
+      { type: 'feature', feature: APPROVAL_FEATURE, input: core },
+      actor && (({ deal }) => this.host.access.requireOnDeal(actor, 'deal.markException', deal!, { name: flag })),
+    );
     // The first exception written is the one just marked (a rule may have linked it to an approval since).
     return written(out, EXCEPTION_RECORD)[0]!;
   }
@@ -152,7 +174,11 @@ export class ApprovalCommands {
     if (!this.host.slas().get(sla)) throw invalid('the extension is invalid', [{ path: '$.sla', message: `no SLA "${sla}"` }]);
     const { actor } = options;
     const core: SlaInput = { op: 'extend', sla, by: parsed.data, actorId: actor?.id ?? null, approvalId: null };
-    const out = await this.host.command(dealId, { type: 'feature', feature: SLA_FEATURE, input: core }, actor && (({ deal }) => this.host.access.requireOnDeal(actor, 'approval.decide', deal!, { name: `sla:${sla}` })));
+    const out = await this.host.command(
+      dealId,
+      { type: 'feature', feature: SLA_FEATURE, input: core },
+      actor && (({ deal }) => this.host.access.requireOnDeal(actor, 'approval.decide', deal!, { name: `sla:${sla}` })),
+    );
     const inst = written(out, SLA_RECORD).at(-1);
     if (!inst) {
       throw new DealflowError('CONFLICT', `deal ${dealId} has no open "${sla}" SLA to extend`, { details: { sla } });

@@ -98,7 +98,11 @@ export async function buildBoard(host: ReportHost, pipelineId: string, options: 
   const card = (deal: Deal): BoardCard => {
     const own = deadlinesByDeal.get(deal.id) ?? [];
     const open = own.filter((d) => d.status === 'open');
-    const nextDueAt = open.map((d) => d.dueAt).filter((x): x is string => x !== null).sort()[0] ?? null;
+    const nextDueAt =
+      open
+        .map((d) => d.dueAt)
+        .filter((x): x is string => x !== null)
+        .sort()[0] ?? null;
     const state = slaState(own, nextDueAt, asOf);
     return {
       dealId: deal.id,

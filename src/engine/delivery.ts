@@ -361,7 +361,7 @@ async function sealDigests(tx: StorageTx, due: OutboxMessage[]): Promise<OutboxM
 
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
-  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+  return typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
 }
 
 function cmp(a: string, b: string): number {

@@ -4,10 +4,7 @@ import { DurationSchema, type Duration } from '../model/duration.js';
 import { DealflowError, issuesFromZod } from '../model/errors.js';
 
 /** When a digest goes out. Times of day are read in a timezone (see `DigestPolicy.timezone`). */
-export type DigestSchedule =
-  | { type: 'daily'; hour: number; minute: number }
-  | { type: 'hourly' }
-  | { type: 'count'; items: number; maxWait: Duration | null };
+export type DigestSchedule = { type: 'daily'; hour: number; minute: number } | { type: 'hourly' } | { type: 'count'; items: number; maxWait: Duration | null };
 
 /** A digest policy: how notifications for one recipient are collected and sent as one message. */
 export interface DigestPolicy {

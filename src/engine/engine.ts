@@ -5,7 +5,7 @@ import { BUILTIN_ACTIONS } from '../core/builtin-actions.js';
 import { BUILTIN_FACTS } from '../core/facts.js';
 import type { HostFacts } from '../core/facts.js';
 import { PipelineIndex } from '../core/pipelines.js';
-import { RuleBook } from '../core/rulebook.js';
+import type { RuleBook } from '../core/rulebook.js';
 import { transition, type CoreEnv, type CoreInput, type Outcome } from '../core/transition.js';
 import type { DealSnapshot, Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
 import { DealPatchSchema, NewDealSchema, type Deal, type DealPatch, type NewDeal } from '../model/deal.js';
@@ -267,8 +267,10 @@ export class Engine {
   setRules(rules: unknown, options: AccessOptions = {}): Promise<RuleChange[]> {
     if (options.actor) {
       const allowed = this.access.policy.can(options.actor, 'rules.change', { type: 'rules' });
-      if (typeof allowed !== 'boolean') throw new DealflowError('INVALID_CONFIG', 'setRules with an actor needs a policy that answers rules.change synchronously');
-      if (!allowed) throw new DealflowError('FORBIDDEN', `${options.actor.id} may not rules.change`, { details: { actorId: options.actor.id, action: 'rules.change' } });
+      if (typeof allowed !== 'boolean')
+        throw new DealflowError('INVALID_CONFIG', 'setRules with an actor needs a policy that answers rules.change synchronously');
+      if (!allowed)
+        throw new DealflowError('FORBIDDEN', `${options.actor.id} may not rules.change`, { details: { actorId: options.actor.id, action: 'rules.change' } });
     }
     const previous = this.ruleBook;
     this.ruleBook = this.compile(rules, previous);
@@ -293,7 +295,13 @@ export class Engine {
 
   private compile(rules: unknown, previous?: RuleBook): RuleBook {
     const criteria = this.fallback.triggers;
-    const parsed = parseRules(rules, { pipelines: this.pipelineIndex.all(), actions: this.actions, facts: Object.keys(this.facts), calendars: this.calendars.names(), ...(criteria.customOperators ? { customOperators: criteria.customOperators } : {}) });
+    const parsed = parseRules(rules, {
+      pipelines: this.pipelineIndex.all(),
+      actions: this.actions,
+      facts: Object.keys(this.facts),
+      calendars: this.calendars.names(),
+      ...(criteria.customOperators ? { customOperators: criteria.customOperators } : {}),
+    });
     checkDigestNames(parsed, this.digestPolicies);
     return versionedRuleBook(parsed, this.actions, previous, criteria);
   }
@@ -306,8 +314,18 @@ export class Engine {
     if (!parsed.success) throw invalidInput('the new deal is invalid', parsed.error);
     const draft = parsed.data;
     const { actor } = options;
-    const out = await this.command(draft.id ?? null, { type: 'create', draft }, actor && (() =>
-      this.access.requireOnDeal(actor, 'deal.create', { id: draft.id ?? '(new)', pipelineId: draft.pipelineId, stageId: draft.stageId ?? '', ownerId: draft.ownerId })));
+    const out = await this.command(
+      draft.id ?? null,
+      { type: 'create', draft },
+      actor &&
+        (() =>
+          this.access.requireOnDeal(actor, 'deal.create', {
+            id: draft.id ?? '(new)',
+            pipelineId: draft.pipelineId,
+            stageId: draft.stageId ?? '',
+            ownerId: draft.ownerId,
+          })),
+    );
     return clone(out.snapshot.deal!);
   }
 
@@ -316,11 +334,16 @@ export class Engine {
     const parsed = DealPatchSchema.safeParse(patch);
     if (!parsed.success) throw invalidInput('the deal update is invalid', parsed.error);
     const { actor } = options;
-    const out = await this.command(dealId, { type: 'update', patch: parsed.data, ...versionOf(options) }, actor && (async ({ deal }) => {
-      await this.access.requireOnDeal(actor, 'deal.update', deal!);
-      const newOwnerId = parsed.data.ownerId;
-      if (newOwnerId !== undefined && newOwnerId !== deal!.ownerId) await this.access.requireOnDeal(actor, 'deal.reassign', deal!, { newOwnerId });
-    }));
+    const out = await this.command(
+      dealId,
+      { type: 'update', patch: parsed.data, ...versionOf(options) },
+      actor &&
+        (async ({ deal }) => {
+          await this.access.requireOnDeal(actor, 'deal.update', deal!);
+          const newOwnerId = parsed.data.ownerId;
+          if (newOwnerId !== undefined && newOwnerId !== deal!.ownerId) await this.access.requireOnDeal(actor, 'deal.reassign', deal!, { newOwnerId });
+        }),
+    );
     return clone(out.snapshot.deal!);
   }
 
@@ -328,11 +351,16 @@ export class Engine {
   async moveDeal(dealId: string, stageId: string, options: CommandOptions = {}): Promise<Deal> {
     if (typeof stageId !== 'string' || stageId === '') throw new DealflowError('INVALID_INPUT', 'moveDeal needs a stage id');
     const { actor } = options;
-    const out = await this.command(dealId, { type: 'move', stageId, ...versionOf(options) }, actor && (async ({ deal }) => {
-      await this.access.requireOnDeal(actor, 'deal.move', deal!, { name: stageId });
-      const pipeline = this.pipelineIndex.get(deal!.pipelineId)?.pipeline;
-      if (pipeline && isBackwardMove(pipeline, deal!, stageId)) await this.access.requireOnDeal(actor, 'deal.moveBackward', deal!, { name: stageId });
-    }));
+    const out = await this.command(
+      dealId,
+      { type: 'move', stageId, ...versionOf(options) },
+      actor &&
+        (async ({ deal }) => {
+          await this.access.requireOnDeal(actor, 'deal.move', deal!, { name: stageId });
+          const pipeline = this.pipelineIndex.get(deal!.pipelineId)?.pipeline;
+          if (pipeline && isBackwardMove(pipeline, deal!, stageId)) await this.access.requireOnDeal(actor, 'deal.moveBackward', deal!, { name: stageId });
+        }),
+    );
     return clone(out.snapshot.deal!);
   }
 
@@ -347,10 +375,15 @@ export class Engine {
     const parsed = ExternalEventSchema.safeParse(event);
     if (!parsed.success) throw invalidInput('the event is invalid', parsed.error);
     const { actor } = options;
-    const out = await this.command(parsed.data.dealId ?? null, (tx) => eventInput(tx, this.ruleBook, parsed.data), actor && (({ deal }) =>
-      deal
-        ? this.access.requireOnDeal(actor, 'event.emit', deal, { name: parsed.data.name })
-        : this.access.require(actor, 'event.emit', { type: 'event', name: parsed.data.name })));
+    const out = await this.command(
+      parsed.data.dealId ?? null,
+      (tx) => eventInput(tx, this.ruleBook, parsed.data),
+      actor &&
+        (({ deal }) =>
+          deal
+            ? this.access.requireOnDeal(actor, 'event.emit', deal, { name: parsed.data.name })
+            : this.access.require(actor, 'event.emit', { type: 'event', name: parsed.data.name })),
+    );
     return out.snapshot.deal ? clone(out.snapshot.deal) : null;
   }
 
@@ -416,13 +449,20 @@ export class Engine {
   /** Tasks, oldest first: of a deal, in some statuses, of a user (assignee, co-assignee or approver). With an actor, of deals they may read. */
   async tasks(query: TaskQuery = {}, options: AccessOptions = {}): Promise<Task[]> {
     const records = await this.records('task', query.dealId ? { dealId: query.dealId } : {}, options);
-    return WorkflowCommands.filter(records.map((r) => r.data as unknown as Task), query);
+    return WorkflowCommands.filter(
+      records.map((r) => r.data as unknown as Task),
+      query,
+    );
   }
 
   /** Runs a rule with a `manual` trigger on a deal, as a user launching it by hand. */
   async launch(ruleId: string, dealId: string, options: AccessOptions = {}): Promise<Deal> {
     const { actor } = options;
-    const out = await this.command(dealId, { type: 'launch', ruleId }, actor && (({ deal }) => this.access.requireOnDeal(actor, 'deal.launch', deal!, { name: ruleId })));
+    const out = await this.command(
+      dealId,
+      { type: 'launch', ruleId },
+      actor && (({ deal }) => this.access.requireOnDeal(actor, 'deal.launch', deal!, { name: ruleId })),
+    );
     return clone(out.snapshot.deal!);
   }
 
@@ -696,7 +736,12 @@ export class Engine {
   /** The pure transition; with rules left to json-rules-engine, re-run until their verdicts are all in (core/fallback.ts). */
   private decide(before: DealSnapshot, input: CoreInput, now: Date): Outcome | Promise<Outcome> {
     // Owner calendars need the owner's Directory record; the core is sync, so load it first.
-    const owners = ownersToLoad(this.ruleBook, before, input, this.slaBook.all.some((c) => c.sla.calendar === 'owner'));
+    const owners = ownersToLoad(
+      this.ruleBook,
+      before,
+      input,
+      this.slaBook.all.some((c) => c.sla.calendar === 'owner'),
+    );
     if (owners.length > 0) return loadUserTimes(this.directory, owners).then((users) => this.decideWith(before, input, now, users));
     return this.decideWith(before, input, now, undefined);
   }
@@ -722,7 +767,11 @@ export class Engine {
 
   /** `authorize` runs inside the transaction on the loaded snapshot; throwing (FORBIDDEN) rolls everything back. */
   /** `input` may be read from storage inside the transaction (e.g. an event's known external ids). */
-  private command(dealId: string | null, inputOrRead: CoreInput | ((tx: StorageTx) => Promise<CoreInput>), authorize?: (before: DealSnapshot) => Promise<void>): Promise<Outcome> {
+  private command(
+    dealId: string | null,
+    inputOrRead: CoreInput | ((tx: StorageTx) => Promise<CoreInput>),
+    authorize?: (before: DealSnapshot) => Promise<void>,
+  ): Promise<Outcome> {
     return this.exclusive(async () => {
       const now = this.readClock();
       const outcome = await this.storage.transaction(async (tx) => {

@@ -198,12 +198,19 @@ function explainRule(ruleId: string, rule: Rule | null, input: ExplainInput, pip
 
 function versionNote(d: Record<string, unknown>, scheduled: number | null): Record<string, unknown> | null {
   const note: Record<string, unknown> = {};
-  for (const k of ['ruleVersion', 'scheduledVersion', 'currentVersion', 'version', 'policy', 'ruleRemoved', 'ruleDisabled']) if (d[k] !== undefined) note[k] = d[k];
+  for (const k of ['ruleVersion', 'scheduledVersion', 'currentVersion', 'version', 'policy', 'ruleRemoved', 'ruleDisabled'])
+    if (d[k] !== undefined) note[k] = d[k];
   const moved = note.policy !== undefined || (note.ruleVersion !== undefined && note.ruleVersion !== scheduled);
   return moved ? note : null;
 }
 
-function verdictOf(rule: Rule | null, matches: TriggerMatch[], jobs: JobStory[], input: ExplainInput, pipelineId: string | null): { verdict: RuleVerdict; why: string } {
+function verdictOf(
+  rule: Rule | null,
+  matches: TriggerMatch[],
+  jobs: JobStory[],
+  input: ExplainInput,
+  pipelineId: string | null,
+): { verdict: RuleVerdict; why: string } {
   const fired = matches.filter((m) => m.outcome === 'fired');
   const skipped = matches.filter((m) => m.outcome === 'skipped');
   const jobText = jobsInWords(jobs);
@@ -211,7 +218,10 @@ function verdictOf(rule: Rule | null, matches: TriggerMatch[], jobs: JobStory[],
     const held = fired[fired.length - 1]!.conditions;
     const criteria = held.length > 0 ? `; its criteria held (${held.map(conditionText).join(', ')})` : '';
     const also = skipped.length > 0 ? `; skipped ${skipped.length} other time(s): ${skipText(skipped[skipped.length - 1]!)}` : '';
-    return { verdict: 'fired', why: `fired ${times(fired.length)} (last on ${triggerText(fired[fired.length - 1]!.trigger)} at ${fired[fired.length - 1]!.at})${criteria}${also}${jobText}` };
+    return {
+      verdict: 'fired',
+      why: `fired ${times(fired.length)} (last on ${triggerText(fired[fired.length - 1]!.trigger)} at ${fired[fired.length - 1]!.at})${criteria}${also}${jobText}`,
+    };
   }
   if (skipped.length > 0) {
     const last = skipped[skipped.length - 1]!;

@@ -1,14 +1,7 @@
 import { Engine as RulesEngine, type Operator, type OperatorDecorator } from 'json-rules-engine';
 import type { ConditionTrace } from '../core/criteria.js';
 import { isAsyncFact, type HostFacts } from '../core/facts.js';
-import {
-  FallbackAnswers,
-  FallbackNeeded,
-  type FallbackCriteria,
-  type FallbackRequest,
-  type FallbackTriggers,
-  type FallbackVerdict,
-} from '../core/fallback.js';
+import { FallbackAnswers, FallbackNeeded, type FallbackCriteria, type FallbackRequest, type FallbackTriggers, type FallbackVerdict } from '../core/fallback.js';
 import type { IdGenerator } from '../ports/ids.js';
 import { safePathResolver } from '../model/path.js';
 
@@ -76,7 +69,14 @@ export class FallbackEvaluator {
       return { criteria, result, trace: traceOf(ruleResult?.conditions) };
     } catch (e) {
       // A rejected run: the criteria do not hold, as for compiled criteria that cannot be evaluated.
-      const entry: ConditionTrace = { fact: '', operator: '', value: null, factValue: null, result: false, error: `json-rules-engine: ${(e as Error).message}` };
+      const entry: ConditionTrace = {
+        fact: '',
+        operator: '',
+        value: null,
+        factValue: null,
+        result: false,
+        error: `json-rules-engine: ${(e as Error).message}`,
+      };
       return { criteria, result: false, trace: [entry] };
     }
   }

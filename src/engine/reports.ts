@@ -88,15 +88,20 @@ export async function loadReportData(host: ReportHost, options: LoadOptions = {}
 }
 
 /** Options may be left out for reports whose options are all optional (not `flagShare`, `stale`). */
-export type ReportArgs<N extends ReportName> = Partial<ReportKinds[N]['options']> extends ReportKinds[N]['options']
-  ? [options?: ReportKinds[N]['options'] & AccessOptions]
-  : [options: ReportKinds[N]['options'] & AccessOptions];
+export type ReportArgs<N extends ReportName> =
+  Partial<ReportKinds[N]['options']> extends ReportKinds[N]['options']
+    ? [options?: ReportKinds[N]['options'] & AccessOptions]
+    : [options: ReportKinds[N]['options'] & AccessOptions];
 
 /**
  * Runs a report by name for an actor: `report.read` is checked, and the report sees only the
  * deals the actor may read (a seller's funnel shows their deals only).
  */
-export async function runReport<N extends ReportName>(host: ReportHost, name: N, options?: ReportKinds[N]['options'] & AccessOptions): Promise<ReportKinds[N]['result']> {
+export async function runReport<N extends ReportName>(
+  host: ReportHost,
+  name: N,
+  options?: ReportKinds[N]['options'] & AccessOptions,
+): Promise<ReportKinds[N]['result']> {
   const run = REPORTS[name] as unknown as ((data: ReportData, options: unknown) => ReportKinds[N]['result']) | undefined;
   if (typeof run !== 'function' || !Object.hasOwn(REPORTS, name)) {
     throw new DealflowError('INVALID_INPUT', `no report named "${String(name)}"; reports are ${Object.keys(REPORTS).join(', ')}`);

@@ -30,7 +30,10 @@ export function versionedRuleBook(parsed: ReadonlyArray<Rule>, actions: ActionRe
     const same = definitionOf(rule) === definitionOf(before.rule);
     if (rule.version === undefined) return { ...rule, version: same ? before.version : before.version + 1 };
     if (rule.version < before.version) {
-      issues.push({ path: jsonPath([i, 'version']), message: `version ${rule.version} is older than the loaded version ${before.version} of rule "${rule.id}"` });
+      issues.push({
+        path: jsonPath([i, 'version']),
+        message: `version ${rule.version} is older than the loaded version ${before.version} of rule "${rule.id}"`,
+      });
     } else if (rule.version === before.version && !same) {
       issues.push({
         path: jsonPath([i, 'version']),

@@ -36,7 +36,11 @@ export function parseSlas(input: ReadonlyArray<SlaInput | Sla> | undefined, ctx:
     ids.add(sla.id);
     // Each part as a rule the validator knows, with its paths mapped back onto the SLA.
     const parts: Array<{ where: string; rule: Partial<Rule> & { trigger: Trigger }; map: Record<string, string> }> = [
-      { where: `${at}.start`, rule: { trigger: sla.start.trigger, ...(sla.start.when ? { when: sla.start.when } : {}) }, map: { trigger: 'trigger', when: 'when' } },
+      {
+        where: `${at}.start`,
+        rule: { trigger: sla.start.trigger, ...(sla.start.when ? { when: sla.start.when } : {}) },
+        map: { trigger: 'trigger', when: 'when' },
+      },
     ];
     const stop = stopTriggerOf(sla);
     if (sla.stop) {
@@ -46,11 +50,25 @@ export function parseSlas(input: ReadonlyArray<SlaInput | Sla> | undefined, ctx:
         map: { trigger: sla.stop.event ? 'event' : 'trigger', when: 'when' },
       });
     }
-    if (sla.exemptWhen) parts.push({ where: at, rule: { trigger: sla.start.trigger, when: sla.exemptWhen }, map: { trigger: 'start.trigger', when: 'exemptWhen' } });
-    sla.reminders.forEach((r, k) => parts.push({ where: `${at}.reminders[${k}]`, rule: { trigger: sla.start.trigger, actions: r.actions as Rule['actions'] }, map: { actions: 'actions' } }));
-    sla.escalations.forEach((e, k) => parts.push({ where: `${at}.escalations[${k}]`, rule: { trigger: sla.start.trigger, actions: e.actions as Rule['actions'] }, map: { actions: 'actions' } }));
+    if (sla.exemptWhen)
+      parts.push({ where: at, rule: { trigger: sla.start.trigger, when: sla.exemptWhen }, map: { trigger: 'start.trigger', when: 'exemptWhen' } });
+    sla.reminders.forEach((r, k) =>
+      parts.push({ where: `${at}.reminders[${k}]`, rule: { trigger: sla.start.trigger, actions: r.actions as Rule['actions'] }, map: { actions: 'actions' } }),
+    );
+    sla.escalations.forEach((e, k) =>
+      parts.push({
+        where: `${at}.escalations[${k}]`,
+        rule: { trigger: sla.start.trigger, actions: e.actions as Rule['actions'] },
+        map: { actions: 'actions' },
+      }),
+    );
     for (const part of parts) {
-      const rule = { id: sla.id, ...(sla.pipelineId ? { pipelineId: sla.pipelineId } : {}), actions: [{ type: 'notify', params: { to: 'owner', template: 'x' } }], ...part.rule };
+      const rule = {
+        id: sla.id,
+        ...(sla.pipelineId ? { pipelineId: sla.pipelineId } : {}),
+        actions: [{ type: 'notify', params: { to: 'owner', template: 'x' } }],
+        ...part.rule,
+      };
       try {
         parseRules([rule], { pipelines: ctx.pipelines, actions: ctx.actions, facts: ctx.facts });
       } catch (e) {
@@ -61,7 +79,9 @@ export function parseSlas(input: ReadonlyArray<SlaInput | Sla> | undefined, ctx:
     out.push(sla);
   });
   if (issues.length > 0) {
-    throw new DealflowError('INVALID_CONFIG', `the SLAs have ${issues.length} problem(s):\n${issues.map((x) => `  ${x.path}: ${x.message}`).join('\n')}`, { issues });
+    throw new DealflowError('INVALID_CONFIG', `the SLAs have ${issues.length} problem(s):\n${issues.map((x) => `  ${x.path}: ${x.message}`).join('\n')}`, {
+      issues,
+    });
   }
   return out;
 }

@@ -43,7 +43,8 @@ export class TaskPeople {
     let approverId = task.approverId;
     if (unresolved.approver) {
       approverId = await this.person(unresolved.approver, deal);
-      if (approverId === null) note({ role: 'approver', wanted: unresolved.approver, reason: await this.why(unresolved.approver, deal), fallback: 'only a system call can close it' });
+      if (approverId === null)
+        note({ role: 'approver', wanted: unresolved.approver, reason: await this.why(unresolved.approver, deal), fallback: 'only a system call can close it' });
     }
     const resolved: Task = { ...task, assigneeId, coAssigneeIds, approverId, unresolved: null };
     return { record: { ...record, data: resolved as unknown as Record<string, unknown> }, log };
@@ -54,7 +55,13 @@ export class TaskPeople {
    * log entry), read from the task as it was stored. The key is stable per task start, so a
    * retried delivery is dropped by the receiver.
    */
-  notifications(effects: ReadonlyArray<Effect>, stored: ReadonlyMap<string, StoredRecord>, deal: Deal | null, pipeline: Pipeline | undefined, now: string): { messages: OutboxMessage[]; log: LogEntry[] } {
+  notifications(
+    effects: ReadonlyArray<Effect>,
+    stored: ReadonlyMap<string, StoredRecord>,
+    deal: Deal | null,
+    pipeline: Pipeline | undefined,
+    now: string,
+  ): { messages: OutboxMessage[]; log: LogEntry[] } {
     const messages: OutboxMessage[] = [];
     const log: LogEntry[] = [];
     if (!deal) return { messages, log };

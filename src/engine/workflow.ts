@@ -32,13 +32,18 @@ export function parsePlaybooks(input: ReadonlyArray<PlaybookInput> = []): Map<st
     else out.set(parsed.data.id, parsed.data);
   });
   if (issues.length > 0) {
-    throw new DealflowError('INVALID_CONFIG', `the playbooks have ${issues.length} problem(s):\n${issues.map((x) => `  ${x.path}: ${x.message}`).join('\n')}`, { issues });
+    throw new DealflowError('INVALID_CONFIG', `the playbooks have ${issues.length} problem(s):\n${issues.map((x) => `  ${x.path}: ${x.message}`).join('\n')}`, {
+      issues,
+    });
   }
   return out;
 }
 
 /** The core features and action types of the workflow issue (tasks, playbooks, goals, system-created deals). */
-export function workflowParts(pipelines: ReadonlyArray<Pipeline>, playbooks: ReadonlyMap<string, Playbook>): { features: CoreFeature[]; actions: AnyActionDefinition[] } {
+export function workflowParts(
+  pipelines: ReadonlyArray<Pipeline>,
+  playbooks: ReadonlyMap<string, Playbook>,
+): { features: CoreFeature[]; actions: AnyActionDefinition[] } {
   return {
     features: [taskFeature({ playbooks }), goalFeature()],
     actions: [...taskActions(playbooks), createDealAction(pipelines)],
@@ -95,7 +100,11 @@ export class WorkflowCommands {
     // An instant needs its offset: "10:00" alone would depend on the server's timezone.
     const due = typeof dueAt === 'string' && /(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(dueAt) ? DateTime.fromISO(dueAt, { setZone: true }) : undefined;
     if (dueAt !== undefined && !due?.isValid) {
-      throw new DealflowError('INVALID_INPUT', `dueAt must be an ISO instant with its offset, such as 2026-03-16T10:00:00+01:00, not ${JSON.stringify(dueAt)}`, { issues: [{ path: '$.dueAt', message: 'expected an ISO instant with an offset' }] });
+      throw new DealflowError(
+        'INVALID_INPUT',
+        `dueAt must be an ISO instant with its offset, such as 2026-03-16T10:00:00+01:00, not ${JSON.stringify(dueAt)}`,
+        { issues: [{ path: '$.dueAt', message: 'expected an ISO instant with an offset' }] },
+      );
     }
     const { actor } = options;
     const input: TaskInput = {
@@ -104,7 +113,11 @@ export class WorkflowCommands {
       createdBy: actor?.id ?? 'system',
       ...(due ? { dueAt: due.toUTC().toISO()! } : {}),
     };
-    const out = await this.host.command(dealId, { type: 'feature', feature: TASK_FEATURE, input }, actor && (({ deal }) => this.host.access.requireOnDeal(actor, 'task.create', deal!)));
+    const out = await this.host.command(
+      dealId,
+      { type: 'feature', feature: TASK_FEATURE, input },
+      actor && (({ deal }) => this.host.access.requireOnDeal(actor, 'task.create', deal!)),
+    );
     return (await this.stored(newTaskIds(out)))[0]!;
   }
 
@@ -129,7 +142,11 @@ export class WorkflowCommands {
   async launchPlaybook(dealId: string, playbookId: string, options: AccessOptions = {}): Promise<Task[]> {
     const { actor } = options;
     const input: TaskInput = { op: 'launchPlaybook', playbookId, launchedBy: actor?.id ?? 'system' };
-    const out = await this.host.command(dealId, { type: 'feature', feature: TASK_FEATURE, input }, actor && (({ deal }) => this.host.access.requireOnDeal(actor, 'playbook.launch', deal!, { name: playbookId })));
+    const out = await this.host.command(
+      dealId,
+      { type: 'feature', feature: TASK_FEATURE, input },
+      actor && (({ deal }) => this.host.access.requireOnDeal(actor, 'playbook.launch', deal!, { name: playbookId })),
+    );
     return this.stored(newTaskIds(out));
   }
 
@@ -137,12 +154,18 @@ export class WorkflowCommands {
   async achieveGoal(dealId: string, goalId: string, options: AccessOptions = {}): Promise<Deal> {
     const { actor } = options;
     const input: GoalInput = { op: 'achieve', goalId, actorId: actor?.id ?? null };
-    const out = await this.host.command(dealId, { type: 'feature', feature: GOAL_FEATURE, input }, actor && (async ({ deal }) => {
-      const pipeline = this.host.pipeline(deal!.pipelineId);
-      const goal = pipeline?.stages.find((s) => s.id === deal!.stageId)?.goals?.find((g) => g.id === goalId);
-      await this.host.access.requireOnDeal(actor, 'deal.move', deal!, { name: goal?.moveTo ?? goalId });
-      if (pipeline && goal && isBackwardMove(pipeline, deal!, goal.moveTo)) await this.host.access.requireOnDeal(actor, 'deal.moveBackward', deal!, { name: goal.moveTo });
-    }));
+    const out = await this.host.command(
+      dealId,
+      { type: 'feature', feature: GOAL_FEATURE, input },
+      actor &&
+        (async ({ deal }) => {
+          const pipeline = this.host.pipeline(deal!.pipelineId);
+          const goal = pipeline?.stages.find((s) => s.id === deal!.stageId)?.goals?.find((g) => g.id === goalId);
+          await this.host.access.requireOnDeal(actor, 'deal.move', deal!, { name: goal?.moveTo ?? goalId });
+          if (pipeline && goal && isBackwardMove(pipeline, deal!, goal.moveTo))
+            await this.host.access.requireOnDeal(actor, 'deal.moveBackward', deal!, { name: goal.moveTo });
+        }),
+    );
     return structuredClone(out.snapshot.deal!);
   }
 
@@ -169,12 +192,17 @@ export class WorkflowCommands {
     if (typeof taskId !== 'string' || taskId === '') throw new DealflowError('INVALID_INPUT', 'a task id is needed');
     const record = await this.host.storage.transaction((tx) => tx.getRecord(TASK_RECORD, taskId));
     if (!record?.dealId) throw new DealflowError('NOT_FOUND', `no task "${taskId}"`);
-    await this.host.command(record.dealId, { type: 'feature', feature: TASK_FEATURE, input }, actor && (async (before) => {
-      const task = taskIn(before, taskId);
-      // People on the task may act on it; anyone else needs the policy's leave on the deal.
-      if (task && isOnTask(actor.id, task)) return;
-      await this.host.access.requireOnDeal(actor, action, before.deal!, { name: taskId });
-    }));
+    await this.host.command(
+      record.dealId,
+      { type: 'feature', feature: TASK_FEATURE, input },
+      actor &&
+        (async (before) => {
+          const task = taskIn(before, taskId);
+          // People on the task may act on it; anyone else needs the policy's leave on the deal.
+          if (task && isOnTask(actor.id, task)) return;
+          await this.host.access.requireOnDeal(actor, action, before.deal!, { name: taskId });
+        }),
+    );
     return (await this.stored([taskId]))[0]!;
   }
 }

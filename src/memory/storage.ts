@@ -223,9 +223,7 @@ class MemoryTx implements StorageTx {
   async readLog(q: LogQuery = {}) {
     const source = q.dealId !== undefined ? (this.s.logByDeal.get(q.dealId) ?? []) : this.s.log;
     const types = q.types ? new Set(q.types) : undefined;
-    return source.filter(
-      (e) => (!types || types.has(e.type)) && (q.from === undefined || e.at >= q.from) && (q.to === undefined || e.at < q.to),
-    );
+    return source.filter((e) => (!types || types.has(e.type)) && (q.from === undefined || e.at >= q.from) && (q.to === undefined || e.at < q.to));
   }
 
   async putOutbox(messages: OutboxMessage[]) {
@@ -272,9 +270,7 @@ class MemoryTx implements StorageTx {
     return min;
   }
   async listOutbox(q: OutboxQuery = {}) {
-    return [...this.s.outbox.values()].filter(
-      (m) => (q.status === undefined || m.status === q.status) && (q.dealId === undefined || m.dealId === q.dealId),
-    );
+    return [...this.s.outbox.values()].filter((m) => (q.status === undefined || m.status === q.status) && (q.dealId === undefined || m.dealId === q.dealId));
   }
   async getOutbox(id: string) {
     return this.s.outbox.get(id);

@@ -30,7 +30,10 @@ export const ApprovalOutcomeSchema = z
     /** Deal paths to set: `{ "flags.extensionApproved": true }`, `{ "fields.discount": 10 }`. */
     set: z.record(SettablePath, JsonSchema).optional(),
     /** Moves the due time of the deal's running instance of an SLA by a duration. */
-    extendSla: z.object({ sla: z.string().min(1), by: DurationSchema }).strict().optional(),
+    extendSla: z
+      .object({ sla: z.string().min(1), by: DurationSchema })
+      .strict()
+      .optional(),
     /** Takes the deal out of an SLA: its running instance ends `exempt`. */
     exemptSla: z.string().min(1).optional(),
     moveStage: z.string().min(1).optional(),

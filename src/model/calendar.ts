@@ -71,13 +71,21 @@ export const CalendarSchema = z
       ctx.addIssue({ code: 'custom', path: ['timezone'], message: `unknown timezone "${c.timezone}"; use an IANA name such as "Europe/Berlin"` });
     }
     if (c.workingDays.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['workingDays'], message: 'a calendar needs at least one working weekday; without one, business time would never pass' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workingDays'],
+        message: 'a calendar needs at least one working weekday; without one, business time would never pass',
+      });
     }
     const checkOverlap = (list: WorkingHours[], path: PropertyKey[]) => {
       const sorted = [...list].sort((a, b) => (a.from < b.from ? -1 : 1));
       for (let i = 1; i < sorted.length; i++) {
         if (sorted[i]!.from < sorted[i - 1]!.to) {
-          ctx.addIssue({ code: 'custom', path, message: `working hours ${sorted[i - 1]!.from}–${sorted[i - 1]!.to} and ${sorted[i]!.from}–${sorted[i]!.to} overlap` });
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `working hours ${sorted[i - 1]!.from}–${sorted[i - 1]!.to} and ${sorted[i]!.from}–${sorted[i]!.to} overlap`,
+          });
         }
       }
     };

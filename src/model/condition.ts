@@ -40,9 +40,7 @@ export type Condition =
   | { not: Condition; name?: string; priority?: number }
   | FactCondition;
 
-const FactRefSchema = z
-  .object({ fact: z.string().min(1), path: z.string().optional(), params: z.record(z.string(), JsonSchema).optional() })
-  .strict();
+const FactRefSchema = z.object({ fact: z.string().min(1), path: z.string().optional(), params: z.record(z.string(), JsonSchema).optional() }).strict();
 
 const FactConditionSchema = z
   .object({
@@ -73,7 +71,7 @@ export function isFactCondition(c: Condition): c is FactCondition {
 
 /** A condition value that names a fact to compare with. json-rules-engine reads any object with an own `fact` key this way. */
 export function isFactReference(v: unknown): v is { fact: string; path?: string; params?: Record<string, Json> } {
-  return v !== null && typeof v === 'object' && Object.prototype.hasOwnProperty.call(v, 'fact');
+  return v !== null && typeof v === 'object' && Object.hasOwn(v, 'fact');
 }
 
 /** Operators and decorators the host registered the json-rules-engine way (evaluated by json-rules-engine). */

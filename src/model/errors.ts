@@ -28,11 +28,7 @@ export class DealflowError extends Error {
   readonly issues: DealflowIssue[];
   readonly details: Record<string, unknown>;
 
-  constructor(
-    code: DealflowErrorCode,
-    message: string,
-    options: { issues?: DealflowIssue[]; details?: Record<string, unknown>; cause?: unknown } = {},
-  ) {
+  constructor(code: DealflowErrorCode, message: string, options: { issues?: DealflowIssue[]; details?: Record<string, unknown>; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DealflowError';
     this.code = code;

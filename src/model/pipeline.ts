@@ -67,7 +67,11 @@ export const PipelineSchema = z
         if (goalIds.has(g.id)) ctx.addIssue({ code: 'custom', path: [...at, 'id'], message: `duplicate goal id "${g.id}" in stage "${s.id}"` });
         goalIds.add(g.id);
         if (!seen.has(g.moveTo)) {
-          ctx.addIssue({ code: 'custom', path: [...at, 'moveTo'], message: `unknown stage "${g.moveTo}"; the stages are ${p.stages.map((x) => x.id).join(', ')}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [...at, 'moveTo'],
+            message: `unknown stage "${g.moveTo}"; the stages are ${p.stages.map((x) => x.id).join(', ')}`,
+          });
         } else if (g.moveTo === s.id) {
           ctx.addIssue({ code: 'custom', path: [...at, 'moveTo'], message: `goal "${g.id}" leads to its own stage "${s.id}"; name another stage` });
         }

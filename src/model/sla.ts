@@ -29,7 +29,9 @@ export const SlaReminderSchema = z
     actions: z.array(SlaActionSchema).min(1),
   })
   .strict()
-  .refine((r) => (r.after === undefined) !== (r.before === undefined), { message: 'a reminder takes `after` (from the start) or `before` (the due time), exactly one' });
+  .refine((r) => (r.after === undefined) !== (r.before === undefined), {
+    message: 'a reminder takes `after` (from the start) or `before` (the due time), exactly one',
+  });
 /** A parsed SLA reminder; see SlaReminderSchema. */
 export type SlaReminder = z.infer<typeof SlaReminderSchema>;
 
@@ -61,7 +63,10 @@ export const SlaStopSchema = z
 /** An SLA: when it starts, its due time, what stops it, and its reminders and escalations (docs/slas.md). */
 export const SlaSchema = z
   .object({
-    id: z.string().min(1).regex(/^[^:/]+$/, 'an SLA id may not contain ":" or "/"'),
+    id: z
+      .string()
+      .min(1)
+      .regex(/^[^:/]+$/, 'an SLA id may not contain ":" or "/"'),
     name: z.string().optional(),
     enabled: z.boolean().default(true),
     /** Restricts the SLA to one pipeline's deals. */
@@ -95,8 +100,14 @@ export const SlaSchema = z
         seen.add(name);
       });
     };
-    unique(s.reminders.map((r) => r.id), 'reminders');
-    unique(s.escalations.map((e) => e.id), 'escalations');
+    unique(
+      s.reminders.map((r) => r.id),
+      'reminders',
+    );
+    unique(
+      s.escalations.map((e) => e.id),
+      'escalations',
+    );
   });
 /** A parsed SLA; see SlaSchema. */
 export type Sla = z.infer<typeof SlaSchema>;

@@ -5,11 +5,7 @@ import { DurationSchema } from './duration.js';
  * Who a task goes to. `owner` is the deal's owner when the task is created, `manager` the
  * owner's manager in the Directory (the head of department), `{ user }` a user id.
  */
-export const TaskPersonSchema = z.union([
-  z.literal('owner'),
-  z.literal('manager'),
-  z.object({ user: z.string().min(1) }).strict(),
-]);
+export const TaskPersonSchema = z.union([z.literal('owner'), z.literal('manager'), z.object({ user: z.string().min(1) }).strict()]);
 /** Who a task goes to: `owner`, `manager`, or `{ user }`. */
 export type TaskPerson = z.infer<typeof TaskPersonSchema>;
 
@@ -82,7 +78,12 @@ export const PlaybookSchema = z
       });
     });
     const cycle = findCycle(p.tasks);
-    if (cycle) ctx.addIssue({ code: 'custom', path: ['tasks', index.get(cycle[0]!)!, 'dependsOn'], message: `steps depend on each other in a loop: ${cycle.join(' → ')}` });
+    if (cycle)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tasks', index.get(cycle[0]!)!, 'dependsOn'],
+        message: `steps depend on each other in a loop: ${cycle.join(' → ')}`,
+      });
   });
 /** A parsed playbook; see PlaybookSchema. */
 export type Playbook = z.infer<typeof PlaybookSchema>;

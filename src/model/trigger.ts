@@ -30,9 +30,7 @@ export const TriggerSchema = z.discriminatedUnion('type', [
   /** Someone asked for approval; `name` narrows it to one kind of approval. */
   z.object({ type: z.literal('approval.requested'), name: z.string().min(1).optional() }).strict(),
   /** An approval was decided; `decision` narrows it to approvals or rejections. */
-  z
-    .object({ type: z.literal('approval.decided'), name: z.string().min(1).optional(), decision: z.enum(['approved', 'rejected']).optional() })
-    .strict(),
+  z.object({ type: z.literal('approval.decided'), name: z.string().min(1).optional(), decision: z.enum(['approved', 'rejected']).optional() }).strict(),
   z
     .object({
       type: z.literal('stage.idle'),

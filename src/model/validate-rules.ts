@@ -81,7 +81,10 @@ function checkRule(rule: Rule, at: Seg[], ctx: RuleValidationContext, out: Dealf
   }
   const t = rule.trigger;
   if ((t.type === 'stage.entered' || t.type === 'stage.left' || t.type === 'stage.idle') && !stageKnown(t.stage, rule, ctx)) {
-    out.push({ path: jsonPath([...at, 'trigger', 'stage']), message: `unknown stage "${t.stage}"${rule.pipelineId ? ` in pipeline "${rule.pipelineId}"` : ''}` });
+    out.push({
+      path: jsonPath([...at, 'trigger', 'stage']),
+      message: `unknown stage "${t.stage}"${rule.pipelineId ? ` in pipeline "${rule.pipelineId}"` : ''}`,
+    });
   }
   if (t.type === 'field.changed' || t.type === 'date.reached') {
     const p = parseDealPath(t.field);

@@ -39,7 +39,8 @@ export const DEFAULT_FLAG_THRESHOLD = 0.4;
  * abuse signal for reps who tick "complex" to excuse delays. Highest share first.
  */
 export function flagShare(data: ReportData, options: FlagShareOptions): Report<FlagShareRow> {
-  if (typeof options?.flag !== 'string' || options.flag === '') throw new DealflowError('INVALID_INPUT', 'flagShare needs the flag to count, e.g. { flag: "complex" }');
+  if (typeof options?.flag !== 'string' || options.flag === '')
+    throw new DealflowError('INVALID_INPUT', 'flagShare needs the flag to count, e.g. { flag: "complex" }');
   const threshold = options.threshold ?? DEFAULT_FLAG_THRESHOLD;
   if (!(threshold >= 0 && threshold <= 1)) throw new DealflowError('INVALID_INPUT', `threshold is a share between 0 and 1 (0.4 = 40%), not ${threshold}`);
   const grouping = options.groupBy ?? 'owner';
@@ -47,13 +48,18 @@ export function flagShare(data: ReportData, options: FlagShareOptions): Report<F
   const cohort = scope.createdInPeriod();
   const rows: FlagShareRow[] = [];
   for (const [group, deals] of groupBy(cohort, scope.groupOf)) {
-    const flaggedDeals = deals.filter((d) => d.flags[options.flag] === true).map((d) => d.id).sort();
+    const flaggedDeals = deals
+      .filter((d) => d.flags[options.flag] === true)
+      .map((d) => d.id)
+      .sort();
     const s = share(flaggedDeals.length, deals.length);
     rows.push({ group, deals: deals.length, flagged: flaggedDeals.length, share: s, atOrOverThreshold: s !== null && s >= threshold, flaggedDeals });
   }
   rows.sort((a, b) => (b.share ?? 0) - (a.share ?? 0) || (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
   const marked = rows.filter((r) => r.atOrOverThreshold).map((r) => r.group);
-  const columns = shownColumns(COLUMNS, rows, grouping).map((c) => (c.key === 'group' ? { ...c, label: grouping === 'owner' ? 'Owner' : grouping === 'team' ? 'Team' : 'Pipeline' } : c));
+  const columns = shownColumns(COLUMNS, rows, grouping).map((c) =>
+    c.key === 'group' ? { ...c, label: grouping === 'owner' ? 'Owner' : grouping === 'team' ? 'Team' : 'Pipeline' } : c,
+  );
   return {
     name: 'flagShare',
     title: `Share of deals flagged "${options.flag}"`,

@@ -90,9 +90,7 @@ export function funnel(data: ReportData, options: ReportOptions = {}): FunnelRep
         seen.add(visit.stageId);
         c.entered++;
         const here = info.position.get(visit.stageId)!;
-        const progressed = path.some(
-          (later, j) => j > i && info.stage.get(later.stageId)?.kind !== 'lost' && (info.position.get(later.stageId) ?? -1) > here,
-        );
+        const progressed = path.some((later, j) => j > i && info.stage.get(later.stageId)?.kind !== 'lost' && (info.position.get(later.stageId) ?? -1) > here);
         if (deal.stageId === visit.stageId) c.stillThere++;
         else if (progressed) c.movedOn++;
         else if (lost) c.lost++;
@@ -126,8 +124,16 @@ export function funnel(data: ReportData, options: ReportOptions = {}): FunnelRep
       lost: lostCount,
       open: deals.length - won - lostCount,
       conversion: share(won, deals.length),
-      lowestConversionStage: extreme(groupRows, (r) => r.conversion, (a, b) => a < b),
-      slowestStage: extreme(groupRows, (r) => r.medianTimeMs, (a, b) => a > b),
+      lowestConversionStage: extreme(
+        groupRows,
+        (r) => r.conversion,
+        (a, b) => a < b,
+      ),
+      slowestStage: extreme(
+        groupRows,
+        (r) => r.medianTimeMs,
+        (a, b) => a > b,
+      ),
     });
   }
   const notes = summary.map((s) => {

@@ -81,10 +81,7 @@ export interface CsvOptions {
  * (starting with = + - @) is prefixed with a quote.
  */
 export function toCsv(report: AnyReport, options: CsvOptions = {}): string {
-  const keys =
-    options.columns === 'all'
-      ? [...new Set(report.rows.flatMap((r) => Object.keys(r)))]
-      : report.columns.map((c) => c.key);
+  const keys = options.columns === 'all' ? [...new Set(report.rows.flatMap((r) => Object.keys(r)))] : report.columns.map((c) => c.key);
   const lines = [keys.map(csvCell).join(',')];
   for (const row of report.rows) lines.push(keys.map((k) => csvCell((row as Record<string, Cell>)[k])).join(','));
   return `${lines.join('\r\n')}\r\n`;

@@ -61,7 +61,10 @@ export function scopeOf(data: ReportData, options: ReportOptions = {}): Scope {
     groupBy,
     period,
     inPeriod: (at) => (from === undefined || at >= from) && (to === undefined || at < to),
-    createdInPeriod: () => (from === undefined && to === undefined ? deals : deals.filter((d) => (from === undefined || d.createdAt >= from) && (to === undefined || d.createdAt < to))),
+    createdInPeriod: () =>
+      from === undefined && to === undefined
+        ? deals
+        : deals.filter((d) => (from === undefined || d.createdAt >= from) && (to === undefined || d.createdAt < to)),
     pipelines,
   };
 }
@@ -72,8 +75,7 @@ function filterOf(filter: ReportFilter = {}, teamOf: (ownerId: string) => string
   const owners = set(filter.ownerId);
   const teams = set(filter.teamId);
   if (!pipelines && !owners && !teams) return undefined;
-  return (d) =>
-    (!pipelines || pipelines.has(d.pipelineId)) && (!owners || owners.has(d.ownerId)) && (!teams || teams.has(teamOf(d.ownerId) ?? ''));
+  return (d) => (!pipelines || pipelines.has(d.pipelineId)) && (!owners || owners.has(d.ownerId)) && (!teams || teams.has(teamOf(d.ownerId) ?? ''));
 }
 
 function checkPeriod(p: Period = {}): { from: string | undefined; to: string | undefined } {

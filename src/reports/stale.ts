@@ -48,11 +48,13 @@ const COLUMNS: Column<StaleRow>[] = [
  */
 export function stale(data: ReportData, options: StaleOptions): Report<StaleRow> {
   const idle = DurationSchema.safeParse(options?.idleFor);
-  if (!idle.success) throw new DealflowError('INVALID_INPUT', 'stale needs idleFor, a duration such as { days: 14 }', { issues: issuesFromZod(idle.error, ['idleFor']) });
+  if (!idle.success)
+    throw new DealflowError('INVALID_INPUT', 'stale needs idleFor, a duration such as { days: 14 }', { issues: issuesFromZod(idle.error, ['idleFor']) });
   const since = options.since ?? 'change';
   if (since !== 'change' && since !== 'stage') throw new DealflowError('INVALID_INPUT', `since must be "change" or "stage", not ${JSON.stringify(since)}`);
   const business = BUSINESS_UNITS.some((u) => idle.data[u] !== undefined);
-  if (business && !data.addTime) throw new DealflowError('INVALID_INPUT', 'idleFor in business units needs the calendars; run it with engine.report, or pass data.addTime');
+  if (business && !data.addTime)
+    throw new DealflowError('INVALID_INPUT', 'idleFor in business units needs the calendars; run it with engine.report, or pass data.addTime');
   const scope = scopeOf(data, options);
   // Calendar days are 23–25 h across DST; only deals near the line need the zone arithmetic.
   const nominal = business ? null : nominalMs(idle.data);
@@ -86,7 +88,13 @@ export function stale(data: ReportData, options: StaleOptions): Report<StaleRow>
     });
   }
   rows.sort((a, b) => b.idleMs - a.idleMs || (a.dealId < b.dealId ? -1 : 1));
-  return { name: 'stale', title: 'Stale deals', columns: shownColumns(COLUMNS, rows, scope.groupBy), rows, notes: [`${rows.length} open deal(s) idle at least ${describe(idle.data)}`] };
+  return {
+    name: 'stale',
+    title: 'Stale deals',
+    columns: shownColumns(COLUMNS, rows, scope.groupBy),
+    rows,
+    notes: [`${rows.length} open deal(s) idle at least ${describe(idle.data)}`],
+  };
 }
 
 const SLACK_MS = 3 * 3_600_000;

@@ -255,7 +255,11 @@ export class Runner {
       const at = Date.now();
       const jobs = await this.engine.claimJobs(want, lease);
       if (jobs.length < want) this.exhausted.jobs = true;
-      this.leases.add(lease.token, jobs.map((j) => j.id), at);
+      this.leases.add(
+        lease.token,
+        jobs.map((j) => j.id),
+        at,
+      );
       for (const job of jobs) this.jobQueue.push({ job, token: lease.token });
       claimed += jobs.length;
     }
@@ -266,7 +270,11 @@ export class Runner {
       const at = Date.now();
       const messages = await this.engine.claimDeliveries(want, lease);
       if (messages.length < want) this.exhausted.deliveries = true;
-      this.leases.add(lease.token, messages.map((m) => m.id), at);
+      this.leases.add(
+        lease.token,
+        messages.map((m) => m.id),
+        at,
+      );
       for (const message of messages) this.deliveryQueue.push({ message, token: lease.token });
       claimed += messages.length;
     }
@@ -488,7 +496,8 @@ export class Runner {
 }
 
 function positive(n: number, name: string): number {
-  if (!(typeof n === 'number' && n > 0 && Number.isFinite(n))) throw new DealflowError('INVALID_CONFIG', `runner option ${name} must be a positive number of ms, got ${String(n)}`);
+  if (!(typeof n === 'number' && n > 0 && Number.isFinite(n)))
+    throw new DealflowError('INVALID_CONFIG', `runner option ${name} must be a positive number of ms, got ${String(n)}`);
   return n;
 }
 

@@ -163,8 +163,7 @@ export function diffResults(a: SimulationResult, b: SimulationResult): RuleSetDi
     count(totals.violations, x.violations.length, y.violations.length, violations);
     if (finalStage) totals.finalStageChanged++;
 
-    const changed =
-      changes(notifications) + notifications.retimed.length + changes(stageMoves) + changes(violations) + sla.length + (finalStage ? 1 : 0) > 0;
+    const changed = changes(notifications) + notifications.retimed.length + changes(stageMoves) + changes(violations) + sla.length + (finalStage ? 1 : 0) > 0;
     if (changed) {
       totals.dealsChanged++;
       deals.push({ dealId: id, notifications, escalations, stageMoves, violations, sla, finalStage });
@@ -211,14 +210,18 @@ function outcomesByDeal(result: SimulationResult): Map<string, DealOutcomes> {
   return out;
 }
 
-function outcomeOf(e: LogEntry):
+function outcomeOf(
+  e: LogEntry,
+):
   | { kind: 'notification'; value: NotificationOutcome }
   | { kind: 'move'; value: StageMoveOutcome }
   | { kind: 'violation'; value: ViolationOutcome }
   | undefined {
   const ruleId = e.ruleId ?? null;
-  if (e.type === 'notification.queued') return { kind: 'notification', value: { at: e.at, ruleId, template: String(e.data.template), to: recipientText(e.data.to) } };
-  if (e.type === 'stage.changed' && e.data.by !== 'command') return { kind: 'move', value: { at: e.at, ruleId, from: String(e.data.from), to: String(e.data.to) } };
+  if (e.type === 'notification.queued')
+    return { kind: 'notification', value: { at: e.at, ruleId, template: String(e.data.template), to: recipientText(e.data.to) } };
+  if (e.type === 'stage.changed' && e.data.by !== 'command')
+    return { kind: 'move', value: { at: e.at, ruleId, from: String(e.data.from), to: String(e.data.to) } };
   if (e.type === 'violation.recorded') return { kind: 'violation', value: { at: e.at, ruleId, name: String(e.data.name) } };
   return undefined;
 }

@@ -113,7 +113,10 @@ export function generateHistory(options: GenerateOptions): HistoryEvent[] {
     const day = workingDays[Math.floor((n / Math.max(1, deals)) * workingDays.length)]!;
     const opened = startMs + day * DAY + between(7, 17) * HOUR;
     const amount = Math.max(500, Math.round(Math.exp(Math.log(6000) + 0.8 * normal()) / 50) * 50);
-    push(opened, { type: 'created', deal: { id, pipelineId: 'sales', ownerId: owner.id, title: `Deal ${n + 1}`, amount, currency: 'EUR', fields: {}, flags: {} } });
+    push(opened, {
+      type: 'created',
+      deal: { id, pipelineId: 'sales', ownerId: owner.id, title: `Deal ${n + 1}`, amount, currency: 'EUR', fields: {}, flags: {} },
+    });
 
     if (chance(owner.complexShare)) push(opened + between(1, 30) * HOUR, { type: 'updated', dealId: id, patch: { flags: { complex: true } } });
 

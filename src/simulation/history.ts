@@ -20,11 +20,22 @@ export const HistoryEventSchema = z.discriminatedUnion('type', [
     .strict()
     .describe('A deal was created: replayed as createDeal(deal).'),
   z
-    .object({ at: At, type: z.literal('updated'), dealId: DealId, patch: DealPatchSchema.describe('title, amount, currency, ownerId, fields, flags; null clears a field.') })
+    .object({
+      at: At,
+      type: z.literal('updated'),
+      dealId: DealId,
+      patch: DealPatchSchema.describe('title, amount, currency, ownerId, fields, flags; null clears a field.'),
+    })
     .strict()
     .describe('A deal was changed: replayed as updateDeal(dealId, patch).'),
-  z.object({ at: At, type: z.literal('moved'), dealId: DealId, stage: z.string().min(1) }).strict().describe('A deal moved to a stage: replayed as moveDeal(dealId, stage).'),
-  z.object({ at: At, type: z.literal('deleted'), dealId: DealId }).strict().describe('A deal was deleted: replayed as deleteDeal(dealId).'),
+  z
+    .object({ at: At, type: z.literal('moved'), dealId: DealId, stage: z.string().min(1) })
+    .strict()
+    .describe('A deal moved to a stage: replayed as moveDeal(dealId, stage).'),
+  z
+    .object({ at: At, type: z.literal('deleted'), dealId: DealId })
+    .strict()
+    .describe('A deal was deleted: replayed as deleteDeal(dealId).'),
   z
     .object({
       at: At,

@@ -108,7 +108,11 @@ export function summarize(log: ReadonlyArray<LogEntry>, pending: ReadonlyArray<J
     rules: [...rules.values()].sort((a, b) => (a.ruleId < b.ruleId ? -1 : 1)),
     notifications: [...notifications.values()].sort((a, b) => byCount(a, b) || (a.template < b.template ? -1 : 1)),
     stageMoves: [...moves.values()].sort(byCount),
-    violations: Object.entries(violations).map(([name, count]) => ({ name, count })).sort(byCount),
-    cancellations: Object.entries(cancellations).map(([reason, count]) => ({ reason, count })).sort(byCount),
+    violations: Object.entries(violations)
+      .map(([name, count]) => ({ name, count }))
+      .sort(byCount),
+    cancellations: Object.entries(cancellations)
+      .map(([reason, count]) => ({ reason, count }))
+      .sort(byCount),
   };
 }

@@ -87,9 +87,7 @@ function isPool(c: unknown): c is PgPoolLike {
 }
 
 function isTransactional(c: unknown): c is PGliteLike | SqlDriver {
-  return (
-    typeof c === 'object' && c !== null && typeof (c as SqlDriver).query === 'function' && typeof (c as SqlDriver).transaction === 'function'
-  );
+  return typeof c === 'object' && c !== null && typeof (c as SqlDriver).query === 'function' && typeof (c as SqlDriver).transaction === 'function';
 }
 
 /** Accepts a `pg` Pool, a PGlite instance, or a ready driver; anything else is a configuration error. */

@@ -218,9 +218,7 @@ export class SqlTx implements StorageTx {
   }
 
   async dueJobs(until: string, limit: number): Promise<Job[]> {
-    return docs<Job>(
-      await this.one(`SELECT doc::text AS doc FROM ${this.s}.jobs WHERE due_at <= ${instant(until)} ORDER BY due_at, seq LIMIT ${num(limit)}`),
-    );
+    return docs<Job>(await this.one(`SELECT doc::text AS doc FROM ${this.s}.jobs WHERE due_at <= ${instant(until)} ORDER BY due_at, seq LIMIT ${num(limit)}`));
   }
 
   async nextJobDueAt(): Promise<string | undefined> {
@@ -312,9 +310,7 @@ export class SqlTx implements StorageTx {
   }
 
   async nextOutboxDueAt(): Promise<string | undefined> {
-    const rows = await this.one(
-      `SELECT doc->>'nextAttemptAt' AS due FROM ${this.s}.outbox WHERE status = 'pending' ORDER BY next_attempt_at, seq LIMIT 1`,
-    );
+    const rows = await this.one(`SELECT doc->>'nextAttemptAt' AS due FROM ${this.s}.outbox WHERE status = 'pending' ORDER BY next_attempt_at, seq LIMIT 1`);
     return (rows[0]?.due as string | undefined) ?? undefined;
   }
 
@@ -400,7 +396,12 @@ export class SqlTx implements StorageTx {
     const fresh = rows.filter((r) => missing.has(key(r)));
     const known = rows.filter((r) => !missing.has(key(r)));
     for (const r of fresh) missing.delete(key(r));
-    return ([[true, fresh], [false, known]] as Array<[boolean, T[]]>).filter(([, group]) => group.length > 0);
+    return (
+      [
+        [true, fresh],
+        [false, known],
+      ] as Array<[boolean, T[]]>
+    ).filter(([, group]) => group.length > 0);
   }
 
   private takeWrites(notify?: [string, string]): string | undefined {
@@ -413,8 +414,12 @@ export class SqlTx implements StorageTx {
       parts.push(`INSERT INTO ${s}.deals (id, pipeline_id, stage_id, owner_id, open, version, doc)
         SELECT d->>'id', d->>'pipelineId', d->>'stageId', d->>'ownerId', (d->'closedAt') = 'null'::jsonb, (d->>'version')::int, d
         FROM jsonb_array_elements(${jsonb(rows)}) WITH ORDINALITY AS t(d, n) ORDER BY n
-        ${fresh ? '' : `ON CONFLICT (id) DO UPDATE SET pipeline_id = excluded.pipeline_id, stage_id = excluded.stage_id,
-          owner_id = excluded.owner_id, open = excluded.open, version = excluded.version, doc = excluded.doc`}`);
+        ${
+          fresh
+            ? ''
+            : `ON CONFLICT (id) DO UPDATE SET pipeline_id = excluded.pipeline_id, stage_id = excluded.stage_id,
+          owner_id = excluded.owner_id, open = excluded.open, version = excluded.version, doc = excluded.doc`
+        }`);
     }
     if (dealDeletes.length > 0) parts.push(`DELETE FROM ${s}.deals WHERE id = ANY(${texts(dealDeletes)})`);
 
@@ -456,8 +461,12 @@ export class SqlTx implements StorageTx {
         parts.push(`INSERT INTO ${s}.outbox (id, key, deal_id, status, next_attempt_at, doc)
           SELECT m->>'id', m->>'key', m->>'dealId', m->>'status', (m->>'nextAttemptAt')::timestamptz, m
           FROM jsonb_array_elements(${jsonb(rows)}) WITH ORDINALITY AS t(m, n) ORDER BY n
-          ${fresh ? '' : `ON CONFLICT (id) DO UPDATE SET key = excluded.key, deal_id = excluded.deal_id, status = excluded.status,
-            next_attempt_at = excluded.next_attempt_at, doc = excluded.doc${leases}`}`);
+          ${
+            fresh
+              ? ''
+              : `ON CONFLICT (id) DO UPDATE SET key = excluded.key, deal_id = excluded.deal_id, status = excluded.status,
+            next_attempt_at = excluded.next_attempt_at, doc = excluded.doc${leases}`
+          }`);
       }
     }
     for (const [fresh, rows] of this.split([...this.records.values()], (r) => `${r.kind}\u0000${r.id}`, this.missing.records)) {

@@ -165,7 +165,12 @@ export function webhookAction(options: WebhookOptions & { type?: string }): Acti
         data: params.data ?? {},
       };
       // The engine's clock signs action calls, so a simulation's requests carry its time.
-      await postWebhook(params.url, payload, { ...options, clock: options.clock ?? { now: () => ctx.now }, idempotencyKey: ctx.idempotencyKey, attempt: ctx.attempt });
+      await postWebhook(params.url, payload, {
+        ...options,
+        clock: options.clock ?? { now: () => ctx.now },
+        idempotencyKey: ctx.idempotencyKey,
+        attempt: ctx.attempt,
+      });
     },
   });
 }

@@ -45,11 +45,24 @@ describe('checkRules', () => {
   });
 
   it('warns of a cycle that criteria or time may end', () => {
-    const guarded = checkRules([move('a', 'proposal', 'negotiation', { when: { fact: 'deal', path: '$.amount', operator: 'lessThan', value: 5 } }), move('b', 'negotiation', 'proposal')], { pipelines });
+    const guarded = checkRules(
+      [
+        move('a', 'proposal', 'negotiation', { when: { fact: 'deal', path: '$.amount', operator: 'lessThan', value: 5 } }),
+        move('b', 'negotiation', 'proposal'),
+      ],
+      { pipelines },
+    );
     expect(guarded.findings.map((f) => [f.severity, f.code])).toEqual([['warning', 'cycle']]);
     expect(guarded.exitCode).toBe(2);
     const later = checkRules(
-      [move('a', 'proposal', 'negotiation'), { id: 'b', trigger: { type: 'stage.entered', stage: 'negotiation' }, actions: [{ type: 'moveStage', after: { days: 2 }, params: { stage: 'proposal' } }] }],
+      [
+        move('a', 'proposal', 'negotiation'),
+        {
+          id: 'b',
+          trigger: { type: 'stage.entered', stage: 'negotiation' },
+          actions: [{ type: 'moveStage', after: { days: 2 }, params: { stage: 'proposal' } }],
+        },
+      ],
       { pipelines },
     );
     expect(later.findings).toEqual([expect.objectContaining({ severity: 'warning', code: 'cycle' })]);
@@ -70,7 +83,12 @@ describe('checkRules', () => {
       {
         id: 'contradiction',
         trigger: { type: 'deal.created' },
-        when: { all: [{ fact: 'deal', path: '$.amount', operator: 'lessThan', value: 1000 }, { fact: 'deal', path: '$.amount', operator: 'greaterThan', value: 5000 }] },
+        when: {
+          all: [
+            { fact: 'deal', path: '$.amount', operator: 'lessThan', value: 1000 },
+            { fact: 'deal', path: '$.amount', operator: 'greaterThan', value: 5000 },
+          ],
+        },
         actions: [notifyOwner('x')],
       },
       { id: 'undeclared', trigger: { type: 'field.changed', field: 'fields.colour' }, actions: [notifyOwner('x')] },
@@ -104,7 +122,12 @@ describe('checkRules', () => {
             { fact: 'deal', path: '$.amount', operator: 'lessThanInclusive', value: 1000 },
             { fact: 'deal', path: '$.ownerId', operator: 'in', value: ['anna', 'boris'] },
             { fact: 'deal', path: '$.ownerId', operator: 'notEqual', value: 'anna' },
-            { any: [{ fact: 'deal', path: '$.amount', operator: 'lessThan', value: 1 }, { fact: 'deal', path: '$.amount', operator: 'greaterThan', value: 2 }] },
+            {
+              any: [
+                { fact: 'deal', path: '$.amount', operator: 'lessThan', value: 1 },
+                { fact: 'deal', path: '$.amount', operator: 'greaterThan', value: 2 },
+              ],
+            },
           ],
         },
         actions: [notifyOwner('x')],
@@ -134,7 +157,11 @@ describe('checkRules', () => {
   });
 
   it('warns when two rules set the same field, or move the deal, on the same trigger', () => {
-    const set = (id: string, value: string): RuleInput => ({ id, trigger: { type: 'stage.entered', stage: 'proposal' }, actions: [{ type: 'setField', params: { field: 'fields.note', value } }] });
+    const set = (id: string, value: string): RuleInput => ({
+      id,
+      trigger: { type: 'stage.entered', stage: 'proposal' },
+      actions: [{ type: 'setField', params: { field: 'fields.note', value } }],
+    });
     const result = checkRules([set('one', 'a'), set('two', 'b'), move('m1', 'won', 'lost'), move('m2', 'won', 'new')], { pipelines });
     expect(result.findings.map((f) => [f.code, f.rules])).toEqual([
       ['same-target', ['one', 'two']],

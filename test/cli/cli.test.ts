@@ -103,7 +103,13 @@ describe('dealflow check', () => {
   it('exits 2 on warnings only, and prints JSON with --json', async () => {
     const { code, stdout } = await cli(['check', f('warning-rules.json'), '--json']);
     expect(code).toBe(2);
-    expect(JSON.parse(stdout)).toMatchObject({ errors: 0, warnings: 1, exitCode: 2, checkedStages: false, findings: [{ code: 'never-fires', path: '$[0].when' }] });
+    expect(JSON.parse(stdout)).toMatchObject({
+      errors: 0,
+      warnings: 1,
+      exitCode: 2,
+      checkedStages: false,
+      findings: [{ code: 'never-fires', path: '$[0].when' }],
+    });
   });
 });
 
@@ -136,7 +142,9 @@ describe('dealflow simulate', () => {
 
   it('reads the history from stdin with --events -', async () => {
     const text = await readFile(f('history.jsonl'), 'utf8');
-    const { code, stdout } = await cli(['simulate', '--rules', f('rules-5-days.json'), '--pipelines', f('pipelines.json'), '--events', '-', '--json'], { stdin: text });
+    const { code, stdout } = await cli(['simulate', '--rules', f('rules-5-days.json'), '--pipelines', f('pipelines.json'), '--events', '-', '--json'], {
+      stdin: text,
+    });
     expect(code).toBe(0);
     expect(JSON.parse(stdout).events.total).toBe(12);
   });
@@ -147,7 +155,17 @@ describe('dealflow simulate', () => {
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toContain(`${f('bad-history.jsonl')}:6: `);
     expect(bad.stderr).toContain('nothing was run');
-    const skipped = await cli(['simulate', '--rules', f('rules-5-days.json'), '--pipelines', f('pipelines.json'), '--events', f('bad-history.jsonl'), '--skip-bad', '--json']);
+    const skipped = await cli([
+      'simulate',
+      '--rules',
+      f('rules-5-days.json'),
+      '--pipelines',
+      f('pipelines.json'),
+      '--events',
+      f('bad-history.jsonl'),
+      '--skip-bad',
+      '--json',
+    ]);
     expect(skipped.code).toBe(0);
     expect(skipped.stderr).toContain('skipped 1 malformed line(s)');
     expect(skipped.stderr).toContain('line 6: ');
@@ -178,7 +196,9 @@ describe('dealflow diff', () => {
       sla: [{ slaId: 'proposal-within-5-days', a: { met: 2, breached: 1 }, b: { met: 1, breached: 2 }, changed: 1 }],
     });
     expect(d.deals.map((x: { dealId: string }) => x.dealId)).toEqual(['D-1', 'D-2']);
-    expect(d.deals[0].notifications.added).toEqual([{ at: '2026-03-05T09:00:00.000Z', ruleId: 'proposal-within-5-days', template: 'proposal.missed', to: 'manager' }]);
+    expect(d.deals[0].notifications.added).toEqual([
+      { at: '2026-03-05T09:00:00.000Z', ruleId: 'proposal-within-5-days', template: 'proposal.missed', to: 'manager' },
+    ]);
     expect(d.deals[0].sla).toEqual([{ slaId: 'proposal-within-5-days', a: 'met', b: 'breached' }]);
   });
 

@@ -34,10 +34,7 @@ const json: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => ({
   ),
 })).value;
 
-const facts = fc.record(
-  { deal: json, event: json, score: json },
-  { requiredKeys: [] },
-) as fc.Arbitrary<Record<string, Json>>;
+const facts = fc.record({ deal: json, event: json, score: json }, { requiredKeys: [] }) as fc.Arbitrary<Record<string, Json>>;
 
 const operator = fc
   .tuple(fc.array(fc.constantFrom(...OPERATOR_DECORATORS), { maxLength: 2 }), fc.constantFrom(...BUILTIN_OPERATORS))
@@ -56,7 +53,13 @@ const condition: fc.Arbitrary<Condition> = fc.letrec<{ cond: Condition }>((tie) 
   cond: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     fc
-      .tuple(fc.constantFrom(...FACTS), fc.constantFrom(...PATHS), operator, fc.oneof({ weight: 3, arbitrary: json }, { weight: 1, arbitrary: factRef }), priority)
+      .tuple(
+        fc.constantFrom(...FACTS),
+        fc.constantFrom(...PATHS),
+        operator,
+        fc.oneof({ weight: 3, arbitrary: json }, { weight: 1, arbitrary: factRef }),
+        priority,
+      )
       .map(([fact, path, op, value, p]) => withPriority({ fact, operator: op, value, ...(path === undefined ? {} : { path }) } as Condition, p)),
     fc.tuple(fc.array(tie('cond'), { maxLength: 4 }), priority).map(([all, p]) => withPriority({ all }, p)),
     fc.tuple(fc.array(tie('cond'), { maxLength: 4 }), priority).map(([any, p]) => withPriority({ any }, p)),
@@ -80,13 +83,15 @@ async function jsonRulesEngine(cond: Condition, factValues: Record<string, Json>
 }
 
 function dealflow(cond: Condition, factValues: Record<string, Json>): { result: boolean; error: string | undefined; untraced: boolean; engineFacts: boolean } {
-  const source: FactSource = { get: (id) => (Object.prototype.hasOwnProperty.call(factValues, id) ? factValues[id] : undefined) };
+  const source: FactSource = { get: (id) => (Object.hasOwn(factValues, id) ? factValues[id] : undefined) };
   const predicate = compileCondition(cond);
   const trace: ConditionTrace[] = [];
   const result = predicate(source, trace);
   // The engine's own fact source keeps path values per fact set; asked twice, it must agree.
-  const own = (id: string) => (Object.prototype.hasOwnProperty.call(factValues, id) ? factValues[id] : undefined);
-  const engineFacts = new DealFacts({ deal: own('deal') as never, previous: null, event: own('event') as never, now: '' }, undefined, { score: () => own('score') });
+  const own = (id: string) => (Object.hasOwn(factValues, id) ? factValues[id] : undefined);
+  const engineFacts = new DealFacts({ deal: own('deal') as never, previous: null, event: own('event') as never, now: '' }, undefined, {
+    score: () => own('score'),
+  });
   const first = predicate(engineFacts);
   return { result, error: criteriaError(trace), untraced: predicate(source), engineFacts: first === result && predicate(engineFacts) === result };
 }
@@ -127,10 +132,10 @@ describe('compiled criteria against json-rules-engine 7', () => {
     });
     const flat = fc.tuple(
       fc.constantFrom('all', 'any'),
-      fc.array(
-        fc.tuple(fc.constantFrom('$.amount', '$.stageId', '$.fields.score', '$.fields.tags', '$.flags.complex', '$.fields.source'), operator, json),
-        { minLength: 1, maxLength: 5 },
-      ),
+      fc.array(fc.tuple(fc.constantFrom('$.amount', '$.stageId', '$.fields.score', '$.fields.tags', '$.flags.complex', '$.fields.source'), operator, json), {
+        minLength: 1,
+        maxLength: 5,
+      }),
     );
     await fc.assert(
       fc.asyncProperty(flat, deal, async ([kind, parts], d) => {

@@ -133,13 +133,27 @@ describe('scheduled jobs are re-checked when due', () => {
   });
 
   it('runs at once a job whose due time passed before the deal reached it', async () => {
-    const engine = engineWith([
+    const engine = engineWith(
+      [
+        {
+          id: 'before-close',
+          trigger: { type: 'stage.entered', stage: 'negotiation' },
+          actions: [notifyOwner('close-soon', { at: { field: 'fields.closeDate', offset: { days: -2 } } })],
+        },
+      ],
       {
-        id: 'before-close',
-        trigger: { type: 'stage.entered', stage: 'negotiation' },
-        actions: [notifyOwner('close-soon', { at: { field: 'fields.closeDate', offset: { days: -2 } } })],
+        pipelines: [
+          {
+            id: 'sales',
+            name: 'S',
+            stages: [
+              { id: 'new', name: 'New' },
+              { id: 'negotiation', name: 'N' },
+            ],
+          },
+        ],
       },
-    ], { pipelines: [{ id: 'sales', name: 'S', stages: [{ id: 'new', name: 'New' }, { id: 'negotiation', name: 'N' }] }] });
+    );
     const deal = await engine.createDeal({ ...newDeal, fields: { closeDate: '2026-03-03' } });
     await engine.moveDeal(deal.id, 'negotiation');
     expect(templates(engine)).toEqual(['close-soon']);
@@ -232,9 +246,20 @@ describe('re-enrolment', () => {
 describe('cascades', () => {
   it('runs breadth-first within one command: all effects of one level before the next', async () => {
     const engine = engineWith([
-      { id: 'a', trigger: { type: 'deal.created' }, actions: [{ type: 'setField', params: { field: 'fields.note', value: 'x' } }, { type: 'moveStage', params: { stage: 'qualification' } }] },
+      {
+        id: 'a',
+        trigger: { type: 'deal.created' },
+        actions: [
+          { type: 'setField', params: { field: 'fields.note', value: 'x' } },
+          { type: 'moveStage', params: { stage: 'qualification' } },
+        ],
+      },
       { id: 'on-note', trigger: { type: 'field.changed', field: 'fields.note' }, actions: [notifyOwner('note-changed')] },
-      { id: 'on-qual', trigger: { type: 'stage.entered', stage: 'qualification' }, actions: [notifyOwner('qualified'), { type: 'setField', params: { field: 'fields.score', value: 1 } }] },
+      {
+        id: 'on-qual',
+        trigger: { type: 'stage.entered', stage: 'qualification' },
+        actions: [notifyOwner('qualified'), { type: 'setField', params: { field: 'fields.score', value: 1 } }],
+      },
       { id: 'on-score', trigger: { type: 'field.changed', field: 'fields.score' }, actions: [notifyOwner('scored')] },
       { id: 'also-created', trigger: { type: 'deal.created' }, actions: [notifyOwner('created')] },
     ]);
@@ -330,7 +355,14 @@ describe('triggers', () => {
 
   it('host facts are available to criteria', async () => {
     const engine = engineWith(
-      [{ id: 'vip', trigger: { type: 'deal.created' }, when: { fact: 'account', path: '$.tier', operator: 'equal', value: 'gold' }, actions: [notifyOwner('vip')] }],
+      [
+        {
+          id: 'vip',
+          trigger: { type: 'deal.created' },
+          when: { fact: 'account', path: '$.tier', operator: 'equal', value: 'gold' },
+          actions: [notifyOwner('vip')],
+        },
+      ],
       { facts: { account: ({ deal }) => ({ tier: deal?.title === 'Gold Corp' ? 'gold' : 'basic' }) } },
     );
     await engine.createDeal(newDeal);

@@ -32,7 +32,10 @@ const scope = (facts = {}, extra = {}) => ({ deal, event: { caller: 'Ann Lee' },
 describe('templates', () => {
   it('renders deal properties, fields, flags, the stage name, the event and host facts', () => {
     const facts = { contact: () => ({ company: 'Acme & Sons <GmbH>' }) };
-    const out = render('{{contact.company}} — {{fields.product}} ({{amount}} {{currency}}, {{stage}}){{#flags.complex}} [complex]{{/flags.complex}} via {{event.caller}}', scope(facts));
+    const out = render(
+      '{{contact.company}} — {{fields.product}} ({{amount}} {{currency}}, {{stage}}){{#flags.complex}} [complex]{{/flags.complex}} via {{event.caller}}',
+      scope(facts),
+    );
     // Plain text: no HTML escaping of "&" or "<".
     expect(out).toEqual({ text: 'Acme & Sons <GmbH> — POS terminal (4000 EUR, New deals) [complex] via Ann Lee', missing: [] });
   });
@@ -61,7 +64,10 @@ describe('templates', () => {
   });
 
   it('renders instants in the calendar timezone; date-only values stay as they are', () => {
-    const out = render('created {{createdAt}}, visit {{fields.visitAt}}, close {{fields.closeDate}}, now {{now}}, due {{sla.dueAt}}', scope({}, { sla: { dueAt: '2026-03-07T14:00:00Z' } }));
+    const out = render(
+      'created {{createdAt}}, visit {{fields.visitAt}}, close {{fields.closeDate}}, now {{now}}, due {{sla.dueAt}}',
+      scope({}, { sla: { dueAt: '2026-03-07T14:00:00Z' } }),
+    );
     // 09:00Z is 04:00 in New York (EST, UTC-5); 2026-03-09 is after the DST change (EDT, UTC-4).
     expect(out.text).toBe('created 2026-03-02 04:00, visit 2026-03-09 10:30, close 2026-03-20, now 2026-03-02 04:00, due 2026-03-07 09:00');
   });
@@ -87,14 +93,23 @@ describe('templates in the engine', () => {
 
   it('setTitle renames the deal from a template and logs what was missing', async () => {
     const engine = engineWith(
-      [{ id: 'rename', trigger: { type: 'deal.created' }, actions: [{ type: 'setTitle', params: { template: '{{contact.company}} — {{fields.note}} ({{amount}})' } }] }],
+      [
+        {
+          id: 'rename',
+          trigger: { type: 'deal.created' },
+          actions: [{ type: 'setTitle', params: { template: '{{contact.company}} — {{fields.note}} ({{amount}})' } }],
+        },
+      ],
       { facts },
     );
     const deal = await engine.createDeal({ ...newDeal, fields: { note: 'POS' } });
     expect(deal.title).toBe(' — POS (1000)');
     const missing = (await engine.history(deal.id)).filter((e) => e.type === 'template.missing');
     expect(missing).toHaveLength(1);
-    expect(missing[0]).toMatchObject({ ruleId: 'rename', data: { template: '{{contact.company}} — {{fields.note}} ({{amount}})', missing: ['contact.company'] } });
+    expect(missing[0]).toMatchObject({
+      ruleId: 'rename',
+      data: { template: '{{contact.company}} — {{fields.note}} ({{amount}})', missing: ['contact.company'] },
+    });
   });
 
   it('renders notification subject and text when the action runs, in the pipeline timezone', async () => {
@@ -102,7 +117,13 @@ describe('templates in the engine', () => {
       {
         id: 'welcome',
         trigger: { type: 'stage.entered', stage: 'proposal' },
-        actions: [{ type: 'notify', after: { hours: 2 }, params: { to: 'owner', template: 't', subject: 'Deal {{title}}', text: '{{title}} entered {{stage}} at {{stageEnteredAt}}; amount {{amount}}' } }],
+        actions: [
+          {
+            type: 'notify',
+            after: { hours: 2 },
+            params: { to: 'owner', template: 't', subject: 'Deal {{title}}', text: '{{title}} entered {{stage}} at {{stageEnteredAt}}; amount {{amount}}' },
+          },
+        ],
       },
     ]);
     const deal = await engine.createDeal(newDeal);
@@ -116,14 +137,18 @@ describe('templates in the engine', () => {
 
   it('renders dates in the timezone of the pipeline’s calendar when it has its own', async () => {
     const pipeline = { ...salesPipeline, timezone: 'UTC', calendar: { timezone: 'Asia/Kolkata' } };
-    const engine = engineWith([{ id: 'r', trigger: { type: 'deal.created' }, actions: [{ type: 'setTitle', params: { template: 'opened {{createdAt}}' } }] }], { pipelines: [pipeline] });
+    const engine = engineWith([{ id: 'r', trigger: { type: 'deal.created' }, actions: [{ type: 'setTitle', params: { template: 'opened {{createdAt}}' } }] }], {
+      pipelines: [pipeline],
+    });
     expect((await engine.createDeal(newDeal)).title).toBe('opened 2026-03-02 14:30');
   });
 
   it('refuses a notification text that does not parse when the rules are loaded', () => {
-    expect(() => engineWith([{ id: 'bad', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', params: { to: 'owner', template: 't', text: 'Hi {{/name}}' } }] }])).toThrow(
-      expect.objectContaining({ code: 'INVALID_RULES', issues: [expect.objectContaining({ path: '$[0].actions[0].params.text' })] }),
-    );
+    expect(() =>
+      engineWith([
+        { id: 'bad', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', params: { to: 'owner', template: 't', text: 'Hi {{/name}}' } }] },
+      ]),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_RULES', issues: [expect.objectContaining({ path: '$[0].actions[0].params.text' })] }));
   });
 
   it('refuses a setTitle template that does not parse when the rules are loaded', () => {

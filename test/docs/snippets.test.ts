@@ -16,7 +16,12 @@ import { describe, expect, it } from 'vitest';
  *   its file name, so a snippet can import it.
  */
 const root = resolve(import.meta.dirname, '../..');
-const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 interface Block {
   page: string;
@@ -94,7 +99,13 @@ describe('code in the docs', () => {
   });
 
   it('fails on a snippet that does not compile (the check can fail)', { timeout: 120_000 }, () => {
-    const bad: Block = { page: 'x.md', marker: 'snippet', target: 'bad.ts', line: 1, code: "import { createEngine } from 'dealflow';\ncreateEngine({ pipeline: [] });\n" };
+    const bad: Block = {
+      page: 'x.md',
+      marker: 'snippet',
+      target: 'bad.ts',
+      line: 1,
+      code: "import { createEngine } from 'dealflow';\ncreateEngine({ pipeline: [] });\n",
+    };
     const problems = typeCheck([bad]);
     expect(problems.join('\n')).toMatch(/pipeline/);
   });

@@ -84,10 +84,15 @@ describe('dealflow/email against a real SMTP server on 127.0.0.1', () => {
     expect(smtp.mails).toEqual([]);
     expect((await engine.deadLetters())[0]?.lastError).toBe('no email template "deal.assigned" is configured and the message has no text');
 
-    const withText: RuleInput = { ...welcome, actions: [{ id: 'tell-owner', type: 'notify', params: { to: 'owner', template: 'deal.assigned', subject: 'Yours', text: 'A deal is yours.' } }] };
+    const withText: RuleInput = {
+      ...welcome,
+      actions: [{ id: 'tell-owner', type: 'notify', params: { to: 'owner', template: 'deal.assigned', subject: 'Yours', text: 'A deal is yours.' } }],
+    };
     const again = createTestEngine({ pipelines: [salesPipeline], rules: [withText], directory: users(), notifier });
     await again.createDeal({ pipelineId: 'sales', ownerId: 'boris', title: 'Florist', amount: 1 });
-    expect(smtp.mails.map((m) => [m.to, m.headers.subject, m.headers['x-tenant'], m.body.trim()])).toEqual([[['boris@example.test'], 'Yours', 'acme', 'A deal is yours.']]);
+    expect(smtp.mails.map((m) => [m.to, m.headers.subject, m.headers['x-tenant'], m.body.trim()])).toEqual([
+      [['boris@example.test'], 'Yours', 'acme', 'A deal is yours.'],
+    ]);
     transporter.close();
   });
 
@@ -153,7 +158,12 @@ describe('dealflow/email against a real SMTP server on 127.0.0.1', () => {
   it('renders a digest through its template: one mail listing the items by rule and deal', async () => {
     const smtp = await receiver();
     const rules: RuleInput[] = [
-      { id: 'new', name: 'New deals', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', params: { to: 'manager', template: 'deal.new', text: 'New deal {{title}}', digest: 'hourly' } }] },
+      {
+        id: 'new',
+        name: 'New deals',
+        trigger: { type: 'deal.created' },
+        actions: [{ type: 'notify', params: { to: 'manager', template: 'deal.new', text: 'New deal {{title}}', digest: 'hourly' } }],
+      },
     ];
     const notifier = createEmailNotifier({
       transport: { host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true },

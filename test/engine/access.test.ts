@@ -111,7 +111,11 @@ describe('commands by role', () => {
   it('moveDeal forward: the owner, their manager, admins; backwards or reopening: managers and admins', async () => {
     await check((e, actor) => e.moveDeal('A1', 'negotiation', { actor }), ['anna', 'maria', 'root']);
     await check((e, actor) => e.moveDeal('A1', 'new', { actor }), ['maria', 'root']);
-    await check((e, actor) => e.moveDeal('A1', 'proposal', { actor }), ['maria', 'root'], (e) => e.moveDeal('A1', 'lost'));
+    await check(
+      (e, actor) => e.moveDeal('A1', 'proposal', { actor }),
+      ['maria', 'root'],
+      (e) => e.moveDeal('A1', 'lost'),
+    );
   });
 
   it('deleteDeal: managers of the team and admins', async () => {
@@ -134,7 +138,10 @@ describe('commands by role', () => {
   it('a refused command is refused before it runs: nothing is logged, scheduled or sent', async () => {
     const engine = await setup();
     const before = await engine.history('A1');
-    await expect(engine.moveDeal('A1', 'negotiation', { actor: ACTORS.mike })).rejects.toMatchObject({ code: 'FORBIDDEN', details: { actorId: 'mike', action: 'deal.move', dealId: 'A1' } });
+    await expect(engine.moveDeal('A1', 'negotiation', { actor: ACTORS.mike })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      details: { actorId: 'mike', action: 'deal.move', dealId: 'A1' },
+    });
     expect(await engine.history('A1')).toEqual(before);
     expect((await engine.getDeal('A1'))!.stageId).toBe('proposal');
   });
@@ -165,7 +172,11 @@ describe('queries by role', () => {
   });
 
   it('history of a deleted deal: judged on the deal as it was when deleted', async () => {
-    await check((e, actor) => e.history('A1', { actor }), ['anna', 'maria', 'root'], (e) => e.deleteDeal('A1'));
+    await check(
+      (e, actor) => e.history('A1', { actor }),
+      ['anna', 'maria', 'root'],
+      (e) => e.deleteDeal('A1'),
+    );
   });
 
   it('listDeals, outbox and records: scoped to the deals the actor may read', async () => {
@@ -209,7 +220,12 @@ describe('queries by role', () => {
 
 describe('the default policy on feature actions', () => {
   const policy = new DefaultAccessPolicy();
-  const onDeal = (ownerId: string, ownerTeamId: string | null, extra = {}) => ({ type: 'deal', deal: { id: 'D', pipelineId: 'sales', stageId: 'new', ownerId }, ownerTeamId, ...extra });
+  const onDeal = (ownerId: string, ownerTeamId: string | null, extra = {}) => ({
+    type: 'deal',
+    deal: { id: 'D', pipelineId: 'sales', stageId: 'new', ownerId },
+    ownerTeamId,
+    ...extra,
+  });
 
   it('approvals are decided by a manager of the deal’s team, never by the one who asked', () => {
     const resource = { ...onDeal('anna', 'north'), type: 'approval', requesterId: 'anna' };

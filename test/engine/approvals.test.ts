@@ -38,18 +38,39 @@ const extensionRequest = {
 };
 
 const rules = [
-  { id: 'complex-asks', trigger: { type: 'field.changed', field: 'flags.complex', to: true }, actions: [{ type: 'requestApproval', params: extensionRequest }] },
-  { id: 'approved', trigger: { type: 'approval.decided', name: 'extension', decision: 'approved' }, actions: [{ type: 'setField', params: { field: 'fields.note', value: 'approved' } }] },
-  { id: 'told', trigger: { type: 'approval.decided' }, actions: [{ type: 'notify', params: { to: 'owner', template: 'decided', text: '{{event.subject}}: {{event.status}} by {{event.decidedBy}} ({{event.comment}})' } }] },
+  {
+    id: 'complex-asks',
+    trigger: { type: 'field.changed', field: 'flags.complex', to: true },
+    actions: [{ type: 'requestApproval', params: extensionRequest }],
+  },
+  {
+    id: 'approved',
+    trigger: { type: 'approval.decided', name: 'extension', decision: 'approved' },
+    actions: [{ type: 'setField', params: { field: 'fields.note', value: 'approved' } }],
+  },
+  {
+    id: 'told',
+    trigger: { type: 'approval.decided' },
+    actions: [
+      { type: 'notify', params: { to: 'owner', template: 'decided', text: '{{event.subject}}: {{event.status}} by {{event.decidedBy}} ({{event.comment}})' } },
+    ],
+  },
 ];
 
 function setup() {
   return engineWith(rules as never, { slas: [sla], directory: people(), exceptions: { complex: { reasons: ['special-warranty', 'payment-terms'] } } });
 }
 
-const approvalsOf = async (engine: ReturnType<typeof setup>) => (await engine.records('approval')).map((r: StoredRecord) => ({ id: r.id, ...(r.data as unknown as ApprovalData) }));
+const approvalsOf = async (engine: ReturnType<typeof setup>) =>
+  (await engine.records('approval')).map((r: StoredRecord) => ({ id: r.id, ...(r.data as unknown as ApprovalData) }));
 const snapshot = async (engine: ReturnType<typeof setup>, dealId: string) =>
-  JSON.stringify([await engine.getDeal(dealId), await engine.records('approval'), await engine.records('sla'), await engine.records('exception'), await engine.pendingJobs(dealId)]);
+  JSON.stringify([
+    await engine.getDeal(dealId),
+    await engine.records('approval'),
+    await engine.records('sla'),
+    await engine.records('exception'),
+    await engine.pendingJobs(dealId),
+  ]);
 
 describe('exceptions and approvals', () => {
   it('marking a deal complex records the exception with its reason and asks the owner’s manager', async () => {
@@ -58,15 +79,36 @@ describe('exceptions and approvals', () => {
     const ex = await engine.markException(deal.id, { flag: 'complex', reason: 'payment-terms' }, { actor: actor.anna });
     expect((await engine.getDeal(deal.id))!.flags.complex).toBe(true);
     const [approval] = await approvalsOf(engine);
-    expect(approval).toMatchObject({ name: 'extension', subject: 'More time for Deal', status: 'pending', requesterId: 'anna', approvers: ['manager'], ruleId: 'complex-asks', exceptionId: ex.id });
-    expect(ex.data as unknown as ExceptionData).toMatchObject({ flag: 'complex', reason: 'payment-terms', note: null, requestedBy: 'anna', ownerId: 'anna', status: 'pending', approvalId: approval!.id });
-    expect(engine.notifications.map((m) => [m.recipient.id, m.template, m.text, m.data.approvalId])).toEqual([['maria', 'approval.requested', 'More time for Deal', approval!.id]]);
+    expect(approval).toMatchObject({
+      name: 'extension',
+      subject: 'More time for Deal',
+      status: 'pending',
+      requesterId: 'anna',
+      approvers: ['manager'],
+      ruleId: 'complex-asks',
+      exceptionId: ex.id,
+    });
+    expect(ex.data as unknown as ExceptionData).toMatchObject({
+      flag: 'complex',
+      reason: 'payment-terms',
+      note: null,
+      requestedBy: 'anna',
+      ownerId: 'anna',
+      status: 'pending',
+      approvalId: approval!.id,
+    });
+    expect(engine.notifications.map((m) => [m.recipient.id, m.template, m.text, m.data.approvalId])).toEqual([
+      ['maria', 'approval.requested', 'More time for Deal', approval!.id],
+    ]);
   });
 
   it('takes free text when no listed reason fits, and refuses a reason not on the list', async () => {
     const engine = setup();
     const deal = await engine.createDeal(newDeal);
-    await expect(engine.markException(deal.id, { flag: 'complex', reason: 'gut-feeling' })).rejects.toMatchObject({ code: 'INVALID_INPUT', issues: [{ path: '$.reason' }] });
+    await expect(engine.markException(deal.id, { flag: 'complex', reason: 'gut-feeling' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      issues: [{ path: '$.reason' }],
+    });
     await expect(engine.markException(deal.id, { flag: 'complex' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     expect(await engine.records('exception')).toEqual([]);
     const ex = await engine.markException(deal.id, { flag: 'complex', note: 'the client wants a 5-year warranty' });
@@ -86,15 +128,28 @@ describe('exceptions and approvals', () => {
       decidedBy: 'maria',
       decidedAt: '2026-03-03T09:00:00.000Z',
       comment: 'fine',
-      applied: { set: { 'flags.extensionApproved': true }, extendedSla: { sla: 'proposal-5-days', from: '2026-03-07T09:00:00.000Z', to: '2026-03-12T09:00:00.000Z' }, skipped: [] },
+      applied: {
+        set: { 'flags.extensionApproved': true },
+        extendedSla: { sla: 'proposal-5-days', from: '2026-03-07T09:00:00.000Z', to: '2026-03-12T09:00:00.000Z' },
+        skipped: [],
+      },
     });
     const after = await engine.getDeal(deal.id);
     expect(after!.flags).toEqual({ complex: true, extensionApproved: true });
     expect(after!.fields.note).toBe('approved'); // rules on approval.decided ran (with the decision filter)
     const [inst] = await engine.records('sla');
-    expect(inst!.data).toMatchObject({ dueAt: '2026-03-12T09:00:00.000Z', extended: true, extensions: [expect.objectContaining({ by: 'maria', approvalId: pending!.id })] });
+    expect(inst!.data).toMatchObject({
+      dueAt: '2026-03-12T09:00:00.000Z',
+      extended: true,
+      extensions: [expect.objectContaining({ by: 'maria', approvalId: pending!.id })],
+    });
     const [ex] = await engine.records('exception');
-    expect(ex!.data).toMatchObject({ status: 'approved', decidedBy: 'maria', slaId: 'proposal-5-days', slas: [{ sla: 'proposal-5-days', effect: 'extended', dueAt: '2026-03-12T09:00:00.000Z' }] });
+    expect(ex!.data).toMatchObject({
+      status: 'approved',
+      decidedBy: 'maria',
+      slaId: 'proposal-5-days',
+      slas: [{ sla: 'proposal-5-days', effect: 'extended', dueAt: '2026-03-12T09:00:00.000Z' }],
+    });
     await engine.advance({ days: 12 });
     // The day-before reminder comes for the new deadline only; the breach too.
     expect(engine.notifications.map((m) => [m.recipient.id, m.template])).toEqual([
@@ -165,7 +220,10 @@ describe('exceptions and approvals', () => {
     await engine.decideApproval(byUser.id, { decision: 'reject', actor: actor.mark });
     // sven has the role, but the default policy keeps him out of another team's deals.
     const third = await engine.requestApproval(deal.id, { name: 'third', subject: 'x', approvers: [{ role: 'manager' }] });
-    await expect(engine.decideApproval(third.id, { decision: 'approve', actor: actor.sven })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('approval.decide') });
+    await expect(engine.decideApproval(third.id, { decision: 'approve', actor: actor.sven })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringContaining('approval.decide'),
+    });
     expect((await approvalsOf(engine)).map((a) => [a.name, a.status, a.decidedBy])).toEqual([
       ['discount', 'approved', 'mark'],
       ['legal', 'rejected', 'mark'],
@@ -195,9 +253,17 @@ describe('exceptions and approvals', () => {
   it('refuses bad requests and decisions with typed errors', async () => {
     const engine = setup();
     const deal = await engine.createDeal(newDeal);
-    await expect(engine.requestApproval(deal.id, { subject: 'x', approvers: [] } as never)).rejects.toMatchObject({ code: 'INVALID_INPUT', issues: [{ path: '$.approvers' }] });
-    await expect(engine.requestApproval(deal.id, { subject: '{{#x}}', approvers: ['manager'] })).rejects.toMatchObject({ code: 'INVALID_INPUT', issues: [{ path: '$.subject' }] });
-    await expect(engine.requestApproval(deal.id, { subject: 'x', approvers: ['manager'], onApprove: { extendSla: { sla: 'nope', by: { days: 1 } } } })).rejects.toMatchObject({
+    await expect(engine.requestApproval(deal.id, { subject: 'x', approvers: [] } as never)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      issues: [{ path: '$.approvers' }],
+    });
+    await expect(engine.requestApproval(deal.id, { subject: '{{#x}}', approvers: ['manager'] })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      issues: [{ path: '$.subject' }],
+    });
+    await expect(
+      engine.requestApproval(deal.id, { subject: 'x', approvers: ['manager'], onApprove: { extendSla: { sla: 'nope', by: { days: 1 } } } }),
+    ).rejects.toMatchObject({
       code: 'INVALID_INPUT',
       issues: [{ path: '$.onApprove.extendSla.sla' }],
     });
@@ -206,14 +272,17 @@ describe('exceptions and approvals', () => {
     await expect(engine.decideApproval(a.id, { decision: 'maybe', actor: actor.maria } as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(engine.decideApproval(a.id, { decision: 'approve' } as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     expect(() =>
-      engineWith([{ id: 'r', trigger: { type: 'deal.created' }, actions: [{ type: 'requestApproval', params: { subject: 'x', approvers: ['nobody'] } }] }] as never),
+      engineWith([
+        { id: 'r', trigger: { type: 'deal.created' }, actions: [{ type: 'requestApproval', params: { subject: 'x', approvers: ['nobody'] } }] },
+      ] as never),
     ).toThrow(expect.objectContaining({ code: 'INVALID_RULES' }));
   });
 
   it('emits exception, approval and SLA events after commit, never for a refused decision', async () => {
     const engine = setup();
     const seen: string[] = [];
-    for (const name of ['exception.marked', 'approval.requested', 'approval.decided', 'sla.extended'] as const) engine.on(name, (e) => seen.push(`${name}:${e.dealId}`));
+    for (const name of ['exception.marked', 'approval.requested', 'approval.decided', 'sla.extended'] as const)
+      engine.on(name, (e) => seen.push(`${name}:${e.dealId}`));
     const deal = await engine.createDeal(newDeal);
     await engine.markException(deal.id, { flag: 'complex', reason: 'payment-terms' }, { actor: actor.anna });
     const [pending] = await approvalsOf(engine);
@@ -229,7 +298,9 @@ describe('exceptions and approvals', () => {
       start: { trigger: { type: 'approval.requested' } },
       stop: { trigger: { type: 'approval.decided' } },
       within: { days: 1 },
-      reminders: [{ after: { hours: 4 }, actions: [{ type: 'notify', params: { to: 'manager', template: 'approval.reminder', text: 'Waiting: {{event.subject}}' } }] }],
+      reminders: [
+        { after: { hours: 4 }, actions: [{ type: 'notify', params: { to: 'manager', template: 'approval.reminder', text: 'Waiting: {{event.subject}}' } }] },
+      ],
       escalations: [{ actions: [{ type: 'notify', params: { to: { user: 'mark' }, template: 'approval.overdue' } }] }],
     };
     const engine = engineWith([], { slas: [answer], directory: people() });

@@ -18,11 +18,23 @@ describe('invalid rule JSON', () => {
     const json = [
       { id: 'ok', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', params: { to: 'owner', template: 't' } }] },
       { id: 'bad-stage', trigger: { type: 'stage.entered', stage: 'nowhere' }, actions: [{ type: 'notify', params: { to: 'owner', template: 't' } }] },
-      { id: 'bad-action', trigger: { type: 'deal.created' }, actions: [{ type: 'sendFax', params: {} }, { type: 'notify', params: { to: 'nobody' } }] },
+      {
+        id: 'bad-action',
+        trigger: { type: 'deal.created' },
+        actions: [
+          { type: 'sendFax', params: {} },
+          { type: 'notify', params: { to: 'nobody' } },
+        ],
+      },
       {
         id: 'bad-criteria',
         trigger: { type: 'deal.created' },
-        when: { all: [{ fact: 'deal', path: '$.__proto__.polluted', operator: 'equal', value: 1 }, { fact: 'deal', path: '$.amount', operator: 'isHuge', value: 1 }] },
+        when: {
+          all: [
+            { fact: 'deal', path: '$.__proto__.polluted', operator: 'equal', value: 1 },
+            { fact: 'deal', path: '$.amount', operator: 'isHuge', value: 1 },
+          ],
+        },
         actions: [{ type: 'setFlag', params: { flag: 'x' } }],
       },
       { id: 'ok', trigger: { type: 'nope' }, actions: [] },
@@ -76,7 +88,11 @@ describe('invalid rule JSON', () => {
     expect((error as DealflowError).code).toBe('INVALID_RULES');
     expect((error as DealflowError).issues).toEqual([{ path: '$[0].actions[0].after', message: expect.stringMatching(/cannot be negative.*offset/) }]);
     // A negative offset from a date field is how "2 days before" is said, and stays valid.
-    const before = { id: 'before', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', at: { field: 'fields.proposalSentAt', offset: { days: -2 } }, params: { to: 'owner', template: 't' } }] };
+    const before = {
+      id: 'before',
+      trigger: { type: 'deal.created' },
+      actions: [{ type: 'notify', at: { field: 'fields.proposalSentAt', offset: { days: -2 } }, params: { to: 'owner', template: 't' } }],
+    };
     expect(parseRules([before], { pipelines: [salesPipeline] })).toHaveLength(1);
   });
 
@@ -89,9 +105,7 @@ describe('invalid rule JSON', () => {
 });
 
 describe('bad commands change nothing', () => {
-  const rules = [
-    { id: 'r', trigger: { type: 'deal.created' as const }, actions: [notifyOwner('hello'), notifyOwner('later', { after: { days: 1 } })] },
-  ];
+  const rules = [{ id: 'r', trigger: { type: 'deal.created' as const }, actions: [notifyOwner('hello'), notifyOwner('later', { after: { days: 1 } })] }];
 
   it.each([
     ['an unknown stage', 'UNKNOWN_STAGE', (e: ReturnType<typeof engineWith>, id: string) => e.moveDeal(id, 'moon')],

@@ -42,7 +42,9 @@ describe('business durations in rules', () => {
   });
 
   it("follows the owner's calendar and timezone from the Directory", async () => {
-    const e = engine([{ id: 'follow-up', calendar: 'owner', trigger: { type: 'deal.created' }, actions: [{ ...notify('follow.up'), after: { businessHours: 4 } }] }]);
+    const e = engine([
+      { id: 'follow-up', calendar: 'owner', trigger: { type: 'deal.created' }, actions: [{ ...notify('follow.up'), after: { businessHours: 4 } }] },
+    ]);
     // 18:30 IST on Thursday: Ravi's day is over; Good Friday is a holiday in India too, Easter Monday is not.
     const deal = await e.createDeal({ pipelineId: 'sales', ownerId: 'ravi' });
     expect((await e.pendingJobs(deal.id))[0]?.dueAt).toBe('2026-04-06T08:00:00.000Z'); // Monday 13:30 IST
@@ -52,7 +54,17 @@ describe('business durations in rules', () => {
   });
 
   it("loads the owner for an SLA that counts in the owner's calendar, with no rule asking for it", async () => {
-    const e = engine([], { slas: [{ id: 'first-call', start: { trigger: { type: 'deal.created' } }, stop: { trigger: { type: 'stage.entered', stage: 'offer' } }, within: { businessHours: 4 }, calendar: 'owner' }] });
+    const e = engine([], {
+      slas: [
+        {
+          id: 'first-call',
+          start: { trigger: { type: 'deal.created' } },
+          stop: { trigger: { type: 'stage.entered', stage: 'offer' } },
+          within: { businessHours: 4 },
+          calendar: 'owner',
+        },
+      ],
+    });
     const deal = await e.createDeal({ pipelineId: 'sales', ownerId: 'ravi' });
     const [sla] = await e.records('sla', { dealId: deal.id });
     expect(sla?.data.dueAt).toBe('2026-04-06T08:00:00.000Z'); // Monday 13:30 IST, as for the rule above
@@ -60,7 +72,9 @@ describe('business durations in rules', () => {
   });
 
   it('falls back to the pipeline calendar, and says so, when the owner is not in the directory', async () => {
-    const e = engine([{ id: 'follow-up', calendar: 'owner', trigger: { type: 'deal.created' }, actions: [{ ...notify('follow.up'), after: { businessDays: 1 } }] }]);
+    const e = engine([
+      { id: 'follow-up', calendar: 'owner', trigger: { type: 'deal.created' }, actions: [{ ...notify('follow.up'), after: { businessDays: 1 } }] },
+    ]);
     const deal = await e.createDeal({ pipelineId: 'sales', ownerId: 'ghost' });
     expect((await e.pendingJobs(deal.id))[0]?.dueAt).toBe('2026-04-07T13:00:00.000Z');
     const fallback = (await e.history(deal.id)).find((l) => l.type === 'calendar.fallback');
@@ -85,7 +99,11 @@ describe('business durations in rules', () => {
 });
 
 describe('jobs anchored to a date field', () => {
-  const remind = { id: 'before-close', trigger: { type: 'deal.created' }, actions: [{ ...notify('close.soon'), at: { field: 'fields.closeDate', offset: { businessDays: -2 }, time: '09:00' } }] } as RuleInput;
+  const remind = {
+    id: 'before-close',
+    trigger: { type: 'deal.created' },
+    actions: [{ ...notify('close.soon'), at: { field: 'fields.closeDate', offset: { businessDays: -2 }, time: '09:00' } }],
+  } as RuleInput;
 
   it('move when the field changes and are cancelled when it is cleared, with the change in the history', async () => {
     const e = engine([remind]);
@@ -96,7 +114,12 @@ describe('jobs anchored to a date field', () => {
     const [moved] = await e.pendingJobs(deal.id);
     expect(moved).toMatchObject({ id: job!.id, dueAt: '2026-04-29T07:00:00.000Z' }); // Wednesday (1 May is a holiday)
     const log = await e.history(deal.id);
-    expect(log.find((l) => l.type === 'job.rescheduled')?.data).toMatchObject({ jobId: job!.id, from: '2026-04-22T07:00:00.000Z', to: '2026-04-29T07:00:00.000Z', field: 'fields.closeDate' });
+    expect(log.find((l) => l.type === 'job.rescheduled')?.data).toMatchObject({
+      jobId: job!.id,
+      from: '2026-04-22T07:00:00.000Z',
+      to: '2026-04-29T07:00:00.000Z',
+      field: 'fields.closeDate',
+    });
     await e.updateDeal(deal.id, { fields: { closeDate: null } });
     expect(await e.pendingJobs(deal.id)).toEqual([]);
     expect((await e.history(deal.id)).at(-1)).toMatchObject({ type: 'job.cancelled', data: { jobId: job!.id, reason: 'anchor-cleared' } });
@@ -125,11 +148,19 @@ describe('stage.idle', () => {
     const deal = await e.createDeal({ pipelineId: 'sales', ownerId: 'anna', stageId: 'offer' });
     await e.advance({ days: 20 });
     expect(await sentAt(e, deal.id)).toEqual(['2026-04-08T13:00:00.000Z stage.stale']); // Thu → Tue, Wed (Easter off)
-    expect((await e.history(deal.id)).find((l) => l.type === 'rule.fired')?.data.trigger).toEqual({ type: 'stage.idle', stage: 'offer', ruleId: 'nudge', since: '2026-04-02T13:00:00.000Z' });
+    expect((await e.history(deal.id)).find((l) => l.type === 'rule.fired')?.data.trigger).toEqual({
+      type: 'stage.idle',
+      stage: 'offer',
+      ruleId: 'nudge',
+      since: '2026-04-02T13:00:00.000Z',
+    });
   });
 
   it('is re-armed by an update, and only by a person’s update', async () => {
-    const e = engine([idle(), { id: 'stamp', trigger: { type: 'field.changed', field: 'fields.note' }, actions: [{ type: 'setFlag', params: { flag: 'touched' } }] }]);
+    const e = engine([
+      idle(),
+      { id: 'stamp', trigger: { type: 'field.changed', field: 'fields.note' }, actions: [{ type: 'setFlag', params: { flag: 'touched' } }] },
+    ]);
     const deal = await e.createDeal({ pipelineId: 'sales', ownerId: 'anna', stageId: 'offer' });
     await e.advanceTo('2026-04-07T08:00:00.000Z'); // Tuesday 10:00
     await e.updateDeal(deal.id, { fields: { note: 'called, they are thinking' } }); // the rule's setFlag is no activity

@@ -4,7 +4,12 @@ import { callAgainDirectory, callAgainPipeline, callAgainRules } from '../../exa
 
 describe('call again after 10 working days (example call-again-10-working-days)', () => {
   it("lands on the right date and hour in each owner's timezone, a Thursday before Good Friday", async () => {
-    const engine = createTestEngine({ pipelines: [callAgainPipeline], rules: callAgainRules, directory: callAgainDirectory(), start: '2026-04-02T14:00:00.000Z' });
+    const engine = createTestEngine({
+      pipelines: [callAgainPipeline],
+      rules: callAgainRules,
+      directory: callAgainDirectory(),
+      start: '2026-04-02T14:00:00.000Z',
+    });
     const anna = await engine.createDeal({ pipelineId: 'sales', ownerId: 'anna', title: 'Bakery POS' });
     const jake = await engine.createDeal({ pipelineId: 'sales', ownerId: 'jake', title: 'Brooklyn deli' });
     await engine.advanceTo('2026-04-16T13:59:00.000Z');

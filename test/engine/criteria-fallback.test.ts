@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { Operator, OperatorDecorator, asyncFact, isDealflowError, type FactInput, type RuleInput } from '../../src/index.js';
 import { engineWith, newDeal, notifyOwner } from '../helpers.js';
 
-const startsWith = new Operator<string, string>('startsWith', (a, b) => a.startsWith(b), (a) => typeof a === 'string');
+const startsWith = new Operator<string, string>(
+  'startsWith',
+  (a, b) => a.startsWith(b),
+  (a) => typeof a === 'string',
+);
 const templates = (e: { notifications: Array<{ template: string }> }) => e.notifications.map((m) => m.template);
 
 const vipRule: RuleInput = {
@@ -42,7 +46,12 @@ describe('criteria the compiler leaves to json-rules-engine', () => {
     const engine = engineWith(
       [
         { ...vipRule, id: 'not-vip', when: { fact: 'deal', path: '$.title', operator: 'not:startsWith', value: 'VIP' }, actions: [notifyOwner('not-vip')] },
-        { ...vipRule, id: 'twice-vip', when: { fact: 'deal', path: '$.title', operator: 'twice:startsWith', value: 'VIP' }, actions: [notifyOwner('twice-vip')] },
+        {
+          ...vipRule,
+          id: 'twice-vip',
+          when: { fact: 'deal', path: '$.title', operator: 'twice:startsWith', value: 'VIP' },
+          actions: [notifyOwner('twice-vip')],
+        },
       ],
       { operators: [startsWith], operatorDecorators: [twice] },
     );
@@ -60,8 +69,18 @@ describe('criteria the compiler leaves to json-rules-engine', () => {
     };
     const engine = engineWith(
       [
-        { id: 'good-credit', trigger: { type: 'deal.created' }, when: { fact: 'creditScore', operator: 'greaterThan', value: 700 }, actions: [notifyOwner('good-credit')] },
-        { id: 'small', trigger: { type: 'deal.created' }, when: { fact: 'deal', path: '$.amount', operator: 'lessThan', value: 5000 }, actions: [notifyOwner('small')] },
+        {
+          id: 'good-credit',
+          trigger: { type: 'deal.created' },
+          when: { fact: 'creditScore', operator: 'greaterThan', value: 700 },
+          actions: [notifyOwner('good-credit')],
+        },
+        {
+          id: 'small',
+          trigger: { type: 'deal.created' },
+          when: { fact: 'deal', path: '$.amount', operator: 'lessThan', value: 5000 },
+          actions: [notifyOwner('small')],
+        },
       ],
       { facts: { creditScore } },
     );
@@ -74,7 +93,12 @@ describe('criteria the compiler leaves to json-rules-engine', () => {
 
   it('answers fallback questions deep in a cascade with the deal as it is at that point, drawing ids as one pass would', async () => {
     const rules: RuleInput[] = [
-      { id: 'score', trigger: { type: 'deal.created' }, when: { fact: 'deal', path: '$.title', operator: 'startsWith', value: 'VIP' }, actions: [{ type: 'setField', params: { field: 'fields.score', value: 90 } }] },
+      {
+        id: 'score',
+        trigger: { type: 'deal.created' },
+        when: { fact: 'deal', path: '$.title', operator: 'startsWith', value: 'VIP' },
+        actions: [{ type: 'setField', params: { field: 'fields.score', value: 90 } }],
+      },
       {
         id: 'hot',
         trigger: { type: 'field.changed', field: 'fields.score' },
@@ -95,11 +119,7 @@ describe('criteria the compiler leaves to json-rules-engine', () => {
 
     // The same cascade with compiled criteria only gives the same history, ids included.
     const compiledWhen = (path: string) => ({ fact: 'deal', path, operator: 'notEqual', value: null });
-    const compiled = engineWith([
-      { ...rules[0]!, when: compiledWhen('$.title') },
-      rules[1]!,
-      { ...rules[2]!, when: compiledWhen('$.fields.note') },
-    ]);
+    const compiled = engineWith([{ ...rules[0]!, when: compiledWhen('$.title') }, rules[1]!, { ...rules[2]!, when: compiledWhen('$.fields.note') }]);
     await compiled.createDeal({ ...newDeal, title: 'VIP bakery' });
     const strip = (entries: Array<{ id: string; type: string; data: Record<string, unknown> }>) =>
       entries.map(({ id, type, data }) => ({ id, type, data: { ...data, criteria: undefined, evaluator: undefined, fallbackReason: undefined } }));

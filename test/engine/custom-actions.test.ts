@@ -4,7 +4,12 @@ import { defineAction, isDealflowError, type ExecuteContext, type RuleInput } fr
 import { engineWith, newDeal } from '../helpers.js';
 
 /** An integrator's action: text the deal owner. Its `execute` talks to an SMS gateway (here, an array). */
-function smsAction(gateway: { fail: number; permanent?: boolean; probe?: (ctx: ExecuteContext) => Promise<void>; calls: Array<{ ctx: ExecuteContext; params: { phone: string; text: string } }> }) {
+function smsAction(gateway: {
+  fail: number;
+  permanent?: boolean;
+  probe?: (ctx: ExecuteContext) => Promise<void>;
+  calls: Array<{ ctx: ExecuteContext; params: { phone: string; text: string } }>;
+}) {
   return defineAction({
     type: 'sendSms',
     params: z.object({ phone: z.string().regex(/^\+\d{6,15}$/, 'a phone number in E.164 form, like +4930123456'), text: z.string().min(1) }).strict(),
@@ -52,7 +57,11 @@ describe('custom actions (defineAction)', () => {
 
   it('run after the command commits, with the deal, the event, the clock’s time and an idempotency key', async () => {
     const rules: RuleInput[] = [
-      { id: 'sms-on-call', trigger: { type: 'event', name: 'call.missed' }, actions: [{ id: 'sms', type: 'sendSms', params: { phone: '+4930123456', text: 'We missed your call' } }] },
+      {
+        id: 'sms-on-call',
+        trigger: { type: 'event', name: 'call.missed' },
+        actions: [{ id: 'sms', type: 'sendSms', params: { phone: '+4930123456', text: 'We missed your call' } }],
+      },
     ];
     let seenInStorage: unknown;
     const { engine, gateway } = setup(rules, {
@@ -78,7 +87,11 @@ describe('custom actions (defineAction)', () => {
     const rules: RuleInput[] = [
       smsRule({ phone: '+4930123456', text: 'hello' }),
       { id: 'bad-move', trigger: { type: 'deal.created' }, actions: [{ type: 'moveStage', params: { stage: 'proposal' } }] },
-      { id: 'bad-field', trigger: { type: 'stage.entered', stage: 'proposal' }, actions: [{ type: 'setField', params: { field: 'fields.score', value: 'high' } }] },
+      {
+        id: 'bad-field',
+        trigger: { type: 'stage.entered', stage: 'proposal' },
+        actions: [{ type: 'setField', params: { field: 'fields.score', value: 'high' } }],
+      },
     ];
     const { engine, gateway } = setup(rules);
     await expect(engine.createDeal(newDeal)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
@@ -98,7 +111,9 @@ describe('custom actions (defineAction)', () => {
       [3, '2026-03-02T09:03:00.000Z'],
     ]);
     expect(new Set(gateway.calls.map((c) => c.ctx.idempotencyKey)).size).toBe(1);
-    const delivery = (await engine.history(deal.id)).filter((e) => e.type === 'outbox.failed' || e.type === 'outbox.delivered').map((e) => [e.type, e.data.attempt, e.data.error ?? null]);
+    const delivery = (await engine.history(deal.id))
+      .filter((e) => e.type === 'outbox.failed' || e.type === 'outbox.delivered')
+      .map((e) => [e.type, e.data.attempt, e.data.error ?? null]);
     expect(delivery).toEqual([
       ['outbox.failed', 1, 'gateway timeout'],
       ['outbox.failed', 2, 'gateway timeout'],

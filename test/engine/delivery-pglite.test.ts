@@ -51,7 +51,14 @@ describe('delivery on SQL storage (PGlite)', () => {
         if (fail) throw new PermanentDeliveryError('mailbox full');
       },
     };
-    const engine = createTestEngine({ pipelines: [proposalPipeline], rules: rules(), directory: proposalDirectory(), storage: store, notifier, start: '2026-03-02T09:30:00.000Z' });
+    const engine = createTestEngine({
+      pipelines: [proposalPipeline],
+      rules: rules(),
+      directory: proposalDirectory(),
+      storage: store,
+      notifier,
+      start: '2026-03-02T09:30:00.000Z',
+    });
     await engine.createDeal({ id: 'D-1', pipelineId: 'sales', ownerId: 'anna', title: 'Bakery POS', amount: 4000 });
     await engine.createDeal({ id: 'D-2', pipelineId: 'sales', ownerId: 'boris', title: 'Florist website', amount: 7500 });
     const dead = await engine.deadLetters();

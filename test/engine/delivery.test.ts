@@ -28,7 +28,11 @@ class ScriptedNotifier implements Notifier {
   }
 }
 
-const greet: RuleInput = { id: 'greet', trigger: { type: 'deal.created' }, actions: [{ id: 'hello', type: 'notify', params: { to: 'owner', template: 'hello' } }] };
+const greet: RuleInput = {
+  id: 'greet',
+  trigger: { type: 'deal.created' },
+  actions: [{ id: 'hello', type: 'notify', params: { to: 'owner', template: 'hello' } }],
+};
 
 function setup(decide: ConstructorParameters<typeof ScriptedNotifier>[1], extra: Record<string, unknown> = {}) {
   const clock = new FakeClock('2026-03-02T09:00:00.000Z');
@@ -85,9 +89,12 @@ describe('retries with backoff and seeded jitter', () => {
 
   it('dead-letters after the last attempt; retryDeadLetter sends it again under the same key', async () => {
     let down = true;
-    const { engine, notifier } = setup(() => {
-      if (down) throw new Error('connection refused');
-    }, { retry: { maxAttempts: 3 } });
+    const { engine, notifier } = setup(
+      () => {
+        if (down) throw new Error('connection refused');
+      },
+      { retry: { maxAttempts: 3 } },
+    );
     const deal = await engine.createDeal(newDeal);
     await engine.advance({ days: 1 });
 
@@ -113,7 +120,10 @@ describe('retries with backoff and seeded jitter', () => {
     const deal = await engine.createDeal(newDeal);
     await engine.advance({ days: 2 });
     expect(notifier.calls).toHaveLength(1);
-    expect((await engine.history(deal.id)).at(-1)).toMatchObject({ type: 'outbox.dead', data: { attempt: 1, reason: 'permanent', error: '550 no such mailbox' } });
+    expect((await engine.history(deal.id)).at(-1)).toMatchObject({
+      type: 'outbox.dead',
+      data: { attempt: 1, reason: 'permanent', error: '550 no such mailbox' },
+    });
   });
 
   it('discards a dead letter: never sent again, kept for the record; only dead letters can be retried or discarded', async () => {
@@ -166,10 +176,13 @@ describe('failures never lose the rest of the batch', () => {
         ],
       },
     ];
-    const { engine, notifier } = setup((m) => {
-      if (m.template === 'broken') throw new PermanentDeliveryError('template "broken" is missing the variable "deal.customer"');
-      if (m.template === 'throws-string') throw 'a string, not an Error';
-    }, { rules, retry: { maxAttempts: 1 } });
+    const { engine, notifier } = setup(
+      (m) => {
+        if (m.template === 'broken') throw new PermanentDeliveryError('template "broken" is missing the variable "deal.customer"');
+        if (m.template === 'throws-string') throw 'a string, not an Error';
+      },
+      { rules, retry: { maxAttempts: 1 } },
+    );
 
     const deal = await engine.createDeal(newDeal);
     expect(notifier.delivered).toEqual(['enrolment-1:ok->maria']);
@@ -189,7 +202,16 @@ describe('failures never lose the rest of the batch', () => {
     const ids = new SequentialIds();
     const clock = new FakeClock('2026-03-02T09:00:00.000Z');
     const first = new ScriptedNotifier(clock, () => {});
-    const crashed = createTestEngine({ pipelines: [salesPipeline], rules: [greet], directory: directory(), storage, ids, clock, notifier: first, deliverOnCommit: false });
+    const crashed = createTestEngine({
+      pipelines: [salesPipeline],
+      rules: [greet],
+      directory: directory(),
+      storage,
+      ids,
+      clock,
+      notifier: first,
+      deliverOnCommit: false,
+    });
     await crashed.createDeal(newDeal);
     await crashed.createDeal({ ...newDeal, ownerId: 'boris' });
     expect(first.calls).toEqual([]);

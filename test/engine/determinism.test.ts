@@ -5,7 +5,13 @@ import { createTestEngine } from '../../src/testing/index.js';
 
 async function run() {
   const storage = new InMemoryStorage();
-  const engine = createTestEngine({ pipelines: [proposalPipeline], rules: proposalRules, directory: proposalDirectory(), storage, start: '2026-03-02T08:00:00.000Z' });
+  const engine = createTestEngine({
+    pipelines: [proposalPipeline],
+    rules: proposalRules,
+    directory: proposalDirectory(),
+    storage,
+    start: '2026-03-02T08:00:00.000Z',
+  });
   for (let i = 0; i < 20; i++) {
     await engine.createDeal({ pipelineId: 'sales', ownerId: i % 2 ? 'anna' : 'boris', title: `Deal ${i}`, amount: 2000 * i });
     await engine.advance({ hours: 7 });

@@ -130,17 +130,18 @@ describe('digests: the manager gets one morning list of 5-day violations (seed)'
       ['digest:manager-morning:maria:2026-03-09T08:00:00.000Z', ['D-5']],
     ]);
     const d1 = (await engine.history('D-1')).filter((e) => e.data.recipientId === 'maria').map((e) => `${e.type}@${e.at}`);
-    expect(d1).toEqual([
-      'notification.held@2026-03-07T09:00:00.000Z',
-      'outbox.failed@2026-03-08T08:00:00.000Z',
-      'outbox.delivered@2026-03-08T14:00:00.000Z',
-    ]);
+    expect(d1).toEqual(['notification.held@2026-03-07T09:00:00.000Z', 'outbox.failed@2026-03-08T08:00:00.000Z', 'outbox.delivered@2026-03-08T14:00:00.000Z']);
   });
 });
 
 describe('digest policies', () => {
   const notifyManager = (digest: string): RuleInput[] => [
-    { id: 'new-deal', name: 'New deal', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', params: { to: 'manager', template: 'deal.new', text: 'New deal', digest } }] },
+    {
+      id: 'new-deal',
+      name: 'New deal',
+      trigger: { type: 'deal.created' },
+      actions: [{ type: 'notify', params: { to: 'manager', template: 'deal.new', text: 'New deal', digest } }],
+    },
   ];
   const dir = () =>
     new InMemoryDirectory([
@@ -214,9 +215,13 @@ describe('digest policies', () => {
   });
 
   it('rejects rules naming an unknown digest policy, and bad named policies', () => {
-    expect(() => engineFor('weekly on mondays')).toThrow(expect.objectContaining({ code: 'INVALID_RULES', issues: [expect.objectContaining({ path: '$[0].actions[0].params.digest' })] }));
+    expect(() => engineFor('weekly on mondays')).toThrow(
+      expect.objectContaining({ code: 'INVALID_RULES', issues: [expect.objectContaining({ path: '$[0].actions[0].params.digest' })] }),
+    );
     expect(() => engineFor('hourly', { digests: { morning: { daily: '9am' } } })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
     expect(() => engineFor('hourly', { digests: { morning: 'fortnightly' } })).toThrow(/digest policy "morning"/);
-    expect(() => engineFor('hourly', { digests: { morning: { daily: '09:00', timezone: 'Mars/Olympus' } } })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    expect(() => engineFor('hourly', { digests: { morning: { daily: '09:00', timezone: 'Mars/Olympus' } } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG' }),
+    );
   });
 });

@@ -8,7 +8,16 @@ describe('engine events', () => {
       { id: 'won', trigger: { type: 'stage.entered', stage: 'won' }, actions: [notifyOwner('congrats')] },
     ]);
     const seen: string[] = [];
-    for (const name of ['deal.created', 'deal.updated', 'stage.changed', 'rule.fired', 'job.scheduled', 'job.cancelled', 'action.executed', 'notification.queued'] as const) {
+    for (const name of [
+      'deal.created',
+      'deal.updated',
+      'stage.changed',
+      'rule.fired',
+      'job.scheduled',
+      'job.cancelled',
+      'action.executed',
+      'notification.queued',
+    ] as const) {
       engine.on(name, (e) => seen.push(`${name}:${e.ruleId ?? '-'}`));
     }
     const deal = await engine.createDeal(newDeal);
@@ -63,7 +72,13 @@ describe('engine events', () => {
     await engine.deleteDeal(deal.id);
     const h = await engine.history(deal.id);
     expect(h.map((e) => e.type)).toEqual(['deal.created', 'rule.fired', 'job.scheduled', 'job.cancelled', 'deal.deleted']);
-    expect(h[1]).toMatchObject({ ruleId: 'small', data: { trigger: { type: 'deal.created' }, criteria: [{ fact: 'deal', path: '$.amount', operator: 'lessThan', value: 10000, factValue: 1000, result: true }] } });
+    expect(h[1]).toMatchObject({
+      ruleId: 'small',
+      data: {
+        trigger: { type: 'deal.created' },
+        criteria: [{ fact: 'deal', path: '$.amount', operator: 'lessThan', value: 10000, factValue: 1000, result: true }],
+      },
+    });
     expect(h[2]).toMatchObject({ data: { actionId: 'remind', dueAt: '2026-03-03T09:00:00.000Z' } });
     expect(h[3]).toMatchObject({ data: { actionId: 'remind', reason: 'deal-deleted' } });
   });

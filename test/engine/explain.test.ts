@@ -29,10 +29,16 @@ describe('engine.explain', () => {
     await engine.updateDeal(deal.id, { fields: { proposalSentAt: engine.clock.now().toISOString() } });
     await engine.advance({ days: 4 });
 
-    const { rules: [r] } = await engine.explain(deal.id, 'proposal-5-days');
+    const {
+      rules: [r],
+    } = await engine.explain(deal.id, 'proposal-5-days');
     expect(r).toMatchObject({ ruleId: 'proposal-5-days', verdict: 'fired', version: 1 });
     expect(r!.matches).toEqual([
-      expect.objectContaining({ outcome: 'fired', trigger: { type: 'deal.created' }, conditions: [expect.objectContaining({ path: '$.amount', factValue: 4000, result: true })] }),
+      expect.objectContaining({
+        outcome: 'fired',
+        trigger: { type: 'deal.created' },
+        conditions: [expect.objectContaining({ path: '$.amount', factValue: 4000, result: true })],
+      }),
     ]);
     expect(r!.jobs.map((j) => [j.actionId, j.status, j.reason])).toEqual([
       ['remind', 'ran', null],
@@ -52,7 +58,9 @@ describe('engine.explain', () => {
   it('says why a rule did not fire: the condition that failed and the value it saw', async () => {
     const engine = engineWith(rules);
     const deal = await engine.createDeal({ ...newDeal, amount: 45_000 });
-    const { rules: [r] } = await engine.explain(deal.id, 'proposal-5-days');
+    const {
+      rules: [r],
+    } = await engine.explain(deal.id, 'proposal-5-days');
     expect(r!.verdict).toBe('skipped');
     expect(r!.matches[0]).toMatchObject({ outcome: 'skipped', reason: 'criteria', conditions: [{ factValue: 45_000, result: false }] });
     expect(r!.why).toContain('deal $.amount = 45000, needs lessThan 10000 → false');
@@ -74,7 +82,9 @@ describe('engine.explain', () => {
   it('shows pending jobs with their due time', async () => {
     const engine = engineWith(rules);
     const deal = await engine.createDeal(newDeal);
-    const { rules: [r] } = await engine.explain(deal.id, 'proposal-5-days');
+    const {
+      rules: [r],
+    } = await engine.explain(deal.id, 'proposal-5-days');
     expect(r!.jobs.map((j) => [j.actionId, j.status, j.dueAt])).toEqual([
       ['remind', 'pending', '2026-03-03T09:00:00.000Z'],
       ['escalate', 'pending', '2026-03-07T09:00:00.000Z'],

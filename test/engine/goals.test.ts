@@ -88,7 +88,11 @@ describe('achieveGoal', () => {
 
   it('hands the next steps over: the target stage’s rules run in the same command', async () => {
     const rules: RuleInput[] = [
-      { id: 'invoice-task', trigger: { type: 'stage.entered', stage: 'invoice' }, actions: [{ type: 'createTask', params: { title: 'Send the invoice', assignee: 'manager' } }] },
+      {
+        id: 'invoice-task',
+        trigger: { type: 'stage.entered', stage: 'invoice' },
+        actions: [{ type: 'createTask', params: { title: 'Send the invoice', assignee: 'manager' } }],
+      },
     ];
     const { engine, deal } = await inNegotiation(setup(pipeline(negotiationGoals), rules));
     await engine.achieveGoal(deal.id, 'ready-to-buy');
@@ -101,7 +105,9 @@ describe('achieveGoal', () => {
     const before = await engine.history(deal.id);
     const wrong = await engine.achieveGoal(deal.id, 'refused').catch((e) => e);
     expect(wrong).toMatchObject({ code: 'INVALID_INPUT' });
-    expect(wrong.message).toBe('goal "refused" is not a goal of stage "invoice", where deal "deal-1" is (it belongs to stage "negotiation"); this stage\'s goals are paid');
+    expect(wrong.message).toBe(
+      'goal "refused" is not a goal of stage "invoice", where deal "deal-1" is (it belongs to stage "negotiation"); this stage\'s goals are paid',
+    );
     await expect(engine.achieveGoal(deal.id, 'no-such-goal')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     expect(await engine.history(deal.id)).toEqual(before);
     expect((await engine.getDeal(deal.id))!.version).toBe(moved.version);
@@ -129,7 +135,13 @@ describe('automatic goals', () => {
   });
 
   it('is reached by a change a rule makes in the cascade (an invoice.paid event)', async () => {
-    const rules: RuleInput[] = [{ id: 'mark-paid', trigger: { type: 'event', name: 'invoice.paid' }, actions: [{ type: 'setField', params: { field: 'fields.invoiceStatus', value: 'paid' } }] }];
+    const rules: RuleInput[] = [
+      {
+        id: 'mark-paid',
+        trigger: { type: 'event', name: 'invoice.paid' },
+        actions: [{ type: 'setField', params: { field: 'fields.invoiceStatus', value: 'paid' } }],
+      },
+    ];
     const engine = setup(pipeline(negotiationGoals), rules);
     const deal = await engine.createDeal({ pipelineId: 'sales', ownerId: 'anna', stageId: 'invoice' });
     const after = await engine.emit({ name: 'invoice.paid', dealId: deal.id });
@@ -145,7 +157,9 @@ describe('automatic goals', () => {
   });
 
   it('only moves backwards when the goal says allowBackward', async () => {
-    const back: Goals = [{ id: 'reopen', when: { fact: 'deal', path: '$.fields.requirements', operator: 'equal', value: 'changed' }, moveTo: 'proposal', allowBackward: true }];
+    const back: Goals = [
+      { id: 'reopen', when: { fact: 'deal', path: '$.fields.requirements', operator: 'equal', value: 'changed' }, moveTo: 'proposal', allowBackward: true },
+    ];
     const engine = setup(pipeline(back));
     const deal = await engine.createDeal({ pipelineId: 'sales', ownerId: 'anna', stageId: 'negotiation' });
     expect((await engine.updateDeal(deal.id, { fields: { requirements: 'changed' } })).stageId).toBe('proposal');
@@ -172,7 +186,8 @@ describe('goal configuration', () => {
     expect(error.issues).toEqual([
       {
         path: '$.pipelines[0].stages[2].goals[0].allowBackward',
-        message: 'goal "reopen" would move deals back from "negotiation" to "proposal" by itself; automation only moves deals forward, so set allowBackward: true, or remove `when` to keep it a goal people mark by hand',
+        message:
+          'goal "reopen" would move deals back from "negotiation" to "proposal" by itself; automation only moves deals forward, so set allowBackward: true, or remove `when` to keep it a goal people mark by hand',
       },
     ]);
   });

@@ -22,9 +22,18 @@ describe('an incoming call creates an Unsorted deal owned by the answering selle
   it('lands in Unsorted, owned by who picked up, named after the caller, and tells them', async () => {
     const engine = setup();
     const deal = await engine.emit(call('C-1', 'boris'));
-    expect(deal).toMatchObject({ stageId: 'unsorted', ownerId: 'boris', title: 'Call from Hotel Adler (+49 30 555 0101)', fields: { phone: '+49 30 555 0101' } });
+    expect(deal).toMatchObject({
+      stageId: 'unsorted',
+      ownerId: 'boris',
+      title: 'Call from Hotel Adler (+49 30 555 0101)',
+      fields: { phone: '+49 30 555 0101' },
+    });
     expect(engine.notifications.map((m) => [m.recipient.id, m.template])).toEqual([['boris', 'deal.unsorted']]);
-    expect((await engine.records('sla', { dealId: deal!.id }))[0]?.data).toMatchObject({ slaId: 'sort-within-2h', status: 'open', dueAt: '2026-03-02T10:05:00.000Z' });
+    expect((await engine.records('sla', { dealId: deal!.id }))[0]?.data).toMatchObject({
+      slaId: 'sort-within-2h',
+      status: 'open',
+      dueAt: '2026-03-02T10:05:00.000Z',
+    });
   });
 
   it('gives a missed call to the head of sales', async () => {

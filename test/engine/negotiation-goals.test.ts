@@ -35,7 +35,9 @@ describe('negotiation goals with branching (scenario 002)', () => {
       ['invoice', 'olga', ['anna'], '2026-03-03T08:00:00.000Z'],
     ]);
     expect((await engine.tasks({ dealId: 'D-2' })).map((t) => [t.key, t.assigneeId, t.dueAt])).toEqual([['proposal', 'anna', '2026-03-04T08:00:00.000Z']]);
-    expect(engine.notifications.filter((m) => m.dealId === 'D-3').map((m) => [m.recipient.id, m.text])).toEqual([['maria', 'Client D-3 was refused. Worth a review?']]);
+    expect(engine.notifications.filter((m) => m.dealId === 'D-3').map((m) => [m.recipient.id, m.text])).toEqual([
+      ['maria', 'Client D-3 was refused. Worth a review?'],
+    ]);
     expect((await engine.pendingJobs('D-4')).map((j) => [j.ruleId, j.dueAt])).toEqual([['call-again', '2026-04-01T07:00:00.000Z']]);
   });
 
@@ -100,7 +102,9 @@ describe('negotiation goals with branching (scenario 002)', () => {
     await engine.advance({ days: 29 });
     expect(await engine.tasks({ dealId: 'D-4' })).toEqual([]);
     await engine.advance({ days: 1 });
-    expect((await engine.tasks({ dealId: 'D-4' })).map((t) => [t.title, t.assigneeId, t.dueAt])).toEqual([['Call Client D-4 again', 'boris', '2026-04-03T07:00:00.000Z']]);
+    expect((await engine.tasks({ dealId: 'D-4' })).map((t) => [t.title, t.assigneeId, t.dueAt])).toEqual([
+      ['Call Client D-4 again', 'boris', '2026-04-03T07:00:00.000Z'],
+    ]);
   });
 
   it('is deterministic: the same inputs on the same clock give the same log, outbox and records', async () => {

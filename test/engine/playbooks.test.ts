@@ -54,12 +54,19 @@ describe('launching a playbook', () => {
     let tasks = await engine.tasks({ dealId: deal.id });
     const status = () => Object.fromEntries(tasks.map((t) => [t.key, t.status]));
     expect(status()).toEqual({ kickoff: 'completed', install: 'open', train: 'open', handover: 'blocked' });
-    expect(tasks.find((t) => t.key === 'install')).toMatchObject({ startedAt: '2026-03-02T15:00:00.000Z', dueAt: '2026-03-05T15:00:00.000Z', coAssigneeIds: ['boris'] });
+    expect(tasks.find((t) => t.key === 'install')).toMatchObject({
+      startedAt: '2026-03-02T15:00:00.000Z',
+      dueAt: '2026-03-05T15:00:00.000Z',
+      coAssigneeIds: ['boris'],
+    });
 
     await engine.completeTask(byKey.install!.id, { actor: boris });
     tasks = await engine.tasks({ dealId: deal.id });
     expect(status().handover).toBe('blocked');
-    await expect(engine.completeTask(byKey.handover!.id, { actor: anna })).rejects.toMatchObject({ code: 'CONFLICT', details: { waitsFor: [byKey.train!.id] } });
+    await expect(engine.completeTask(byKey.handover!.id, { actor: anna })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { waitsFor: [byKey.train!.id] },
+    });
 
     await engine.advance({ days: 1 });
     await engine.completeTask(byKey.train!.id, { actor: anna });
@@ -117,8 +124,22 @@ describe('playbook configuration', () => {
   it('refuses loops, unknown and duplicate steps, and duplicate playbooks, with JSON paths', () => {
     expect(
       configIssues([
-        { id: 'a', name: 'A', tasks: [{ key: 'x', title: 'X', dependsOn: ['y'] }, { key: 'y', title: 'Y', dependsOn: ['x'] }] },
-        { id: 'b', name: 'B', tasks: [{ key: 'x', title: 'X', dependsOn: ['nope'] }, { key: 'x', title: 'X again' }] },
+        {
+          id: 'a',
+          name: 'A',
+          tasks: [
+            { key: 'x', title: 'X', dependsOn: ['y'] },
+            { key: 'y', title: 'Y', dependsOn: ['x'] },
+          ],
+        },
+        {
+          id: 'b',
+          name: 'B',
+          tasks: [
+            { key: 'x', title: 'X', dependsOn: ['nope'] },
+            { key: 'x', title: 'X again' },
+          ],
+        },
         { id: 'b', name: 'B again', tasks: [{ key: 'z', title: 'Z' }] },
       ]),
     ).toEqual([
@@ -137,6 +158,9 @@ describe('playbook configuration', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toMatchObject({ code: 'INVALID_RULES', issues: [{ path: '$[0].actions[0].params.playbook', message: 'unknown playbook "onbaording"; the playbooks are delivery' }] });
+    expect(error).toMatchObject({
+      code: 'INVALID_RULES',
+      issues: [{ path: '$[0].actions[0].params.playbook', message: 'unknown playbook "onbaording"; the playbooks are delivery' }],
+    });
   });
 });

@@ -19,7 +19,8 @@ async function proposalSla(engine: ReturnType<typeof setup>, dealId: string): Pr
   const rec = (await engine.records('sla', { dealId })).find((r) => r.data.slaId === 'proposal-5-days');
   return rec!.data as unknown as SlaInstance;
 }
-const to = (engine: ReturnType<typeof setup>, dealId: string) => engine.notifications.filter((m) => m.dealId === dealId).map((m) => `${m.recipient.id}:${m.template}`);
+const to = (engine: ReturnType<typeof setup>, dealId: string) =>
+  engine.notifications.filter((m) => m.dealId === dealId).map((m) => `${m.recipient.id}:${m.template}`);
 
 describe('scenario 000: the 5-day proposal SLA with the complex exception', () => {
   it('approved: extensionApproved is set, the deadline moves out 5 days, the old reminders stop, the late proposal is met', async () => {
@@ -32,7 +33,12 @@ describe('scenario 000: the 5-day proposal SLA with the complex exception', () =
     await engine.decideApproval(approval!.id, { decision: 'approve', actor: actors.maria, comment: 'custom terms take time' });
 
     expect((await engine.getDeal(deal.id))!.flags).toEqual({ complex: true, extensionApproved: true });
-    expect(await proposalSla(engine, deal.id)).toMatchObject({ originalDueAt: '2026-03-07T08:00:00.000Z', dueAt: '2026-03-12T08:00:00.000Z', extended: true, status: 'open' });
+    expect(await proposalSla(engine, deal.id)).toMatchObject({
+      originalDueAt: '2026-03-07T08:00:00.000Z',
+      dueAt: '2026-03-12T08:00:00.000Z',
+      extended: true,
+      status: 'open',
+    });
 
     await engine.advance({ days: 6 }); // past the original deadline: no day-before reminder, no escalation
     expect(to(engine, deal.id)).toEqual(['anna:proposal.requested', 'anna:proposal.reminder', 'maria:approval.requested', 'anna:approval.decided']);
@@ -111,7 +117,15 @@ describe('scenario 000: the 5-day proposal SLA with the complex exception', () =
     await engine.advance({ days: 6 });
     const compliance = await engine.report('slaCompliance', { slaId: 'proposal-5-days' });
     expect(compliance.rows).toEqual([
-      expect.objectContaining({ slaId: 'proposal-5-days', started: 2, breached: 1, extended: 1, open: 1, breachedDeals: [missed.id], extendedDeals: [approved.id] }),
+      expect.objectContaining({
+        slaId: 'proposal-5-days',
+        started: 2,
+        breached: 1,
+        extended: 1,
+        open: 1,
+        breachedDeals: [missed.id],
+        extendedDeals: [approved.id],
+      }),
     ]);
     const exceptions = await engine.report('exceptions');
     expect(exceptions.rows).toEqual([expect.objectContaining({ dealId: approved.id, reason: 'special-warranty', requestedBy: 'anna', approvedBy: 'maria' })]);

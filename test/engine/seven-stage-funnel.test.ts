@@ -32,7 +32,9 @@ describe('the seven-stage funnel (scenario 001)', () => {
     const engine = setup();
     const deal = await engine.createDeal(newDeal('D-1'));
     expect(deal.title).toBe('Hotel Adler — POS system');
-    expect(engine.notifications.map((m) => [m.recipient.id, m.text])).toEqual([['anna', 'New deal for you: Hotel Adler — POS system (Eva Adler, +49 30 555 0101).']]);
+    expect(engine.notifications.map((m) => [m.recipient.id, m.text])).toEqual([
+      ['anna', 'New deal for you: Hotel Adler — POS system (Eva Adler, +49 30 555 0101).'],
+    ]);
   });
 
   it('1. tells the head of department and records it when a deal is not taken into work within 2 working hours', async () => {
@@ -109,7 +111,12 @@ describe('the seven-stage funnel (scenario 001)', () => {
       ['train', 'blocked', 'tim'],
       ['acceptance', 'blocked', 'anna'],
     ]);
-    for (const [key, actor] of [['schedule', actors.anna], ['install', actors.tim], ['train', actors.tim], ['acceptance', actors.anna]] as const) {
+    for (const [key, actor] of [
+      ['schedule', actors.anna],
+      ['install', actors.tim],
+      ['train', actors.tim],
+      ['acceptance', actors.anna],
+    ] as const) {
       await engine.completeTask((await taskByKey(engine, 'D-1', key)).id, { actor });
     }
     expect(await engine.getDeal('D-1')).toMatchObject({ stageId: 'won' });

@@ -105,11 +105,14 @@ describe('SLAs', () => {
   });
 
   it('raises sla.breached and sla.met for rules', async () => {
-    const engine = setup([proposalSla], [
-      { id: 'on-breach', trigger: { type: 'sla.breached', sla: 'proposal-5-days' }, actions: [{ type: 'setFlag', params: { flag: 'late' } }] },
-      { id: 'on-other-breach', trigger: { type: 'sla.breached', sla: 'another' }, actions: [{ type: 'setFlag', params: { flag: 'wrong' } }] },
-      { id: 'on-met', trigger: { type: 'sla.met' }, actions: [{ type: 'setFlag', params: { flag: 'onTime' } }] },
-    ]);
+    const engine = setup(
+      [proposalSla],
+      [
+        { id: 'on-breach', trigger: { type: 'sla.breached', sla: 'proposal-5-days' }, actions: [{ type: 'setFlag', params: { flag: 'late' } }] },
+        { id: 'on-other-breach', trigger: { type: 'sla.breached', sla: 'another' }, actions: [{ type: 'setFlag', params: { flag: 'wrong' } }] },
+        { id: 'on-met', trigger: { type: 'sla.met' }, actions: [{ type: 'setFlag', params: { flag: 'onTime' } }] },
+      ],
+    );
     const late = await engine.createDeal(newDeal);
     const onTime = await engine.createDeal(newDeal);
     await engine.updateDeal(onTime.id, { fields: { proposalSentAt: '2026-03-02T10:00:00.000Z' } });
@@ -127,7 +130,9 @@ describe('SLAs', () => {
     await engine.updateDeal(exemptLater.id, { flags: { strategic: true } });
     await engine.advance({ days: 6 });
     expect(sentTemplates(engine)).toEqual(['anna:reminder.day-1']); // only exemptLater's, before it was exempted
-    expect(await instances(engine, exemptFromStart.id)).toEqual([expect.objectContaining({ status: 'exempt', endReason: 'exempt-when', endedAt: '2026-03-02T09:00:00.000Z' })]);
+    expect(await instances(engine, exemptFromStart.id)).toEqual([
+      expect.objectContaining({ status: 'exempt', endReason: 'exempt-when', endedAt: '2026-03-02T09:00:00.000Z' }),
+    ]);
     expect(await instances(engine, exemptLater.id)).toEqual([expect.objectContaining({ status: 'exempt', endedAt: '2026-03-04T09:00:00.000Z' })]);
   });
 
@@ -146,7 +151,14 @@ describe('SLAs', () => {
       id: 'processing-2-working-days',
       start: { trigger: { type: 'stage.entered', stage: 'qualification' } },
       within: { businessDays: 2 },
-      escalations: [{ actions: [tell({ role: 'manager' }, 'stage.overdue', '{{title}} sat in {{stage}} past {{sla.dueAt}}'), { type: 'recordViolation', params: { name: 'qualification-deadline' } }] }],
+      escalations: [
+        {
+          actions: [
+            tell({ role: 'manager' }, 'stage.overdue', '{{title}} sat in {{stage}} past {{sla.dueAt}}'),
+            { type: 'recordViolation', params: { name: 'qualification-deadline' } },
+          ],
+        },
+      ],
     };
     // Friday 2026-03-06 10:00 UTC; the default calendar works Monday–Friday 09:00–18:00.
     const engine = setup([stageSla], [], { start: '2026-03-06T10:00:00.000Z' });
@@ -185,7 +197,16 @@ describe('SLAs', () => {
       dueAt: '2026-03-10T09:00:00.000Z',
       originalDueAt: '2026-03-07T09:00:00.000Z',
       extended: true,
-      extensions: [{ at: '2026-03-04T09:00:00.000Z', by: 'maria', approvalId: null, from: '2026-03-07T09:00:00.000Z', to: '2026-03-10T09:00:00.000Z', duration: { days: 3 } }],
+      extensions: [
+        {
+          at: '2026-03-04T09:00:00.000Z',
+          by: 'maria',
+          approvalId: null,
+          from: '2026-03-07T09:00:00.000Z',
+          to: '2026-03-10T09:00:00.000Z',
+          duration: { days: 3 },
+        },
+      ],
     });
     await engine.advance({ days: 4 }); // past the old day-before reminder (03-06): it no longer fires
     expect(engine.notifications.filter((m) => m.template === 'reminder.day-before')).toEqual([]);
@@ -206,7 +227,9 @@ describe('SLAs', () => {
   it('a seller may not grant themselves more time', async () => {
     const engine = setup();
     const deal = await engine.createDeal(newDeal);
-    await expect(engine.extendSla(deal.id, 'proposal-5-days', { days: 3 }, { actor: { id: 'anna', roles: ['seller'] } })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(engine.extendSla(deal.id, 'proposal-5-days', { days: 3 }, { actor: { id: 'anna', roles: ['seller'] } })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
     expect((await instances(engine, deal.id))[0]!.dueAt).toBe('2026-03-07T09:00:00.000Z');
   });
 

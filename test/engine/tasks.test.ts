@@ -110,7 +110,11 @@ describe('completing and reopening', () => {
       trigger: { type: 'task.completed', task: 'prepare-proposal' },
       actions: [{ type: 'setField', params: { field: 'fields.note', value: 'proposal ready' } }],
     };
-    const otherKey: RuleInput = { id: 'other-done', trigger: { type: 'task.completed', task: 'something-else' }, actions: [{ type: 'setFlag', params: { flag: 'other' } }] };
+    const otherKey: RuleInput = {
+      id: 'other-done',
+      trigger: { type: 'task.completed', task: 'something-else' },
+      actions: [{ type: 'setFlag', params: { flag: 'other' } }],
+    };
     const { engine, deal } = await dealInProposal([proposalTaskRule, onDone, otherKey]);
     const [task] = await engine.tasks({ dealId: deal.id });
     expect((await engine.pendingJobs(deal.id)).map((j) => j.ruleId)).toEqual(['task:overdue']);
@@ -169,7 +173,11 @@ describe('a task that requires approval to close', () => {
   });
 
   it('asks the approver when the assignee completes it, and closes only on the approver’s confirmation', async () => {
-    const onDone: RuleInput = { id: 'contract-filed', trigger: { type: 'task.completed', task: 'file-contract' }, actions: [{ type: 'moveStage', params: { stage: 'won' } }] };
+    const onDone: RuleInput = {
+      id: 'contract-filed',
+      trigger: { type: 'task.completed', task: 'file-contract' },
+      actions: [{ type: 'moveStage', params: { stage: 'won' } }],
+    };
     const { engine, deal, task } = await contractTask([contractTaskRule, onDone]);
 
     const requested = await engine.completeTask(task.id, { actor: anna });
@@ -262,8 +270,18 @@ describe('due times', () => {
 describe('createTask by hand', () => {
   it('takes an absolute due time and the actor as creator', async () => {
     const { engine, deal } = await dealInProposal([]);
-    const task = await engine.createTask(deal.id, { title: 'Call the client again', dueAt: '2026-03-16T10:00:00+01:00', coAssignees: [{ user: 'boris' }] }, { actor: anna });
-    expect(task).toMatchObject({ title: 'Call the client again', dueAt: '2026-03-16T09:00:00.000Z', createdBy: 'anna', assigneeId: 'anna', coAssigneeIds: ['boris'] });
+    const task = await engine.createTask(
+      deal.id,
+      { title: 'Call the client again', dueAt: '2026-03-16T10:00:00+01:00', coAssignees: [{ user: 'boris' }] },
+      { actor: anna },
+    );
+    expect(task).toMatchObject({
+      title: 'Call the client again',
+      dueAt: '2026-03-16T09:00:00.000Z',
+      createdBy: 'anna',
+      assigneeId: 'anna',
+      coAssigneeIds: ['boris'],
+    });
   });
 
   it('refuses a seller on someone else’s deal, and bad input, changing nothing', async () => {

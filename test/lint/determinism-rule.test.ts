@@ -59,6 +59,6 @@ describe('the determinism lint rule', () => {
   });
 
   it('allows dates built from a given instant in the core', () => {
-    expect(lint('src/core/ok.ts', "export const d = (ms: number) => new Date(ms);\n")).not.toMatch(/deterministic/);
+    expect(lint('src/core/ok.ts', 'export const d = (ms: number) => new Date(ms);\n')).not.toMatch(/deterministic/);
   });
 });

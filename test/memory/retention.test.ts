@@ -13,7 +13,11 @@ const pipeline = {
 };
 const rules = [
   { id: 'welcome', trigger: { type: 'deal.created' as const }, actions: [{ type: 'notify' as const, params: { to: 'owner', template: 'welcome' } }] },
-  { id: 'nudge', trigger: { type: 'deal.created' as const }, actions: [{ type: 'notify' as const, after: { days: 1 }, params: { to: 'owner', template: 'nudge' } }] },
+  {
+    id: 'nudge',
+    trigger: { type: 'deal.created' as const },
+    actions: [{ type: 'notify' as const, after: { days: 1 }, params: { to: 'owner', template: 'nudge' } }],
+  },
 ];
 
 async function lifeOfOneDeal(storage: InMemoryStorage) {

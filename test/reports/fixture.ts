@@ -86,9 +86,11 @@ export function plan(seed = 6): PlannedDeal[] {
       const pos = STAGES.indexOf(stage);
       const roll = r();
       let to: StageId | null;
-      if (roll < 0.6) to = STAGES[pos + 1]!; // next stage; from negotiation that is `won`
+      if (roll < 0.6)
+        to = STAGES[pos + 1]!; // next stage; from negotiation that is `won`
       else if (roll < 0.75) to = 'lost';
-      else if (roll < 0.85 && pos >= 2) to = STAGES[pos - 1]!; // back one stage
+      else if (roll < 0.85 && pos >= 2)
+        to = STAGES[pos - 1]!; // back one stage
       else to = null; // stays where it is
       if (to === null) break;
       moves.push({ at, to });
@@ -149,7 +151,15 @@ export async function playFixture(deals: PlannedDeal[] = plan(), storage?: Stora
       at: d.createdAt,
       order: 0,
       run: (e) =>
-        e.createDeal({ id: d.id, pipelineId: 'sales', stageId: d.initialStage, ownerId: d.ownerId, title: `Deal ${d.index + 1}`, amount: d.amount, flags: { complex: d.complex } }),
+        e.createDeal({
+          id: d.id,
+          pipelineId: 'sales',
+          stageId: d.initialStage,
+          ownerId: d.ownerId,
+          title: `Deal ${d.index + 1}`,
+          amount: d.amount,
+          flags: { complex: d.complex },
+        }),
     });
     if (d.reassign) {
       const to = d.reassign.to;

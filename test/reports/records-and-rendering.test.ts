@@ -56,7 +56,18 @@ function sla(id: string, dealId: string, status: string, extended = false): Stor
       dueAt: extended ? '2026-03-05T09:00:00.000Z' : '2026-03-03T09:00:00.000Z',
       originalDueAt: '2026-03-03T09:00:00.000Z',
       extended,
-      extensions: extended ? [{ at: '2026-03-02T12:00:00.000Z', by: 'maria', approvalId: 'a1', from: '2026-03-03T09:00:00.000Z', to: '2026-03-05T09:00:00.000Z', duration: { days: 2 } }] : [],
+      extensions: extended
+        ? [
+            {
+              at: '2026-03-02T12:00:00.000Z',
+              by: 'maria',
+              approvalId: 'a1',
+              from: '2026-03-03T09:00:00.000Z',
+              to: '2026-03-05T09:00:00.000Z',
+              duration: { days: 2 },
+            },
+          ]
+        : [],
       breachedAt: null,
       endedAt: status === 'open' ? null : '2026-03-03T08:00:00.000Z',
     },
@@ -67,7 +78,14 @@ describe('slaCompliance over SLA records', () => {
   it('counts each status, extensions apart from the outcome, and compliance over decided runs', () => {
     const deals = ['d1', 'd2', 'd3', 'd4', 'd5', 'd6'].map((id) => deal(id, 'anna'));
     const records = {
-      sla: [sla('s1', 'd1', 'met'), sla('s2', 'd2', 'met', true), sla('s3', 'd3', 'breached'), sla('s4', 'd4', 'exempt'), sla('s5', 'd5', 'open', true), sla('s6', 'd6', 'cancelled')],
+      sla: [
+        sla('s1', 'd1', 'met'),
+        sla('s2', 'd2', 'met', true),
+        sla('s3', 'd3', 'breached'),
+        sla('s4', 'd4', 'exempt'),
+        sla('s5', 'd5', 'open', true),
+        sla('s6', 'd6', 'cancelled'),
+      ],
     };
     const [row] = slaCompliance(data(deals, records)).rows;
     expect(row).toMatchObject({
@@ -87,7 +105,14 @@ describe('slaCompliance over SLA records', () => {
   });
 
   it('reads a plain rule that stops applying (criteria no longer hold) as exempt', () => {
-    const entry = (type: string, at: string, data: Record<string, unknown>): LogEntry => ({ id: `${type}-${at}`, at, dealId: 'd1', type, ruleId: 'proposal-5-days', data });
+    const entry = (type: string, at: string, data: Record<string, unknown>): LogEntry => ({
+      id: `${type}-${at}`,
+      at,
+      dealId: 'd1',
+      type,
+      ruleId: 'proposal-5-days',
+      data,
+    });
     const log = [
       entry('job.scheduled', '2026-03-02T09:00:00.000Z', { jobId: 'j1', actionId: 'record', type: 'recordViolation', dueAt: '2026-03-07T09:00:00.000Z' }),
       entry('job.cancelled', '2026-03-07T09:00:00.000Z', { jobId: 'j1', actionId: 'record', reason: 'criteria-no-longer-hold' }),
@@ -104,16 +129,44 @@ describe('exceptions over the workflow feature records', () => {
       id,
       dealId,
       at: '2026-03-03T10:00:00.000Z',
-      data: { flag: 'complex', reason: null, note: null, requestedBy: 'anna', requestedAt: '2026-03-02T10:00:00.000Z', status: 'noted', approvalId: null, decidedBy: null, decidedAt: null, slas: [], ...extra },
+      data: {
+        flag: 'complex',
+        reason: null,
+        note: null,
+        requestedBy: 'anna',
+        requestedAt: '2026-03-02T10:00:00.000Z',
+        status: 'noted',
+        approvalId: null,
+        decidedBy: null,
+        decidedAt: null,
+        slas: [],
+        ...extra,
+      },
     });
     const records = {
       exception: [
         exception('e1', 'd1', { reason: 'payment-terms' }),
-        exception('e2', 'd2', { note: 'client wants 24 months warranty', status: 'approved', approvalId: 'a2', decidedBy: 'maria', slas: [{ sla: 'proposal', effect: 'extended', dueAt: '2026-03-10T10:00:00.000Z' }] }),
+        exception('e2', 'd2', {
+          note: 'client wants 24 months warranty',
+          status: 'approved',
+          approvalId: 'a2',
+          decidedBy: 'maria',
+          slas: [{ sla: 'proposal', effect: 'extended', dueAt: '2026-03-10T10:00:00.000Z' }],
+        }),
       ],
-      approval: [{ kind: 'approval', id: 'a2', dealId: 'd2', at: '2026-03-03T10:00:00.000Z', data: { status: 'approved', requesterId: 'anna', decidedBy: 'maria', decidedAt: '2026-03-03T10:00:00.000Z', exceptionId: 'e2' } }],
+      approval: [
+        {
+          kind: 'approval',
+          id: 'a2',
+          dealId: 'd2',
+          at: '2026-03-03T10:00:00.000Z',
+          data: { status: 'approved', requesterId: 'anna', decidedBy: 'maria', decidedAt: '2026-03-03T10:00:00.000Z', exceptionId: 'e2' },
+        },
+      ],
     };
-    const report = exceptions(data([deal('d1', 'anna'), deal('d2', 'anna')], records), { period: { from: '2026-03-02T00:00:00.000Z', to: '2026-03-03T00:00:00.000Z' } });
+    const report = exceptions(data([deal('d1', 'anna'), deal('d2', 'anna')], records), {
+      period: { from: '2026-03-02T00:00:00.000Z', to: '2026-03-03T00:00:00.000Z' },
+    });
     expect(report.rows.map((r) => [r.dealId, r.at, r.flag, r.reason, r.reasonText, r.requestedBy, r.approval, r.approvedBy, r.rules])).toEqual([
       ['d1', '2026-03-02T10:00:00.000Z', 'complex', 'payment-terms', null, 'anna', null, null, []],
       ['d2', '2026-03-02T10:00:00.000Z', 'complex', null, 'client wants 24 months warranty', 'anna', 'approved', 'maria', ['proposal']],
@@ -122,10 +175,9 @@ describe('exceptions over the workflow feature records', () => {
 });
 
 describe('rendering', () => {
-  const report = flagShare(
-    data([deal('d1', 'anna', { flags: { complex: true } }), deal('d2', 'anna'), deal('d3', 'boris', { title: '=HYPERLINK("x")' })]),
-    { flag: 'complex' },
-  );
+  const report = flagShare(data([deal('d1', 'anna', { flags: { complex: true } }), deal('d2', 'anna'), deal('d3', 'boris', { title: '=HYPERLINK("x")' })]), {
+    flag: 'complex',
+  });
 
   it('draws a plain-text table with the title and the notes', () => {
     expect(toTextTable(report)).toBe(
@@ -148,13 +200,13 @@ describe('rendering', () => {
   });
 
   it('formats durations as the two largest units', () => {
-    expect([formatDuration(0), formatDuration(45_000), formatDuration(3_600_000 * 5 + 60_000 * 12), formatDuration(86_400_000 * 3), formatDuration(86_400_000 * 3 + 3_600_000 * 4 + 60_000)]).toEqual([
-      '0s',
-      '45s',
-      '5h 12m',
-      '3d',
-      '3d 4h',
-    ]);
+    expect([
+      formatDuration(0),
+      formatDuration(45_000),
+      formatDuration(3_600_000 * 5 + 60_000 * 12),
+      formatDuration(86_400_000 * 3),
+      formatDuration(86_400_000 * 3 + 3_600_000 * 4 + 60_000),
+    ]).toEqual(['0s', '45s', '5h 12m', '3d', '3d 4h']);
   });
 });
 
@@ -171,7 +223,9 @@ describe('bad report options', () => {
 
   it('are refused with INVALID_INPUT and say what to fix', () => {
     expect(code(() => funnel(one, { period: { from: 'yesterday' } }))).toMatch(/^INVALID_INPUT: period.from is not a valid instant/);
-    expect(code(() => funnel(one, { period: { from: '2026-03-05T00:00:00Z', to: '2026-03-01T00:00:00Z' } }))).toMatch(/INVALID_INPUT: period.from .* is after period.to/);
+    expect(code(() => funnel(one, { period: { from: '2026-03-05T00:00:00Z', to: '2026-03-01T00:00:00Z' } }))).toMatch(
+      /INVALID_INPUT: period.from .* is after period.to/,
+    );
     expect(code(() => funnel(one, { groupBy: 'colour' as never }))).toMatch(/INVALID_INPUT: groupBy must be/);
     expect(code(() => flagShare(one, { flag: 'complex', threshold: 40 }))).toMatch(/INVALID_INPUT: threshold is a share between 0 and 1/);
     expect(code(() => flagShare(one, {} as never))).toMatch(/INVALID_INPUT: flagShare needs the flag/);

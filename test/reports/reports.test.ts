@@ -97,7 +97,13 @@ beforeAll(async () => {
         id: `exc-${d.id}`,
         dealId: d.id,
         at,
-        data: { slaId: 'proposal-within-5-days', reason, reasonText: reason === null ? `client ${d.index} asked for net-90` : null, requestedBy: d.ownerId, approvalId: `apr-${d.id}` },
+        data: {
+          slaId: 'proposal-within-5-days',
+          reason,
+          reasonText: reason === null ? `client ${d.index} asked for net-90` : null,
+          requestedBy: d.ownerId,
+          approvalId: `apr-${d.id}`,
+        },
       });
       const status = d.index % 3 === 0 ? 'approved' : 'rejected';
       const manager = TEAMS[d.ownerId] === 'north' ? 'maria' : 'mike';
@@ -250,7 +256,11 @@ describe('slaCompliance', () => {
   it('splits the small deals into met the 5 days, breached, exempt — with the deals in each', async () => {
     const report = await engine.report('slaCompliance');
     const small = live(deals).filter((d) => d.amount < SMALL);
-    const ids = (o: string) => small.filter((d) => slaOutcome(d) === o).map((d) => d.id).sort();
+    const ids = (o: string) =>
+      small
+        .filter((d) => slaOutcome(d) === o)
+        .map((d) => d.id)
+        .sort();
     expect(report.rows).toHaveLength(1);
     const row = report.rows[0]!;
     expect(row.slaId).toBe('proposal-within-5-days');
@@ -273,7 +283,12 @@ describe('slaCompliance', () => {
       const mine = live(deals).filter((d) => d.amount < SMALL && d.finalOwnerId === owner && between(from, to)(d.createdAt));
       const row = report.rows.find((r) => r.group === owner);
       const count = (o: string) => mine.filter((d) => slaOutcome(d) === o).length;
-      expect(row ? [row.started, row.met, row.breached, row.cancelled] : [0, 0, 0, 0]).toEqual([mine.length, count('met'), count('breached'), count('cancelled')]);
+      expect(row ? [row.started, row.met, row.breached, row.cancelled] : [0, 0, 0, 0]).toEqual([
+        mine.length,
+        count('met'),
+        count('breached'),
+        count('cancelled'),
+      ]);
     }
   });
 });
@@ -290,7 +305,9 @@ describe('exceptions', () => {
         approval: d.index % 3 === 0 ? 'approved' : 'rejected',
         approvedBy: d.index % 3 === 0 ? (TEAMS[d.ownerId] === 'north' ? 'maria' : 'mike') : null,
       }));
-    expect(report.rows.map(({ dealId, reason, requestedBy, approval, approvedBy }) => ({ dealId, reason, requestedBy, approval, approvedBy }))).toEqual(expected);
+    expect(report.rows.map(({ dealId, reason, requestedBy, approval, approvedBy }) => ({ dealId, reason, requestedBy, approval, approvedBy }))).toEqual(
+      expected,
+    );
     const freeText = report.rows.find((r) => r.reason === null)!;
     expect(freeText.reasonText).toMatch(/asked for net-90/);
   });
@@ -303,7 +320,12 @@ describe('flagShare', () => {
       const mine = live(deals).filter((d) => d.finalOwnerId === owner);
       const flagged = mine.filter((d) => d.complex);
       const row = report.rows.find((r) => r.group === owner)!;
-      expect([row.deals, row.flagged, row.share, row.atOrOverThreshold]).toEqual([mine.length, flagged.length, flagged.length / mine.length, flagged.length / mine.length >= 0.4]);
+      expect([row.deals, row.flagged, row.share, row.atOrOverThreshold]).toEqual([
+        mine.length,
+        flagged.length,
+        flagged.length / mine.length,
+        flagged.length / mine.length >= 0.4,
+      ]);
       expect(row.flaggedDeals).toEqual(flagged.map((d) => d.id).sort());
     }
     expect(report.rows.find((r) => r.group === 'anna')!.atOrOverThreshold).toBe(true);
@@ -352,7 +374,9 @@ describe('stale', () => {
     expect(report.rows.length).toBeGreaterThan(0);
     const got = new Set(report.rows.map((r) => r.dealId));
     const clearIn = expected.filter((d) => tenWorkingDays(lastChange(d)) + DAY <= END).map((d) => d.id);
-    const clearOut = live(deals).filter((d) => closedAt(d) === null && tenWorkingDays(lastChange(d)) > END + DAY).map((d) => d.id);
+    const clearOut = live(deals)
+      .filter((d) => closedAt(d) === null && tenWorkingDays(lastChange(d)) > END + DAY)
+      .map((d) => d.id);
     for (const id of clearIn) expect(got.has(id), id).toBe(true);
     for (const id of clearOut) expect(got.has(id), id).toBe(false);
   });
@@ -394,7 +418,13 @@ describe('reports are read from storage', () => {
     const { createTestEngine } = await import('../../src/testing/index.js');
     const { proposalPipeline, proposalRules } = await import('../../examples/proposal-deadline/setup.js');
     const { fixtureDirectory } = await import('./fixture.js');
-    const restarted = createTestEngine({ pipelines: [proposalPipeline], rules: proposalRules, directory: fixtureDirectory(), storage: engine.storage, start: iso(END) });
+    const restarted = createTestEngine({
+      pipelines: [proposalPipeline],
+      rules: proposalRules,
+      directory: fixtureDirectory(),
+      storage: engine.storage,
+      start: iso(END),
+    });
     for (const name of ['funnel', 'slaCompliance', 'velocity', 'exceptions'] as const) {
       expect((await restarted.report(name)).rows).toEqual((await engine.report(name)).rows);
     }

@@ -9,7 +9,14 @@ import { actors, directory, exceptionReasons, pipelineConfig, ruleConfig, slaCon
 let engine: TestEngine;
 
 beforeAll(async () => {
-  engine = createTestEngine({ pipelines: [pipelineConfig], slas: slaConfig, rules: ruleConfig, exceptions: exceptionReasons, directory: directory(), start: '2026-03-02T08:00:00.000Z' });
+  engine = createTestEngine({
+    pipelines: [pipelineConfig],
+    slas: slaConfig,
+    rules: ruleConfig,
+    exceptions: exceptionReasons,
+    directory: directory(),
+    start: '2026-03-02T08:00:00.000Z',
+  });
   await engine.createDeal({ id: 'D-1', pipelineId: 'sales', ownerId: 'anna', title: 'Bakery POS', amount: 4_000 });
   await engine.createDeal({ id: 'D-2', pipelineId: 'sales', ownerId: 'boris', title: 'Florist website', amount: 7_500 });
   await engine.createDeal({ id: 'D-3', pipelineId: 'sales', ownerId: 'anna', title: 'Cafe loyalty app', amount: 2_000 });
@@ -32,7 +39,17 @@ describe('reports over the SLA, exception and approval records', () => {
   it('slaCompliance: met, breached and extended per SLA, with the deals', async () => {
     const report = await engine.report('slaCompliance');
     const proposal = report.rows.find((r) => r.slaId === 'proposal-5-days')!;
-    expect(proposal).toMatchObject({ started: 3, met: 2, breached: 1, exempt: 0, extended: 1, open: 0, metDeals: ['D-1', 'D-3'], breachedDeals: ['D-2'], extendedDeals: ['D-1'] });
+    expect(proposal).toMatchObject({
+      started: 3,
+      met: 2,
+      breached: 1,
+      exempt: 0,
+      extended: 1,
+      open: 0,
+      metDeals: ['D-1', 'D-3'],
+      breachedDeals: ['D-2'],
+      extendedDeals: ['D-1'],
+    });
     expect(proposal.compliance).toBeCloseTo(2 / 3, 12);
     const decisions = report.rows.find((r) => r.slaId === 'extension-decision')!;
     expect(decisions).toMatchObject({ started: 2, met: 1, breached: 1, metDeals: ['D-1'], breachedDeals: ['D-2'] });
@@ -40,7 +57,16 @@ describe('reports over the SLA, exception and approval records', () => {
   });
 
   it('exceptions: reason or note, who asked, who approved', async () => {
-    const rows = (await engine.report('exceptions')).rows.map((r) => [r.dealId, r.flag, r.reason, r.reasonText, r.requestedBy, r.approval, r.approvedBy, r.decidedBy]);
+    const rows = (await engine.report('exceptions')).rows.map((r) => [
+      r.dealId,
+      r.flag,
+      r.reason,
+      r.reasonText,
+      r.requestedBy,
+      r.approval,
+      r.approvedBy,
+      r.decidedBy,
+    ]);
     expect(rows).toEqual([
       ['D-1', 'complex', 'custom-payment-terms', null, 'anna', 'approved', 'maria', 'maria'],
       ['D-2', 'complex', null, 'the client wants a 5-year warranty', 'boris', 'rejected', null, 'maria'],

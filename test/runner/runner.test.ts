@@ -13,7 +13,12 @@ const T0 = '2026-03-02T08:00:00.000Z';
 const DAY = 86_400_000;
 
 /** Engines sharing one store need ids that do not collide, as in production: UUIDs unless `sequential`. */
-function engineOn(storage: Storage, clock: FakeClock, notifier: Notifier = new InMemoryNotifier(), extra: { deliverOnCommit?: boolean; sequential?: boolean } = {}) {
+function engineOn(
+  storage: Storage,
+  clock: FakeClock,
+  notifier: Notifier = new InMemoryNotifier(),
+  extra: { deliverOnCommit?: boolean; sequential?: boolean } = {},
+) {
   const { sequential, ...config } = extra;
   return createEngine({
     pipelines: [proposalPipeline],
@@ -271,4 +276,3 @@ describe('the runner', () => {
     }
   });
 });
-

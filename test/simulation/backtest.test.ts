@@ -50,7 +50,12 @@ describe('a backtest over a generated year', () => {
 
     const [row, ...others] = result.reports.slaCompliance.rows;
     expect(others).toEqual([]);
-    expect(row).toMatchObject({ slaId: 'proposal-within-5-days', ...expected, exempt: 0, started: expected.met + expected.breached + expected.cancelled + expected.open });
+    expect(row).toMatchObject({
+      slaId: 'proposal-within-5-days',
+      ...expected,
+      exempt: 0,
+      started: expected.met + expected.breached + expected.cancelled + expected.open,
+    });
     expect(result.summary.violations).toEqual([{ name: 'proposal-5-days', count: expected.breached }]);
   }, 180_000);
 });

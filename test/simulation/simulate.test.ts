@@ -9,7 +9,11 @@ import { simulate } from '../../src/simulation/simulate.js';
 import { proposalRules } from '../../examples/proposal-deadline/setup.js';
 
 const pipelines = [GENERATED_PIPELINE];
-const created = (at: string, id: string, amount = 4000): HistoryEventInput => ({ at, type: 'created', deal: { id, pipelineId: 'sales', ownerId: 'anna', amount } });
+const created = (at: string, id: string, amount = 4000): HistoryEventInput => ({
+  at,
+  type: 'created',
+  deal: { id, pipelineId: 'sales', ownerId: 'anna', amount },
+});
 const events = (list: HistoryEventInput[]) => parseHistory(toJsonLines(list)).events;
 
 describe('simulate', () => {
@@ -43,7 +47,14 @@ describe('simulate', () => {
       { at: '2026-03-02T12:00:00Z', type: 'moved', dealId: 'D-1', stage: 'proposal' },
       created('2026-04-01T09:00:00Z', 'D-9'),
     ]);
-    const result = await simulate({ rules: proposalRules, pipelines, events: history, lines: [1, 2, 3, 4, 5, 6], from: '2026-03-02T00:00:00Z', to: '2026-03-03T00:00:00Z' });
+    const result = await simulate({
+      rules: proposalRules,
+      pipelines,
+      events: history,
+      lines: [1, 2, 3, 4, 5, 6],
+      from: '2026-03-02T00:00:00Z',
+      to: '2026-03-03T00:00:00Z',
+    });
     expect(result.events).toEqual({ total: 6, replayed: 2, failed: 2, outside: 2 });
     expect(result.errors.map((e) => [e.line, e.dealId, e.code])).toEqual([
       [3, 'D-0', 'NOT_FOUND'],
@@ -79,8 +90,15 @@ describe('simulate', () => {
 
 describe('parseHistory', () => {
   it('names the line of a malformed event and the JSON path in it', () => {
-    const text = [toJsonLines([created('2026-03-02T09:00:00Z', 'D-1')]).trim(), '', '{"at":"2026-03-02T10:00:00Z","type":"moved","dealId":"D-1","stage":5}', '{oops'].join('\n');
-    expect(() => parseHistory(text)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(/^line 3: \$\.stage: /), details: { line: 3 } }));
+    const text = [
+      toJsonLines([created('2026-03-02T09:00:00Z', 'D-1')]).trim(),
+      '',
+      '{"at":"2026-03-02T10:00:00Z","type":"moved","dealId":"D-1","stage":5}',
+      '{oops',
+    ].join('\n');
+    expect(() => parseHistory(text)).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(/^line 3: \$\.stage: /), details: { line: 3 } }),
+    );
     const skipped = parseHistory(text, { skipBad: true });
     expect(skipped.events).toHaveLength(1);
     expect(skipped.lines).toEqual([1]);
@@ -127,7 +145,9 @@ describe('generateHistory', () => {
     expect(small).toBeGreaterThan(0.6);
     expect(small).toBeLessThan(0.95);
     const opened = new Map(deals.map((e) => [e.type === 'created' ? e.deal.id : '', Date.parse(e.at)]));
-    const delays = history.filter((e) => e.type === 'updated' && e.patch.fields?.proposalSentAt).map((e) => (Date.parse(e.at) - opened.get((e as { dealId: string }).dealId)!) / 86_400_000);
+    const delays = history
+      .filter((e) => e.type === 'updated' && e.patch.fields?.proposalSentAt)
+      .map((e) => (Date.parse(e.at) - opened.get((e as { dealId: string }).dealId)!) / 86_400_000);
     expect(delays.filter((d) => d > 5).length).toBeGreaterThan(50);
     expect(delays.length).toBeLessThan(deals.length);
     const owners = new Map<string, { deals: number; complex: number }>();

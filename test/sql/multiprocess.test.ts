@@ -95,73 +95,75 @@ describe.runIf(DATABASE_URL)('several processes on the PostgreSQL server', () =>
     }
   }
 
-  it(
-    '4 runner processes share 10,000 deals: every action takes effect exactly once, and a runner killed mid-run loses nothing',
-    async () => {
-      const schema = `mp_${run}`;
-      const probe = `mp_${run}_probe`;
-      schemas.push(schema, probe);
-      const clockFile = join(dir, 'clock');
-      setFileClock(clockFile, at(0));
-      await pool.query(`CREATE SCHEMA "${probe}"`);
-      await pool.query(`CREATE TABLE "${probe}".attempts (key text NOT NULL, runner text NOT NULL)`);
-      await pool.query(`CREATE TABLE "${probe}".effects (key text PRIMARY KEY, runner text NOT NULL)`);
+  it('4 runner processes share 10,000 deals: every action takes effect exactly once, and a runner killed mid-run loses nothing', async () => {
+    const schema = `mp_${run}`;
+    const probe = `mp_${run}_probe`;
+    schemas.push(schema, probe);
+    const clockFile = join(dir, 'clock');
+    setFileClock(clockFile, at(0));
+    await pool.query(`CREATE SCHEMA "${probe}"`);
+    await pool.query(`CREATE TABLE "${probe}".attempts (key text NOT NULL, runner text NOT NULL)`);
+    await pool.query(`CREATE TABLE "${probe}".effects (key text PRIMARY KEY, runner text NOT NULL)`);
 
-      const DEALS = 10_000;
-      const storage = await createSqlStorage({ client: pool, schema });
-      const seeder = createEngine({ pipelines: [salesPipeline], rules: RULES, directory: directory(), storage, clock: new FileClock(clockFile), ids: new MarkedIds() });
-      await seedDeals(seeder, (sql) => pool.query(sql), schema, DEALS, { pipelineId: 'sales', ownerId: 'anna', amount: 1_000 });
+    const DEALS = 10_000;
+    const storage = await createSqlStorage({ client: pool, schema });
+    const seeder = createEngine({
+      pipelines: [salesPipeline],
+      rules: RULES,
+      directory: directory(),
+      storage,
+      clock: new FileClock(clockFile),
+      ids: new MarkedIds(),
+    });
+    await seedDeals(seeder, (sql) => pool.query(sql), schema, DEALS, { pipelineId: 'sales', ownerId: 'anna', amount: 1_000 });
 
-      const runners = ['r0', 'r1', 'r2', 'r3'].map((name) =>
-        spawnWorker({ role: 'runner', name, url: DATABASE_URL!, schema, probe, clockFile, concurrency: 4, leaseMs: 2_000 }),
-      );
-      children.push(...runners);
-      await Promise.all(runners.map((r) => r.waitFor('running')));
-      expect(await count(`SELECT count(*) AS n FROM "${schema}".deals`)).toBe(DEALS);
-      expect(await count(`SELECT count(*) AS n FROM "${schema}".jobs`)).toBe(3 * DEALS);
-      const effects = () => count(`SELECT count(*) AS n FROM "${probe}".effects`);
+    const runners = ['r0', 'r1', 'r2', 'r3'].map((name) =>
+      spawnWorker({ role: 'runner', name, url: DATABASE_URL!, schema, probe, clockFile, concurrency: 4, leaseMs: 2_000 }),
+    );
+    children.push(...runners);
+    await Promise.all(runners.map((r) => r.waitFor('running')));
+    expect(await count(`SELECT count(*) AS n FROM "${schema}".deals`)).toBe(DEALS);
+    expect(await count(`SELECT count(*) AS n FROM "${schema}".jobs`)).toBe(3 * DEALS);
+    const effects = () => count(`SELECT count(*) AS n FROM "${probe}".effects`);
 
-      setFileClock(clockFile, at(1 * DAY + 60_000));
-      await until('the day-1 reminders', async () => (await effects()) === DEALS);
+    setFileClock(clockFile, at(1 * DAY + 60_000));
+    await until('the day-1 reminders', async () => (await effects()) === DEALS);
 
-      setFileClock(clockFile, at(4 * DAY + 60_000));
-      await until('some day-4 reminders', async () => (await effects()) >= DEALS + 1_500);
-      const killed = runners[0]!;
-      killed.proc.kill('SIGKILL');
-      await killed.exited;
-      await until('the rest of the day-4 reminders', async () => (await effects()) === 2 * DEALS);
+    setFileClock(clockFile, at(4 * DAY + 60_000));
+    await until('some day-4 reminders', async () => (await effects()) >= DEALS + 1_500);
+    const killed = runners[0]!;
+    killed.proc.kill('SIGKILL');
+    await killed.exited;
+    await until('the rest of the day-4 reminders', async () => (await effects()) === 2 * DEALS);
 
-      setFileClock(clockFile, at(5 * DAY + 60_000));
-      await until('the escalations', async () => (await effects()) === 3 * DEALS);
-      await until('the outbox to settle', async () => (await count(`SELECT count(*) AS n FROM "${schema}".outbox WHERE status <> 'delivered'`)) === 0);
+    setFileClock(clockFile, at(5 * DAY + 60_000));
+    await until('the escalations', async () => (await effects()) === 3 * DEALS);
+    await until('the outbox to settle', async () => (await count(`SELECT count(*) AS n FROM "${schema}".outbox WHERE status <> 'delivered'`)) === 0);
 
-      const survivors = runners.slice(1);
-      for (const r of survivors) r.proc.kill('SIGTERM');
-      const stats = await Promise.all(survivors.map((r) => r.waitFor('stats')));
-      expect(await Promise.all(survivors.map((r) => r.exited))).toEqual([0, 0, 0]);
+    const survivors = runners.slice(1);
+    for (const r of survivors) r.proc.kill('SIGTERM');
+    const stats = await Promise.all(survivors.map((r) => r.waitFor('stats')));
+    expect(await Promise.all(survivors.map((r) => r.exited))).toEqual([0, 0, 0]);
 
-      // Nothing lost: every job ran, once; every message was delivered and recorded once.
-      expect(await count(`SELECT count(*) AS n FROM "${schema}".jobs`)).toBe(0);
-      expect(await count(`SELECT count(*) AS n FROM "${schema}".log WHERE type = 'job.ran'`)).toBe(3 * DEALS);
-      expect(await count(`SELECT count(DISTINCT doc->'data'->>'jobId') AS n FROM "${schema}".log WHERE type = 'job.ran'`)).toBe(3 * DEALS);
-      expect(await count(`SELECT count(*) AS n FROM "${schema}".log WHERE type IN ('job.failed', 'outbox.failed', 'outbox.dead')`)).toBe(0);
-      expect(await count(`SELECT count(*) AS n FROM "${schema}".outbox`)).toBe(3 * DEALS);
-      expect(await count(`SELECT count(*) AS n FROM "${schema}".log WHERE type = 'outbox.delivered'`)).toBe(3 * DEALS);
-      // Every message's effect happened, once per key, and only those.
-      expect(await count(`SELECT count(*) AS n FROM "${schema}".outbox o JOIN "${probe}".effects e ON e.key = o.key`)).toBe(3 * DEALS);
-      expect(await count(`SELECT count(*) AS n FROM (SELECT deal_id FROM "${schema}".outbox GROUP BY deal_id HAVING count(*) = 3) d`)).toBe(DEALS);
-      // A second attempt at a key can only be one the killed runner had in flight (its send done, its record lost).
-      const repeats = (await pool.query(
-        `SELECT key, array_agg(runner ORDER BY runner) AS runners FROM "${probe}".attempts GROUP BY key HAVING count(*) > 1`,
-      )).rows as Array<{ key: string; runners: string[] }>;
-      expect(repeats.length).toBeLessThanOrEqual(4);
-      for (const r of repeats) expect(r.runners).toContain('r0');
-      // The work was shared, and the survivors finished what the killed one held.
-      for (const s of stats) expect((s.stats as { jobsRun: number }).jobsRun).toBeGreaterThan(0);
-      expect(await count(`SELECT count(DISTINCT runner) AS n FROM "${probe}".effects`)).toBe(4);
-    },
-    1_500_000,
-  );
+    // Nothing lost: every job ran, once; every message was delivered and recorded once.
+    expect(await count(`SELECT count(*) AS n FROM "${schema}".jobs`)).toBe(0);
+    expect(await count(`SELECT count(*) AS n FROM "${schema}".log WHERE type = 'job.ran'`)).toBe(3 * DEALS);
+    expect(await count(`SELECT count(DISTINCT doc->'data'->>'jobId') AS n FROM "${schema}".log WHERE type = 'job.ran'`)).toBe(3 * DEALS);
+    expect(await count(`SELECT count(*) AS n FROM "${schema}".log WHERE type IN ('job.failed', 'outbox.failed', 'outbox.dead')`)).toBe(0);
+    expect(await count(`SELECT count(*) AS n FROM "${schema}".outbox`)).toBe(3 * DEALS);
+    expect(await count(`SELECT count(*) AS n FROM "${schema}".log WHERE type = 'outbox.delivered'`)).toBe(3 * DEALS);
+    // Every message's effect happened, once per key, and only those.
+    expect(await count(`SELECT count(*) AS n FROM "${schema}".outbox o JOIN "${probe}".effects e ON e.key = o.key`)).toBe(3 * DEALS);
+    expect(await count(`SELECT count(*) AS n FROM (SELECT deal_id FROM "${schema}".outbox GROUP BY deal_id HAVING count(*) = 3) d`)).toBe(DEALS);
+    // A second attempt at a key can only be one the killed runner had in flight (its send done, its record lost).
+    const repeats = (await pool.query(`SELECT key, array_agg(runner ORDER BY runner) AS runners FROM "${probe}".attempts GROUP BY key HAVING count(*) > 1`))
+      .rows as Array<{ key: string; runners: string[] }>;
+    expect(repeats.length).toBeLessThanOrEqual(4);
+    for (const r of repeats) expect(r.runners).toContain('r0');
+    // The work was shared, and the survivors finished what the killed one held.
+    for (const s of stats) expect((s.stats as { jobsRun: number }).jobsRun).toBeGreaterThan(0);
+    expect(await count(`SELECT count(DISTINCT runner) AS n FROM "${probe}".effects`)).toBe(4);
+  }, 1_500_000);
 
   it('concurrent commands on one deal from 4 processes: the final version counts every successful command', async () => {
     const schema = `mpc_${run}`;

@@ -48,7 +48,14 @@ describe.runIf(DATABASE_URL)('on the PostgreSQL server', () => {
   it('serialises two engines creating the same deal id at once: one wins, the other gets CONFLICT', async () => {
     const schema = server.next('same_id');
     const engines = await Promise.all(
-      [0, 1].map(async () => createEngine({ pipelines: [salesPipeline], storage: await createSqlStorage({ client: server.pool, schema }), clock: new FakeClock(), ids: new UuidIds() })),
+      [0, 1].map(async () =>
+        createEngine({
+          pipelines: [salesPipeline],
+          storage: await createSqlStorage({ client: server.pool, schema }),
+          clock: new FakeClock(),
+          ids: new UuidIds(),
+        }),
+      ),
     );
     const results = await Promise.allSettled(engines.map((e, i) => e.createDeal({ id: 'same', pipelineId: 'sales', ownerId: 'anna', title: `from ${i}` })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -81,12 +88,21 @@ describe.runIf(DATABASE_URL)('on the PostgreSQL server', () => {
   it('serialises concurrent updates to one deal from several engines: none is lost', async () => {
     const schema = server.next('hot');
     const engines = await Promise.all(
-      [0, 1, 2, 3].map(async () => createEngine({ pipelines: [salesPipeline], storage: await createSqlStorage({ client: server.pool, schema }), clock: new FakeClock(), ids: new UuidIds() })),
+      [0, 1, 2, 3].map(async () =>
+        createEngine({
+          pipelines: [salesPipeline],
+          storage: await createSqlStorage({ client: server.pool, schema }),
+          clock: new FakeClock(),
+          ids: new UuidIds(),
+        }),
+      ),
     );
     await engines[0]!.createDeal({ id: 'hot', pipelineId: 'sales', ownerId: 'anna', amount: 0 });
-    await Promise.all(engines.map(async (e, i) => {
-      for (let k = 0; k < 10; k++) await e.updateDeal('hot', { fields: { note: `${i}-${k}` } });
-    }));
+    await Promise.all(
+      engines.map(async (e, i) => {
+        for (let k = 0; k < 10; k++) await e.updateDeal('hot', { fields: { note: `${i}-${k}` } });
+      }),
+    );
     expect((await engines[0]!.getDeal('hot'))!.version).toBe(41);
     expect((await engines[0]!.history('hot')).filter((e) => e.type === 'deal.updated')).toHaveLength(40);
   });

@@ -56,7 +56,9 @@ export function sqlBehaviour(name: string, target: SqlTarget): void {
       const engine = createEngine({ pipelines: [salesPipeline], storage, clock: new FakeClock() });
       const deal = await engine.createDeal({ id: 'd', pipelineId: 'sales', ownerId: 'anna', title: 'before' });
       await expect(engine.updateDeal('d', { title: 'bad \u0000 byte' })).rejects.toSatisfy((e) => isDealflowError(e, 'INVALID_INPUT'));
-      await expect(engine.createDeal({ id: 'nul\u0000id', pipelineId: 'sales', ownerId: 'anna' })).rejects.toSatisfy((e) => isDealflowError(e, 'INVALID_INPUT'));
+      await expect(engine.createDeal({ id: 'nul\u0000id', pipelineId: 'sales', ownerId: 'anna' })).rejects.toSatisfy((e) =>
+        isDealflowError(e, 'INVALID_INPUT'),
+      );
       expect(await engine.getDeal('d')).toEqual(deal);
     });
 

@@ -63,7 +63,11 @@ const users = () =>
     { id: 'anna', name: 'Anna', email: 'anna@example.test', managerId: 'maria' },
     { id: 'maria', name: 'Maria' },
   ]);
-const tellOwner: RuleInput = { id: 'tell', trigger: { type: 'deal.created' }, actions: [{ id: 'owner', type: 'notify', params: { to: 'owner', template: 'deal.new', text: 'A new deal' } }] };
+const tellOwner: RuleInput = {
+  id: 'tell',
+  trigger: { type: 'deal.created' },
+  actions: [{ id: 'owner', type: 'notify', params: { to: 'owner', template: 'deal.new', text: 'A new deal' } }],
+};
 
 function engineFor(url: WebhookNotifierOptions['url'], extra: Record<string, unknown> = {}, timeoutMs = 2000) {
   const notifier = createWebhookNotifier({ url, secret: SECRET, timeoutMs });
@@ -190,8 +194,16 @@ describe('dealflow/webhook against a real node:http server on 127.0.0.1', () => 
 
   it('webhookAction: a rule posts the deal through the outbox, signed with the engine clock', async () => {
     const hook = await receiver();
-    const rules: RuleInput[] = [{ id: 'won', trigger: { type: 'stage.entered', stage: 'won' }, actions: [{ id: 'post', type: 'webhook', params: { url: hook.url, event: 'deal.won' } }] }];
-    const engine = createTestEngine({ pipelines: [salesPipeline], rules, actions: [webhookAction({ secret: SECRET })], directory: users(), start: '2026-03-02T09:00:00.000Z' });
+    const rules: RuleInput[] = [
+      { id: 'won', trigger: { type: 'stage.entered', stage: 'won' }, actions: [{ id: 'post', type: 'webhook', params: { url: hook.url, event: 'deal.won' } }] },
+    ];
+    const engine = createTestEngine({
+      pipelines: [salesPipeline],
+      rules,
+      actions: [webhookAction({ secret: SECRET })],
+      directory: users(),
+      start: '2026-03-02T09:00:00.000Z',
+    });
     await engine.createDeal(newDeal);
     await engine.moveDeal('D-1', 'won');
 
@@ -202,6 +214,8 @@ describe('dealflow/webhook against a real node:http server on 127.0.0.1', () => 
     expect(verifyWebhookSignature({ ...signed, now: engine.clock.now() })).toBe(true);
 
     const bad: RuleInput[] = [{ id: 'bad', trigger: { type: 'deal.created' }, actions: [{ type: 'webhook', params: { url: 'ftp://files.example.test' } }] }];
-    expect(() => engine.setRules(bad)).toThrow(expect.objectContaining({ code: 'INVALID_RULES', issues: [expect.objectContaining({ path: '$[0].actions[0].params.url' })] }));
+    expect(() => engine.setRules(bad)).toThrow(
+      expect.objectContaining({ code: 'INVALID_RULES', issues: [expect.objectContaining({ path: '$[0].actions[0].params.url' })] }),
+    );
   });
 });

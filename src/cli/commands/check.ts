@@ -44,9 +44,7 @@ ${EXIT_CODES_HELP}`,
     for (const f of result.findings) io.stdout.write(`${line(f)}\n`);
     if (!result.checkedStages) io.stdout.write('note: no --pipelines, so stages and fields were not checked\n');
     io.stdout.write(
-      result.findings.length === 0
-        ? `${positionals[0]}: no problems found\n`
-        : `${positionals[0]}: ${result.errors} error(s), ${result.warnings} warning(s)\n`,
+      result.findings.length === 0 ? `${positionals[0]}: no problems found\n` : `${positionals[0]}: ${result.errors} error(s), ${result.warnings} warning(s)\n`,
     );
     return result.exitCode;
   },

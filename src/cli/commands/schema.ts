@@ -18,7 +18,8 @@ ${EXIT_CODES_HELP}`,
     const { values, positionals } = parse('schema', args, {}, true);
     if (values.help) return showHelp(this, io);
     const which = positionals[0];
-    if (positionals.length !== 1 || (which !== 'history' && which !== 'rules')) throw usageError('schema takes one of: history, rules\n  see: dealflow schema --help');
+    if (positionals.length !== 1 || (which !== 'history' && which !== 'rules'))
+      throw usageError('schema takes one of: history, rules\n  see: dealflow schema --help');
     io.stdout.write(json(which === 'history' ? historyEventJsonSchema() : rulesJsonSchema()));
     return EXIT.ok;
   },

@@ -35,7 +35,13 @@ ${HISTORY_HELP}
 
 ${EXIT_CODES_HELP}`,
   async run(args, io) {
-    const { values } = parse('simulate', args, { ...HISTORY_OPTIONS, rules: { type: 'string' }, timeline: { type: 'boolean' }, deal: { type: 'string' }, store: { type: 'string' } });
+    const { values } = parse('simulate', args, {
+      ...HISTORY_OPTIONS,
+      rules: { type: 'string' },
+      timeline: { type: 'boolean' },
+      deal: { type: 'string' },
+      store: { type: 'string' },
+    });
     if (values.help) return showHelp(this, io);
     const rules = await rulesInput('simulate', values, 'rules', io);
     const history = await historyInputs('simulate', values, io);
@@ -75,4 +81,3 @@ async function openStore(dir: string): Promise<Storage> {
   const { createSqlStorage } = await import('../../sql/storage.js');
   return createSqlStorage({ dataDir: dir });
 }
-

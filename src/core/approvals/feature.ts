@@ -1,11 +1,4 @@
-import type {
-  AppliedOutcome,
-  ApprovalData,
-  ApprovalOutcome,
-  ApprovalRequest,
-  Decision,
-  ExceptionData,
-} from '../../model/approval.js';
+import type { AppliedOutcome, ApprovalData, ApprovalOutcome, ApprovalRequest, Decision, ExceptionData } from '../../model/approval.js';
 import type { Json } from '../../model/deal.js';
 import { DealflowError } from '../../model/errors.js';
 import type { Recipient } from '../actions.js';
@@ -110,7 +103,11 @@ export class ApprovalFeature implements CoreFeature {
     };
     ctx.putRecord(APPROVAL_RECORD, id, data as unknown as Record<string, unknown>);
     if (exception) this.saveException(ctx, { ...exception, data: { ...exception.data, status: 'pending', approvalId: id } });
-    ctx.log('approval.requested', { approvalId: id, name: request.name, requesterId, approvers: request.approvers, exceptionId: exception?.id ?? null }, source);
+    ctx.log(
+      'approval.requested',
+      { approvalId: id, name: request.name, requesterId, approvers: request.approvers, exceptionId: exception?.id ?? null },
+      source,
+    );
     const view = { approval: approvalView(id, data) };
     request.approvers.forEach((approver, i) => {
       ctx.notify(
@@ -155,10 +152,17 @@ export class ApprovalFeature implements CoreFeature {
         const slas: ExceptionData['slas'] = [];
         if (applied.extendedSla) slas.push({ sla: applied.extendedSla.sla, effect: 'extended', dueAt: applied.extendedSla.to });
         if (applied.exemptedSla) slas.push({ sla: applied.exemptedSla, effect: 'exempt', dueAt: null });
-        this.saveException(ctx, { ...ex, data: { ...ex.data, status, decidedBy: input.actorId, decidedAt: ctx.now, comment: input.comment, slas, slaId: slas[0]?.sla ?? null } });
+        this.saveException(ctx, {
+          ...ex,
+          data: { ...ex.data, status, decidedBy: input.actorId, decidedAt: ctx.now, comment: input.comment, slas, slaId: slas[0]?.sla ?? null },
+        });
       }
     }
-    ctx.log('approval.decided', { approvalId: found.id, name: a.name, decision: status, decidedBy: input.actorId, comment: input.comment, applied }, APPROVAL_FEATURE);
+    ctx.log(
+      'approval.decided',
+      { approvalId: found.id, name: a.name, decision: status, decidedBy: input.actorId, comment: input.comment, applied },
+      APPROVAL_FEATURE,
+    );
     ctx.raise({ type: 'approval.decided', name: a.name, decision: status }, eventOf(found.id, data));
   }
 
@@ -170,12 +174,16 @@ export class ApprovalFeature implements CoreFeature {
       applied.set[path] = value;
     }
     if (outcome.extendSla) {
-      const r = this.slas?.extend(ctx, { op: 'extend', sla: outcome.extendSla.sla, by: outcome.extendSla.by, actorId, approvalId }) ?? { skipped: 'no SLAs are configured' };
+      const r = this.slas?.extend(ctx, { op: 'extend', sla: outcome.extendSla.sla, by: outcome.extendSla.by, actorId, approvalId }) ?? {
+        skipped: 'no SLAs are configured',
+      };
       if ('skipped' in r) applied.skipped.push(`extendSla ${r.skipped}`);
       else applied.extendedSla = { sla: outcome.extendSla.sla, from: r.from, to: r.to };
     }
     if (outcome.exemptSla) {
-      const r = this.slas?.exempt(ctx, { op: 'exempt', sla: outcome.exemptSla, reason: 'approval', actorId, approvalId }) ?? { skipped: 'no SLAs are configured' };
+      const r = this.slas?.exempt(ctx, { op: 'exempt', sla: outcome.exemptSla, reason: 'approval', actorId, approvalId }) ?? {
+        skipped: 'no SLAs are configured',
+      };
       if ('skipped' in r) applied.skipped.push(`exemptSla ${r.skipped}`);
       else applied.exemptedSla = outcome.exemptSla;
     }

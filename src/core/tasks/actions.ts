@@ -26,7 +26,10 @@ export function launchPlaybookAction(playbooks: ReadonlyMap<string, Playbook>): 
       .object({
         playbook: z.string().superRefine((id, ctx) => {
           if (!playbooks.has(id)) {
-            ctx.addIssue({ code: 'custom', message: `unknown playbook "${id}"; ${known().length ? `the playbooks are ${known().join(', ')}` : 'pass playbooks to createEngine({ playbooks })'}` });
+            ctx.addIssue({
+              code: 'custom',
+              message: `unknown playbook "${id}"; ${known().length ? `the playbooks are ${known().join(', ')}` : 'pass playbooks to createEngine({ playbooks })'}`,
+            });
           }
         }),
       })

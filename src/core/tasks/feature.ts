@@ -51,7 +51,10 @@ export function taskFeature(options: TaskFeatureOptions): CoreFeature {
           const playbook = options.playbooks.get(input.playbookId);
           if (!playbook) {
             const known = [...options.playbooks.keys()];
-            throw new DealflowError('NOT_FOUND', `no playbook "${input.playbookId}"; ${known.length ? `the playbooks are ${known.join(', ')}` : 'pass them in createEngine({ playbooks })'}`);
+            throw new DealflowError(
+              'NOT_FOUND',
+              `no playbook "${input.playbookId}"; ${known.length ? `the playbooks are ${known.join(', ')}` : 'pass them in createEngine({ playbooks })'}`,
+            );
           }
           launchPlaybook(ctx, playbook, input.launchedBy);
           return;
@@ -72,7 +75,9 @@ function complete(ctx: FeatureContext, taskId: string, actorId: string | null, c
   const task = findTask(ctx, taskId);
   if (task.status === 'completed') throw new DealflowError('CONFLICT', `task "${task.id}" is already completed; reopen it first`);
   if (task.status === 'blocked') {
-    throw new DealflowError('CONFLICT', `task "${task.id}" has not started: it waits for ${openBlockers(ctx, task).join(', ')}`, { details: { taskId, waitsFor: openBlockers(ctx, task) } });
+    throw new DealflowError('CONFLICT', `task "${task.id}" has not started: it waits for ${openBlockers(ctx, task).join(', ')}`, {
+      details: { taskId, waitsFor: openBlockers(ctx, task) },
+    });
   }
   const confirming = actorId === null || actorId === task.approverId;
   if (task.requiresApprovalToClose && !confirming) {
@@ -85,7 +90,12 @@ function complete(ctx: FeatureContext, taskId: string, actorId: string | null, c
     saveTask(ctx, requested);
     ctx.log('task.closeRequested', { taskId, by: actorId, approverId: task.approverId, ...(comment ? { comment } : {}) }, TASK_FEATURE);
     ctx.notify(
-      { to: task.approverId ? { user: task.approverId } : 'manager', template: 'task.approval-requested', text: 'Please confirm that the task "{{task.title}}" is done.', data: { taskId } },
+      {
+        to: task.approverId ? { user: task.approverId } : 'manager',
+        template: 'task.approval-requested',
+        text: 'Please confirm that the task "{{task.title}}" is done.',
+        data: { taskId },
+      },
       `${task.id}:close-requested:${ctx.now}`,
       TASK_FEATURE,
       { task: requested },
@@ -106,7 +116,10 @@ function reopen(ctx: FeatureContext, taskId: string, actorId: string | null, rea
   if (task.status === 'pending-approval') {
     // Refusing a close request: the approver's call, or the requester withdrawing it.
     const mayRefuse = actorId === null || actorId === task.approverId || actorId === task.closeRequestedBy;
-    if (!mayRefuse) throw new DealflowError('FORBIDDEN', `only the approver (${task.approverId ?? 'unknown'}) can refuse closing task "${task.id}"`, { details: { taskId, actorId } });
+    if (!mayRefuse)
+      throw new DealflowError('FORBIDDEN', `only the approver (${task.approverId ?? 'unknown'}) can refuse closing task "${task.id}"`, {
+        details: { taskId, actorId },
+      });
   }
   const reopened: Task = { ...task, status: 'open', completedAt: null, completedBy: null, closeRequestedAt: null, closeRequestedBy: null };
   saveTask(ctx, reopened);
@@ -123,7 +136,12 @@ function overdue(ctx: FeatureContext, job: Job): void {
   saveTask(ctx, late);
   ctx.log('task.overdue', { taskId: task.id, key: task.key, dueAt: task.dueAt, assigneeId: task.assigneeId }, TASK_FEATURE);
   ctx.notify(
-    { to: task.assigneeId ? { user: task.assigneeId } : 'owner', template: 'task.overdue', text: 'The task "{{task.title}}" is overdue.', data: { taskId: task.id } },
+    {
+      to: task.assigneeId ? { user: task.assigneeId } : 'owner',
+      template: 'task.overdue',
+      text: 'The task "{{task.title}}" is overdue.',
+      data: { taskId: task.id },
+    },
     `${task.id}:overdue:${task.dueAt}`,
     TASK_FEATURE,
     { task: late },

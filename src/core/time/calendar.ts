@@ -143,7 +143,10 @@ function checkRegion(def: Calendar, at: ReadonlyArray<PropertyKey>, issues: Deal
   if (ph.state !== undefined) {
     const states = holidayCatalogue.getStates(ph.country) ?? {};
     if (!states[ph.state]) {
-      issues.push({ path: path('state'), message: `"${ph.state}" is not a state of ${ph.country} in date-holidays; known: ${Object.keys(states).join(', ') || 'none'}` });
+      issues.push({
+        path: path('state'),
+        message: `"${ph.state}" is not a state of ${ph.country} in date-holidays; known: ${Object.keys(states).join(', ') || 'none'}`,
+      });
       return null;
     }
   }
@@ -154,7 +157,11 @@ function checkRegion(def: Calendar, at: ReadonlyArray<PropertyKey>, issues: Deal
       return null;
     }
   }
-  return ph.state === undefined ? new Holidays(ph.country) : ph.region === undefined ? new Holidays(ph.country, ph.state) : new Holidays(ph.country, ph.state, ph.region);
+  return ph.state === undefined
+    ? new Holidays(ph.country)
+    : ph.region === undefined
+      ? new Holidays(ph.country, ph.state)
+      : new Holidays(ph.country, ph.state, ph.region);
 }
 
 /**
@@ -174,7 +181,10 @@ export function compileCalendar(input: CalendarInput | Calendar, options: Compil
   const zone = def.timezone ?? options.timezone ?? 'UTC';
   const issues: DealflowIssue[] = [];
   if (!isValidZone(zone)) {
-    issues.push({ path: issuesFromZod({ issues: [{ path: ['timezone'], message: '' }] }, at)[0]!.path, message: `unknown timezone "${zone}"; use an IANA name such as "Europe/Berlin"` });
+    issues.push({
+      path: issuesFromZod({ issues: [{ path: ['timezone'], message: '' }] }, at)[0]!.path,
+      message: `unknown timezone "${zone}"; use an IANA name such as "Europe/Berlin"`,
+    });
   }
   const library = checkRegion(def, at, issues);
   if (issues.length > 0) throw new DealflowError('INVALID_CONFIG', `${label} is invalid:\n${formatIssues(issues)}`, { issues });

@@ -52,7 +52,9 @@ export class CalendarBook {
   /** The pipeline's calendar (Monday–Friday 09:00–18:00 in the pipeline's timezone when it names none). */
   pipeline(pipelineId: string, fallbackZone = 'UTC'): BusinessCalendar {
     const p = this.pipelineDefs.get(pipelineId);
-    return p ? this.compile(p.def, p.zone, [], `the calendar of pipeline "${pipelineId}"`) : this.compile(DEFAULT_CALENDAR, fallbackZone, [], 'the default calendar');
+    return p
+      ? this.compile(p.def, p.zone, [], `the calendar of pipeline "${pipelineId}"`)
+      : this.compile(DEFAULT_CALENDAR, fallbackZone, [], 'the default calendar');
   }
 
   /**
@@ -61,7 +63,12 @@ export class CalendarBook {
    * An owner who is unknown or whose calendar is unusable falls back to the pipeline's, with the
    * reason in `fallback` — bad directory data should not make a deal's commands fail.
    */
-  resolve(choice: CalendarChoice | undefined, deal: Pick<Deal, 'pipelineId' | 'ownerId'>, users: UserTimes | undefined, pipelineZone = 'UTC'): ResolvedCalendar {
+  resolve(
+    choice: CalendarChoice | undefined,
+    deal: Pick<Deal, 'pipelineId' | 'ownerId'>,
+    users: UserTimes | undefined,
+    pipelineZone = 'UTC',
+  ): ResolvedCalendar {
     const pipeline = () => this.pipeline(deal.pipelineId, pipelineZone);
     if (choice === undefined || choice === 'pipeline') return { calendar: pipeline(), source: 'pipeline' };
     if (choice !== 'owner') return { calendar: this.named(choice, this.pipelineDefs.get(deal.pipelineId)?.zone ?? pipelineZone), source: `calendar:${choice}` };
@@ -70,7 +77,8 @@ export class CalendarBook {
     if (!user) return { calendar: pipeline(), source: 'pipeline', fallback: `owner "${deal.ownerId}" is not in the directory` };
     try {
       const base = this.pipelineDefs.get(deal.pipelineId);
-      const def = user.calendar === undefined ? (base?.def ?? DEFAULT_CALENDAR) : this.definitionOf(user.calendar, ['users', user.id, 'calendar'], `user "${user.id}"`);
+      const def =
+        user.calendar === undefined ? (base?.def ?? DEFAULT_CALENDAR) : this.definitionOf(user.calendar, ['users', user.id, 'calendar'], `user "${user.id}"`);
       // The owner's timezone wins: an owner calendar is working hours in the owner's local time.
       const zone = user.timezone ?? def.timezone ?? base?.zone ?? pipelineZone;
       const own = user.timezone ? { ...def, timezone: user.timezone } : def;

@@ -127,7 +127,11 @@ function armIdle(host: TimerHost, deal: Deal, cr: CompiledRule, reason: string):
   if (existing) host.cancelJob(existing, 'activity');
   const job = newTimer(host, deal, cr, dueAt, null);
   host.putJob(job);
-  host.log('job.scheduled', { jobId: job.id, actionId: job.actionId, type: 'stage.idle', dueAt, stage: t.stage, armedBy: reason, calendar: cal.zone }, job.ruleId);
+  host.log(
+    'job.scheduled',
+    { jobId: job.id, actionId: job.actionId, type: 'stage.idle', dueAt, stage: t.stage, armedBy: reason, calendar: cal.zone },
+    job.ruleId,
+  );
 }
 
 // ---- date.reached and anchored actions -----------------------------------------------------------
@@ -146,12 +150,17 @@ function syncDateTimer(host: TimerHost, deal: Deal, cr: CompiledRule, why: strin
   if (existing?.dueAt === dueAt) return;
   if (dueAt <= host.now) {
     if (existing) host.cancelJob(existing, 'anchor-in-the-past', { field: t.field, dueAt });
-    else if (why !== 'sync') host.log('trigger.skipped', { trigger: 'date.reached', field: t.field, dueAt, reason: 'the date is already past' }, TIMER_PREFIX + cr.rule.id);
+    else if (why !== 'sync')
+      host.log('trigger.skipped', { trigger: 'date.reached', field: t.field, dueAt, reason: 'the date is already past' }, TIMER_PREFIX + cr.rule.id);
     return;
   }
   if (existing) {
     host.putJob({ ...existing, dueAt });
-    host.log('job.rescheduled', { jobId: existing.id, actionId: existing.actionId, field: t.field, from: existing.dueAt, to: dueAt, reason: why }, existing.ruleId);
+    host.log(
+      'job.rescheduled',
+      { jobId: existing.id, actionId: existing.actionId, field: t.field, from: existing.dueAt, to: dueAt, reason: why },
+      existing.ruleId,
+    );
     return;
   }
   const job = newTimer(host, deal, cr, dueAt, t.field);

@@ -149,7 +149,11 @@ describe('holidays', () => {
   });
 
   it('takes explicit holidays and extra working days (a working Saturday)', () => {
-    const cal = compileCalendar({ timezone: 'Europe/Berlin', holidays: ['2026-06-15', { date: '2026-06-16', name: 'Company day' }], extraWorkingDays: ['2026-06-20'] });
+    const cal = compileCalendar({
+      timezone: 'Europe/Berlin',
+      holidays: ['2026-06-15', { date: '2026-06-16', name: 'Company day' }],
+      extraWorkingDays: ['2026-06-20'],
+    });
     expect(cal.holiday(parseIsoDate('2026-06-16'))).toBe('Company day');
     // Friday 17:00 + 2 h: Friday 17–18, Saturday (made working) 09–10.
     expect(addBusinessHours(cal, '2026-06-19T15:00:00.000Z', 2)).toBe('2026-06-20T08:00:00.000Z');

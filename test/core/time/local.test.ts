@@ -3,7 +3,8 @@ import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { civilDate, dayNumber, formatIsoDate, isoWeekday, localPosition, localToInstant, parseIsoDate } from '../../../src/core/time/local.js';
 
-const at = (day: string, hhmm: string, zone: string) => new Date(localToInstant(parseIsoDate(day), (Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3))) * 60_000, zone)).toISOString();
+const at = (day: string, hhmm: string, zone: string) =>
+  new Date(localToInstant(parseIsoDate(day), (Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3))) * 60_000, zone)).toISOString();
 
 describe('local dates and wall-clock times', () => {
   it('numbers days from 1970-01-01 and round-trips civil dates, leap days included', () => {
@@ -45,13 +46,18 @@ describe('localToInstant agrees with luxon', () => {
   it('for any wall time in many zones: luxon’s instant when it is unique, the earlier of two, forward through a gap', () => {
     const zones = ['America/New_York', 'Europe/Berlin', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Asia/Kathmandu', 'America/Santiago', 'UTC'];
     fc.assert(
-      fc.property(fc.constantFrom(...zones), fc.integer({ min: dayNumber(1990, 1, 1), max: dayNumber(2040, 12, 31) }), fc.integer({ min: 0, max: 1439 }), (zone, day, minute) => {
-        const { year, month, day: d } = civilDate(day);
-        const dt = DateTime.fromObject({ year, month, day: d, hour: Math.floor(minute / 60), minute: minute % 60 }, { zone });
-        const options = dt.getPossibleOffsets().map((o) => o.toMillis());
-        const expected = options.length > 0 ? Math.min(...options) : dt.toMillis();
-        expect(localToInstant(day, minute * 60_000, zone)).toBe(expected);
-      }),
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.integer({ min: dayNumber(1990, 1, 1), max: dayNumber(2040, 12, 31) }),
+        fc.integer({ min: 0, max: 1439 }),
+        (zone, day, minute) => {
+          const { year, month, day: d } = civilDate(day);
+          const dt = DateTime.fromObject({ year, month, day: d, hour: Math.floor(minute / 60), minute: minute % 60 }, { zone });
+          const options = dt.getPossibleOffsets().map((o) => o.toMillis());
+          const expected = options.length > 0 ? Math.min(...options) : dt.toMillis();
+          expect(localToInstant(day, minute * 60_000, zone)).toBe(expected);
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -69,7 +75,9 @@ describe('localToInstant agrees with luxon', () => {
         const { year, month, day: d } = civilDate(parseIsoDate(day));
         const dt = DateTime.fromObject({ year, month, day: d, hour: Math.floor(minute / 60), minute: minute % 60 }, { zone });
         const options = dt.getPossibleOffsets().map((o) => o.toMillis());
-        expect(localToInstant(parseIsoDate(day), minute * 60_000, zone), `${zone} ${day} ${minute}`).toBe(options.length > 0 ? Math.min(...options) : dt.toMillis());
+        expect(localToInstant(parseIsoDate(day), minute * 60_000, zone), `${zone} ${day} ${minute}`).toBe(
+          options.length > 0 ? Math.min(...options) : dt.toMillis(),
+        );
       }
     }
   });

@@ -6,7 +6,9 @@ import { berlin, kolkata, newYork, withLunch } from './calendars.js';
 const calendars = { berlin, newYork, kolkata, withLunch };
 const calendar = fc.constantFrom(...(Object.keys(calendars) as Array<keyof typeof calendars>));
 // Whole minutes from 2024 to 2030: across leap days, DST changes and year ends.
-const instant = fc.integer({ min: Date.parse('2024-01-01T00:00:00Z') / 60_000, max: Date.parse('2030-12-31T00:00:00Z') / 60_000 }).map((m) => new Date(m * 60_000).toISOString());
+const instant = fc
+  .integer({ min: Date.parse('2024-01-01T00:00:00Z') / 60_000, max: Date.parse('2030-12-31T00:00:00Z') / 60_000 })
+  .map((m) => new Date(m * 60_000).toISOString());
 const days = fc.integer({ min: 0, max: 30 });
 const minutes = fc.integer({ min: 0, max: 60 * 100 });
 const runs = { numRuns: 300 };

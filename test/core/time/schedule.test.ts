@@ -29,7 +29,9 @@ describe('due times relative to a date field (computeDueAt)', () => {
     // Without a time the day starts at 00:00, which postpone moves to the opening.
     expect(due({ field: 'fields.closeDate', offset: { businessDays: -2 } }, d)).toEqual({ dueAt: '2026-04-08T07:00:00.000Z' });
     // Over Easter: 2 working days before Tuesday 2026-04-07 is Wednesday 2026-04-01.
-    expect(due({ field: 'fields.closeDate', offset: { businessDays: -2 }, time: '10:00' }, deal({ closeDate: '2026-04-07' }))).toEqual({ dueAt: '2026-04-01T08:00:00.000Z' });
+    expect(due({ field: 'fields.closeDate', offset: { businessDays: -2 }, time: '10:00' }, deal({ closeDate: '2026-04-07' }))).toEqual({
+      dueAt: '2026-04-01T08:00:00.000Z',
+    });
   });
 
   it('applies the policy to a calendar offset landing on a weekend', () => {
