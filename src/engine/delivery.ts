@@ -91,6 +91,8 @@ interface DeliveryDeps {
 const ENGINE_OWNER = 'engine';
 
 const BATCH = 500;
+/** How many sends are recorded together (one transaction). */
+const RECORD_EVERY = 50;
 
 /**
  * Delivers outbox messages after their command committed: one attempt each, then records the
@@ -119,17 +121,20 @@ export class Delivery {
         return { batch: await sealDigests(tx, fresh), full: due.length === BATCH };
       });
       if (batch.length === 0) break;
-      // Every message of the batch is sent, then every outcome recorded in one transaction. A crash
-      // in between leaves them claimed and unrecorded, as a crash after one send would: the lease
-      // runs out and they are sent again under the same idempotency keys.
-      const outcomes: Attempt[] = [];
-      for (const message of batch) {
-        tried.add(message.id);
-        outcomes.push({ message, error: await this.trySend(message, now) });
-      }
-      for (const entries of await this.record(outcomes, now, lease.token)) {
-        log.push(...entries);
-        if (entries[0]?.type === 'outbox.delivered') delivered++;
+      // Messages are sent RECORD_EVERY at a time, then their outcomes recorded in one transaction.
+      // A crash in between leaves them claimed and unrecorded, as a crash after one send would: the
+      // lease runs out and they are sent again under the same idempotency keys. The chunk is small
+      // so that slow sends cannot outlast the lease before their outcomes are recorded.
+      for (let i = 0; i < batch.length; i += RECORD_EVERY) {
+        const outcomes: Attempt[] = [];
+        for (const message of batch.slice(i, i + RECORD_EVERY)) {
+          tried.add(message.id);
+          outcomes.push({ message, error: await this.trySend(message, now) });
+        }
+        for (const entries of await this.record(outcomes, now, lease.token)) {
+          log.push(...entries);
+          if (entries[0]?.type === 'outbox.delivered') delivered++;
+        }
       }
       if (!full) break;
     }

@@ -226,6 +226,45 @@ describe('failures never lose the rest of the batch', () => {
     expect((await restarted.outbox()).map((m) => m.status)).toEqual(['delivered', 'delivered']);
   });
 
+  it('a store failure between sending and recording loses nothing: once the claim runs out, each message is sent again under its key and recorded once', async () => {
+    const leaseClock = new FakeClock('2030-01-01T00:00:00.000Z');
+    let failRecords = 0;
+    /** Fails the transaction that records attempts (its first read is getClaimedOutbox) while failRecords > 0. */
+    class FlakyStorage extends InMemoryStorage {
+      override transaction<T>(fn: Parameters<InMemoryStorage['transaction']>[0]): Promise<T> {
+        return super.transaction((tx) => {
+          if (failRecords === 0) return fn(tx);
+          const flaky = Object.create(tx) as typeof tx;
+          flaky.getClaimedOutbox = async () => {
+            failRecords--;
+            throw new Error('the database went away');
+          };
+          return fn(flaky);
+        }) as Promise<T>;
+      }
+    }
+    const { engine, notifier } = setup(() => {}, { storage: new FlakyStorage({ leaseClock }), deliverOnCommit: false });
+    for (const ownerId of ['anna', 'boris', 'anna']) await engine.createDeal({ ...newDeal, ownerId });
+    failRecords = 1;
+    await expect(engine.runDue()).rejects.toThrow('the database went away');
+    const keys = notifier.calls.map((c) => c.key);
+    expect(keys).toHaveLength(3);
+    expect((await engine.outbox()).map((m) => [m.status, m.attempts])).toEqual([
+      ['pending', 0],
+      ['pending', 0],
+      ['pending', 0],
+    ]);
+    // Still claimed: nothing is sent twice while the claim holds.
+    expect((await engine.runDue()).delivered).toBe(0);
+    expect(notifier.calls).toHaveLength(3);
+    leaseClock.advance({ minutes: 6 });
+    expect((await engine.runDue()).delivered).toBe(3);
+    expect(notifier.calls.slice(3).map((c) => [c.key, c.attempt])).toEqual(keys.map((k) => [k, 1]));
+    expect((await engine.outbox()).map((m) => m.status)).toEqual(['delivered', 'delivered', 'delivered']);
+    const recorded = (await engine.storage.transaction((tx) => tx.readLog({ types: ['outbox.delivered'] }))).map((e) => e.data.key);
+    expect(recorded.sort()).toEqual([...keys].sort());
+  });
+
   it('sends custom actions through the outbox with the same retries and dead letters', async () => {
     const { defineAction } = await import('../../src/index.js');
     const { z } = await import('zod');
