@@ -840,7 +840,12 @@ function cascadeLimit(chain: string[], maxDepth: number): DealflowError {
   );
 }
 
-// ---- the contexts actions, features and timers see: one object each, methods on the prototype ----
+// ---- the contexts actions, features and timers see -----------------------------------------------
+//
+// One object each, its state in fields. Methods are getters that return an arrow function: a call
+// `ctx.notify(spec)` costs one small closure, and `const { notify } = ctx` still works, where a
+// prototype method would lose its `this`. (An object literal of closures, as before, built about
+// twenty-five of them for every occurrence and feature, whether used or not.)
 
 /** What an action's `apply` sees; its outbox keys are `key`, then `key#2`, `key#3`, … */
 class ActionScope implements ActionContext {
@@ -872,42 +877,44 @@ class ActionScope implements ActionContext {
   private nextKey(): string {
     return this.outboxCount++ === 0 ? this.key : `${this.key}#${this.outboxCount}`;
   }
-  setField(path: string, value: Json): void {
-    this.work.setField(path, value);
+  get setField() {
+    return (path: string, value: Json): void => this.work.setField(path, value);
   }
-  moveStage(stageId: string): void {
-    this.work.moveStage(stageId);
+  get moveStage() {
+    return (stageId: string): void => this.work.moveStage(stageId);
   }
-  notify(spec: NotificationSpec): void {
-    this.work.queueNotification(spec, this.nextKey(), this.cr.rule.id, this.event);
+  get notify() {
+    return (spec: NotificationSpec): void => this.work.queueNotification(spec, this.nextKey(), this.cr.rule.id, this.event);
   }
-  enqueueExecution(type: string, params: Record<string, unknown>): void {
-    const work = this.work;
-    const ruleId = this.cr.rule.id;
-    const message = work.outboxMessage('action', this.nextKey(), ruleId, { type, params, event: this.event, deal: work.deal });
-    work.effects.push({ type: 'outbox', message });
-    work.log('outbox.queued', { messageId: message.id, key: message.key, type }, ruleId);
+  get enqueueExecution() {
+    return (type: string, params: Record<string, unknown>): void => {
+      const work = this.work;
+      const ruleId = this.cr.rule.id;
+      const message = work.outboxMessage('action', this.nextKey(), ruleId, { type, params, event: this.event, deal: work.deal });
+      work.effects.push({ type: 'outbox', message });
+      work.log('outbox.queued', { messageId: message.id, key: message.key, type }, ruleId);
+    };
   }
-  record(kind: string, data: Record<string, unknown>, id?: string): string {
-    return this.work.putRecord(kind, id ?? this.work.env.ids.next(kind), data).id;
+  get record() {
+    return (kind: string, data: Record<string, unknown>, id?: string): string => this.work.putRecord(kind, id ?? this.work.env.ids.next(kind), data).id;
   }
-  log(type: string, data: Record<string, unknown>): void {
-    this.work.log(type, data, this.cr.rule.id);
+  get log() {
+    return (type: string, data: Record<string, unknown>): void => this.work.log(type, data, this.cr.rule.id);
   }
-  newId(kind: string): string {
-    return this.work.env.ids.next(kind);
+  get newId() {
+    return (kind: string): string => this.work.env.ids.next(kind);
   }
-  records(kind: string): StoredRecord[] {
-    return this.work.recordsOf(kind);
+  get records() {
+    return (kind: string): StoredRecord[] => this.work.recordsOf(kind);
   }
-  render(template: string): string {
-    return this.work.render(template, this.event, this.cr.rule.id);
+  get render() {
+    return (template: string): string => this.work.render(template, this.event, this.cr.rule.id);
   }
-  feature(name: string, input: unknown): void {
-    this.work.featureInput(name, input, this.cr.rule.id, this.event);
+  get feature() {
+    return (name: string, input: unknown): void => this.work.featureInput(name, input, this.cr.rule.id, this.event);
   }
-  createDeal(draft: DealDraft, options?: { externalId?: string }): Deal | null {
-    return this.work.createDealFromAction(draft, options?.externalId);
+  get createDeal() {
+    return (draft: DealDraft, options?: { externalId?: string }): Deal | null => this.work.createDealFromAction(draft, options?.externalId);
   }
 }
 
@@ -928,52 +935,60 @@ class FeatureScope implements FeatureContext {
   get now() {
     return this.work.env.now;
   }
-  facts(ev?: Readonly<Record<string, Json>> | null): DealFacts {
-    const work = this.work;
-    return work.factsFor({ deal: work.deal, previous: null, event: (ev === undefined ? this.event : ev) as Record<string, Json> | null, now: work.env.now });
+  get facts() {
+    return (ev?: Readonly<Record<string, Json>> | null): DealFacts => {
+      const work = this.work;
+      return work.factsFor({ deal: work.deal, previous: null, event: (ev === undefined ? this.event : ev) as Record<string, Json> | null, now: work.env.now });
+    };
   }
-  records(kind: string): StoredRecord[] {
-    return this.work.recordsOf(kind);
+  get records() {
+    return (kind: string): StoredRecord[] => this.work.recordsOf(kind);
   }
-  putRecord(kind: string, id: string, data: Record<string, unknown>): StoredRecord {
-    return this.work.putRecord(kind, id, data);
+  get putRecord() {
+    return (kind: string, id: string, data: Record<string, unknown>): StoredRecord => this.work.putRecord(kind, id, data);
   }
-  jobs(): Job[] {
-    return [...this.work.jobs.values()];
+  get jobs() {
+    return (): Job[] => [...this.work.jobs.values()];
   }
-  schedule(spec: FeatureJobSpec): Job {
-    return this.work.scheduleFeatureJob(this.feature, spec);
+  get schedule() {
+    return (spec: FeatureJobSpec): Job => this.work.scheduleFeatureJob(this.feature, spec);
   }
-  cancelJob(jobId: string, reason: string): void {
-    const job = this.work.jobs.get(jobId);
-    if (job) this.work.cancelJob(job, reason);
+  get cancelJob() {
+    return (jobId: string, reason: string): void => {
+      const job = this.work.jobs.get(jobId);
+      if (job) this.work.cancelJob(job, reason);
+    };
   }
-  raise(occ: Occurrence, payload: Record<string, Json> | null): void {
-    this.work.raise(occ, payload);
+  get raise() {
+    return (occ: Occurrence, payload: Record<string, Json> | null): void => this.work.raise(occ, payload);
   }
-  setField(path: string, value: Json): void {
-    this.work.setField(path, value);
+  get setField() {
+    return (path: string, value: Json): void => this.work.setField(path, value);
   }
-  moveStage(stageId: string): void {
-    this.work.moveStage(stageId);
+  get moveStage() {
+    return (stageId: string): void => this.work.moveStage(stageId);
   }
-  notify(spec: NotificationSpec, key: string, sourceId: string, extra?: Record<string, unknown>): void {
-    this.work.withExtra(extra, () => this.work.queueNotification(spec, key, sourceId, this.event));
+  get notify() {
+    return (spec: NotificationSpec, key: string, sourceId: string, extra?: Record<string, unknown>): void =>
+      this.work.withExtra(extra, () => this.work.queueNotification(spec, key, sourceId, this.event));
   }
-  render(template: string, extra?: Record<string, unknown>, sourceId?: string): string {
-    return this.work.withExtra(extra, () => this.work.render(template, this.event, sourceId ?? this.feature.name));
+  get render() {
+    return (template: string, extra?: Record<string, unknown>, sourceId?: string): string =>
+      this.work.withExtra(extra, () => this.work.render(template, this.event, sourceId ?? this.feature.name));
   }
-  runActions(cr: CompiledRule, enrolmentId: string, ev: Readonly<Record<string, Json>> | null, extra?: Record<string, unknown>): void {
-    this.work.withExtra(extra, () => this.work.runRuleActions(cr, enrolmentId, ev));
+  get runActions() {
+    return (cr: CompiledRule, enrolmentId: string, ev: Readonly<Record<string, Json>> | null, extra?: Record<string, unknown>): void =>
+      this.work.withExtra(extra, () => this.work.runRuleActions(cr, enrolmentId, ev));
   }
-  log(type: string, data: Record<string, unknown>, sourceId?: string): void {
-    this.work.log(type, data, sourceId);
+  get log() {
+    return (type: string, data: Record<string, unknown>, sourceId?: string): void => this.work.log(type, data, sourceId);
   }
-  addTime(from: string, duration: Duration, options: { calendar?: string; policy?: DuePolicy } = {}): string {
-    return addDurationIn(this.work.calendarFor(options.calendar), from, duration, options.policy);
+  get addTime() {
+    return (from: string, duration: Duration, options: { calendar?: string; policy?: DuePolicy } = {}): string =>
+      addDurationIn(this.work.calendarFor(options.calendar), from, duration, options.policy);
   }
-  newId(kind: string): string {
-    return this.work.env.ids.next(kind);
+  get newId() {
+    return (kind: string): string => this.work.env.ids.next(kind);
   }
 }
 

@@ -142,4 +142,22 @@ describe('custom actions (defineAction)', () => {
     await engine.advance({ days: 3 });
     expect(gateway.calls.map((c) => [c.ctx.now.toISOString(), c.ctx.deal?.amount])).toEqual([['2026-03-04T09:00:00.000Z', 2500]]);
   });
+
+  it('may take their context apart: an apply written as ({ deal, setField, notify, log }) => … works like ctx.setField(…)', async () => {
+    const escalate = defineAction({
+      type: 'escalateIfBig',
+      params: z.object({ over: z.number() }).strict(),
+      apply({ deal, setField, notify, log }, { over }) {
+        if (!deal || deal.amount <= over) return;
+        setField('flags.big', true);
+        notify({ to: 'manager', template: 'big-deal' });
+        log('escalated', { over });
+      },
+    });
+    const engine = engineWith([{ id: 'big', trigger: { type: 'deal.created' }, actions: [{ type: 'escalateIfBig', params: { over: 1_000 } }] }], { actions: [escalate] });
+    const deal = await engine.createDeal({ ...newDeal, amount: 5_000 });
+    expect(deal.flags.big).toBe(true);
+    expect(engine.notifications.map((n) => [n.template, n.recipient.id])).toEqual([['big-deal', 'maria']]);
+    expect((await engine.history(deal.id)).filter((e) => e.type === 'escalated').map((e) => e.data)).toEqual([{ over: 1_000 }]);
+  });
 });
