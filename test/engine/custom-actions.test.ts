@@ -154,7 +154,9 @@ describe('custom actions (defineAction)', () => {
         log('escalated', { over });
       },
     });
-    const engine = engineWith([{ id: 'big', trigger: { type: 'deal.created' }, actions: [{ type: 'escalateIfBig', params: { over: 1_000 } }] }], { actions: [escalate] });
+    const engine = engineWith([{ id: 'big', trigger: { type: 'deal.created' }, actions: [{ type: 'escalateIfBig', params: { over: 1_000 } }] }], {
+      actions: [escalate],
+    });
     const deal = await engine.createDeal({ ...newDeal, amount: 5_000 });
     expect(deal.flags.big).toBe(true);
     expect(engine.notifications.map((n) => [n.template, n.recipient.id])).toEqual([['big-deal', 'maria']]);
