@@ -23,6 +23,7 @@ import { checkRetryPolicy, Delivery, DEFAULT_RETRY, type RetryPolicy } from './d
 import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from './digest-policy.js';
 import { checkDigestNames, OutboxWriter, type OutboxWriteContext } from './outbox-writer.js';
 import { TASK_RECORD } from '../core/tasks/lifecycle.js';
+import { SerialQueue } from './serial.js';
 import { AccessGuard, isBackwardMove, type AccessOptions } from './access.js';
 import { defaultAccessPolicy, type AccessPolicy } from '../ports/access.js';
 import { calendarTime, runReport, type ReportArgs, type ReportHost } from './reports.js';
@@ -165,8 +166,8 @@ export class Engine {
   readonly playbooks: ReadonlyMap<string, Playbook>;
   private readonly deliverOnCommit: boolean;
   private lastNow = -Infinity;
-  private tail: Promise<unknown> = Promise.resolve();
-  private inFlight = 0;
+  /** Commands run one at a time per engine; the storage serialises across engines. */
+  private readonly commands = new SerialQueue();
 
   private readonly events = new EventEmitter<EngineEvents>();
 
@@ -687,20 +688,8 @@ export class Engine {
 
   // ---- internals -------------------------------------------------------------------------------
 
-  /** Commands run one at a time per engine; the storage serialises across engines. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    // With nothing running, start at once; else queue behind the last. `inFlight` drops when a
-    // call has finished its work, so a call arriving after that need not wait for a microtask.
-    const run = async () => {
-      try {
-        return await fn();
-      } finally {
-        this.inFlight--;
-      }
-    };
-    const result = this.inFlight++ === 0 ? run() : this.tail.then(run, run);
-    this.tail = result;
-    return result;
+    return this.commands.run(fn);
   }
 
   private readClock(): Date {
@@ -878,8 +867,13 @@ export class Engine {
       }
     }
     if (hasTaskRecords) {
-      const now = context().now;
-      const assigned = this.taskPeople.notifications(out.effects, stored!, deal, deal ? this.pipelineIndex.get(deal.pipelineId)?.pipeline : undefined, now);
+      const assigned = this.taskPeople.notifications(
+        out.effects,
+        stored!,
+        deal,
+        deal ? this.pipelineIndex.get(deal.pipelineId)?.pipeline : undefined,
+        context().now,
+      );
       if (assigned.log.length > 0) (held ??= []).push(...assigned.log);
       for (const message of assigned.messages) (held ??= []).push(...(await this.outboxWriter.write(tx, message, context())));
     }

@@ -3,6 +3,7 @@ import type { Deal, Json } from '../model/deal.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
 import { JobQueue } from './job-queue.js';
+import { SerialQueue } from '../engine/serial.js';
 
 interface Lease {
   owner: string;
@@ -52,9 +53,8 @@ export class InMemoryStorage implements Storage {
   readonly keepsLog: (type: string) => boolean;
   /** @internal */
   readonly keepDelivered: boolean;
-  private tail: Promise<unknown> = Promise.resolve();
-  /** Transactions started and not yet finished (the running one and those queued behind it). */
-  private inFlight = 0;
+  /** Transactions run one at a time, in call order. */
+  private readonly serial = new SerialQueue();
 
   constructor(options: InMemoryStorageOptions = {}) {
     this.leaseClock = options.leaseClock ?? systemClock;
@@ -68,7 +68,7 @@ export class InMemoryStorage implements Storage {
   }
 
   transaction<T>(fn: (tx: StorageTx) => Promise<T>): Promise<T> {
-    const run = async () => {
+    return this.serial.run(async () => {
       const undo: Undo[] = [];
       try {
         return await fn(new MemoryTx(this, undo));
@@ -79,14 +79,8 @@ export class InMemoryStorage implements Storage {
           else step.restore();
         }
         throw e;
-      } finally {
-        this.inFlight--;
       }
-    };
-    // One at a time, in call order: with none running, start at once (most calls); else after the last.
-    const result = this.inFlight++ === 0 ? run() : this.tail.then(run, run);
-    this.tail = result;
-    return result;
+    });
   }
 
   /** @internal */
