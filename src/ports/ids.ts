@@ -26,7 +26,8 @@ export class SequentialIds implements IdGenerator {
     // An id of 13 characters or more is a V8 cons string (two parts, ~20 bytes more); reading a
     // character flattens it, and the GC then keeps only the flat copy. Ids live in every job,
     // enrolment and history line, so a year's simulation keeps millions of them.
-    id.charCodeAt(0);
-    return id;
+    // The read's result decides what is returned: a bare `id.charCodeAt(0)` statement is dropped by
+    // tree-shaking bundlers (rollup knows it is pure), which is how the built package lost it once.
+    return id.charCodeAt(0) === 0 ? `${id}` : id;
   }
 }
