@@ -7,6 +7,7 @@ import { readDealPath } from '../model/deal-path.js';
 import type { BusinessCalendar } from './time/calendar.js';
 import { addBusinessMs, addCalendarMs, addWorkingTimeMs, applyPolicyMs, defaultPolicy, nextWorkingDateAtMs, stepWorkingDates, toIso } from './time/business.js';
 import { localPosition, localToInstant, MS_PER_MINUTE, parseIsoDate, parseTimeOfDay } from './time/local.js';
+import { parseIso } from './time/iso.js';
 
 /** Adds a calendar duration in a timezone: days keep the wall-clock time across DST, hours do not. */
 export function addDuration(instant: string, duration: Duration, zone: string): string {
@@ -106,7 +107,7 @@ export interface Timing {
  * calendar the rule follows, with the due-time policy applied (docs/time.md).
  */
 export function computeDueAt(spec: Timing, deal: Deal | null, now: string, cal: BusinessCalendar): DueTime {
-  const nowMs = Date.parse(now);
+  const nowMs = parseIso(now);
   if (spec.after) return { dueAt: toIso(dueAfter(cal, nowMs, spec.after, spec.policy)) };
   const at = spec.at;
   if (at) {

@@ -4,6 +4,7 @@ import { isBusinessDuration } from '../../model/duration.js';
 import { DealflowError } from '../../model/errors.js';
 import { MAX_SCAN_DAYS, type BusinessCalendar } from './calendar.js';
 import { formatIsoDate, localPosition, localToInstant, MS_PER_DAY, MS_PER_MINUTE, parseTimeOfDay } from './local.js';
+import { toIsoString } from './iso.js';
 
 /*
  * Business-time arithmetic. Instants go in and come out as UTC ISO strings (`…000Z`); the `…Ms`
@@ -34,7 +35,7 @@ export function toMs(instant: string): number {
 }
 
 export function toIso(ms: number): string {
-  return new Date(ms).toISOString();
+  return toIsoString(ms);
 }
 
 // ---- positions ------------------------------------------------------------------------------------

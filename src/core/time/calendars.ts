@@ -26,6 +26,7 @@ export class CalendarBook {
   private readonly namedDefs: ReadonlyMap<string, CalendarInput>;
   private readonly pipelineDefs = new Map<string, { def: CalendarInput; zone: string }>();
   private readonly memo = new Map<string, BusinessCalendar>();
+  private readonly byDefinition = new WeakMap<CalendarInput, Map<string, BusinessCalendar>>();
 
   constructor(named: Readonly<Record<string, CalendarInput>> = {}, pipelines: ReadonlyArray<Pipeline> = []) {
     this.namedDefs = new Map(Object.entries(named));
@@ -101,12 +102,20 @@ export class CalendarBook {
   }
 
   private compile(def: CalendarInput, zone: string, path: PropertyKey[], label: string): BusinessCalendar {
+    // The configured definitions are the same objects every time: found by identity first, so the
+    // calendar of every scheduled action costs no JSON.stringify of its definition.
+    let zones = this.byDefinition.get(def);
+    const known = zones?.get(zone);
+    if (known) return known;
     const key = `${zone}|${JSON.stringify(def)}`;
-    const hit = this.memo.get(key);
-    if (hit) return hit;
-    const cal = compileCalendar(def, { timezone: zone, path, label });
-    if (this.memo.size >= 1000) this.memo.clear();
-    this.memo.set(key, cal);
+    let cal = this.memo.get(key);
+    if (!cal) {
+      cal = compileCalendar(def, { timezone: zone, path, label });
+      if (this.memo.size >= 1000) this.memo.clear();
+      this.memo.set(key, cal);
+    }
+    if (!zones) this.byDefinition.set(def, (zones = new Map()));
+    zones.set(zone, cal);
     return cal;
   }
 }

@@ -6,6 +6,7 @@ import { computeDueAt, dueAfter, dueFromAnchor, readAnchor } from '../schedule.j
 import type { Job, Occurrence } from '../types.js';
 import type { BusinessCalendar } from './calendar.js';
 import { toIso } from './business.js';
+import { parseIso } from './iso.js';
 
 /*
  * Time-based triggers and anchored jobs, on the ordinary job mechanism:
@@ -123,7 +124,7 @@ function armIdle(host: TimerHost, deal: Deal, cr: CompiledRule, reason: string):
   // Several changes in one command re-arm once.
   if (existing && existing.createdAt === host.now && existing.stageId === deal.stageId) return;
   const cal = host.calendarFor(cr.rule.calendar);
-  const dueAt = toIso(dueAfter(cal, Date.parse(host.now), t.after, t.policy));
+  const dueAt = toIso(dueAfter(cal, parseIso(host.now), t.after, t.policy));
   if (existing) host.cancelJob(existing, 'activity');
   const job = newTimer(host, deal, cr, dueAt, null);
   host.putJob(job);
