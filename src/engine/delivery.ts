@@ -7,6 +7,7 @@ import type { IdGenerator } from '../ports/ids.js';
 import { isPermanentError, type Notifier, type OutgoingMessage } from '../ports/notifier.js';
 import type { LeaseRequest, Storage, StorageTx } from '../ports/storage.js';
 import { digestPayload, digestSubject, groupDigestItems, renderDigestText } from './digests.js';
+import { toIsoString } from '../core/time/iso.js';
 
 /** How the outbox retries a failed delivery: `createEngine({ retry })` overrides any part of DEFAULT_RETRY. */
 export interface RetryPolicy {
@@ -105,7 +106,7 @@ export class Delivery {
 
   /** Delivers every message due at `now`; returns how many were delivered and the log entries written. */
   async deliverDue(now: Date): Promise<{ delivered: number; log: LogEntry[] }> {
-    const iso = now.toISOString();
+    const iso = toIsoString(now.getTime());
     const tried = new Set<string>();
     let delivered = 0;
     const log: LogEntry[] = [];
@@ -248,7 +249,7 @@ export class Delivery {
 
   /** Log entries about a message: one, or for a digest one per item, so each deal's history shows it. */
   private entries(message: OutboxMessage, now: Date, type: string, data: Record<string, unknown>): LogEntry[] {
-    const at = now.toISOString();
+    const at = toIsoString(now.getTime());
     if (message.kind === 'digest') {
       const base = { messageId: message.id, kind: message.kind };
       const p = digestPayload(message);

@@ -48,6 +48,7 @@ import { validateGoals } from '../model/validate-goals.js';
 import type { Playbook, PlaybookInput, Task, TaskSpecInput } from '../model/task.js';
 import { TaskPeople } from './task-people.js';
 import { WorkflowCommands, eventInput, parsePlaybooks, workflowParts, type TaskQuery } from './workflow.js';
+import { toIsoString } from '../core/time/iso.js';
 
 /** Everything `createEngine` needs: pipelines and rules, plus the ports (storage, clock, ids, notifier, directory, access policy), host facts, custom actions and optional features (calendars, playbooks, SLAs, digests). Ports left out fall back to defaults. */
 export interface EngineConfig {
@@ -471,14 +472,15 @@ export class Engine {
   async runDue(): Promise<RunDueResult> {
     return this.exclusive(async () => {
       const now = this.readClock();
-      const iso = now.toISOString();
+      const iso = toIsoString(now.getTime());
       let jobsRun = 0;
       let jobsFailed = 0;
+      // The next due job is picked in the transaction that runs it: one transaction per job.
+      const nextDue = async (tx: StorageTx) => (await tx.dueJobs(iso, 1))[0];
       for (;;) {
-        const due = await this.storage.transaction((tx) => tx.dueJobs(iso, 1));
-        const job = due[0];
-        if (!job) break;
-        if ((await this.runJob(job, now)) === 'failed') jobsFailed++;
+        const result = await this.runJob(nextDue, now);
+        if (result === 'skipped') break;
+        if (result === 'failed') jobsFailed++;
         else jobsRun++;
       }
       const { delivered } = await this.deliver(now);
@@ -506,7 +508,7 @@ export class Engine {
    * leaves the job for a later claim.
    */
   async runClaimedJob(job: Job, token: string): Promise<'ran' | 'failed' | 'skipped'> {
-    return this.runJob(job, this.readClock(), token);
+    return this.runJob((tx) => tx.getClaimedJob(job.id, token), this.readClock());
   }
 
   /** One attempt at a claimed delivery, recorded only if `token` still holds its lease. */
@@ -711,7 +713,7 @@ export class Engine {
     return {
       calendars: this.calendars,
       users,
-      now: now.toISOString(),
+      now: toIsoString(now.getTime()),
       ids: this.ids,
       pipelines: this.pipelineIndex,
       rules: this.ruleBook,
@@ -781,14 +783,15 @@ export class Engine {
   }
 
   /**
-   * Runs one job in its own transaction (with a runner's `token`, only while that claim holds it).
-   * If the job's cascade throws, none of it is written: the job is dropped with a `job.failed`
-   * entry in the same transaction, so the queue moves on. A storage failure is not the job's
-   * fault: it propagates and the job stays for a later run.
+   * Runs one job in its own transaction: the one `pick` reads in it (the next due, or a runner's
+   * claimed job while its token still holds it); `skipped` when there is none. If the job's cascade
+   * throws, none of it is written: the job is dropped with a `job.failed` entry in the same
+   * transaction, so the queue moves on. A storage failure is not the job's fault: it propagates
+   * and the job stays for a later run.
    */
-  private async runJob(job: Job, now: Date, token?: string): Promise<'ran' | 'failed' | 'skipped'> {
+  private async runJob(pick: (tx: StorageTx) => Promise<Job | undefined>, now: Date): Promise<'ran' | 'failed' | 'skipped'> {
     const result = await this.storage.transaction(async (tx) => {
-      const current = token === undefined ? await tx.getJob(job.id) : await tx.getClaimedJob(job.id, token);
+      const current = await pick(tx);
       if (!current) return null;
       const before = await loadSnapshot(tx, current.dealId, this.recordKinds);
       let out: Outcome;
@@ -798,7 +801,7 @@ export class Engine {
         await tx.removeJob(current.id);
         const e: LogEntry = {
           id: this.ids.next('log'),
-          at: now.toISOString(),
+          at: toIsoString(now.getTime()),
           dealId: current.dealId,
           type: 'job.failed',
           ruleId: current.ruleId,
@@ -834,7 +837,7 @@ export class Engine {
     let outboxContext: OutboxWriteContext | undefined;
     const context = (): OutboxWriteContext =>
       (outboxContext ??= {
-        now: now.toISOString(),
+        now: toIsoString(now.getTime()),
         zone: (deal && this.pipelineIndex.get(deal.pipelineId)?.pipeline.timezone) || 'UTC',
         ruleName: (ruleId: string | null) => (ruleId ? (this.ruleBook.get(ruleId)?.rule.name ?? null) : null),
       });
