@@ -826,7 +826,8 @@ export class Engine {
     const after = out.snapshot;
     if (before.deal && !after.deal) await tx.deleteDeal(before.deal.id);
     else if (after.deal && after.deal !== before.deal) await tx.putDeal(after.deal);
-    if (after.deal && !sameEnrolments(after.enrolments, before.enrolments)) {
+    // The core hands back the snapshot's enrolments object unless a rule fired (copy on write).
+    if (after.deal && after.enrolments !== before.enrolments) {
       await tx.putEnrolments(after.deal.id, after.enrolments);
     }
     const log: LogEntry[] = [];
@@ -958,16 +959,6 @@ function clone<T>(v: T): T {
   return out as T;
 }
 
-/** The core replaces an enrolment it changes, so unchanged ones are the same objects. */
-function sameEnrolments(a: DealSnapshot['enrolments'], b: DealSnapshot['enrolments']): boolean {
-  if (a === b) return true;
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const k of keys) {
-    if (a[k] !== b[k] && JSON.stringify(a[k]) !== JSON.stringify(b[k])) return false;
-  }
-  return true;
-}
 
 /** Creates an engine from its configuration; throws a DealflowError (INVALID_CONFIG / INVALID_RULES) saying what to fix when the pipelines or rules are invalid. */
 export function createEngine(config: EngineConfig): Engine {

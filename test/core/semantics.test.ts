@@ -243,6 +243,35 @@ describe('re-enrolment', () => {
   });
 });
 
+  it('keeps enrolments across commands and rule changes: counts go on, a removed rule keeps its enrolment, once still holds', async () => {
+    const engine = engineWith([
+      { id: 'welcome', once: true, trigger: { type: 'stage.entered', stage: 'proposal' }, actions: [notifyOwner('welcome')] },
+      { id: 'touch', trigger: { type: 'field.changed', field: 'title' }, actions: [notifyOwner('touch')] },
+    ]);
+    const deal = await engine.createDeal({ ...newDeal, stageId: 'proposal' });
+    await engine.updateDeal(deal.id, { title: 'one' });
+    await engine.updateDeal(deal.id, { title: 'two' });
+    const enrolments = () => engine.storage.transaction((tx) => tx.getEnrolments(deal.id));
+    const first = await enrolments();
+    expect(Object.keys(first)).toEqual(['welcome', 'touch']);
+    expect(first.touch).toMatchObject({ ruleId: 'touch', count: 2 });
+    expect(first.welcome).toMatchObject({ ruleId: 'welcome', count: 1 });
+
+    // 'touch' leaves the book; a new rule fires: the old enrolment stays, after the book's rules.
+    engine.setRules([
+      { id: 'welcome', once: true, trigger: { type: 'stage.entered', stage: 'proposal' }, actions: [notifyOwner('welcome')] },
+      { id: 'retitled', trigger: { type: 'field.changed', field: 'title' }, actions: [notifyOwner('retitled')] },
+    ]);
+    await engine.updateDeal(deal.id, { title: 'three' });
+    await engine.moveDeal(deal.id, 'negotiation');
+    await engine.moveDeal(deal.id, 'proposal');
+    const after = await enrolments();
+    expect(Object.keys(after)).toEqual(['welcome', 'retitled', 'touch']);
+    expect(after.touch).toEqual(first.touch);
+    expect(after.retitled).toMatchObject({ count: 1 });
+    expect(templates(engine)).toEqual(['welcome', 'touch', 'touch', 'retitled']);
+  });
+
 describe('cascades', () => {
   it('runs breadth-first within one command: all effects of one level before the next', async () => {
     const engine = engineWith([
