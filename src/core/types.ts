@@ -47,7 +47,7 @@ export interface Job {
   createdAt: string;
 }
 
-/** Which rules a deal has been enrolled in, for `once` and re-enrolment. */
+/** A deal's enrolment in a `once` rule, kept so the rule never fires for the deal again (docs/design.md, amendments). */
 export interface Enrolment {
   ruleId: string;
   /** The latest enrolment's id; jobs carry it. */
