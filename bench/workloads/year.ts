@@ -59,7 +59,7 @@ export default {
         : { [`year.deals_${r.deals}.wall_s`]: +r.wallS.toFixed(1), [`year.deals_${r.deals}.rss_mb`]: Math.round(r.rssMb) },
       notes: [
         `${r.deals.toLocaleString()} deals created evenly over 365 days, ~10 commands each (stage moves, proposal, score, calls, e-mails, meetings, invoice),`,
-        '30 rules (bench/lib/year-rules.ts), every job fired at its due time on the FakeClock; InMemoryStorage keeps every deal, job, enrolment and record,',
+        '30 rules (bench/lib/year-rules.ts), every job fired at its due time on the FakeClock; InMemoryStorage keeps every deal, job, once-rule enrolment and record,',
         'the history lines its funnel report reads (deal.created, stage.changed; YEAR_KEEP_ALL=1 keeps all) and undelivered messages; the funnel runs at the end.',
         `Child process with ${heapMb ? `--max-old-space-size=${heapMb}` : "Node's default heap limit"}; peak RSS from process.resourceUsage(). ${perDealKb.toFixed(0)} KB of RSS per deal.`,
         ...(full ? [] : ['Not the 100,000-deal year: keys are written under year.deals_<n>.* only.']),
