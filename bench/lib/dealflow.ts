@@ -15,6 +15,6 @@ if (!existsSync(new URL('index.js', dist))) throw new Error('dist/ is missing: r
 const lib = (await import(new URL('index.js', dist).href)) as typeof src;
 const testing = (await import(new URL('testing/index.js', dist).href)) as typeof srcTesting;
 
-export const { createEngine, InMemoryStorage, InMemoryDirectory, InMemoryNotifier, SequentialIds, REPORT_INPUTS } = lib;
+export const { createEngine, InMemoryStorage, InMemoryDirectory, InMemoryNotifier, SequentialIds, REPORT_INPUTS, transition } = lib;
 export const { createTestEngine, FakeClock } = testing;
-export type { Engine, Notifier } from '../../src/index.js';
+export type { CoreEnv, DealSnapshot, Engine, Job, Notifier } from '../../src/index.js';

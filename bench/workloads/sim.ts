@@ -1,5 +1,6 @@
 import { createActor, setup, SimulatedClock } from 'xstate';
-import { createTestEngine, InMemoryStorage } from '../lib/dealflow.js';
+import { createTestEngine, InMemoryStorage, transition } from '../lib/dealflow.js';
+import type { CoreEnv, DealSnapshot, Job } from '../lib/dealflow.js';
 import { proposalDirectory, proposalPipeline, proposalRules } from '../../examples/proposal-deadline/setup.js';
 import type { Workload } from '../harness.js';
 
@@ -42,6 +43,58 @@ async function dealflow(deals: number, lean: boolean): Promise<Outcome> {
   return { ms, notifications: engine.notifications.length, violations: (await engine.records('violation')).length };
 }
 
+/**
+ * The floor under the engine: the same deals through the pure transition alone, driven
+ * synchronously — snapshots in a Map, due jobs taken in time order, outbox effects counted,
+ * nothing stored, delivered or announced. Not a way to run dealflow (nothing is durable); it says
+ * how much of the engine's time is the rules' own work. The env is the engine's (a private method).
+ */
+function pureCore(deals: number): Outcome {
+  const t0 = performance.now();
+  const engine = createTestEngine({ pipelines: [proposalPipeline], rules: proposalRules, directory: proposalDirectory(), start: '2026-03-02T08:00:00.000Z' });
+  const envAt = (ms: number) => (engine as unknown as { env(now: Date): CoreEnv }).env(new Date(ms));
+  const snapshots = new Map<string, DealSnapshot>();
+  let jobs: Job[] = [];
+  let notifications = 0;
+  let violations = 0;
+  const apply = (snapshot: DealSnapshot, effects: ReturnType<typeof transition>['effects']) => {
+    snapshots.set(snapshot.deal!.id, snapshot);
+    for (const e of effects) {
+      if (e.type === 'job.schedule') jobs.push(e.job);
+      else if (e.type === 'outbox') notifications++;
+      else if (e.type === 'record' && e.record.kind === 'violation') violations++;
+    }
+  };
+  let now = Date.parse('2026-03-02T08:00:00.000Z');
+  const ids: string[] = [];
+  const none: DealSnapshot = { deal: null, jobs: [], enrolments: {} };
+  for (let i = 0; i < deals; i++) {
+    const draft = { pipelineId: 'sales', ownerId: OWNERS[i % 2]!, title: `Deal ${i}`, amount: 1_000 + (i % 8_000), currency: 'USD', fields: {}, flags: {} };
+    const out = transition(none, { type: 'create', draft }, envAt(now));
+    apply(out.snapshot, out.effects);
+    ids.push(out.snapshot.deal!.id);
+  }
+  const runUntil = (until: number) => {
+    jobs.sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : 0));
+    const iso = new Date(until).toISOString();
+    let k = 0;
+    for (; k < jobs.length && jobs[k]!.dueAt <= iso; k++) {
+      const job = jobs[k]!;
+      const out = transition(snapshots.get(job.dealId)!, { type: 'job', job }, envAt(Date.parse(job.dueAt)));
+      apply(out.snapshot, out.effects);
+    }
+    jobs = jobs.slice(k);
+  };
+  runUntil((now += 2 * DAY));
+  const sentAt = new Date(now).toISOString();
+  for (let i = 0; i < deals; i += 2) {
+    const out = transition(snapshots.get(ids[i]!)!, { type: 'update', patch: { fields: { proposalSentAt: sentAt } } }, envAt(now));
+    apply(out.snapshot, out.effects);
+  }
+  runUntil((now += 4 * DAY));
+  return { ms: performance.now() - t0, notifications, violations };
+}
+
 function xstate(deals: number): Outcome {
   const t0 = performance.now();
   let notifications = 0;
@@ -80,16 +133,19 @@ export default {
     const full: Outcome[] = [];
     const lean: Outcome[] = [];
     const theirs: Outcome[] = [];
+    const core: Outcome[] = [];
     for (let r = 0; r < rounds; r++) {
       full.push(await dealflow(deals, false));
       lean.push(await dealflow(deals, true));
+      core.push(pureCore(deals));
       theirs.push(xstate(deals));
     }
     const median = (xs: Outcome[]) => [...xs].sort((a, b) => a.ms - b.ms)[Math.floor(xs.length / 2)]!;
     const a = median(full);
     const l = median(lean);
     const b = median(theirs);
-    for (const o of [a, l]) {
+    const c = median(core);
+    for (const o of [a, l, c]) {
       if (o.notifications !== b.notifications || o.violations !== b.violations) {
         throw new Error(`different behaviour: dealflow ${o.notifications}/${o.violations}, xstate ${b.notifications}/${b.violations}`);
       }
@@ -114,6 +170,14 @@ export default {
           'speed vs xstate': +speedup.toFixed(2),
         },
         {
+          simulator: 'the pure transition alone (floor; nothing stored or delivered)',
+          deals,
+          'wall ms': Math.round(c.ms),
+          notifications: c.notifications,
+          violations: c.violations,
+          'speed vs xstate': +(b.ms / c.ms).toFixed(2),
+        },
+        {
           simulator: 'XState v5 actors (SimulatedClock)',
           deals,
           'wall ms': Math.round(b.ms),
@@ -127,12 +191,14 @@ export default {
         'sim.dealflow_ms': Math.round(l.ms),
         'sim.dealflow_full_history_ms': Math.round(a.ms),
         'sim.xstate_ms': Math.round(b.ms),
+        'sim.pure_transition_ms': Math.round(c.ms),
       },
       notes: [
         `${deals.toLocaleString()} deals, 6 simulated days; median of ${rounds} round(s), the three alternating. Same notification and violation counts checked.`,
         'dealflow keeps every deal, job and record (and, in the first row, every history line and delivered message), each command one',
         'storage transaction, and delivers every notification through its notifier (resolving recipients in the directory);',
         'the XState actors count notifications in actions. sim.speedup_vs_xstate is the keepLog: false row.',
+        'The pure-transition row is a floor, not a way to run dealflow: the same rules through core/transition.ts alone, effects counted.',
       ],
     };
   },
