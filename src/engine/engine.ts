@@ -959,7 +959,6 @@ function clone<T>(v: T): T {
   return out as T;
 }
 
-
 /** Creates an engine from its configuration; throws a DealflowError (INVALID_CONFIG / INVALID_RULES) saying what to fix when the pipelines or rules are invalid. */
 export function createEngine(config: EngineConfig): Engine {
   return new Engine(config);

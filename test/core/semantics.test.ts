@@ -241,7 +241,6 @@ describe('re-enrolment', () => {
     await engine.moveDeal(deal.id, 'proposal');
     expect(templates(engine)).toEqual(['nudge']);
   });
-});
 
   it('keeps an enrolment for once rules only (what once reads), and keeps enrolments a store already holds', async () => {
     const engine = engineWith([
@@ -268,6 +267,7 @@ describe('re-enrolment', () => {
     await engine.moveDeal(deal.id, 'proposal');
     expect(templates(engine)).toEqual(['touch', 'welcome', 'touch']);
   });
+});
 
 describe('cascades', () => {
   it('runs breadth-first within one command: all effects of one level before the next', async () => {
