@@ -384,19 +384,12 @@ class Work {
       return;
     }
     if (rule.reenroll === 'replace') for (const j of pending) this.cancelJob(j, 'replaced-by-reenrolment');
-    const prior = this.enrolmentOf(rule.id);
     const enrolmentId = this.env.ids.next('enrolment');
-    // Kept for `once` rules only: the only decision that reads an enrolment later. The history has
-    // every enrolment (rule.fired, with its id); keeping one per rule per deal cost a simulated
-    // year 40% of its heap.
+    // Kept for `once` rules only (so always their first): the only decision that reads an enrolment
+    // later. The history has every enrolment (rule.fired, with its id); keeping one per rule per
+    // deal cost a simulated year 40% of its heap.
     if (dealId !== null && rule.once) {
-      (this.newEnrolments ??= new Map()).set(rule.id, {
-        ruleId: rule.id,
-        id: enrolmentId,
-        count: (prior?.count ?? 0) + 1,
-        firstAt: prior?.firstAt ?? this.env.now,
-        lastAt: this.env.now,
-      });
+      (this.newEnrolments ??= new Map()).set(rule.id, { ruleId: rule.id, id: enrolmentId, count: 1, firstAt: this.env.now, lastAt: this.env.now });
     }
     this.log('rule.fired', withEvaluator({ trigger: q.occ, criteria: trace, enrolmentId, depth: q.depth, ruleVersion: cr.version }, cr), rule.id);
     const cause = new Cause(q.depth, q.chain, rule.id);
