@@ -475,8 +475,17 @@ export class Engine {
       const iso = toIsoString(now.getTime());
       let jobsRun = 0;
       let jobsFailed = 0;
-      // The next due job is picked in the transaction that runs it: one transaction per job.
-      const nextDue = async (tx: StorageTx) => (await tx.dueJobs(iso, 1))[0];
+      // The next due job is picked in the transaction that runs it: one transaction per job. It is
+      // read again through getJob, which locks it (SQL: its deal's row, then its own) and so sees
+      // whether another engine on the same store ran it meanwhile.
+      const nextDue = async (tx: StorageTx) => {
+        for (;;) {
+          const due = (await tx.dueJobs(iso, 1))[0];
+          if (!due) return undefined;
+          const job = await tx.getJob(due.id);
+          if (job) return job;
+        }
+      };
       for (;;) {
         const result = await this.runJob(nextDue, now);
         if (result === 'skipped') break;
