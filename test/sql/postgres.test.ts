@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/engine.js';
 import { isDealflowError } from '../../src/model/errors.js';
 import { UuidIds } from '../../src/ports/ids.js';
+import { InMemoryNotifier } from '../../src/ports/notifier.js';
 import { createSqlStorage, MIGRATIONS, type SqlDriver } from '../../src/sql/index.js';
 import { FakeClock } from '../../src/testing/index.js';
 import { salesPipeline } from '../helpers.js';
@@ -105,5 +106,30 @@ describe.runIf(DATABASE_URL)('on the PostgreSQL server', () => {
     );
     expect((await engines[0]!.getDeal('hot'))!.version).toBe(41);
     expect((await engines[0]!.history('hot')).filter((e) => e.type === 'deal.updated')).toHaveLength(40);
+  });
+
+  it('runs each due job once when several engines call runDue on one store at the same time', async () => {
+    const schema = server.next('rundue');
+    const rules = [{ id: 'later', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', after: { hours: 1 }, params: { to: 'owner', template: 'later' } }] }];
+    const notifiers = [0, 1, 2].map(() => new InMemoryNotifier());
+    const engines = await Promise.all(
+      notifiers.map(async (notifier) =>
+        createEngine({
+          pipelines: [salesPipeline],
+          rules,
+          storage: await createSqlStorage({ client: server.pool, schema }),
+          clock: new FakeClock('2026-03-02T09:00:00.000Z'),
+          ids: new UuidIds(),
+          notifier,
+        }),
+      ),
+    );
+    const deals = [];
+    for (let i = 0; i < 40; i++) deals.push(await engines[0]!.createDeal({ pipelineId: 'sales', ownerId: 'anna', title: `deal ${i}` }));
+    for (const e of engines) (e.clock as FakeClock).advance({ hours: 2 });
+    const runs = await Promise.all(engines.map((e) => e.runDue()));
+    expect(runs.reduce((n, r) => n + r.jobsRun, 0)).toBe(40);
+    expect(notifiers.reduce((n, x) => n + x.sent.length, 0)).toBe(40);
+    for (const deal of deals) expect((await engines[0]!.history(deal.id)).filter((e) => e.type === 'job.ran')).toHaveLength(1);
   });
 });
