@@ -110,7 +110,9 @@ describe.runIf(DATABASE_URL)('on the PostgreSQL server', () => {
 
   it('runs each due job once when several engines call runDue on one store at the same time', async () => {
     const schema = server.next('rundue');
-    const rules = [{ id: 'later', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', after: { hours: 1 }, params: { to: 'owner', template: 'later' } }] }];
+    const rules = [
+      { id: 'later', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', after: { hours: 1 }, params: { to: 'owner', template: 'later' } }] },
+    ];
     const notifiers = [0, 1, 2].map(() => new InMemoryNotifier());
     const engines = await Promise.all(
       notifiers.map(async (notifier) =>
