@@ -78,6 +78,17 @@ let jobsRun = 0;
 let jobTransitions = 0;
 let outbox = 0;
 
+/** Time inside `transition` itself, apart from this driver's own bookkeeping. */
+let coreMs = 0;
+function timed(before: DealSnapshot, input: Parameters<typeof transition>[1], env: CoreEnv): ReturnType<typeof transition> {
+  const t0 = performance.now();
+  try {
+    return transition(before, input, env);
+  } finally {
+    coreMs += performance.now() - t0;
+  }
+}
+
 function apply(before: DealSnapshot, out: ReturnType<typeof transition>): void {
   const deal = out.snapshot.deal ?? before.deal;
   if (out.snapshot.deal) snapshots.set(out.snapshot.deal.id, out.snapshot);
@@ -98,7 +109,7 @@ function runDue(until: number): void {
     const snapshot = snapshots.get(job.dealId);
     if (!snapshot?.jobs.some((j) => j.id === job.id)) continue;
     jobTransitions++;
-    apply(snapshot, transition(snapshot, { type: 'job', job }, envAt(Date.parse(job.dueAt))));
+    apply(snapshot, timed(snapshot, { type: 'job', job }, envAt(Date.parse(job.dueAt))));
   }
 }
 
@@ -111,16 +122,16 @@ for (let item = timeline.next(); item; item = timeline.next()) {
   try {
     if (step.kind === 'create') {
       const draft = { currency: 'USD', ...draftOf(deal) };
-      const out = transition(none, { type: 'create', draft }, env);
+      const out = timed(none, { type: 'create', draft }, env);
       apply(none, out);
       ids.set(deal, out.snapshot.deal!.id);
       continue;
     }
     const id = ids.get(deal)!;
     const before = snapshots.get(id) ?? none;
-    if (step.kind === 'move') apply(before, transition(before, { type: 'move', stageId: step.stage }, env));
-    else if (step.kind === 'update') apply(before, transition(before, { type: 'update', patch: patchAt(step, item.at) as never }, env));
-    else apply(before, transition(before, { type: 'event', event: { name: step.name, dealId: id, payload: step.payload } }, env));
+    if (step.kind === 'move') apply(before, timed(before, { type: 'move', stageId: step.stage }, env));
+    else if (step.kind === 'update') apply(before, timed(before, { type: 'update', patch: patchAt(step, item.at) as never }, env));
+    else apply(before, timed(before, { type: 'event', event: { name: step.name, dealId: id, payload: step.payload } }, env));
   } catch (e) {
     rejected++;
     if (rejected < 5) console.error(String(e));
@@ -139,6 +150,7 @@ console.log(
     jobTransitions,
     outbox,
     wallS: wallMs / 1000,
+    coreS: coreMs / 1000,
     cpuS: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
     rssMb: usage.maxRSS / 1024,
   }),

@@ -25,6 +25,8 @@ interface FloorResult {
   jobsRun: number;
   outbox: number;
   wallS: number;
+  /** Time inside the `transition` calls alone, without the driver's own bookkeeping. */
+  coreS: number;
   rssMb: number;
 }
 
@@ -72,7 +74,7 @@ export default {
           'jobs run': f.jobsRun,
           'jobs cancelled': '',
           notifications: f.outbox,
-          'wall s': +f.wallS.toFixed(1),
+          'wall s': `${f.wallS.toFixed(1)} (${f.coreS.toFixed(1)} in transition)`,
           'cpu s': '',
           'peak RSS MB': Math.round(f.rssMb),
           'live heap MB at the end': '',
@@ -86,12 +88,13 @@ export default {
             'year.commands': r.commands,
             'year.jobs_scheduled': r.jobsScheduled,
             ...(r.liveMb === null ? {} : { 'year.live_heap_mb': Math.round(r.liveMb) }),
-            'year.pure_transition_s': +f.wallS.toFixed(1),
+            'year.pure_transition_s': +f.coreS.toFixed(1),
+            'year.floor_wall_s': +f.wallS.toFixed(1),
           }
         : {
             [`year.deals_${r.deals}.wall_s`]: +r.wallS.toFixed(1),
             [`year.deals_${r.deals}.rss_mb`]: Math.round(r.rssMb),
-            [`year.deals_${r.deals}.pure_transition_s`]: +f.wallS.toFixed(1),
+            [`year.deals_${r.deals}.pure_transition_s`]: +f.coreS.toFixed(1),
           },
       notes: [
         `${r.deals.toLocaleString()} deals created evenly over 365 days, ~10 commands each (stage moves, proposal, score, calls, e-mails, meetings, invoice),`,
@@ -99,7 +102,8 @@ export default {
         'the history lines its funnel report reads (deal.created, stage.changed; YEAR_KEEP_ALL=1 keeps all) and undelivered messages; the funnel runs at the end.',
         `Child process with ${heapMb ? `--max-old-space-size=${heapMb}` : "Node's default heap limit"}; peak RSS from process.resourceUsage(). ${perDealKb.toFixed(0)} KB of RSS per deal.`,
         'The second row is a floor, not a way to run dealflow: the same commands through core/transition.ts alone, jobs from a heap, effects',
-        'counted, nothing stored or delivered (checked to schedule, run and notify exactly what the engine did). No engine can run the year faster.',
+        'counted, nothing stored or delivered (checked to schedule, run and notify exactly what the engine did). "in transition": the time inside',
+        'the transition calls alone (year.pure_transition_s), without generating the commands or the floor\'s own job heap; no engine can go below it.',
         ...(full ? [] : ['Not the 100,000-deal year: keys are written under year.deals_<n>.* only.']),
       ],
     };
