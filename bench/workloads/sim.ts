@@ -206,7 +206,7 @@ export default {
         'storage transaction, and delivers every notification through its notifier (resolving recipients in the directory);',
         'the XState actors count notifications in actions. sim.speedup_vs_xstate is the keepLog: false row.',
         'The pure-transition row is a floor, not a way to run dealflow: the same rules through core/transition.ts alone, effects counted;',
-        'its time is the time inside the transition calls (not the driver\'s job sorting and bookkeeping).',
+        "its time is the time inside the transition calls (not the driver's job sorting and bookkeeping).",
       ],
     };
   },

@@ -103,7 +103,7 @@ export default {
         `Child process with ${heapMb ? `--max-old-space-size=${heapMb}` : "Node's default heap limit"}; peak RSS from process.resourceUsage(). ${perDealKb.toFixed(0)} KB of RSS per deal.`,
         'The second row is a floor, not a way to run dealflow: the same commands through core/transition.ts alone, jobs from a heap, effects',
         'counted, nothing stored or delivered (checked to schedule, run and notify exactly what the engine did). "in transition": the time inside',
-        'the transition calls alone (year.pure_transition_s), without generating the commands or the floor\'s own job heap; no engine can go below it.',
+        "the transition calls alone (year.pure_transition_s), without generating the commands or the floor's own job heap; no engine can go below it.",
         ...(full ? [] : ['Not the 100,000-deal year: keys are written under year.deals_<n>.* only.']),
       ],
     };
