@@ -29,31 +29,24 @@ export interface CompiledRule {
   fallback?: { when?: FallbackCriteria; until?: FallbackCriteria };
 }
 
-function indexKey(t: Rule['trigger'] | Occurrence): string {
+/**
+ * What a trigger is indexed by besides its type: its stage, field or event name ('' for types
+ * without one). Two map lookups, where a `type:param` key string per occurrence would be
+ * allocated and hashed every time.
+ */
+function indexParam(t: Rule['trigger'] | Occurrence): string {
   switch (t.type) {
-    case 'deal.created':
-      return 'deal.created';
     case 'stage.entered':
     case 'stage.left':
-      return `${t.type}:${t.stage}`;
-    case 'field.changed':
-      return `field.changed:${t.field}`;
-    case 'event':
-      return `event:${t.name}`;
-    case 'manual':
-      return 'manual';
-    case 'task.completed':
-    case 'task.overdue':
-      return t.type;
-    case 'sla.met':
-    case 'sla.breached':
-    case 'approval.requested':
-    case 'approval.decided':
-      return t.type;
     case 'stage.idle':
-      return `stage.idle:${t.stage}`;
+      return t.stage;
+    case 'field.changed':
     case 'date.reached':
-      return `date.reached:${t.field}`;
+      return t.field;
+    case 'event':
+      return t.name;
+    default:
+      return '';
   }
 }
 
@@ -103,7 +96,8 @@ function compileCriteria(rule: Rule, triggers: FallbackTriggers): Pick<CompiledR
  */
 export class RuleBook {
   private readonly byId = new Map<string, CompiledRule>();
-  private readonly byTrigger = new Map<string, CompiledRule[]>();
+  /** Buckets by trigger type, then by its stage, field or event name ('' for types without one). */
+  private readonly byTrigger = new Map<string, Map<string, CompiledRule[]>>();
   /** Buckets whose every rule matches every occurrence of its key: enabled, for any pipeline, no trigger parameters. */
   private readonly plainBuckets = new Set<CompiledRule[]>();
   readonly rules: ReadonlyArray<CompiledRule>;
@@ -128,14 +122,19 @@ export class RuleBook {
     this.archive = archive.with(compiled);
     for (const cr of compiled) {
       this.byId.set(cr.rule.id, cr);
-      const key = indexKey(cr.rule.trigger);
-      const bucket = this.byTrigger.get(key) ?? [];
+      const t = cr.rule.trigger;
+      let byParam = this.byTrigger.get(t.type);
+      if (!byParam) this.byTrigger.set(t.type, (byParam = new Map()));
+      const param = indexParam(t);
+      const bucket = byParam.get(param) ?? [];
       bucket.push(cr);
-      this.byTrigger.set(key, bucket);
+      byParam.set(param, bucket);
     }
-    for (const bucket of this.byTrigger.values()) {
-      bucket.sort((a, b) => b.rule.priority - a.rule.priority || a.order - b.order);
-      if (bucket.every((cr) => isPlain(cr.rule))) this.plainBuckets.add(bucket);
+    for (const byParam of this.byTrigger.values()) {
+      for (const bucket of byParam.values()) {
+        bucket.sort((a, b) => b.rule.priority - a.rule.priority || a.order - b.order);
+        if (bucket.every((cr) => isPlain(cr.rule))) this.plainBuckets.add(bucket);
+      }
     }
   }
 
@@ -158,10 +157,14 @@ export class RuleBook {
     if (occ.type === 'stage.idle' || occ.type === 'date.reached') {
       // A timer fires its own rule only (each rule has its own duration or offset).
       const cr = this.byId.get(occ.ruleId);
-      const ok = cr?.rule.enabled && indexKey(cr.rule.trigger) === indexKey(occ) && (cr.rule.pipelineId === undefined || cr.rule.pipelineId === pipelineId);
+      const ok =
+        cr?.rule.enabled &&
+        cr.rule.trigger.type === occ.type &&
+        indexParam(cr.rule.trigger) === indexParam(occ) &&
+        (cr.rule.pipelineId === undefined || cr.rule.pipelineId === pipelineId);
       return ok ? [cr] : [];
     }
-    const bucket = this.byTrigger.get(indexKey(occ));
+    const bucket = this.byTrigger.get(occ.type)?.get(indexParam(occ));
     if (!bucket) return NONE;
     // Most buckets need no filtering (every rule enabled, no pipeline or trigger parameters): hand them out as they are.
     if (this.plainBuckets.has(bucket)) return bucket;
