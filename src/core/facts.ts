@@ -1,6 +1,7 @@
-import type { Deal, Json } from '../model/deal.js';
+import { dealWith, type Deal, type Json } from '../model/deal.js';
 import { DealflowError } from '../model/errors.js';
 import type { Pipeline } from '../model/pipeline.js';
+import { extensibleCopy } from '../model/records.js';
 import type { FactSource } from './criteria.js';
 import type { FallbackAnswers } from './fallback.js';
 
@@ -44,11 +45,11 @@ export function dealFact(deal: Readonly<Deal> | null, pipeline: Pipeline | null 
   let fields: Record<string, Json> | undefined;
   for (const name of Object.keys(pipeline.fields)) {
     if (!Object.hasOwn(deal.fields, name)) {
-      fields ??= { ...deal.fields };
+      fields ??= extensibleCopy(deal.fields);
       fields[name] = null;
     }
   }
-  return fields ? { ...deal, fields } : deal;
+  return fields ? dealWith(deal, { fields }) : deal;
 }
 
 /**

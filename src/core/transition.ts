@@ -1,6 +1,7 @@
-import type { Deal, DealPatch, Json } from '../model/deal.js';
+import { dealWith, type Deal, type DealPatch, type Json } from '../model/deal.js';
 import { parseDealPath, readParsedPath } from '../model/deal-path.js';
 import { DealflowError } from '../model/errors.js';
+import { extensibleCopy, withKey } from '../model/records.js';
 import type { ExternalEvent } from '../model/event.js';
 import type { IdGenerator } from '../ports/ids.js';
 import type { ActionContext, ActionRegistry, NotificationSpec } from './actions.js';
@@ -407,7 +408,7 @@ class Work {
   private enrolmentsAfter(): Record<string, Enrolment> {
     const changed = this.newEnrolments;
     if (!changed) return this.enrolments;
-    const out = { ...this.enrolments };
+    const out = extensibleCopy(this.enrolments);
     for (const [id, e] of changed) out[id] = e;
     return out;
   }
@@ -724,13 +725,13 @@ class Work {
     let next: Deal;
     if (p.kind === 'field') {
       checkFieldValue(p.name, value, this.pipelineOf(deal)!.pipeline);
-      const fields = { ...deal.fields };
+      const fields = extensibleCopy(deal.fields);
       if (value === null) delete fields[p.name];
       else fields[p.name] = value;
-      next = { ...deal, fields };
+      next = dealWith(deal, { fields });
     } else if (p.kind === 'flag') {
       if (typeof value !== 'boolean') throw new DealflowError('INVALID_INPUT', `flag "${p.name}" must be true or false, not ${JSON.stringify(value)}`);
-      next = { ...deal, flags: { ...deal.flags, [p.name]: value } };
+      next = dealWith(deal, { flags: withKey(deal.flags, p.name, value) });
     } else {
       next = setProperty(deal, p.name, value);
     }
@@ -753,7 +754,7 @@ class Work {
     if (deal.stageId === stageId) return;
     const closed = stage.kind === 'won' || stage.kind === 'lost';
     const from = deal.stageId;
-    this.deal = { ...deal, stageId, stageEnteredAt: this.env.now, closedAt: closed ? (deal.closedAt ?? this.env.now) : null };
+    this.deal = dealWith(deal, { stageId, stageEnteredAt: this.env.now, closedAt: closed ? (deal.closedAt ?? this.env.now) : null });
     this.log('stage.changed', { from, to: stageId, by: this.cause.ruleId ?? 'command' }, this.cause.ruleId ?? undefined);
     for (const job of [...this.jobs.values()]) {
       if (closed) this.cancelJob(job, 'deal-closed');
@@ -774,7 +775,7 @@ class Work {
   finish(): Outcome {
     let deal = this.deal;
     if (deal && this.original && deal !== this.original) {
-      deal = { ...deal, version: this.original.version + 1, updatedAt: this.env.now };
+      deal = dealWith(deal, { version: this.original.version + 1, updatedAt: this.env.now });
     }
     const enrolments = deal ? this.enrolmentsAfter() : {};
     const snapshot: DealSnapshot = { deal, jobs: [...this.jobs.values()], enrolments };
@@ -808,12 +809,12 @@ function setProperty(deal: Deal, name: string, value: Json): Deal {
       if (typeof value !== 'string' || (name === 'ownerId' && value === '')) {
         throw new DealflowError('INVALID_INPUT', `${name} must be a non-empty string, not ${JSON.stringify(value)}`);
       }
-      return { ...deal, [name]: value };
+      return dealWith(deal, { [name]: value });
     case 'amount':
       if (typeof value !== 'number' || !Number.isFinite(value)) {
         throw new DealflowError('INVALID_INPUT', `amount must be a finite number, not ${JSON.stringify(value)}`);
       }
-      return { ...deal, amount: value };
+      return dealWith(deal, { amount: value });
     default:
       throw new DealflowError('INVALID_INPUT', `"${name}" cannot be set; use moveDeal for the stage`);
   }

@@ -2,6 +2,7 @@ import type { ActionRegistry } from '../core/actions.js';
 import type { LogEntry, OutboxMessage } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
 import { DealflowError } from '../model/errors.js';
+import { withKey } from '../model/records.js';
 import type { Directory } from '../ports/directory.js';
 import type { IdGenerator } from '../ports/ids.js';
 import { isPermanentError, type Notifier, type OutgoingMessage } from '../ports/notifier.js';
@@ -285,7 +286,7 @@ export class Delivery {
       template: p.template as string,
       subject: (p.subject as string | null) ?? null,
       text: (p.text as string | null) ?? null,
-      data: { ...((p.data as Record<string, unknown>) ?? {}), deal: p.deal },
+      data: withKey((p.data as Record<string, unknown>) ?? {}, 'deal', p.deal),
       dealId: message.dealId,
       ruleId: message.ruleId,
     };
@@ -307,7 +308,7 @@ export class Delivery {
       template: item.template,
       subject: item.subject,
       text: item.text,
-      data: { ...item.data, deal: item.deal },
+      data: withKey(item.data, 'deal', item.deal),
       dealId: item.dealId,
       ruleId: item.ruleId,
     }));

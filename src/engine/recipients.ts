@@ -2,6 +2,7 @@ import type { OutboxMessage } from '../core/types.js';
 import type { Recipient } from '../core/actions.js';
 import type { Directory } from '../ports/directory.js';
 import type { IdGenerator } from '../ports/ids.js';
+import { withKey } from '../model/records.js';
 
 /**
  * Resolves a notification's recipient spec to user ids through the Directory, one outbox
@@ -34,6 +35,6 @@ export async function resolveRecipients(message: OutboxMessage, directory: Direc
     ...message,
     id: i === 0 ? message.id : ids.next('msg'),
     key: `${message.key}->${userId}`,
-    payload: { ...message.payload, recipientId: userId },
+    payload: withKey(message.payload, 'recipientId', userId),
   }));
 }

@@ -1,3 +1,4 @@
+import { withKey } from '../model/records.js';
 import type { User } from './directory.js';
 
 /** A notification ready to send: its recipient resolved through the Directory. */
@@ -51,7 +52,7 @@ export class InMemoryNotifier implements Notifier {
 
   /** Records the message in `sent` with its idempotency key. */
   async send(message: OutgoingMessage, options: SendOptions): Promise<void> {
-    this.sent.push({ ...message, idempotencyKey: options.idempotencyKey });
+    this.sent.push(withKey(message, 'idempotencyKey', options.idempotencyKey));
   }
 
   /** Forgets the messages sent so far. */
