@@ -1,8 +1,8 @@
 /**
  * ISO 8601 instants to and from epoch milliseconds, as `Date#toISOString` and `Date.parse` give
  * them, but cheaper where the core calls them on every scheduled action: `toIsoString` formats
- * with integer arithmetic (about a third of `toISOString`'s cost, and as flat a string), and `parseIso` remembers the
- * last string it parsed (a command's `now` is parsed once per action it schedules).
+ * with integer arithmetic (about a third of `toISOString`'s cost, and as flat a string); both
+ * remember their last answer (a command's `now` is formatted and parsed several times).
  */
 
 import { civilDate } from './local.js';
@@ -20,8 +20,15 @@ function put2(at: number, n: number): void {
   chars[at + 1] = 48 + (n % 10);
 }
 
-/** Exactly `new Date(ms).toISOString()` (which throws a RangeError for an invalid time). */
+let lastFormattedMs = Number.NaN;
+let lastFormatted = '';
+
+/**
+ * Exactly `new Date(ms).toISOString()` (which throws a RangeError for an invalid time). Remembers
+ * the last answer: a command formats its own instant several times (its env, history, delivery).
+ */
 export function toIsoString(ms: number): string {
+  if (ms === lastFormattedMs) return lastFormatted;
   if (!(ms >= MIN_FOUR_DIGIT_YEAR_MS && ms <= MAX_FOUR_DIGIT_YEAR_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
   const days = Math.floor(ms / DAY_MS);
   let rest = ms - days * DAY_MS;
@@ -41,7 +48,9 @@ export function toIsoString(ms: number): string {
   put2(17, seconds);
   chars[20] = 48 + ((millis / 100) | 0);
   put2(21, millis % 100);
-  return String.fromCharCode.apply(null, chars);
+  lastFormattedMs = ms;
+  lastFormatted = String.fromCharCode.apply(null, chars);
+  return lastFormatted;
 }
 
 let lastText: string | undefined;
