@@ -8,7 +8,8 @@ import { PipelineIndex } from '../core/pipelines.js';
 import type { RuleBook } from '../core/rulebook.js';
 import { transition, type CoreEnv, type CoreInput, type Outcome } from '../core/transition.js';
 import type { DealSnapshot, Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
-import { DealPatchSchema, NewDealSchema, type Deal, type DealPatch, type NewDeal } from '../model/deal.js';
+import { dealWith, DealPatchSchema, NewDealSchema, type Deal, type DealPatch, type NewDeal } from '../model/deal.js';
+import { extensibleCopy } from '../model/records.js';
 import { DealflowError, issuesFromZod } from '../model/errors.js';
 import { ExternalEventSchema, type ExternalEventInput } from '../model/event.js';
 import { PipelineSchema, type Pipeline, type PipelineInput } from '../model/pipeline.js';
@@ -328,7 +329,7 @@ export class Engine {
             ownerId: draft.ownerId,
           })),
     );
-    return clone(out.snapshot.deal!);
+    return cloneDeal(out.snapshot.deal!);
   }
 
   /** Changes a deal's title, amount, owner, fields or flags and runs `field.changed` rules; with an actor, needs `deal.update` (and `deal.reassign` to change the owner). `expectedVersion` guards against lost updates (CONFLICT). */
@@ -346,7 +347,7 @@ export class Engine {
           if (newOwnerId !== undefined && newOwnerId !== deal!.ownerId) await this.access.requireOnDeal(actor, 'deal.reassign', deal!, { newOwnerId });
         }),
     );
-    return clone(out.snapshot.deal!);
+    return cloneDeal(out.snapshot.deal!);
   }
 
   /** Moves a deal to a stage and runs `stage.left` / `stage.entered` rules; with an actor, needs `deal.move` (and `deal.moveBackward` for a move back). `expectedVersion` guards against lost updates (CONFLICT). */
@@ -363,7 +364,7 @@ export class Engine {
           if (pipeline && isBackwardMove(pipeline, deal!, stageId)) await this.access.requireOnDeal(actor, 'deal.moveBackward', deal!, { name: stageId });
         }),
     );
-    return clone(out.snapshot.deal!);
+    return cloneDeal(out.snapshot.deal!);
   }
 
   /** Deletes a deal and cancels its pending jobs; its history stays. With an actor, needs `deal.delete`. */
@@ -386,7 +387,7 @@ export class Engine {
             ? this.access.requireOnDeal(actor, 'event.emit', deal, { name: parsed.data.name })
             : this.access.require(actor, 'event.emit', { type: 'event', name: parsed.data.name })),
     );
-    return out.snapshot.deal ? clone(out.snapshot.deal) : null;
+    return out.snapshot.deal ? cloneDeal(out.snapshot.deal) : null;
   }
 
   // ---- SLAs, exceptions and approvals (docs/slas.md, docs/approvals.md) -----------------------------
@@ -465,7 +466,7 @@ export class Engine {
       { type: 'launch', ruleId },
       actor && (({ deal }) => this.access.requireOnDeal(actor, 'deal.launch', deal!, { name: ruleId })),
     );
-    return clone(out.snapshot.deal!);
+    return cloneDeal(out.snapshot.deal!);
   }
 
   /** Runs every job due at `clock.now()`, earliest first, each in its own transaction; then delivers the outbox. */
@@ -592,13 +593,13 @@ export class Engine {
   async getDeal(dealId: string, options: AccessOptions = {}): Promise<Deal | undefined> {
     const deal = await this.storage.transaction((tx) => tx.getDeal(dealId));
     if (deal) await this.access.requireOnDeal(options.actor, 'deal.read', deal);
-    return deal ? clone(deal) : undefined;
+    return deal ? cloneDeal(deal) : undefined;
   }
 
   /** With an actor, only the deals they may read. */
   async listDeals(query: DealQuery = {}, options: AccessOptions = {}): Promise<Deal[]> {
     const deals = await this.access.readable(options.actor, await this.storage.transaction((tx) => tx.listDeals(query)));
-    return clone(deals).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+    return deals.map(cloneDeal).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
   }
 
   /** The deal's log, oldest first: what happened and why. With an actor, the deal must be readable (a deleted one: admins). */
@@ -964,8 +965,18 @@ function clone<T>(v: T): T {
   const proto = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) return structuredClone(v);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(v)) out[key] = clone((v as Record<string, unknown>)[key]);
+  for (const key of Object.keys(v)) {
+    const value = clone((v as Record<string, unknown>)[key]);
+    // An own `__proto__` key (a custom field may have any name) is data, not the prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
+  }
   return out as T;
+}
+
+/** A deal's copy for the caller: one literal (`dealWith`), fields deep-copied; ~4× cheaper than `clone`. */
+function cloneDeal(deal: Deal): Deal {
+  return dealWith(deal, { fields: clone(deal.fields), flags: extensibleCopy(deal.flags) });
 }
 
 /** Creates an engine from its configuration; throws a DealflowError (INVALID_CONFIG / INVALID_RULES) saying what to fix when the pipelines or rules are invalid. */
