@@ -1,68 +1,18 @@
 /**
  * The floor under the simulated year: the same commands (year-timeline.ts) and the same 30 rules
- * through the pure transition alone, driven synchronously — snapshots in a Map, due jobs from a
- * heap in time order (a job the deal no longer holds was cancelled and is passed over), effects
+ * through the pure transition alone, driven synchronously — snapshots in a Map, due jobs from the
+ * in-memory store's JobQueue in time order (jobs a transition cancels or runs leave it), effects
  * counted, nothing stored, delivered or announced. Not a way to run dealflow: it says how much of
  * the year's time is the rules' own work, and so what the engine's year could at best reach.
  * The env is the engine's (a private method). Prints one JSON line.
  */
+import { JobQueue } from '../../src/memory/job-queue.js';
 import { createTestEngine, transition } from './dealflow.js';
-import type { CoreEnv, DealSnapshot, Job } from './dealflow.js';
+import type { CoreEnv, DealSnapshot } from './dealflow.js';
 import { DAY, draftOf, patchAt, START, Timeline } from './year-timeline.js';
 import { yearPipeline, yearRules } from './year-rules.js';
 
 const DEALS = Number(process.argv[2] ?? 100_000);
-
-/** Pending jobs by (due ms, sequence). */
-class JobHeap {
-  private readonly items: Array<{ due: number; seq: number; job: Job }> = [];
-  private seq = 0;
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peekDue(): number {
-    return this.items.length === 0 ? Number.POSITIVE_INFINITY : this.items[0]!.due;
-  }
-
-  push(job: Job): void {
-    const h = this.items;
-    const item = { due: Date.parse(job.dueAt), seq: ++this.seq, job };
-    h.push(item);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(item, h[p]!)) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = item;
-  }
-
-  pop(): Job {
-    const h = this.items;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= h.length) break;
-        const m = l + 1 < h.length && less(h[l + 1]!, h[l]!) ? l + 1 : l;
-        if (!less(h[m]!, last)) break;
-        h[i] = h[m]!;
-        i = m;
-      }
-      h[i] = last;
-    }
-    return top.job;
-  }
-}
-
-function less(a: { due: number; seq: number }, b: { due: number; seq: number }): boolean {
-  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
-}
 
 const wall0 = performance.now();
 const engine = createTestEngine({ pipelines: [yearPipeline], rules: yearRules, start: new Date(START) });
@@ -70,7 +20,7 @@ const envAt = (ms: number) => (engine as unknown as { env(now: Date): CoreEnv })
 const none: DealSnapshot = { deal: null, jobs: [], enrolments: {} };
 const snapshots = new Map<string, DealSnapshot>();
 const ids = new Map<number, string>();
-const heap = new JobHeap();
+const queue = new JobQueue();
 let commands = 0;
 let rejected = 0;
 let jobsScheduled = 0;
@@ -95,19 +45,20 @@ function apply(before: DealSnapshot, out: ReturnType<typeof transition>): void {
   else if (deal) snapshots.delete(deal.id);
   for (const e of out.effects) {
     if (e.type === 'job.schedule') {
-      heap.push(e.job);
+      queue.add(e.job);
       jobsScheduled++;
-    } else if (e.type === 'job.done') jobsRun++;
-    else if (e.type === 'outbox') outbox++;
+    } else if (e.type === 'job.cancel') queue.remove(e.jobId);
+    else if (e.type === 'job.done') {
+      queue.remove(e.jobId);
+      jobsRun++;
+    } else if (e.type === 'outbox') outbox++;
   }
 }
 
 /** Runs every job due at or before `until`, in time order. */
 function runDue(until: number): void {
-  while (heap.peekDue() <= until) {
-    const job = heap.pop();
-    const snapshot = snapshots.get(job.dealId);
-    if (!snapshot?.jobs.some((j) => j.id === job.id)) continue;
+  for (let job = queue.next(); job && Date.parse(job.dueAt) <= until; job = queue.next()) {
+    const snapshot = snapshots.get(job.dealId)!;
     jobTransitions++;
     apply(snapshot, timed(snapshot, { type: 'job', job }, envAt(Date.parse(job.dueAt))));
   }
