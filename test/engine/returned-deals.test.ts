@@ -32,4 +32,16 @@ describe('deals the engine hands out', () => {
       expect(deal!.fields.plain).toBe(1);
     }
   });
+
+  it('copy a "__proto__" key a store holds (JSON.parse makes it an own property) as a field, not as a prototype', async () => {
+    const engine = engineWith([], { pipelines: [fieldsPipeline] });
+    const created = await engine.createDeal(newDeal);
+    const fields = JSON.parse('{"__proto__": {"polluted": true}, "plain": 1}') as Record<string, never>;
+    await engine.storage.transaction((tx) => tx.putDeal({ ...created, fields }));
+    for (const deal of [await engine.getDeal(created.id), (await engine.listDeals())[0]]) {
+      expect(Object.getPrototypeOf(deal!.fields)).toBe(Object.prototype);
+      expect((deal!.fields as { polluted?: boolean }).polluted).toBeUndefined();
+      expect(Object.keys(deal!.fields)).toEqual(['__proto__', 'plain']);
+    }
+  });
 });
