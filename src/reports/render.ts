@@ -77,8 +77,10 @@ export interface CsvOptions {
 
 /**
  * Any report as CSV (RFC 4180, CRLF line ends): a header of field keys, raw values (shares as
- * 0..1, durations in ms), lists joined with `;`. Text that a spreadsheet would run as a formula
- * (starting with = + - @) is prefixed with a quote.
+ * 0..1, durations in ms), lists joined with `;`. Every cell that is not a number or a boolean, the
+ * header and list cells included, is guarded against formula injection: one that starts with a
+ * character a spreadsheet would run as a formula (= + - @, tab or carriage return) is prefixed
+ * with a quote (OWASP's advice for CSV injection).
  */
 export function toCsv(report: AnyReport, options: CsvOptions = {}): string {
   const keys = options.columns === 'all' ? [...new Set(report.rows.flatMap((r) => Object.keys(r)))] : report.columns.map((c) => c.key);
@@ -87,9 +89,13 @@ export function toCsv(report: AnyReport, options: CsvOptions = {}): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/** What a spreadsheet would read as the start of a formula. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 function csvCell(value: Cell | undefined): string {
   if (value === null || value === undefined) return '';
   let text = Array.isArray(value) ? value.join(';') : String(value);
-  if (typeof value === 'string' && /^[=+\-@]/.test(text)) text = `'${text}`;
+  // A number is written as itself (-5 stays a number); anything else, list cells included, is text.
+  if (typeof value !== 'number' && typeof value !== 'boolean' && FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
