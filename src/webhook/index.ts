@@ -20,7 +20,10 @@ export interface WebhookOptions {
   timeoutMs?: number;
   /** Headers added to every request. */
   headers?: Record<string, string>;
-  /** Where the signature's timestamp comes from. Default: the wall clock (what receivers check against). */
+  /**
+   * Where the signature's timestamp comes from. Default: the wall clock, which receivers check it
+   * against, for notifications and actions alike, also when the engine runs on a fake clock.
+   */
   clock?: Clock;
   /** The fetch to use. Default: the global one. */
   fetch?: typeof fetch;
@@ -164,13 +167,9 @@ export function webhookAction(options: WebhookOptions & { type?: string }): Acti
         trigger: ctx.event,
         data: params.data ?? {},
       };
-      // The engine's clock signs action calls, so a simulation's requests carry its time.
-      await postWebhook(params.url, payload, {
-        ...options,
-        clock: options.clock ?? { now: () => ctx.now },
-        idempotencyKey: ctx.idempotencyKey,
-        attempt: ctx.attempt,
-      });
+      // Signed with the wall clock (or the clock passed in the options), never the engine's: on a
+      // fake or simulated clock the receiver would refuse the timestamp as a replay.
+      await postWebhook(params.url, payload, { ...options, idempotencyKey: ctx.idempotencyKey, attempt: ctx.attempt });
     },
   });
 }
