@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DealflowError, formatIssues, issuesFromZod } from './errors.js';
 
 /**
  * The longest span a duration may name: 100 years, in any unit (negative offsets likewise). A
@@ -95,4 +96,15 @@ export const CalendarOnlyDurationSchema = CalendarDurationSchema.refine((d) => h
 /** Whether a duration counts working time (business units) rather than calendar time. */
 export function isBusinessDuration(d: Duration): boolean {
   return hasUnit(d, BUSINESS_UNITS);
+}
+
+/**
+ * Validates a duration handed to a function directly rather than inside rules or a command
+ * (`addDurationIn`, `addBusinessHours`): INVALID_INPUT listing every problem, else the duration.
+ */
+export function parseDuration(input: unknown): Duration {
+  const parsed = DurationSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = issuesFromZod(parsed.error);
+  throw new DealflowError('INVALID_INPUT', `the duration is invalid:\n${formatIssues(issues)}`, { issues });
 }
