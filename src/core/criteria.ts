@@ -1,5 +1,7 @@
 import { checkOperator, isFactCondition, isFactReference, type Condition, type FactCondition } from '../model/condition.js';
-import { parsePath, type PathSegments } from '../model/path.js';
+import { DealflowError } from '../model/errors.js';
+import { parseCondition } from '../model/parse-condition.js';
+import { parsePath, PathSyntaxError, type PathSegments } from '../model/path.js';
 import { compileOperator, isNumberish, mayThrow, type OperatorFn } from './operators.js';
 
 /**
@@ -430,14 +432,26 @@ function conditionMayThrow(c: Condition): boolean {
 }
 
 /**
- * Compiles a condition tree into one synchronous predicate. Throws on an unknown operator or an
- * unsafe path. The predicate returns false, with an `error` entry in the trace, where
- * json-rules-engine would reject the run.
+ * Compiles a condition tree into one synchronous predicate. The condition is checked first as
+ * rules check theirs (shape, operators, paths, nesting, strings): a bad one is a DealflowError
+ * with code INVALID_RULES listing every problem with its path. The predicate returns false, with
+ * an `error` entry in the trace, where json-rules-engine would reject the run.
  */
 export function compileCondition(cond: Condition): Predicate {
+  const valid = parseCondition(cond);
+  try {
+    return compileValidCondition(valid);
+  } catch (e) {
+    if (e instanceof PathSyntaxError) throw new DealflowError('INVALID_RULES', e.message, { issues: [{ path: '$', message: e.message }] });
+    throw e;
+  }
+}
+
+/** compileCondition for a condition that rule validation has already checked (rules, goals, SLAs). */
+export function compileValidCondition(cond: Condition): Predicate {
   for (const op of operatorsUsed(cond)) {
     const problem = checkOperator(op);
-    if (problem) throw new Error(problem);
+    if (problem) throw new DealflowError('INVALID_RULES', problem);
   }
   const root = compileNode(cond);
   const test = root.test;

@@ -5,6 +5,8 @@ import { DealflowError, formatIssues, issuesFromZod, jsonPath, type DealflowIssu
 import { parsePath } from './path.js';
 import type { Pipeline } from './pipeline.js';
 import { RuleSchema, type Rule } from './rule.js';
+import { rulesArgument } from './arguments.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 
 /** What rule validation needs to know beyond the JSON itself. */
 export interface RuleValidationContext {
@@ -17,6 +19,8 @@ export interface RuleValidationContext {
   customOperators?: CustomOperatorNames;
   /** Names of the calendars passed to `createEngine({ calendars })`, which rules may follow. */
   calendars?: ReadonlyArray<string>;
+  /** The bounds on rule JSON (nesting, strings, rule count); default DEFAULT_LIMITS. */
+  limits?: Limits;
 }
 
 function checkCalendarChoice(choice: string | undefined, where: Seg[], ctx: RuleValidationContext, out: DealflowIssue[]): void {
@@ -120,6 +124,8 @@ function checkRule(rule: Rule, at: Seg[], ctx: RuleValidationContext, out: Dealf
  * rules in a UI can fix them all in one pass.
  */
 export function validateRules(json: unknown, ctx: RuleValidationContext): Rule[] {
+  // Before any schema recurses into it: nesting, strings, sizes (input.ts), and the rule count.
+  rulesArgument(json, ctx.limits ?? DEFAULT_LIMITS, 'rules');
   const issues: DealflowIssue[] = [];
   if (!Array.isArray(json)) {
     throw new DealflowError('INVALID_RULES', 'rules must be a JSON array of rule objects', {

@@ -1,7 +1,8 @@
-import type { DuePolicy } from '../../model/calendar.js';
+import { DuePolicySchema, TimeOfDaySchema, type DuePolicy } from '../../model/calendar.js';
 import type { Duration } from '../../model/duration.js';
 import { isBusinessDuration, MAX_DURATION, MAX_DURATION_YEARS, parseDuration } from '../../model/duration.js';
 import { DealflowError } from '../../model/errors.js';
+import { parseInstant } from '../../model/instant.js';
 import { MAX_SCAN_DAYS, type BusinessCalendar } from './calendar.js';
 import {
   formatIsoDate,
@@ -109,10 +110,15 @@ function daysOffFrom(cal: BusinessCalendar, day: number, step: number): number {
   return n;
 }
 
+/** A due-time policy passed to a public function; INVALID_INPUT when it is not one. */
+function checkPolicy(policy: unknown): DuePolicy {
+  if (!DuePolicySchema.safeParse(policy).success) throw new DealflowError('INVALID_INPUT', 'the due-time policy is postpone, bring-forward or exact');
+  return policy as DuePolicy;
+}
+
+/** An ISO instant passed to the public functions below, as epoch milliseconds; INVALID_INPUT when it is not one. */
 export function toMs(instant: string): number {
-  const ms = Date.parse(instant);
-  if (Number.isNaN(ms)) throw new DealflowError('INVALID_INPUT', `not a valid instant: ${JSON.stringify(instant)}; use an ISO 8601 date-time`);
-  return ms;
+  return parseInstant(instant);
 }
 
 export function toIso(ms: number): string {
@@ -362,30 +368,31 @@ export function previousWorkingTime(cal: BusinessCalendar, instant: string): str
 
 /** "The next working day at HH:mm": the first moment at that local time on a working date, at or after the instant. */
 export function nextWorkingDateAt(cal: BusinessCalendar, instant: string, time: string): string {
+  if (!TimeOfDaySchema.safeParse(time).success) throw new DealflowError('INVALID_INPUT', 'the time of day is HH:mm, such as "09:00"');
   return toIso(nextWorkingDateAtMs(cal, toMs(instant), parseTimeOfDay(time)));
 }
 
 /** Resolves a due time outside working time by a policy. */
 export function applyDuePolicy(cal: BusinessCalendar, instant: string, policy: DuePolicy): string {
-  return toIso(applyPolicyMs(cal, toMs(instant), policy));
+  return toIso(applyPolicyMs(cal, toMs(instant), checkPolicy(policy)));
 }
 
 /** Adds whole business days (negative: subtracts), then applies the policy (default `postpone`). */
 export function addBusinessDays(cal: BusinessCalendar, instant: string, days: number, policy: DuePolicy = 'postpone'): string {
   parseDuration({ businessDays: days });
-  return toIso(applyPolicyMs(cal, addWorkingDaysMs(cal, toMs(instant), days), policy));
+  return toIso(applyPolicyMs(cal, addWorkingDaysMs(cal, toMs(instant), days), checkPolicy(policy)));
 }
 
 /** Adds elapsed working hours (negative: subtracts), then applies the policy (default `postpone`). */
 export function addBusinessHours(cal: BusinessCalendar, instant: string, hours: number, policy: DuePolicy = 'postpone'): string {
   parseDuration({ businessHours: hours });
-  return toIso(applyPolicyMs(cal, addWorkingTimeMs(cal, toMs(instant), hours * HOUR), policy));
+  return toIso(applyPolicyMs(cal, addWorkingTimeMs(cal, toMs(instant), hours * HOUR), checkPolicy(policy)));
 }
 
 /** Adds elapsed working minutes (negative: subtracts), then applies the policy (default `postpone`). */
 export function addBusinessMinutes(cal: BusinessCalendar, instant: string, minutes: number, policy: DuePolicy = 'postpone'): string {
   parseDuration({ businessMinutes: minutes });
-  return toIso(applyPolicyMs(cal, addWorkingTimeMs(cal, toMs(instant), minutes * MS_PER_MINUTE), policy));
+  return toIso(applyPolicyMs(cal, addWorkingTimeMs(cal, toMs(instant), minutes * MS_PER_MINUTE), checkPolicy(policy)));
 }
 
 /**
@@ -396,7 +403,7 @@ export function addBusinessMinutes(cal: BusinessCalendar, instant: string, minut
  */
 export function addDurationIn(cal: BusinessCalendar, instant: string, duration: Duration, policy?: DuePolicy): string {
   const d = parseDuration(duration);
-  return toIso(addDurationMs(cal, toMs(instant), d, policy ?? defaultPolicy(d)));
+  return toIso(addDurationMs(cal, toMs(instant), d, policy === undefined ? defaultPolicy(d) : checkPolicy(policy)));
 }
 
 /** Working time between two instants in minutes (negative when `to` is earlier): for SLA clocks and reports. */
