@@ -620,6 +620,32 @@ export class Engine {
   }
 
   /**
+   * Pending jobs of every deal due at or before `until` (default: now), earliest first: at most
+   * `limit` (default 100) read from the store. With an actor, only those of deals they may read
+   * (an operations view: what is due, what is late).
+   */
+  async dueJobs(query: { until?: string | Date; limit?: number } = {}, options: AccessOptions = {}): Promise<Job[]> {
+    const until = query.until === undefined ? this.clock.now() : new Date(query.until);
+    if (Number.isNaN(until.getTime())) throw new DealflowError('INVALID_INPUT', `dueJobs: until must be an ISO instant, not ${JSON.stringify(query.until)}`);
+    const limit = query.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new DealflowError('INVALID_INPUT', `dueJobs: limit must be a positive integer, not ${JSON.stringify(query.limit)}`);
+    const jobs = await this.storage.transaction(async (tx) => {
+      const due = await tx.dueJobs(until.toISOString(), limit);
+      if (!options.actor) return due;
+      const deals = new Map<string, Deal>();
+      for (const job of due) {
+        if (deals.has(job.dealId)) continue;
+        const deal = await tx.getDeal(job.dealId);
+        if (deal) deals.set(job.dealId, deal);
+      }
+      const readable = new Set((await this.access.readable(options.actor, [...deals.values()])).map((d) => d.id));
+      return due.filter((job) => readable.has(job.dealId));
+    });
+    return clone(jobs);
+  }
+
+  /**
    * Why each rule did or did not fire for a deal: whether its trigger matched, each condition with
    * the value it saw, what was scheduled, ran or was cancelled and why (docs/simulation.md). With
    * `ruleId`, that rule only. Read from the deal's log, so it works for deleted deals too.
