@@ -164,6 +164,7 @@ export class Engine {
   private readonly approvals: ApprovalCommands;
   private readonly slaBook: SlaBook;
   private readonly taskPeople: TaskPeople;
+  private readonly exceptionConfig: ExceptionConfig;
   /** Playbooks by id, as validated from the config. */
   readonly playbooks: ReadonlyMap<string, Playbook>;
   private readonly deliverOnCommit: boolean;
@@ -214,6 +215,7 @@ export class Engine {
     });
     this.outboxWriter = new OutboxWriter(this.directory, this.ids, this.digestPolicies);
     this.taskPeople = new TaskPeople(this.directory, this.ids);
+    this.exceptionConfig = config.exceptions ?? {};
     this.approvals = new ApprovalCommands({
       storage: this.storage,
       access: this.access,
@@ -395,6 +397,11 @@ export class Engine {
   /** The SLAs this engine runs, as validated from the config. */
   get slas(): Sla[] {
     return this.slaBook.all.map((c) => c.sla);
+  }
+
+  /** The exception flags and the reasons each may give, as configured (`createEngine({ exceptions })`): what a "mark exception" form offers. */
+  get exceptions(): ExceptionConfig {
+    return structuredClone(this.exceptionConfig);
   }
 
   /** Asks a deal's approvers for approval; the actor (else the deal's owner) is the requester. Returns the `approval` record. */
