@@ -179,13 +179,14 @@ describe('requests that must be refused', () => {
     const { demo, handler } = await setup();
     const before = state(demo);
     const move = (headers: Record<string, string>) => handler(request('seller', 'POST', 'deals/D-1/move', { stageId: 'processing' }, headers));
-    for (const headers of [
+    const attempts: Array<Record<string, string>> = [
       { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
       { origin: 'https://evil.example' },
       { 'sec-fetch-site': 'cross-site', origin: '' },
       { 'sec-fetch-site': 'same-site' },
       { 'x-dealflow-console': '' },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const res = await move(headers);
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(((await res.json()) as any).error.code).toBe('CROSS_SITE');
