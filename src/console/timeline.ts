@@ -60,6 +60,14 @@ class Words {
     return sla ? `deadline “${sla[1]}”` : `“${id}”`;
   }
 
+  /** A job's action: its type when the rule's action has no id of its own (the id is then its index), else the id. */
+  action(ruleId: string | undefined, actionId: unknown): string {
+    const rule = this.c.rules.find((r) => r.id === ruleId);
+    const action =
+      rule?.actions.find((a) => a.id === actionId) ?? (typeof actionId === 'string' && /^\d+$/.test(actionId) ? rule?.actions[Number(actionId)] : undefined);
+    return capital(action && action.id !== actionId ? action.type : str(actionId));
+  }
+
   when(iso: unknown): string {
     if (typeof iso !== 'string') return str(iso);
     const t = DateTime.fromISO(iso, { zone: this.c.zone });
@@ -101,21 +109,21 @@ class Words {
       case 'job.scheduled':
         // A deadline's own steps (breach, reminders) are named by their action id; a rule's by its action type.
         return e.ruleId?.startsWith('sla:')
-          ? [`${capital(str(d.actionId))} of ${this.rule(e.ruleId)} scheduled for ${this.when(d.dueAt)}`, 'info']
-          : [`${capital(str(d.type ?? d.actionId))} scheduled for ${this.when(d.dueAt)} (rule ${this.rule(e.ruleId)})`, 'info'];
+          ? [`${this.action(e.ruleId, d.actionId)} of ${this.rule(e.ruleId)} scheduled for ${this.when(d.dueAt)}`, 'info']
+          : [`${d.type ? capital(str(d.type)) : this.action(e.ruleId, d.actionId)} scheduled for ${this.when(d.dueAt)} (rule ${this.rule(e.ruleId)})`, 'info'];
       case 'job.rescheduled':
-        return [`${capital(str(d.actionId))} of ${this.rule(e.ruleId)} rescheduled to ${this.when(d.dueAt ?? d.to)}`, 'info'];
+        return [`${this.action(e.ruleId, d.actionId)} of ${this.rule(e.ruleId)} rescheduled to ${this.when(d.dueAt ?? d.to)}`, 'info'];
       case 'job.ran':
-        return [`${capital(str(d.actionId))} of ${this.rule(e.ruleId)} ran (due ${this.when(d.dueAt)})`, 'info'];
+        return [`${this.action(e.ruleId, d.actionId)} of ${this.rule(e.ruleId)} ran (due ${this.when(d.dueAt)})`, 'info'];
       case 'job.overdue':
-        return [`${capital(str(d.actionId))} of ${this.rule(e.ruleId)} ran late (was due ${this.when(d.dueAt)})`, 'warn'];
+        return [`${this.action(e.ruleId, d.actionId)} of ${this.rule(e.ruleId)} ran late (was due ${this.when(d.dueAt)})`, 'warn'];
       case 'job.cancelled':
         return [
-          `${capital(str(d.actionId))} of ${this.rule(e.ruleId)} due ${this.when(d.dueAt)} cancelled: ${CANCEL_REASONS[str(d.reason)] ?? str(d.reason)}`,
+          `${this.action(e.ruleId, d.actionId)} of ${this.rule(e.ruleId)} due ${this.when(d.dueAt)} cancelled: ${CANCEL_REASONS[str(d.reason)] ?? str(d.reason)}`,
           'muted',
         ];
       case 'job.failed':
-        return [`${capital(str(d.actionId))} of ${this.rule(e.ruleId)} failed: ${str(d.error)}`, 'bad'];
+        return [`${this.action(e.ruleId, d.actionId)} of ${this.rule(e.ruleId)} failed: ${str(d.error)}`, 'bad'];
       case 'notification.queued':
         return [`Notification to ${recipientText(d.to)} queued (${str(d.template)})`, 'info'];
       case 'notification.held':
