@@ -143,6 +143,13 @@ describe('what each role sees', () => {
     expect(maria.clock.control).toBe(true);
   });
 
+  it('the operations page shows the counters of the runner the host passes', async () => {
+    const { demo } = await setup();
+    const stats = { jobsRun: 7, jobsFailed: 1, jobsSkipped: 0, delivered: 5, deliveriesFailed: 2, deliveriesSkipped: 0, errors: 0 };
+    const handler = createConsole({ engine: demo.engine, actor: () => actors.maria!, runner: { stats } });
+    expect((await call(handler, 'manager', 'GET', 'operations')).body.runner).toEqual(stats);
+  });
+
   it('approve / reject are offered to the approver only; the requester sees the request without them', async () => {
     const { handler } = await setup();
     const offered = async (who: Who) => (await call(handler, who, 'GET', 'deals/D-4')).body.approvals.map((a: any) => [a.id, a.status, a.canDecide]);
