@@ -24,8 +24,16 @@ export function offsetProblem(text: string): string | undefined {
   return undefined;
 }
 
+/** `toISOString()`'s own form, which most instants passed in are: accepted when it round-trips, without the schema. */
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** An instant passed to a function directly, as epoch milliseconds; INVALID_INPUT when it is not one. */
 export function parseInstant(input: unknown, what = 'the instant'): number {
+  if (typeof input === 'string' && CANONICAL.test(input)) {
+    const ms = Date.parse(input);
+    // Date.parse rolls 30 February over into March; the day of the month tells.
+    if (!Number.isNaN(ms) && new Date(ms).getUTCDate() === Number(input.slice(8, 10))) return ms;
+  }
   if (typeof input !== 'string' || !InstantSchema.safeParse(input).success) {
     throw new DealflowError(
       'INVALID_INPUT',

@@ -1,4 +1,4 @@
-import { DuePolicySchema, TimeOfDaySchema, type DuePolicy } from '../../model/calendar.js';
+import { TimeOfDaySchema, type DuePolicy } from '../../model/calendar.js';
 import type { Duration } from '../../model/duration.js';
 import { isBusinessDuration, MAX_DURATION, MAX_DURATION_YEARS, parseDuration } from '../../model/duration.js';
 import { DealflowError } from '../../model/errors.js';
@@ -66,6 +66,8 @@ function regularDates(cal: BusinessCalendar, day: number): boolean {
 
 /** What a walk needs to know of a week it jumps: its working time, and how many of its dates have none at its start and at its end. */
 interface Week {
+  /** Every date keeps its weekday's own hours: the week holds `weekDates` working dates. */
+  regular: boolean;
   ms: number;
   offAtStart: number;
   offAtEnd: number;
@@ -78,8 +80,24 @@ interface Week {
  * with the zone's OffsetTable, which asks Intl once a week instead of several times an hour.
  */
 function week(cal: BusinessCalendar, table: OffsetTable, day: number): Week {
-  if (regularDates(cal, day) && table.constantBetween((day - 2) * MS_PER_DAY, (day + 9) * MS_PER_DAY)) {
-    return { ms: cal.weekMs, offAtStart: daysOffFrom(cal, day, 1), offAtEnd: daysOffFrom(cal, day + 6, -1) };
+  let weeks = weekCache.get(cal);
+  if (!weeks) weekCache.set(cal, (weeks = new Map()));
+  let w = weeks.get(day);
+  if (!w) {
+    w = computeWeek(cal, table, day);
+    if (weeks.size >= 20_000) weeks.clear();
+    weeks.set(day, w);
+  }
+  return w;
+}
+
+/** Each calendar's weeks by their first date, as its periods are cached by date: a running engine asks for the same weeks again and again. */
+const weekCache = new WeakMap<BusinessCalendar, Map<number, Week>>();
+
+function computeWeek(cal: BusinessCalendar, table: OffsetTable, day: number): Week {
+  const regular = regularDates(cal, day);
+  if (regular && table.constantBetween((day - 2) * MS_PER_DAY, (day + 9) * MS_PER_DAY)) {
+    return { regular, ms: cal.weekMs, offAtStart: daysOffFrom(cal, day, 1), offAtEnd: daysOffFrom(cal, day + 6, -1) };
   }
   let ms = 0;
   let first = -1;
@@ -100,7 +118,7 @@ function week(cal: BusinessCalendar, table: OffsetTable, day: number): Week {
       last = i;
     }
   }
-  return { ms, offAtStart: first < 0 ? 7 : first, offAtEnd: last < 0 ? 7 : 6 - last };
+  return { regular, ms, offAtStart: first < 0 ? 7 : first, offAtEnd: last < 0 ? 7 : 6 - last };
 }
 
 /** Days off in a row from `day` on, moving by `step`, in a regular week. */
@@ -110,9 +128,17 @@ function daysOffFrom(cal: BusinessCalendar, day: number, step: number): number {
   return n;
 }
 
+/** An amount of one unit passed to a public function: a number within the duration bound (a whole one for days). */
+function checkAmount(unit: 'businessDays' | 'businessHours' | 'businessMinutes', n: unknown): void {
+  const max = MAX_DURATION[unit];
+  if (typeof n === 'number' && Number.isFinite(n) && Math.abs(n) <= max && (unit !== 'businessDays' || Number.isInteger(n))) return;
+  parseDuration({ [unit]: n });
+}
+
 /** A due-time policy passed to a public function; INVALID_INPUT when it is not one. */
 function checkPolicy(policy: unknown): DuePolicy {
-  if (!DuePolicySchema.safeParse(policy).success) throw new DealflowError('INVALID_INPUT', 'the due-time policy is postpone, bring-forward or exact');
+  if (policy !== 'postpone' && policy !== 'bring-forward' && policy !== 'exact')
+    throw new DealflowError('INVALID_INPUT', 'the due-time policy is postpone, bring-forward or exact');
   return policy as DuePolicy;
 }
 
@@ -167,7 +193,7 @@ export function stepWorkingDates(cal: BusinessCalendar, day: number, n: number):
   while (left > 0) {
     if (Math.abs(d - day) > HORIZON_DAYS) throw beyondHorizon(cal, day, dir > 0 ? 'after' : 'before');
     // A regular week ahead holds weekDates working dates: skip it while the target lies beyond.
-    if (left > cal.weekDates && regularDates(cal, dir > 0 ? d + 1 : d - 7)) {
+    if (left > cal.weekDates && week(cal, zoneOf(cal.zone).table, dir > 0 ? d + 1 : d - 7).regular) {
       d += 7 * dir;
       left -= cal.weekDates;
       idle = daysOffFrom(cal, d, -dir);
@@ -379,19 +405,19 @@ export function applyDuePolicy(cal: BusinessCalendar, instant: string, policy: D
 
 /** Adds whole business days (negative: subtracts), then applies the policy (default `postpone`). */
 export function addBusinessDays(cal: BusinessCalendar, instant: string, days: number, policy: DuePolicy = 'postpone'): string {
-  parseDuration({ businessDays: days });
+  checkAmount('businessDays', days);
   return toIso(applyPolicyMs(cal, addWorkingDaysMs(cal, toMs(instant), days), checkPolicy(policy)));
 }
 
 /** Adds elapsed working hours (negative: subtracts), then applies the policy (default `postpone`). */
 export function addBusinessHours(cal: BusinessCalendar, instant: string, hours: number, policy: DuePolicy = 'postpone'): string {
-  parseDuration({ businessHours: hours });
+  checkAmount('businessHours', hours);
   return toIso(applyPolicyMs(cal, addWorkingTimeMs(cal, toMs(instant), hours * HOUR), checkPolicy(policy)));
 }
 
 /** Adds elapsed working minutes (negative: subtracts), then applies the policy (default `postpone`). */
 export function addBusinessMinutes(cal: BusinessCalendar, instant: string, minutes: number, policy: DuePolicy = 'postpone'): string {
-  parseDuration({ businessMinutes: minutes });
+  checkAmount('businessMinutes', minutes);
   return toIso(applyPolicyMs(cal, addWorkingTimeMs(cal, toMs(instant), minutes * MS_PER_MINUTE), checkPolicy(policy)));
 }
 
