@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DealflowError, issuesFromZod } from './errors.js';
-import { checkInput, describeValue, jsonSize, stringProblem } from './input.js';
+import { checkInput, describeValue, jsonSize, jsonSizeAtMost, stringProblem, type InputSize } from './input.js';
 import { beyondLimit, type Limits } from './limits.js';
 import { InstantSchema } from './instant.js';
 
@@ -47,10 +47,10 @@ const shaped =
     }
   };
 
-/** A plain object, checked by the input checks; its own schema reads it later. */
-const object: Arg = (v, limits, name) => {
+/** A plain object, checked by the input checks (what they counted is returned); its own schema reads it later. */
+const object = (v: unknown, limits: Limits, name: string): InputSize => {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalid(name, `must be an object, not ${describeValue(v)}`);
-  checkInput(v, limits, 'INVALID_INPUT', name, [name]);
+  return checkInput(v, limits, 'INVALID_INPUT', name, [name]);
 };
 
 /** An argument a later parser checks in full (rules: the rule parser, with the same limits). */
@@ -95,29 +95,34 @@ function checkTitle(text: unknown, limits: Limits, path: string, what: string): 
 }
 
 /** A deal's title and fields within maxTitleLength, maxFields and maxFieldsSize. */
-function dealSizes(deal: unknown, limits: Limits, name: string): void {
+function dealSizes(deal: unknown, size: InputSize, limits: Limits, name: string): void {
   const d = deal as { title?: unknown; fields?: unknown };
   checkTitle(d.title, limits, `$.${name}.title`, 'the title');
   if (d.fields !== null && typeof d.fields === 'object') {
     const n = Object.keys(d.fields).length;
     if (n > limits.maxFields) throw beyondLimit('INVALID_INPUT', 'maxFields', limits.maxFields, n, `$.${name}.fields`, 'the custom fields');
-    const size = jsonSize(d.fields);
-    if (size > limits.maxFieldsSize) throw beyondLimit('INVALID_INPUT', 'maxFieldsSize', limits.maxFieldsSize, size, `$.${name}.fields`, 'the custom fields');
+    checkJsonSize(d.fields, size, limits, 'maxFieldsSize', `$.${name}.fields`, 'the custom fields');
   }
 }
 
+/**
+ * A part's JSON within a size limit. `whole` is what the input checks counted of the whole
+ * argument, a bound for any part of it: the JSON is measured only when that bound is over.
+ */
+function checkJsonSize(v: unknown, whole: InputSize, limits: Limits, limit: 'maxFieldsSize' | 'maxPayloadSize', path: string, what: string): void {
+  if (jsonSizeAtMost(whole) <= limits[limit]) return;
+  const size = jsonSize(v);
+  if (size > limits[limit]) throw beyondLimit('INVALID_INPUT', limit, limits[limit], size, path, what);
+}
+
 const deal: Arg = (v, limits, name) => {
-  object(v, limits, name);
-  dealSizes(v, limits, name);
+  dealSizes(v, object(v, limits, name), limits, name);
 };
 
 const event: Arg = (v, limits, name) => {
-  object(v, limits, name);
+  const size = object(v, limits, name);
   const payload = (v as { payload?: unknown } | null)?.payload;
-  if (payload !== undefined) {
-    const size = jsonSize(payload);
-    if (size > limits.maxPayloadSize) throw beyondLimit('INVALID_INPUT', 'maxPayloadSize', limits.maxPayloadSize, size, `$.${name}.payload`, 'the payload');
-  }
+  if (payload !== undefined) checkJsonSize(payload, size, limits, 'maxPayloadSize', `$.${name}.payload`, 'the payload');
 };
 
 const titled =

@@ -53,11 +53,69 @@ function isPlain(v: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
+/** What the quick pass counts: characters of strings and keys, and values, for a bound on the JSON's length. */
+export interface InputSize {
+  chars: number;
+  values: number;
+}
+
+/**
+ * Whether a value passes every check, without noting where it is (no allocation per value):
+ * every command runs it, and nearly every value passes. Undefined when one fails.
+ */
+function quickPass(value: unknown, limits: Limits): InputSize | undefined {
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  let chars = 0;
+  let count = 0;
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop()!;
+    count++;
+    if (typeof v === 'string') {
+      chars += v.length;
+      if (v.length > limits.maxStringLength || stringProblem(v) !== undefined) return undefined;
+      continue;
+    }
+    if (v === null || typeof v !== 'object' || !isPlain(v)) continue;
+    if (depth >= limits.maxDepth) return undefined;
+    if (Array.isArray(v)) {
+      if (v.length > limits.maxCollectionSize) return undefined;
+      for (let i = 0; i < v.length; i++) {
+        values.push(v[i]);
+        depths.push(depth + 1);
+      }
+      continue;
+    }
+    const keys = Object.keys(v);
+    if (keys.length > limits.maxCollectionSize) return undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      chars += key.length;
+      if (key === '__proto__' || key.length > limits.maxStringLength || stringProblem(key) !== undefined) return undefined;
+      values.push((v as Record<string, unknown>)[key]);
+      depths.push(depth + 1);
+    }
+    if (chars > limits.maxInputSize) return undefined;
+  }
+  return chars > limits.maxInputSize ? undefined : { chars, values: count };
+}
+
 /**
  * Checks one argument; throws a DealflowError with `code` and the offending JSON path (under
  * `root`, e.g. `['fields']`) for the first problem. `what` names the argument in the message.
+ * Returns what it counted, a bound for the JSON size limits (`jsonSizeAtMost`).
  */
-export function checkInput(value: unknown, limits: Limits, code: InputCode, what: string, root: ReadonlyArray<PropertyKey> = []): void {
+export function checkInput(value: unknown, limits: Limits, code: InputCode, what: string, root: ReadonlyArray<PropertyKey> = []): InputSize {
+  const quick = quickPass(value, limits);
+  if (quick) return quick;
+  explain(value, limits, code, what, root);
+  // The quick pass and this one check the same things; should they ever disagree, refuse anyway.
+  throw new DealflowError(code, `${jsonPath(root)}: ${what} cannot be taken`, { issues: [{ path: jsonPath(root), message: 'refused by the input checks' }] });
+}
+
+/** The input checks again, noting where each value is, to throw the first problem with its path. */
+function explain(value: unknown, limits: Limits, code: InputCode, what: string, root: ReadonlyArray<PropertyKey>): void {
   const stack: Node[] = [{ value, depth: 0, key: undefined, parent: undefined }];
   let size = 0;
   const countChars = (n: number, node: Node) => {
@@ -111,6 +169,14 @@ export function checkInput(value: unknown, limits: Limits, code: InputCode, what
 /** The length of a value's JSON text, for the size limits; run after checkInput, so it cannot overflow. */
 export function jsonSize(value: unknown): number {
   return JSON.stringify(value)?.length ?? 0;
+}
+
+/**
+ * An upper bound on the length of the JSON text of a value checkInput counted: a character
+ * escapes to at most 6, a value with its key, quotes and separators to at most 30 more.
+ */
+export function jsonSizeAtMost(size: InputSize): number {
+  return 6 * size.chars + 30 * size.values;
 }
 
 /** A short, safe description of any value for a message (it may be a symbol, a bigint or 10,000 levels deep). */
