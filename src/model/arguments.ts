@@ -318,6 +318,12 @@ export const ENGINE_ARGUMENTS: Readonly<Record<string, { args: ReadonlyArray<[st
       ['options', access],
     ],
   },
+  dueJobs: {
+    args: [
+      ['query', optional(shaped(z.looseObject({ until: z.union([z.string(), z.date()]).optional(), limit: z.number().int().positive().optional() })))],
+      ['options', access],
+    ],
+  },
   getDeal: {
     args: [
       ['dealId', id],
