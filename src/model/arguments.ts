@@ -147,6 +147,15 @@ const task: Arg = (v, limits, name) => {
   }
 };
 
+const listener: Arg = (v, _limits, name) => {
+  if (typeof v !== 'function') throw invalid(name, `must be a function, not ${describeValue(v)}`);
+};
+/** `on`, `off` and `once`: an event name (an entry type such as \`deal.created\`, or \`log\`) and a function. */
+const listening: ReadonlyArray<[string, Arg]> = [
+  ['event', id],
+  ['listener', listener],
+];
+
 /** Rule JSON: the input checks as INVALID_RULES, and at most maxRules rules. */
 export const rulesArgument: Arg = (v, limits, name) => {
   checkInput(v, limits, 'INVALID_RULES', name);
@@ -374,6 +383,9 @@ export const ENGINE_ARGUMENTS: Readonly<Record<string, { args: ReadonlyArray<[st
       ['options', optional(object)],
     ],
   },
+  on: { args: listening, sync: true },
+  off: { args: listening, sync: true },
+  once: { args: listening, sync: true },
   board: {
     args: [
       ['pipelineId', id],

@@ -306,6 +306,7 @@ const commands: Record<string, { valid: (w: World) => unknown; call: Call }> = {
   runClaimedJob: { valid: () => [{ id: 'job-1' }, 't1'], call: (w, a) => w.engine.runClaimedJob(...((Array.isArray(a) ? a : [a]) as [never, string])) },
   deliverClaimed: { valid: () => [{ id: 'msg-1' }, 't1'], call: (w, a) => w.engine.deliverClaimed(...((Array.isArray(a) ? a : [a]) as [never, string])) },
   discardDeadLetter: { valid: () => 'msg-1', call: (w, a) => w.engine.discardDeadLetter(a as string) },
+  on: { valid: () => ['deal.created', () => {}], call: (w, a) => (Array.isArray(a) ? w.engine.on(a[0], a[1]) : w.engine.on(a as never, () => {})) },
   dueJobs: { valid: () => ({ until: '2026-03-10T09:00:00.000Z', limit: 10 }), call: (w, a) => w.engine.dueJobs(a as never) },
   runDue: {
     valid: () => ({ days: 2 }),
