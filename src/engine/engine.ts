@@ -555,7 +555,7 @@ export class Engine {
       const now = this.readClock();
       await this.authorizeOutbox(id, options.actor);
       for (const e of await this.delivery.retry(id, now)) this.announceEntry(e);
-      if (this.deliverOnCommit) await this.deliver(now);
+      if (this.deliverOnCommit) await this.deliverAfterCommit(now);
       return clone((await this.storage.transaction((tx) => tx.getOutbox(id)))!);
     });
   }
@@ -787,7 +787,7 @@ export class Engine {
         return out;
       });
       this.announce(outcome.effects);
-      if (this.deliverOnCommit) await this.deliver(now);
+      if (this.deliverOnCommit) await this.deliverAfterCommit(now);
       return outcome;
     });
   }
@@ -903,6 +903,23 @@ export class Engine {
     const { delivered, log } = await this.delivery.deliverDue(now);
     for (const e of log) this.announceEntry(e);
     return { delivered };
+  }
+
+  /**
+   * Delivers after a command committed. The command happened whatever becomes of this, so a
+   * failure here (the store lost mid-delivery) is not the command's: it goes to `delivery.error`,
+   * and the messages stay in the outbox for the next delivery or a runner.
+   */
+  private async deliverAfterCommit(now: Date): Promise<void> {
+    try {
+      await this.deliver(now);
+    } catch (error) {
+      try {
+        (this.events as unknown as EventEmitter<string>).emit('delivery.error', error);
+      } catch {
+        // A throwing listener must not turn a committed command into a failed one.
+      }
+    }
   }
 
   private announce(effects: ReadonlyArray<{ type: string; entry?: LogEntry }>): void {

@@ -123,14 +123,19 @@ export interface StorageTx {
 
 /** The storage port: a transactional store of deals, enrolments, jobs, history, outbox, records and metadata. InMemoryStorage and the SQL storage implement it. */
 export interface Storage {
-  /** Runs `fn` in one transaction: commits if it resolves, rolls back everything if it throws. */
+  /**
+   * Runs `fn` in one transaction: commits if it resolves, rolls back everything if it throws. A
+   * store that lost its database rejects with a `STORAGE_UNAVAILABLE` DealflowError (the driver's
+   * error as `cause`).
+   */
   transaction<T>(fn: (tx: StorageTx) => Promise<T>): Promise<T>;
   /**
    * Calls `onDue` when a transaction (possibly in another process) schedules work, with the
    * earliest due time it wrote; resolves to a function that stops watching, or undefined when
-   * the store cannot tell (the runner then polls).
+   * the store cannot tell (the runner then polls). If the watch breaks (its connection was lost),
+   * `onLost` is called once and nothing more is heard; the caller watches again.
    */
-  watch?(onDue: (dueAt: string) => void): Promise<(() => Promise<void>) | undefined>;
+  watch?(onDue: (dueAt: string) => void, onLost?: (error: Error) => void): Promise<(() => Promise<void>) | undefined>;
   /** Releases connections or other resources the store holds. */
   close?(): Promise<void>;
 }
