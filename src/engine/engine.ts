@@ -25,7 +25,8 @@ import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from 
 import { checkDigestNames, OutboxWriter, type OutboxWriteContext } from './outbox-writer.js';
 import { TASK_RECORD } from '../core/tasks/lifecycle.js';
 import { SerialQueue } from './serial.js';
-import { AccessGuard, isBackwardMove, type AccessOptions } from './access.js';
+import { AccessGuard, type AccessOptions } from './access.js';
+import { approvalActionPaths, approvalOwnedPaths, draftChanges, patchChanges } from './deal-changes.js';
 import { defaultAccessPolicy, type AccessPolicy } from '../ports/access.js';
 import { calendarTime, runReport, type ReportArgs, type ReportHost } from './reports.js';
 import { buildBoard, type Board, type BoardOptions } from './board.js';
@@ -151,6 +152,8 @@ export class Engine {
   /** The business calendars: named ones, each pipeline's, owners' (docs/time.md). */
   readonly calendars: CalendarBook;
   private ruleBook: RuleBook;
+  /** The paths the current rules' approvals decide, for the rule book they were read from. */
+  private approvalPaths: { book: RuleBook; paths: Set<string> } | undefined;
   private readonly facts: HostFacts;
   private readonly fallback: FallbackEvaluator;
   private readonly maxDepth: number;
@@ -220,6 +223,8 @@ export class Engine {
       directory: this.directory,
       slas: () => this.slaBook,
       exceptions: config.exceptions ?? {},
+      pipeline: (id) => this.pipelineIndex.get(id)?.pipeline,
+      ownedPaths: (records) => this.ownedPaths(records),
       command: (dealId, input, authorize) => this.command(dealId, input, authorize),
     });
     this.workflow = new WorkflowCommands({
@@ -296,6 +301,22 @@ export class Engine {
     });
   }
 
+  /**
+   * The deal paths approvals own (docs/access.md): what the rules' and SLAs' `requestApproval`
+   * actions set on a decision (worked out once per rule set), plus what the deal's own approvals
+   * set. A person changing one of these needs `approval.decide`.
+   */
+  private ownedPaths(records?: ReadonlyArray<StoredRecord>): Set<string> {
+    if (this.approvalPaths?.book !== this.ruleBook) {
+      const lists = [
+        ...this.ruleBook.rules.map((cr) => cr.rule.actions),
+        ...this.slaBook.all.flatMap((c) => [...c.sla.reminders.map((r) => r.actions), ...c.sla.escalations.map((e) => e.actions)]),
+      ];
+      this.approvalPaths = { book: this.ruleBook, paths: approvalActionPaths(lists) };
+    }
+    return approvalOwnedPaths(this.approvalPaths.paths, records);
+  }
+
   private compile(rules: unknown, previous?: RuleBook): RuleBook {
     const criteria = this.fallback.triggers;
     const parsed = parseRules(rules, {
@@ -322,12 +343,13 @@ export class Engine {
       { type: 'create', draft },
       actor &&
         (() =>
-          this.access.requireOnDeal(actor, 'deal.create', {
-            id: draft.id ?? '(new)',
-            pipelineId: draft.pipelineId,
-            stageId: draft.stageId ?? '',
-            ownerId: draft.ownerId,
-          })),
+          this.access.requireChange(
+            actor,
+            'deal.create',
+            { id: draft.id ?? '(new)', pipelineId: draft.pipelineId, stageId: draft.stageId ?? '', ownerId: draft.ownerId },
+            draftChanges(draft),
+            { owned: this.ownedPaths() },
+          )),
     );
     return cloneDeal(out.snapshot.deal!);
   }
@@ -340,12 +362,7 @@ export class Engine {
     const out = await this.command(
       dealId,
       { type: 'update', patch: parsed.data, ...versionOf(options) },
-      actor &&
-        (async ({ deal }) => {
-          await this.access.requireOnDeal(actor, 'deal.update', deal!);
-          const newOwnerId = parsed.data.ownerId;
-          if (newOwnerId !== undefined && newOwnerId !== deal!.ownerId) await this.access.requireOnDeal(actor, 'deal.reassign', deal!, { newOwnerId });
-        }),
+      actor && (({ deal, records }) => this.access.requireChange(actor, 'deal.update', deal!, patchChanges(parsed.data), { owned: this.ownedPaths(records) })),
     );
     return cloneDeal(out.snapshot.deal!);
   }
@@ -358,11 +375,8 @@ export class Engine {
       dealId,
       { type: 'move', stageId, ...versionOf(options) },
       actor &&
-        (async ({ deal }) => {
-          await this.access.requireOnDeal(actor, 'deal.move', deal!, { name: stageId });
-          const pipeline = this.pipelineIndex.get(deal!.pipelineId)?.pipeline;
-          if (pipeline && isBackwardMove(pipeline, deal!, stageId)) await this.access.requireOnDeal(actor, 'deal.moveBackward', deal!, { name: stageId });
-        }),
+        (({ deal }) =>
+          this.access.requireChange(actor, 'deal.move', deal!, { stageId }, { pipeline: this.pipelineIndex.get(deal!.pipelineId)?.pipeline, name: stageId })),
     );
     return cloneDeal(out.snapshot.deal!);
   }
@@ -444,14 +458,27 @@ export class Engine {
     return this.workflow.achieveGoal(dealId, goalId, options);
   }
 
-  /** A task by id, or undefined if there is none. */
-  getTask(taskId: string): Promise<Task | undefined> {
-    return this.workflow.getTask(taskId);
+  /**
+   * A task by id, or undefined if there is none. With an actor, as `tasks` lists them: a task of a
+   * deal they may read (`records.read`); FORBIDDEN otherwise.
+   */
+  async getTask(taskId: string, options: AccessOptions = {}): Promise<Task | undefined> {
+    const { actor } = options;
+    return this.storage.transaction(async (tx) => {
+      const record = await tx.getRecord(TASK_RECORD, taskId);
+      if (!record) return undefined;
+      if (actor && (await this.scopeToActor(tx, actor, 'records.read', TASK_RECORD, [record])).length === 0) {
+        throw new DealflowError('FORBIDDEN', `${actor.id} may not read task "${taskId}": it is on a deal whose records they may not read`, {
+          details: { actorId: actor.id, action: 'records.read', resource: 'records', dealId: record.dealId, taskId },
+        });
+      }
+      return clone(record.data as unknown as Task);
+    });
   }
 
   /** Tasks, oldest first: of a deal, in some statuses, of a user (assignee, co-assignee or approver). With an actor, of deals they may read. */
   async tasks(query: TaskQuery = {}, options: AccessOptions = {}): Promise<Task[]> {
-    const records = await this.records('task', query.dealId ? { dealId: query.dealId } : {}, options);
+    const records = await this.records(TASK_RECORD, query.dealId ? { dealId: query.dealId } : {}, options);
     return WorkflowCommands.filter(
       records.map((r) => r.data as unknown as Task),
       query,
