@@ -128,6 +128,8 @@ export class Runner {
   /** LISTEN attempts that failed in a row, and the timer of the next one. */
   private watchFailures = 0;
   private watchTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The first LISTEN attempt (settled once it holds or failed). */
+  private listening: Promise<void> = Promise.resolve();
   private readonly onLog = (entry: LogEntry) => this.heard(entry);
 
   constructor(
@@ -156,8 +158,9 @@ export class Runner {
     this.engine.on('log', this.onLog);
     this.renewTimer = setInterval(() => void this.renew(), Math.max(1, Math.floor(this.leaseMs / 3)));
     this.renewTimer.unref?.();
+    // The first LISTEN is under way before the loop looks for work, and `idle()` waits for it.
+    this.listening = this.watch();
     this.loopDone = this.loop();
-    void this.watch();
     return this;
   }
 
@@ -168,8 +171,9 @@ export class Runner {
   }
 
   /**
-   * Resolves the next time the runner finds nothing due and nothing in flight. For tests and
-   * demos that run a runner to completion; production code has no need to wait for it.
+   * Resolves the next time the runner finds nothing due and nothing in flight, once it listens for
+   * wake-ups (where the store can). For tests and demos that run a runner to completion;
+   * production code has no need to wait for it.
    */
   idle(): Promise<void> {
     return new Promise((resolve) => {
@@ -241,7 +245,11 @@ export class Runner {
       const now = this.engine.clock.now().getTime();
       // Due already but not claimable: another runner holds it, or it waits behind its deal's earlier job.
       const wait = next === undefined || next.getTime() <= now ? this.pollMs : Math.min(this.pollMs, next.getTime() - now);
-      if (this.leases.size === 0 && (next === undefined || next.getTime() > now)) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      if (this.leases.size === 0 && (next === undefined || next.getTime() > now) && this.idleWaiters.length > 0) {
+        // Idle means listening too (where the store can): a NOTIFY sent after idle() resolves is heard.
+        await this.listening;
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
+      }
       await this.sleep(wait, now + wait);
       this.news();
     }
