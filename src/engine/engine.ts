@@ -18,7 +18,7 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import type { Directory, User } from '../ports/directory.js';
 import { UuidIds, type IdGenerator } from '../ports/ids.js';
 import { InMemoryNotifier, type Notifier } from '../ports/notifier.js';
-import type { DealQuery, LeaseRequest, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
+import type { DealQuery, LeaseRequest, OutboxQuery, PutOptions, Storage, StorageTx } from '../ports/storage.js';
 import { InMemoryStorage } from '../memory/storage.js';
 import { checkRetryPolicy, Delivery, DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
 import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from './digest-policy.js';
@@ -135,6 +135,9 @@ const openDirectory: Directory = {
 
 const EMPTY: DealSnapshot = { deal: null, jobs: [], enrolments: {} };
 
+/** Writes a row whose id the engine just made up: inserted, never over a stored one (CONFLICT). */
+const INSERT: PutOptions = { insert: true };
+
 /**
  * The engine: wires the ports, runs each command through the pure core inside one storage
  * transaction, writes the core's effects, then emits events and delivers the outbox.
@@ -173,6 +176,8 @@ export class Engine {
   private lastNow = -Infinity;
   /** Commands run one at a time per engine; the storage serialises across engines. */
   private readonly commands = new SerialQueue();
+  /** Whether the IdGenerator was resumed past the store's ids (see resumeIds); the pending promise while it is. */
+  private idsResumed: Promise<void> | true | undefined;
 
   private readonly events = new EventEmitter<EngineEvents>();
 
@@ -545,11 +550,13 @@ export class Engine {
    * leaves the job for a later claim.
    */
   async runClaimedJob(job: Job, token: string): Promise<'ran' | 'failed' | 'skipped'> {
+    await this.resumeIds();
     return this.runJob((tx) => tx.getClaimedJob(job.id, token), this.readClock());
   }
 
   /** One attempt at a claimed delivery, recorded only if `token` still holds its lease. */
   async deliverClaimed(message: OutboxMessage, token: string): Promise<'delivered' | 'failed' | 'skipped'> {
+    await this.resumeIds();
     const entries = await this.delivery.deliverClaimed(message, this.readClock(), token);
     for (const e of entries) this.announceEntry(e);
     const type = entries[0]?.type;
@@ -728,7 +735,34 @@ export class Engine {
   // ---- internals -------------------------------------------------------------------------------
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return this.commands.run(fn);
+    const resuming = this.resumeIds();
+    return this.commands.run(resuming ? () => resuming.then(fn) : fn);
+  }
+
+  /**
+   * Before the first id is made up, a counting IdGenerator (SequentialIds) is told the highest
+   * ids the store already holds, so it continues past them instead of making `deal-1` again on
+   * a reopened store. Undefined once done, or when the generator does not count.
+   */
+  private resumeIds(): Promise<void> | undefined {
+    if (this.idsResumed === true) return undefined;
+    const { ids, storage } = this;
+    if (!ids.resumeAfter || !storage.highestIds) {
+      this.idsResumed = true;
+      return undefined;
+    }
+    this.idsResumed ??= storage.highestIds().then(
+      (highest) => {
+        ids.resumeAfter!(highest);
+        this.idsResumed = true;
+      },
+      (error: unknown) => {
+        // Not reachable now: the next call asks again.
+        this.idsResumed = undefined;
+        throw error;
+      },
+    );
+    return this.idsResumed;
   }
 
   private readClock(): Date {
@@ -862,7 +896,7 @@ export class Engine {
   private async write(tx: StorageTx, before: DealSnapshot, out: Outcome, now: Date): Promise<void> {
     const after = out.snapshot;
     if (before.deal && !after.deal) await tx.deleteDeal(before.deal.id);
-    else if (after.deal && after.deal !== before.deal) await tx.putDeal(after.deal);
+    else if (after.deal && after.deal !== before.deal) await tx.putDeal(after.deal, before.deal ? undefined : INSERT);
     // The core hands back the snapshot's enrolments object unless a rule fired (copy on write).
     if (after.deal && after.enrolments !== before.enrolments) {
       await tx.putEnrolments(after.deal.id, after.enrolments);
@@ -885,7 +919,7 @@ export class Engine {
           log.push(effect.entry);
           break;
         case 'job.schedule':
-          await tx.putJob(effect.job);
+          await tx.putJob(effect.job, effect.fresh ? INSERT : undefined);
           break;
         case 'job.cancel':
         case 'job.done':
@@ -902,7 +936,7 @@ export class Engine {
           (stored ??= new Map()).set(resolved.record.id, resolved.record);
           if (resolved.record.kind === TASK_RECORD) hasTaskRecords = true;
           if (resolved.log.length > 0) (held ??= []).push(...resolved.log);
-          await tx.putRecord(resolved.record);
+          await tx.putRecord(resolved.record, effect.fresh ? INSERT : undefined);
           break;
         }
       }

@@ -2,6 +2,7 @@ import { DealflowError } from '../model/errors.js';
 import type { Storage, StorageTx } from '../ports/storage.js';
 import { quoteIdent, toDriver, type PgPoolLike, type SqlClient, type SqlDriver } from './driver.js';
 import { isConnectionLoss, storageUnavailable } from './errors.js';
+import { NUMBERED_ID } from '../ports/ids.js';
 import { migrate } from './migrations.js';
 import { ConnectionSession, DriverTxSession } from './session.js';
 import { SqlTx } from './tx.js';
@@ -147,6 +148,29 @@ export class SqlStorage implements Storage {
     }
   }
 
+  /**
+   * The highest number per kind of numbered id (`deal-7`) anywhere in the schema: every row's
+   * document, the history, leases. Read once by an engine whose IdGenerator counts; a full scan,
+   * so meant for the test-sized stores SequentialIds are for.
+   */
+  async highestIds(): Promise<Record<string, number>> {
+    const q = this.q;
+    const docs = ['deals', 'enrolments', 'jobs', 'log', 'outbox', 'records'].map((t) => `SELECT doc::text AS t FROM ${q}.${t}`);
+    const leases = ['jobs', 'outbox'].map((t) => `SELECT to_json(lease_token)::text FROM ${q}.${t} WHERE lease_token IS NOT NULL`);
+    const sql = `SELECT m[1] AS kind, max(m[2]::bigint)::text AS n
+      FROM (SELECT regexp_matches(t, '${NUMBERED_ID.source}', 'g') AS m
+            FROM (${[...docs, `SELECT value::text FROM ${q}.meta`, `SELECT to_json(key)::text FROM ${q}.meta`, ...leases].join(' UNION ALL ')}) AS texts) AS found
+      GROUP BY 1`;
+    try {
+      const { rows } = await this.driver.query<{ kind: string; n: string }>(sql);
+      const out: Record<string, number> = {};
+      for (const r of rows) Object.defineProperty(out, r.kind, { value: Number(r.n), enumerable: true, writable: true, configurable: true });
+      return out;
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
   /** Closes the connection the store opened itself (from `dataDir` or `connectionString`); a client you passed stays open. */
   async close(): Promise<void> {
     await this.owned?.();
@@ -155,7 +179,16 @@ export class SqlStorage implements Storage {
 
 function translate(error: unknown): unknown {
   if (isConnectionLoss(error)) return storageUnavailable(error, 'command');
-  const e = error as { code?: string; message?: string };
+  const e = error as { code?: string; message?: string; constraint?: string; detail?: string };
+  if (e?.code === '23505' && /^(deals|jobs|outbox|records)_pkey$/.test(e.constraint ?? '')) {
+    // A new row whose id is taken (a read-then-create race is re-run first, so this is not one).
+    const what = e.constraint!.slice(0, -5);
+    return new DealflowError(
+      'CONFLICT',
+      `a new row's id is already taken in ${what} (${e.detail ?? e.message}), and a new row never replaces a stored one; the engine's IdGenerator made up an id in use: give engines sharing a store ids that cannot collide (UuidIds, the default), and run one SequentialIds engine per store at a time`,
+      { cause: error, details: { table: what, detail: e.detail ?? null } },
+    );
+  }
   if (e?.code === '22P05' || e?.code === '22021') {
     return new DealflowError('INVALID_INPUT', `PostgreSQL cannot store this text (${e.message}); remove NUL characters (\\u0000)`, { cause: error });
   }
