@@ -147,7 +147,7 @@ export const ACCESS_TABLE: ReadonlyArray<AccessCase> = [
   { id: 'setRules', path: 'command', call: 'setRules(rules)', asks: '`rules.change`', allowed: ['admin'] },
   // ---- queries ----
   { id: 'getDeal', path: 'query', call: 'getDeal(id), history(id), pendingJobs(id), explain(id)', asks: '`deal.read` (FORBIDDEN if not)', allowed: TEAM },
-  { id: 'listDeals', path: 'query', call: 'listDeals()', asks: '`deal.read` per deal (left out if not)', allowed: TEAM },
+  { id: 'listDeals', path: 'query', call: 'listDeals(), dueJobs()', asks: '`deal.read` per deal (left out if not)', allowed: TEAM },
   { id: 'outbox', path: 'query', call: 'outbox({ dealId: id }), deadLetters()', asks: '`outbox.read` per message (left out if not)', allowed: TEAM },
   { id: 'records', path: 'query', call: "records('approval'), tasks()", asks: '`records.read` per record (left out if not)', allowed: TEAM },
   { id: 'getTask', path: 'query', call: 'getTask(taskId)', asks: '`records.read` on its deal (FORBIDDEN if not)', allowed: TEAM },
@@ -218,7 +218,7 @@ export const ACCESS_TABLE: ReadonlyArray<AccessCase> = [
   {
     id: 'configuration',
     path: 'configuration',
-    call: 'pipelines, rules, slas, playbooks, ruleVersions(ruleId), explainCriteria()',
+    call: 'pipelines, rules, slas, playbooks, exceptions, ruleVersions(ruleId), explainCriteria()',
     asks: 'no actor: the host decides who sees its configuration',
     allowed: 'system',
   },

@@ -208,7 +208,15 @@ const SCENARIOS: Record<string, Scenario> = {
         () => e.explain('D', undefined, { actor }),
       ]),
   },
-  listDeals: { list: true, run: async (e, actor) => (await e.listDeals({}, { actor })).some((d) => d.id === 'D') },
+  listDeals: {
+    list: true,
+    run: async (e, actor) =>
+      agree(
+        (await e.listDeals({}, { actor })).some((d) => d.id === 'D'),
+        // The proposal SLA's deadline is a pending job of D.
+        (await e.dueJobs({ until: '2027-01-01T00:00:00.000Z' }, { actor })).some((j) => j.dealId === 'D'),
+      ),
+  },
   outbox: {
     list: true,
     setup: async (e) => {
