@@ -25,10 +25,13 @@ const run = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
 const schemas: string[] = [];
 
 /** Runs one scenario in a child process; resolves to its exit code, stderr and findings. */
-function scenario(name: OutageConfig['scenario']): Promise<{ code: number | null; stderr: string; result: Record<string, any> | undefined }> {
+function scenario(
+  name: OutageConfig['scenario'],
+  deadlineMs = 50_000,
+): Promise<{ code: number | null; stderr: string; result: Record<string, any> | undefined }> {
   const schema = `outage_${run}_${schemas.length + 1}`;
   schemas.push(schema);
-  const config: OutageConfig = { scenario: name, url: DATABASE_URL!, schema, app: `dealflow-outage-${run}-${schemas.length}` };
+  const config: OutageConfig = { scenario: name, url: DATABASE_URL!, schema, app: `dealflow-outage-${run}-${schemas.length}`, deadlineMs };
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -113,7 +116,7 @@ describe.runIf(DATABASE_URL)('losing the PostgreSQL connection never crashes the
   }, 60_000);
 
   it('a runner through a simulated restart (every connection cut, three times) reports, backs off, resumes: every job runs once, every message is recorded delivered once', async () => {
-    const { code, stderr, result } = await scenario('runner-restart');
+    const { code, stderr, result } = await scenario('runner-restart', 110_000);
     expect(stderr).not.toContain("Unhandled 'error' event");
     expect(code).toBe(0);
     expect(result!.terminated).toBeGreaterThanOrEqual(3);
