@@ -44,7 +44,7 @@ export { UuidIds, SequentialIds, type IdGenerator } from './ports/ids.js';
 export { InMemoryNotifier, PermanentDeliveryError, isPermanentError } from './ports/notifier.js';
 export type { Notifier, OutgoingMessage, SendOptions, SentMessage } from './ports/notifier.js';
 export { ConsoleNotifier, type ConsoleNotifierOptions } from './ports/console-notifier.js';
-export type { Storage, StorageTx, DealQuery, LogQuery, OutboxQuery, LeaseRequest } from './ports/storage.js';
+export type { Storage, StorageTx, DealQuery, LogQuery, OutboxQuery, LeaseRequest, PutOptions } from './ports/storage.js';
 export {
   DefaultAccessPolicy,
   defaultAccessPolicy,

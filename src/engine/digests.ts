@@ -66,6 +66,8 @@ export async function holdForDigest(message: OutboxMessage, policy: DigestPolicy
   const openId = await tx.getMeta(pointer);
   let digest = typeof openId === 'string' ? await tx.getOutbox(openId) : undefined;
   if (digest && !acceptsItems(digest)) digest = undefined;
+  // A digest opened here is a new row (its id just made up): inserted, never over a stored one.
+  const opened = !digest;
 
   if (!digest) {
     const zone = policy.timezone ?? recipient.timezone ?? ctx.fallbackZone;
@@ -118,7 +120,7 @@ export async function holdForDigest(message: OutboxMessage, policy: DigestPolicy
   if (payload.capacity !== null && payload.items.length >= payload.capacity) {
     next = { ...next, status: 'pending', nextAttemptAt: now };
   }
-  await tx.putOutbox([next]);
+  await tx.putOutbox([next], opened ? { insert: true } : undefined);
 
   const entry: LogEntry = {
     id: ids.next('log'),

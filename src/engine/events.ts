@@ -60,4 +60,10 @@ export interface EngineEvents {
   log: [LogEntry];
   /** A listener threw; the engine carries on. */
   'listener.error': [unknown, LogEntry];
+  /**
+   * Delivering the outbox right after a command (`deliverOnCommit`) failed, most likely because
+   * the store was lost (`STORAGE_UNAVAILABLE`). The command itself committed and resolves; its
+   * messages stay in the outbox for the next delivery, `runDue` or a runner.
+   */
+  'delivery.error': [unknown];
 }

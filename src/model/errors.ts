@@ -10,7 +10,9 @@ export type DealflowErrorCode =
   | 'CLOCK_BACKWARDS'
   | 'CONFLICT'
   | 'FORBIDDEN'
-  | 'DEAL_CLOSED';
+  | 'DEAL_CLOSED'
+  /** The database connection was lost or could not be opened; `cause` is the driver's error. Retry once it is back. */
+  | 'STORAGE_UNAVAILABLE';
 
 /** One problem found in user input, located by a JSON path such as `$[0].trigger.stage`. */
 export interface DealflowIssue {

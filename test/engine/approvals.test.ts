@@ -285,6 +285,41 @@ describe('exceptions and approvals', () => {
     ).toThrow(expect.objectContaining({ code: 'INVALID_RULES' }));
   });
 
+  it('validates what a decision would do when the approval is requested, not at each attempt to decide (command and action)', async () => {
+    const engine = setup();
+    const deal = await engine.createDeal(newDeal);
+    const before = await snapshot(engine, deal.id);
+    await expect(engine.requestApproval(deal.id, { subject: 'x', approvers: ['manager'], onApprove: { moveStage: 'heaven' } })).rejects.toMatchObject({
+      code: 'UNKNOWN_STAGE',
+      issues: [{ path: '$.onApprove.moveStage' }],
+    });
+    await expect(engine.requestApproval(deal.id, { subject: 'x', approvers: ['manager'], onReject: { set: { 'fields.nope': 1 } } })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      issues: [{ path: '$.onReject.set["fields.nope"]' }],
+    });
+    await expect(engine.requestApproval(deal.id, { subject: 'x', approvers: ['manager'], onApprove: { set: { 'flags.vip': 'yes' } } })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    await expect(engine.requestApproval(deal.id, { subject: 'x', approvers: ['manager'], onApprove: { set: { amount: 'lots' } } })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    expect(await snapshot(engine, deal.id)).toBe(before);
+    // The action form: the command that would have asked is refused, nothing is requested.
+    const byRule = engineWith(
+      [
+        {
+          id: 'ask',
+          trigger: { type: 'field.changed', field: 'flags.complex', to: true },
+          actions: [{ type: 'requestApproval', params: { subject: 'x', approvers: ['manager'], onApprove: { moveStage: 'heaven' } } }],
+        },
+      ] as never,
+      { directory: people() },
+    );
+    const other = await byRule.createDeal(newDeal);
+    await expect(byRule.updateDeal(other.id, { flags: { complex: true } })).rejects.toMatchObject({ code: 'UNKNOWN_STAGE' });
+    expect(await byRule.records('approval')).toEqual([]);
+  });
+
   it('emits exception, approval and SLA events after commit, never for a refused decision', async () => {
     const engine = setup();
     const seen: string[] = [];

@@ -4,6 +4,7 @@ import { DealflowError } from '../../model/errors.js';
 import type { Recipient } from '../actions.js';
 import type { CoreFeature, FeatureContext } from '../features.js';
 import type { SlaFeature } from '../sla/feature.js';
+import { checkOutcome } from './outcome.js';
 
 export const APPROVAL_FEATURE = 'approval';
 export const APPROVAL_RECORD = 'approval';
@@ -69,6 +70,10 @@ export class ApprovalFeature implements CoreFeature {
     const deal = ctx.deal;
     if (!deal) throw new DealflowError('NOT_FOUND', 'an approval needs a deal');
     const { request } = input;
+    if (ctx.pipeline) {
+      checkOutcome(request.onApprove, ctx.pipeline, 'onApprove');
+      checkOutcome(request.onReject, ctx.pipeline, 'onReject');
+    }
     const source = input.ruleId ?? APPROVAL_FEATURE;
     const pending = this.approvals(ctx).find((a) => a.data.status === 'pending' && a.data.name === request.name);
     if (pending) {
