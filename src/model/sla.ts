@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Json } from './deal.js';
 import { CalendarChoiceSchema } from './calendar.js';
 import { ConditionSchema } from './condition.js';
 import { DurationSchema } from './duration.js';
@@ -86,6 +87,12 @@ export const SlaSchema = z
     escalations: z.array(SlaEscalationSchema).default([]),
     /** While this holds, the deal is out of the SLA: an instance ends `exempt` (or starts so). */
     exemptWhen: ConditionSchema.optional(),
+    /**
+     * Stop the clock while an approval on this SLA is pending: an approval whose `onApprove` or
+     * `onReject` extends or exempts it. Its reminders and breach wait; on the decision the instance
+     * resumes with the paused time added to its due time, then the outcome applies (extend, exempt).
+     */
+    pauseForApproval: z.boolean().default(false),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -138,6 +145,16 @@ export function defineSla(input: SlaInput): Sla {
  */
 export type SlaStatus = 'open' | 'met' | 'breached' | 'exempt' | 'cancelled';
 
+/** A stretch of time an instance was paused for a pending approval (`pauseForApproval`). */
+export interface SlaPause {
+  approvalId: string;
+  from: string;
+  to: string;
+  /** The due time before and after the paused time was added. */
+  dueBefore: string;
+  dueAfter: string;
+}
+
 /** One move of the due time, by an approval or a command. */
 export interface SlaExtension {
   at: string;
@@ -181,4 +198,12 @@ export interface SlaInstance {
   exemptApprovalId: string | null;
   remindersSent: Array<{ id: string; at: string }>;
   escalationsRun: Array<{ id: string; at: string }>;
+  /** Since when the instance is paused for a pending approval (`pauseForApproval`), else null (or absent on older records). */
+  pausedAt?: string | null;
+  /** The approval it is paused for. */
+  pausedFor?: string | null;
+  /** Earlier pauses, oldest first. */
+  pauses?: SlaPause[];
+  /** While paused: the event its jobs carried, so they carry it again when it resumes. */
+  pausedEvent?: Record<string, Json> | null;
 }
