@@ -1,4 +1,7 @@
-import { FORBIDDEN_PATH_SEGMENTS } from './condition.js';
+import { z } from 'zod';
+
+/** Path segments that could reach an object's prototype; refused everywhere a path is read. */
+export const FORBIDDEN_PATH_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Our own resolver for the JSONPath subset criteria use (`$.a.b`, `$.a[0]`, `$['a b']`, `a.b`).
@@ -9,6 +12,31 @@ export type PathSegments = ReadonlyArray<string | number>;
 
 /** Thrown by parsePath for a path outside the supported JSONPath subset. */
 export class PathSyntaxError extends Error {}
+
+const FORBIDDEN = [...FORBIDDEN_PATH_SEGMENTS];
+/** A forbidden name as a quoted segment may spell it: each character optionally escaped (`\\_`). */
+const escapable = (name: string) => [...name].map((c) => `\\\\?${c}`).join('');
+const quoted = (q: string) => `${q}(?!(?:${FORBIDDEN.map(escapable).join('|')})${q})(?:\\\\.|[^${q}\\n\\r\\u2028\\u2029])*${q}`;
+const notForbidden = (tail: string) => `(?!(?:${FORBIDDEN.join('|')})(?!${tail}))`;
+
+/**
+ * The paths criteria accept, as one regular expression: what the JSON Schema's `pattern` says and
+ * what `parsePath` accepts (a property test keeps the two equal). `$` or a bare first name, then
+ * `.name`, `[index]` or `['quoted name']` (`\\` escapes the next character), with no segment
+ * naming `__proto__`, `constructor` or `prototype`; surrounding whitespace is ignored.
+ */
+export const PATH_PATTERN = [
+  '^\\s*(?:(?:\\$|',
+  notForbidden('[\\w-]'),
+  '[A-Za-z_][\\w-]*)(?:\\.',
+  notForbidden('[\\w$-]'),
+  '[A-Za-z_$][\\w$-]*|\\[\\d+\\]|\\[\\s*(?:',
+  quoted("'"),
+  '|',
+  quoted('"'),
+  ')\\s*\\])*)?\\s*$',
+].join('');
+const PATH_RE = new RegExp(PATH_PATTERN, 'u');
 
 const cache = new Map<string, PathSegments>();
 
@@ -22,6 +50,13 @@ export function parsePath(path: string): PathSegments {
 }
 
 function parseUncached(path: string): PathSegments {
+  const segments = tokenize(path);
+  // The pattern is the definition; the tokenizer splits what it accepts and says why it refuses.
+  if (!PATH_RE.test(path)) throw new PathSyntaxError(`path "${path}" is not in the supported subset ($.a.b, $.a[0], $['a b'])`);
+  return segments;
+}
+
+function tokenize(path: string): PathSegments {
   let i = 0;
   const out: Array<string | number> = [];
   const s = path.trim();
@@ -86,3 +121,19 @@ export function resolvePath(value: unknown, segments: PathSegments): unknown {
 export function safePathResolver(value: unknown, path: string): unknown {
   return resolvePath(value, parsePath(path));
 }
+
+/** Why a path is not in the supported subset, or undefined when it is. */
+export function pathProblem(path: string): string | undefined {
+  try {
+    parsePath(path);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** A path in the safe JSONPath subset (`$.a.b`, `$.a[0]`, `$['a b']`): a `pattern` in the JSON Schema, with the tokenizer's message when refused. */
+export const PathSchema = z
+  .string()
+  .regex(PATH_RE, { error: (iss) => pathProblem(String(iss.input)) ?? 'not a path in the supported subset' })
+  .describe("A JSONPath in the safe subset: $.a.b, $.a[0], $['a b'] (no wildcards, filters, recursion or prototype names).");

@@ -59,6 +59,8 @@ describe('invalid rule JSON', () => {
         '$[3].when.all[1].operator',
         '$[4].trigger.type',
         '$[4].actions',
+        // Rule 4 repeats rule 0's id: reported although its trigger and actions are malformed too.
+        '$[4].id',
       ]),
     );
     expect(e.issues.find((i) => i.path === '$[3].when.all[0].path')?.message).toMatch(/__proto__/);
@@ -71,7 +73,7 @@ describe('invalid rule JSON', () => {
     try {
       parseRules([{ id: 'r', trigger: { type: 'deal.created' }, actoins: [], actions: [{ type: 'setFlag', params: { flag: 'x' } }] }]);
     } catch (e) {
-      expect((e as DealflowError).issues[0]).toMatchObject({ path: '$[0]' });
+      expect((e as DealflowError).issues[0]).toMatchObject({ path: '$[0].actoins', hint: expect.stringMatching(/did you mean "actions"/) });
       expect((e as DealflowError).issues[0]?.message).toMatch(/actoins/);
     }
   });
@@ -86,7 +88,9 @@ describe('invalid rule JSON', () => {
     }
     expect(error).toBeInstanceOf(DealflowError);
     expect((error as DealflowError).code).toBe('INVALID_RULES');
-    expect((error as DealflowError).issues).toEqual([{ path: '$[0].actions[0].after', message: expect.stringMatching(/cannot be negative.*offset/) }]);
+    expect((error as DealflowError).issues).toEqual([
+      { path: '$[0].actions[0].after.days', message: expect.stringMatching(/cannot be negative/), hint: expect.stringMatching(/"at".*offset/) },
+    ]);
     // A negative offset from a date field is how "2 days before" is said, and stays valid.
     const before = {
       id: 'before',
@@ -164,7 +168,7 @@ describe('reserved rule ids', () => {
       parseRules([{ id: 'sla:proposal', trigger: { type: 'deal.created' }, actions: [{ type: 'setFlag', params: { flag: 'x' } }] }]);
       expect.unreachable();
     } catch (e) {
-      expect((e as DealflowError).issues).toEqual([{ path: '$[0].id', message: expect.stringMatching(/may not contain ":"/) }]);
+      expect((e as DealflowError).issues).toEqual([{ path: '$[0].id', message: expect.stringMatching(/may not contain ":"/), hint: expect.any(String) }]);
     }
   });
 });
