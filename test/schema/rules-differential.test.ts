@@ -71,8 +71,23 @@ const dealPath = pick(
 );
 const settablePath = pick(u('amount', 'title', 'ownerId', 'currency', 'fields.discount', 'flags.approved'), u('stageId', 'createdAt', 'fields.__proto__', 'x'));
 const path = pick(
-  u('$.amount', '$.fields.score', 'fields.score', '$', '', '  $.a  ', '$.a[0]', "$['x y']", '$["a"]', "$['it\\'s']", '$.a-b', '$.$x', "$['a\\']"),
-  u('$..amount', '$.a[*]', '$.a[?(@.b)]', '$.__proto__', "$['__proto__']", "$['__pr\\oto__']", '$.constructor.name', 'prototype', '$.a.', '$[ 1 ]', 5),
+  u('$.amount', '$.fields.score', 'fields.score', '$', '', '$.a[0]', '$[01]', "$['x y']", '$["a"]', "$['a.b']", '$.a-b', '$.$x', '$.s.length'),
+  u(
+    '  $.a  ',
+    "$['it\\'s']",
+    "$['a\\']",
+    "$['a:b']",
+    '$..amount',
+    '$.a[*]',
+    '$.a[?(@.b)]',
+    '$.__proto__',
+    "$['__proto__']",
+    '$.constructor.name',
+    'prototype',
+    '$.a.',
+    '$[ 1 ]',
+    5,
+  ),
 );
 const operator = pick(
   oneOf(
