@@ -162,6 +162,38 @@ describe('bad commands change nothing', () => {
   });
 });
 
+describe('names actions refer to', () => {
+  it('refuses moveStage to an unknown stage when the rules are parsed (regression: it passed, then every createDeal the rule fired on threw UNKNOWN_STAGE)', async () => {
+    const rule = { id: 'archive', trigger: { type: 'deal.created' }, actions: [{ type: 'moveStage', params: { stage: 'archiv' } }] };
+    for (const attempt of [() => parseRules([rule], { pipelines: [salesPipeline] }), () => createEngine({ pipelines: [salesPipeline], rules: [rule] })]) {
+      expect(attempt).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_RULES',
+          issues: [
+            {
+              path: '$[0].actions[0].params.stage',
+              message: 'unknown stage "archiv"',
+              code: 'unknown-stage',
+              hint: 'the stages are "unsorted", "new", "qualification", "proposal", "negotiation", "won", "lost"',
+            },
+          ],
+        }),
+      );
+    }
+    // An approval's outcome and createDeal's stage are names too.
+    const approval = {
+      id: 'ask',
+      trigger: { type: 'deal.created' },
+      actions: [{ type: 'requestApproval', params: { subject: 's', approvers: ['manager'], onApprove: { moveStage: 'negotation' } } }],
+    };
+    expect(() => parseRules([approval], { pipelines: [salesPipeline] })).toThrow(
+      expect.objectContaining({
+        issues: [expect.objectContaining({ path: '$[0].actions[0].params.onApprove.moveStage', hint: expect.stringMatching(/^did you mean "negotiation"\?/) })],
+      }),
+    );
+  });
+});
+
 describe('reserved rule ids', () => {
   it('refuses a rule id with ":", which feature jobs use as their prefix', () => {
     try {
