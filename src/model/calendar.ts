@@ -1,7 +1,7 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { hinted } from './hints.js';
-import { strictObject } from './objects.js';
+import { oneOf, strictObject } from './objects.js';
 
 /** A local time of day, `HH:mm`, 00:00–24:00 (24:00 only closes a range). */
 export const TimeOfDaySchema = z
@@ -15,7 +15,7 @@ export const IsoDateSchema = z.iso.date().describe('A date, YYYY-MM-DD.');
 /** Weekday keys, Monday first, as a calendar's `week` uses them. */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 /** A weekday key: `mon` … `sun`. */
-export const WeekdaySchema = z.enum(WEEKDAYS).describe('A weekday: mon, tue, wed, thu, fri, sat, sun.');
+export const WeekdaySchema = oneOf(WEEKDAYS).describe('A weekday: mon, tue, wed, thu, fri, sat, sun.');
 /** A weekday key: `mon` … `sun`. */
 export type Weekday = z.infer<typeof WeekdaySchema>;
 
@@ -38,7 +38,7 @@ export const PublicHolidaysSchema = strictObject({
   state: z.string().min(1).optional().describe('A state or province code: BE (Berlin), NY.'),
   region: z.string().min(1).optional().describe('A region within the state.'),
   types: z
-    .array(z.enum(HOLIDAY_TYPES).describe('A date-holidays holiday type: public, bank, school, optional, observance.'))
+    .array(oneOf(HOLIDAY_TYPES).describe('A date-holidays holiday type: public, bank, school, optional, observance.'))
     .min(1)
     .default(['public'])
     .describe('Which holiday types are days off.'),
@@ -210,8 +210,8 @@ export const CalendarChoiceSchema = z.string().min(1).describe('pipeline, owner,
 export type CalendarChoice = 'pipeline' | 'owner' | (string & {});
 
 /** What to do with a due time that falls outside working time. See docs/time.md. */
-export const DuePolicySchema = z
-  .enum(['postpone', 'bring-forward', 'exact'])
-  .describe('A due time outside working time: postpone (the next working moment), bring-forward (the end of the previous working period) or exact.');
+export const DuePolicySchema = oneOf(['postpone', 'bring-forward', 'exact']).describe(
+  'A due time outside working time: postpone (the next working moment), bring-forward (the end of the previous working period) or exact.',
+);
 /** What to do with a due time outside working time: `postpone`, `bring-forward` or `exact`. */
 export type DuePolicy = z.infer<typeof DuePolicySchema>;

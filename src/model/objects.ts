@@ -28,3 +28,15 @@ export function strictObject<T extends z.core.$ZodLooseShape>(shape: T, error?: 
     },
   });
 }
+
+/** One of a list of words, refused with "did you mean" and the list: `policy`, `reenroll`, a weekday. */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, {
+    error: (iss) => {
+      if (iss.code !== 'invalid_value') return undefined;
+      const list = values.map((v) => JSON.stringify(v)).join(', ');
+      const near = typeof iss.input === 'string' ? closest(iss.input, values) : undefined;
+      return hinted(`${JSON.stringify(iss.input)} is not one of ${list}`, near ? `did you mean ${JSON.stringify(near)}?` : `use one of ${list}`);
+    },
+  });
+}

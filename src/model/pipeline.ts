@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { CalendarRefSchema } from './calendar.js';
 import { GoalSchema } from './goal.js';
 import { didYouMean, hinted } from './hints.js';
-import { strictObject } from './objects.js';
+import { oneOf, strictObject } from './objects.js';
 
 /** A stage's kind: `open`, `inbox`, or a closing kind, `won` / `lost`. */
-export const StageKindSchema = z.enum(['open', 'inbox', 'won', 'lost']).describe('open, inbox ("Unsorted"), or a closing kind: won, lost.');
+export const StageKindSchema = oneOf(['open', 'inbox', 'won', 'lost']).describe('open, inbox ("Unsorted"), or a closing kind: won, lost.');
 /** A stage's kind: `open`, `inbox`, `won` or `lost`. */
 export type StageKind = z.infer<typeof StageKindSchema>;
 
@@ -20,7 +20,7 @@ export const StageSchema = strictObject({
 export type Stage = z.infer<typeof StageSchema>;
 
 /** The type of a custom deal field the pipeline declares; updates are checked against it. */
-export const FieldTypeSchema = z.enum(['string', 'number', 'boolean', 'date', 'json']).describe('The field’s type: string, number, boolean, date or json.');
+export const FieldTypeSchema = oneOf(['string', 'number', 'boolean', 'date', 'json']).describe('The field’s type: string, number, boolean, date or json.');
 /** The type of a custom deal field. */
 export type FieldType = z.infer<typeof FieldTypeSchema>;
 

@@ -3,15 +3,13 @@ import { ActionSpecSchema } from './action.js';
 import { CalendarChoiceSchema } from './calendar.js';
 import { ConditionSchema } from './condition.js';
 import { hinted } from './hints.js';
-import { strictObject } from './objects.js';
+import { oneOf, strictObject } from './objects.js';
 import { TriggerSchema } from './trigger.js';
 
 /** What a new enrolment does to an earlier one's pending jobs: `replace` cancels them, `parallel` keeps both, `ignore` skips the new one while the old has jobs pending. */
-export const ReenrollSchema = z
-  .enum(['replace', 'parallel', 'ignore'])
-  .describe(
-    'What a new enrolment does to an earlier one’s pending jobs: replace cancels them, parallel keeps both, ignore skips the new one while the old has jobs pending.',
-  );
+export const ReenrollSchema = oneOf(['replace', 'parallel', 'ignore']).describe(
+  'What a new enrolment does to an earlier one’s pending jobs: replace cancels them, parallel keeps both, ignore skips the new one while the old has jobs pending.',
+);
 /** Re-enrolment policy; see ReenrollSchema. */
 export type Reenroll = z.infer<typeof ReenrollSchema>;
 
@@ -20,11 +18,9 @@ export type Reenroll = z.infer<typeof ReenrollSchema>;
  * pending: `keep` lets them finish under the version that scheduled them, `recheck` re-evaluates
  * them under the new version when they come due, `cancel` drops them.
  */
-export const PendingJobPolicySchema = z
-  .enum(['keep', 'recheck', 'cancel'])
-  .describe(
-    'What this version does to jobs earlier versions left pending: keep (finish under their version), recheck (run under this version, re-checked when due), cancel.',
-  );
+export const PendingJobPolicySchema = oneOf(['keep', 'recheck', 'cancel']).describe(
+  'What this version does to jobs earlier versions left pending: keep (finish under their version), recheck (run under this version, re-checked when due), cancel.',
+);
 /** What a new rule version does to earlier versions' pending jobs; see PendingJobPolicySchema. */
 export type PendingJobPolicy = z.infer<typeof PendingJobPolicySchema>;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration.js';
 import { hinted } from './hints.js';
-import { strictObject } from './objects.js';
+import { oneOf, strictObject } from './objects.js';
 
 /**
  * Who a task goes to. `owner` is the deal's owner when the task is created, `manager` the
@@ -30,7 +30,7 @@ export const CoAssigneeSchema = z
 export type CoAssignee = z.infer<typeof CoAssigneeSchema>;
 
 /** A task's priority: `low`, `normal` or `high`. */
-export const TaskPrioritySchema = z.enum(['low', 'normal', 'high']).describe('The task’s priority: low, normal or high.');
+export const TaskPrioritySchema = oneOf(['low', 'normal', 'high']).describe('The task’s priority: low, normal or high.');
 /** A task's priority: `low`, `normal` or `high`. */
 export type TaskPriority = z.infer<typeof TaskPrioritySchema>;
 

@@ -4,7 +4,7 @@ import { JsonSchema } from './deal.js';
 import { DealPathSchema } from './deal-path.js';
 import { DurationSchema } from './duration.js';
 import { didYouMean, hinted } from './hints.js';
-import { strictObject } from './objects.js';
+import { oneOf, strictObject } from './objects.js';
 
 const stage = z.string().min(1).describe('A stage id of the pipelines the rule applies to.');
 const type = <T extends string>(t: T, description: string) => z.literal(t).describe(description);
@@ -48,14 +48,13 @@ const OPTIONS = [
   strictObject({
     type: type('approval.decided', 'An approval was decided.'),
     name: z.string().min(1).optional().describe('Only approvals of this name.'),
-    decision: z.enum(['approved', 'rejected']).optional().describe('Only approvals (approved) or rejections (rejected).'),
+    decision: oneOf(['approved', 'rejected']).optional().describe('Only approvals (approved) or rejections (rejected).'),
   }),
   strictObject({
     type: type('stage.idle', 'The deal has sat in the stage that long without activity (once per idle stretch).'),
     stage,
     after: DurationSchema.describe('How long without activity, in calendar or business units (in the rule’s calendar).'),
-    activity: z
-      .enum(['any-update', 'stage-change'])
+    activity: oneOf(['any-update', 'stage-change'])
       .default('any-update')
       .describe('What re-arms the timer: any-update (a stage change, or an update command that changes the deal) or stage-change (only entering the stage).'),
     policy,

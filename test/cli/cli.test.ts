@@ -68,7 +68,7 @@ describe('dealflow (no command, help, bad usage)', () => {
     expect(unknown.stderr).toContain('unknown command "simulat"');
     const option = await cli(['simulate', '--rulez', 'x']);
     expect(option.code).toBe(64);
-    expect(option.stderr).toContain("Unknown option '--rulez'");
+    expect(option.stderr).toContain("Unknown option '--rulez'; did you mean --rules?");
     expect(option.stderr).toContain('see: dealflow simulate --help');
     const missing = await cli(['simulate', ...history]);
     expect(missing.code).toBe(64);
