@@ -1,4 +1,4 @@
-import { closest, splitHint } from './hints.js';
+import { closest, hinted, splitHint } from './hints.js';
 
 /** Every error code dealflow throws. A union, so callers can switch on it exhaustively. */
 export type DealflowErrorCode =
@@ -147,11 +147,19 @@ export function issuesFromZod(error: { issues: ReadonlyArray<ZodLikeIssue> }, pr
 function withoutTypoTwins(issues: ZodLikeIssue[]): ZodLikeIssue[] {
   const typos = issues.filter((i) => i.code === 'unrecognized_keys');
   if (typos.length === 0) return issues;
-  return issues.filter((i) => {
+  const meant = new Map<ZodLikeIssue, string>();
+  const kept = issues.filter((i) => {
     const key = i.path.at(-1);
     if (typeof key !== 'string' || missingKey(i) === undefined) return true;
     const parent = JSON.stringify(i.path.slice(0, -1));
-    return !typos.some((t) => JSON.stringify(t.path) === parent && (t.keys ?? []).some((k) => closest(k, [key]) === key));
+    const typo = typos.find((t) => JSON.stringify(t.path) === parent && (t.keys ?? []).some((k) => closest(k, [key]) === key));
+    if (typo) meant.set(typo, key);
+    return typo === undefined;
+  });
+  // A host's own strict object says only "Unrecognized key"; the missing key is the hint.
+  return kept.map((i) => {
+    const key = meant.get(i);
+    return key !== undefined && splitHint(i.message).hint === undefined ? { ...i, message: hinted(i.message, `did you mean "${key}"?`) } : i;
   });
 }
 
