@@ -1,4 +1,27 @@
+import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
+import { bundleUi } from './src/console/bundle-ui.js';
+
+/**
+ * dealflow/console serves a browser app: it is bundled here, once, and embedded in the console's
+ * entry (the source's `assets.ts`, which bundles on first use, is swapped for the result), so the
+ * published package ships the app and bundles nothing at run time.
+ */
+const consoleUi: Plugin = {
+  name: 'console-ui',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]assets\.js$/ }, (args) =>
+      /[\\/]src[\\/]console[\\/]/.test(args.importer) ? { path: 'console-ui-assets', namespace: 'console-ui' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'console-ui' }, async () => {
+      const { js, css, hash } = await bundleUi(process.cwd());
+      return {
+        loader: 'js',
+        contents: `const assets = ${JSON.stringify({ js, css, hash })};\n/** The browser app, bundled at build time. */\nexport function uiAssets() { return Promise.resolve(assets); }\n`,
+      };
+    });
+  },
+};
 
 export default defineConfig({
   entry: {
@@ -8,6 +31,7 @@ export default defineConfig({
     'email/index': 'src/email/index.ts',
     'webhook/index': 'src/webhook/index.ts',
     'simulation/index': 'src/simulation/index.ts',
+    'console/index': 'src/console/index.ts',
     // The CLI is its own entry, so importing the library never loads it.
     'cli/main': 'src/cli/main.ts',
   },
@@ -18,4 +42,5 @@ export default defineConfig({
   target: 'node20',
   splitting: true,
   treeshake: true,
+  esbuildPlugins: [consoleUi],
 });

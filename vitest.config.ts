@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The console's browser tests need Chromium: `npm run test:browser` (vitest.browser.config.ts).
+    exclude: ['test/console/browser/**', '**/node_modules/**'],
     environment: 'node',
     testTimeout: 30_000,
     coverage: {

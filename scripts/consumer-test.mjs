@@ -16,6 +16,9 @@ const entries = Object.keys(pkg.exports)
 const schemaEntries = Object.keys(pkg.exports)
   .filter((k) => k.startsWith('./schema/') && k.endsWith('.json'))
   .map((k) => `dealflow/${k.slice(2)}`);
+// dealflow/console is typed with the fetch API's Request/Response and Node's http types, which a
+// TypeScript project gets from @types/node: it is type-checked in its own project that has them.
+const typedEntries = entries.filter((e) => e !== 'dealflow/console');
 const work = mkdtempSync(join(tmpdir(), 'dealflow-consumer-'));
 const run = (cmd, args, cwd = work) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
@@ -77,8 +80,8 @@ try {
     const rule: RuleInput = { id: 'r', trigger: { type: 'deal.created' }, actions: [{ type: 'setFlag', params: { flag: 'x' } }] };
     const engine = createEngine({ pipelines: [{ id: 'p', name: 'P', stages: [{ id: 'new', name: 'New' }] }], rules: [rule], clock: new FakeClock() });
     export async function f(): Promise<Deal> { return engine.createDeal({ pipelineId: 'p', ownerId: 'u' }); }
-    ${entries.map((e, i) => `import * as entry${i} from '${e}';`).join('\n')}
-    export const all = [${entries.map((_, i) => `entry${i}`).join(', ')}];
+    ${typedEntries.map((e, i) => `import * as entry${i} from '${e}';`).join('\n')}
+    export const all = [${typedEntries.map((_, i) => `entry${i}`).join(', ')}];
   `,
   );
   // Every entry point's types, as an ES module (node16) and from a CommonJS project whose
@@ -88,8 +91,8 @@ try {
     join(work, 'typed-node10.ts'),
     `
     import { createTestEngine } from 'dealflow/testing';
-    ${entries.map((e, i) => `import * as entry${i} from '${e}';`).join('\n')}
-    export const all = [createTestEngine, ${entries.map((_, i) => `entry${i}`).join(', ')}];
+    ${typedEntries.map((e, i) => `import * as entry${i} from '${e}';`).join('\n')}
+    export const all = [createTestEngine, ${typedEntries.map((_, i) => `entry${i}`).join(', ')}];
   `,
   );
   const compilerOptions = { strict: true, target: 'es2022', noEmit: true, skipLibCheck: false, types: [] };
@@ -104,11 +107,51 @@ try {
       files: ['typed-node10.ts'],
     }),
   );
+  writeFileSync(
+    join(work, 'typed-console.ts'),
+    `
+    import { createServer } from 'node:http';
+    import { createConsole, nodeListener, type ConsoleHandler } from 'dealflow/console';
+    import { createTestEngine } from 'dealflow/testing';
+    const engine = createTestEngine({ pipelines: [{ id: 'p', name: 'P', stages: [{ id: 'new', name: 'New' }] }] });
+    const handler: ConsoleHandler = createConsole({ engine, actor: (request: Request) => (request.headers.get('x-user') ? { id: 'u', roles: ['admin'] } : null), basePath: '/console' });
+    export const server = createServer(nodeListener(handler));
+    export const answer: Promise<Response> = handler(new Request('http://localhost/console/api/session'));
+  `,
+  );
+  for (const [name, resolution] of [
+    ['tsconfig.console.json', { module: 'node16', moduleResolution: 'node16' }],
+    ['tsconfig.console-node10.json', { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true }],
+  ]) {
+    writeFileSync(join(work, name), JSON.stringify({ compilerOptions: { ...compilerOptions, ...resolution, types: ['node'] }, files: ['typed-console.ts'] }));
+  }
+  writeFileSync(
+    join(work, 'console.mjs'),
+    `
+    import { createConsole } from 'dealflow/console';
+    import { createTestEngine } from 'dealflow/testing';
+    const engine = createTestEngine({ pipelines: [{ id: 'p', name: 'P', stages: [{ id: 'new', name: 'New' }] }] });
+    const handler = createConsole({ engine, actor: () => ({ id: 'u', roles: ['admin'] }) });
+    const page = await (await handler(new Request('http://localhost/'))).text();
+    const script = /src="([^"]+\\.js)"/.exec(page)?.[1];
+    const js = script && (await handler(new Request('http://localhost' + script)));
+    if (!js || js.status !== 200 || (await js.text()).length < 10000) throw new Error('the console does not serve its built app');
+    const board = await (await handler(new Request('http://localhost/api/board'))).json();
+    if (board.columns?.[0]?.stageId !== 'new') throw new Error('the console API does not answer');
+    console.log('console ok: the packed app (' + script + ') and its API');
+  `,
+  );
   writeFileSync(join(work, 'package.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(work, 'package.json'), 'utf8')), type: 'module' }));
   console.log(run('node', ['esm.mjs']).trim());
   console.log(run('node', ['cjs.cjs']).trim());
   run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);
   run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.node10.json']);
+  console.log(run('node', ['console.mjs']).trim());
+  // @types/node only now, so the checks above run without it.
+  run('npm', ['install', '--no-audit', '--no-fund', '--silent', '--no-save', `@types/node@${pkg.devDependencies['@types/node']}`]);
+  run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.console.json']);
+  run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.console-node10.json']);
+  console.log('dealflow/console types ok with @types/node (node16 and node10 resolution)');
   console.log('typescript consumer ok (node16 and node10 resolution, every entry point)');
   cli();
 } finally {

@@ -164,6 +164,7 @@ export class Engine {
   private readonly approvals: ApprovalCommands;
   private readonly slaBook: SlaBook;
   private readonly taskPeople: TaskPeople;
+  private readonly exceptionConfig: ExceptionConfig;
   /** Playbooks by id, as validated from the config. */
   readonly playbooks: ReadonlyMap<string, Playbook>;
   private readonly deliverOnCommit: boolean;
@@ -214,6 +215,7 @@ export class Engine {
     });
     this.outboxWriter = new OutboxWriter(this.directory, this.ids, this.digestPolicies);
     this.taskPeople = new TaskPeople(this.directory, this.ids);
+    this.exceptionConfig = config.exceptions ?? {};
     this.approvals = new ApprovalCommands({
       storage: this.storage,
       access: this.access,
@@ -395,6 +397,11 @@ export class Engine {
   /** The SLAs this engine runs, as validated from the config. */
   get slas(): Sla[] {
     return this.slaBook.all.map((c) => c.sla);
+  }
+
+  /** The exception flags and the reasons each may give, as configured (`createEngine({ exceptions })`): what a "mark exception" form offers. */
+  get exceptions(): ExceptionConfig {
+    return structuredClone(this.exceptionConfig);
   }
 
   /** Asks a deal's approvers for approval; the actor (else the deal's owner) is the requester. Returns the `approval` record. */
@@ -617,6 +624,32 @@ export class Engine {
       return tx.pendingJobs(dealId);
     });
     return clone(jobs).sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : 0));
+  }
+
+  /**
+   * Pending jobs of every deal due at or before `until` (default: now), earliest first: at most
+   * `limit` (default 100) read from the store. With an actor, only those of deals they may read
+   * (an operations view: what is due, what is late).
+   */
+  async dueJobs(query: { until?: string | Date; limit?: number } = {}, options: AccessOptions = {}): Promise<Job[]> {
+    const until = query.until === undefined ? this.clock.now() : new Date(query.until);
+    if (Number.isNaN(until.getTime())) throw new DealflowError('INVALID_INPUT', `dueJobs: until must be an ISO instant, not ${JSON.stringify(query.until)}`);
+    const limit = query.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new DealflowError('INVALID_INPUT', `dueJobs: limit must be a positive integer, not ${JSON.stringify(query.limit)}`);
+    const jobs = await this.storage.transaction(async (tx) => {
+      const due = await tx.dueJobs(until.toISOString(), limit);
+      if (!options.actor) return due;
+      const deals = new Map<string, Deal>();
+      for (const job of due) {
+        if (deals.has(job.dealId)) continue;
+        const deal = await tx.getDeal(job.dealId);
+        if (deal) deals.set(job.dealId, deal);
+      }
+      const readable = new Set((await this.access.readable(options.actor, [...deals.values()])).map((d) => d.id));
+      return due.filter((job) => readable.has(job.dealId));
+    });
+    return clone(jobs);
   }
 
   /**

@@ -197,6 +197,21 @@ describe('queries by role', () => {
     }
   });
 
+  it('dueJobs: every deal’s pending jobs by due time, scoped to the deals the actor may read', async () => {
+    const engine = await setup();
+    // A1 and C1 entered proposal at 09:00: each has a follow-up due three days later.
+    const until = '2026-03-06T00:00:00.000Z';
+    const due = async (actor?: Actor) => (await engine.dueJobs({ until }, actor ? { actor } : {})).map((j) => `${j.dealId}:${j.dueAt}`);
+    expect(await due()).toEqual(['A1:2026-03-05T09:00:00.000Z', 'C1:2026-03-05T09:00:00.000Z']);
+    expect(await due(ACTORS.anna)).toEqual(['A1:2026-03-05T09:00:00.000Z']);
+    expect(await due(ACTORS.mike)).toEqual(['C1:2026-03-05T09:00:00.000Z']);
+    expect(await due(ACTORS.nobody)).toEqual([]);
+    // Default: due now, and nothing is due yet.
+    expect(await engine.dueJobs()).toEqual([]);
+    await expect(engine.dueJobs({ until: 'soon' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(engine.dueJobs({ limit: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
   it('records of a deleted deal stay with the deal’s team', async () => {
     const engine = await setup();
     await engine.deleteDeal('A1');

@@ -73,6 +73,13 @@ const snapshot = async (engine: ReturnType<typeof setup>, dealId: string) =>
   ]);
 
 describe('exceptions and approvals', () => {
+  it('engine.exceptions: the configured flags and reasons, as a copy', async () => {
+    const engine = await setup();
+    expect(engine.exceptions).toEqual({ complex: { reasons: ['special-warranty', 'payment-terms'] } });
+    engine.exceptions.complex!.reasons = [];
+    expect(engine.exceptions.complex!.reasons).toEqual(['special-warranty', 'payment-terms']);
+  });
+
   it('marking a deal complex records the exception with its reason and asks the owner’s manager', async () => {
     const engine = setup();
     const deal = await engine.createDeal(newDeal);
