@@ -93,7 +93,9 @@ function valueProblems(c: { operator?: unknown; value?: unknown }, add: (path: P
 const valueMustBe = (anyOf: unknown[], description: string) => ({ properties: { value: { description, anyOf } } });
 const REFERENCE = { type: 'object', required: ['fact'] };
 
-const params = z.record(z.string(), JsonSchema).describe('Params for the fact, as json-rules-engine takes them; dealflow’s facts take none, so they change no result.');
+const params = z
+  .record(z.string(), JsonSchema)
+  .describe('Params for the fact, as json-rules-engine takes them; dealflow’s facts take none, so they change no result.');
 const name = z.string().describe('A name for the condition, shown by explain and json-rules-engine.');
 const priority = z
   .number()
