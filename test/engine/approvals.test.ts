@@ -214,6 +214,20 @@ describe('exceptions and approvals', () => {
     await expect(engine.decideApproval(pending!.id, { decision: 'reject', actor: actor.maria })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
+  it('"manager" is notified as resolved at the request, and decides as resolved at the decision (docs/approvals.md)', async () => {
+    const directory = people();
+    const engine = engineWith(rules as never, { slas: [sla], directory, exceptions: { complex: { reasons: ['payment-terms'] } } });
+    const deal = await engine.createDeal(newDeal);
+    await engine.markException(deal.id, { flag: 'complex', reason: 'payment-terms' }, { actor: actor.anna });
+    expect(engine.notifications.filter((m) => m.template === 'approval.requested').map((m) => m.recipient.id)).toEqual(['maria']);
+    // Anna now reports to Mark: the request is his to decide, no longer Maria's.
+    directory.add({ id: 'anna', managerId: 'mark', roles: ['seller'], teamId: 'north' });
+    const [pending] = await approvalsOf(engine);
+    await expect(engine.decideApproval(pending!.id, { decision: 'approve', actor: actor.maria })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await engine.decideApproval(pending!.id, { decision: 'approve', actor: actor.mark });
+    expect((await approvalsOf(engine))[0]).toMatchObject({ status: 'approved', decidedBy: 'mark' });
+  });
+
   it('approvers by role and by user id; the AccessPolicy is asked as well', async () => {
     const engine = setup();
     const deal = await engine.createDeal(newDeal);
