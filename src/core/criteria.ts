@@ -1,7 +1,7 @@
 import { checkOperator, isFactCondition, isFactReference, type Condition, type FactCondition } from '../model/condition.js';
 import { DealflowError } from '../model/errors.js';
 import { parseCondition } from '../model/parse-condition.js';
-import { parsePath, PathSyntaxError, type PathSegments } from '../model/path.js';
+import { parsePath, stepInto, type PathSegments } from '../model/path.js';
 import { compileOperator, isNumberish, mayThrow, type OperatorFn } from './operators.js';
 
 /**
@@ -74,13 +74,12 @@ function factReader(fact: string, path: string | undefined): (facts: FactSource)
   };
 }
 
-/** `resolvePath` specialised for the path, so the common one- and two-name paths take no loop. */
+/**
+ * `resolvePath` specialised for the path, so the common one- and two-name paths take no loop. The
+ * fact itself is an object here; inside it, a step reads what jsonpath-plus reads (`stepInto`: own
+ * properties, a non-empty string's length and characters).
+ */
 function pathResolver(segments: PathSegments): (v: object) => unknown {
-  const step = (cur: unknown, seg: string | number): unknown => {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    if (typeof seg === 'number') return Array.isArray(cur) ? cur[seg] : undefined;
-    return hasOwn.call(cur, seg) ? (cur as Record<string, unknown>)[seg] : undefined;
-  };
   const [a, b] = segments;
   if (segments.length === 0) return (v) => v;
   if (segments.length === 1 && typeof a === 'string') {
@@ -90,13 +89,13 @@ function pathResolver(segments: PathSegments): (v: object) => unknown {
     return (v) => {
       if (!hasOwn.call(v, a)) return undefined;
       const mid = (v as Record<string, unknown>)[a];
-      if (mid === null || typeof mid !== 'object' || !hasOwn.call(mid, b)) return undefined;
-      return (mid as Record<string, unknown>)[b];
+      if (mid === null || typeof mid !== 'object') return typeof mid === 'string' ? stepInto(mid, b) : undefined;
+      return hasOwn.call(mid, b) ? (mid as Record<string, unknown>)[b] : undefined;
     };
   }
   return (v) => {
     let cur: unknown = v;
-    for (const seg of segments) cur = step(cur, seg);
+    for (const seg of segments) cur = stepInto(cur, seg);
     return cur;
   };
 }
@@ -269,10 +268,19 @@ function readPath(c: FastCondition, facts: FactSource): unknown {
     if (c.depth === 3) a = c.resolve!(o);
     else if (c.direct) {
       a = (o as Record<string, unknown>)[c.k0];
-      if (c.depth === 2) a = a !== null && typeof a === 'object' ? (a as Record<string, unknown>)[c.k1] : undefined;
+      if (c.depth === 2) a = a !== null && typeof a === 'object' ? (a as Record<string, unknown>)[c.k1] : typeof a === 'string' ? stepInto(a, c.k1) : undefined;
     } else {
       a = hasOwn.call(o, c.k0) ? (o as Record<string, unknown>)[c.k0] : undefined;
-      if (c.depth === 2) a = a !== null && typeof a === 'object' && hasOwn.call(a, c.k1) ? (a as Record<string, unknown>)[c.k1] : undefined;
+      if (c.depth === 2) {
+        a =
+          a !== null && typeof a === 'object'
+            ? hasOwn.call(a, c.k1)
+              ? (a as Record<string, unknown>)[c.k1]
+              : undefined
+            : typeof a === 'string'
+              ? stepInto(a, c.k1)
+              : undefined;
+      }
     }
   }
   return a;
@@ -432,19 +440,12 @@ function conditionMayThrow(c: Condition): boolean {
 }
 
 /**
- * Compiles a condition tree into one synchronous predicate. The condition is checked first as
- * rules check theirs (shape, operators, paths, nesting, strings): a bad one is a DealflowError
- * with code INVALID_RULES listing every problem with its path. The predicate returns false, with
- * an `error` entry in the trace, where json-rules-engine would reject the run.
+ * Compiles a condition tree into one synchronous predicate, after checking it (parseCondition:
+ * INVALID_RULES with each problem's path). The predicate returns false, with an `error` entry in
+ * the trace, where json-rules-engine would reject the run.
  */
 export function compileCondition(cond: Condition): Predicate {
-  const valid = parseCondition(cond);
-  try {
-    return compileValidCondition(valid);
-  } catch (e) {
-    if (e instanceof PathSyntaxError) throw new DealflowError('INVALID_RULES', e.message, { issues: [{ path: '$', message: e.message }] });
-    throw e;
-  }
+  return compileValidCondition(parseCondition(cond));
 }
 
 /** compileCondition for a condition that rule validation has already checked (rules, goals, SLAs). */

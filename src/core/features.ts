@@ -85,6 +85,8 @@ export interface FeatureContext {
    * for business units and `exact` for calendar units (docs/time.md).
    */
   addTime(from: string, duration: Duration, options?: { calendar?: string; policy?: DuePolicy }): string;
+  /** Working minutes between two instants in the deal's calendar (`pipeline` by default, as `addTime`). */
+  workingMinutes(from: string, to: string, options?: { calendar?: string }): number;
 }
 
 export type { RenderResult };

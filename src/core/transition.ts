@@ -18,7 +18,7 @@ import { jobAction, resolveJobRule } from './rule-versions.js';
 import { anchorFieldOf, computeDueAt, isScheduled } from './schedule.js';
 import type { BusinessCalendar } from './time/calendar.js';
 import { CalendarBook, type UserTimes } from './time/calendars.js';
-import { addDurationIn } from './time/business.js';
+import { addDurationIn, businessMinutesBetween } from './time/business.js';
 import { isTimerJob, onOccurrence as timersOnOccurrence, timerOccurrence, timersApply, type TimerHost } from './time/timers.js';
 import { render as renderTemplate } from './templates.js';
 import type { DealSnapshot, Effect, Enrolment, Job, LogEntry, Occurrence, OutboxMessage, StoredRecord } from './types.js';
@@ -1005,6 +1005,9 @@ class FeatureScope implements FeatureContext {
   get addTime() {
     return (from: string, duration: Duration, options: { calendar?: string; policy?: DuePolicy } = {}): string =>
       addDurationIn(this.work.calendarFor(options.calendar), from, duration, options.policy);
+  }
+  get workingMinutes() {
+    return (from: string, to: string, options: { calendar?: string } = {}): number => businessMinutesBetween(this.work.calendarFor(options.calendar), from, to);
   }
   get newId() {
     return (kind: string): string => this.work.newId(kind);

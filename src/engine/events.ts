@@ -50,6 +50,9 @@ export interface EngineEvents {
   'sla.extended': [LogEntry];
   'sla.reminder': [LogEntry];
   'sla.escalation': [LogEntry];
+  /** An instance stopped its clock for a pending approval on it (`pauseForApproval`), and resumed on the decision. */
+  'sla.paused': [LogEntry];
+  'sla.resumed': [LogEntry];
   /** Exceptions and approvals (docs/approvals.md). */
   'exception.marked': [LogEntry];
   'approval.requested': [LogEntry];

@@ -156,11 +156,6 @@ const listening: ReadonlyArray<[string, Arg]> = [
   ['listener', listener],
 ];
 
-/** Rule JSON: the input checks as INVALID_RULES, and at most maxRules rules. */
-export const rulesArgument: Arg = (v, limits, name) => {
-  checkInput(v, limits, 'INVALID_RULES', name);
-  if (Array.isArray(v) && v.length > limits.maxRules) throw beyondLimit('INVALID_RULES', 'maxRules', limits.maxRules, v.length, '$', 'the rule set');
-};
 
 /** The arguments of each public Engine method, in order; `sync` ones throw rather than reject. */
 export const ENGINE_ARGUMENTS: Readonly<Record<string, { args: ReadonlyArray<[string, Arg]>; sync?: boolean }>> = {

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { DealflowError, formatIssues, issuesFromZod } from './errors.js';
+import { durationFromText, hinted } from './hints.js';
+import { unknownKeys } from './objects.js';
 
 /**
  * The longest span a duration may name: 100 years, in any unit (negative offsets likewise). A
  * delay or due time further out is a typo or an attack (a `businessHours: 1e7` due date once kept
  * the process busy for minutes), never a plan. Each unit's bound is 100 years of 365.25 days
- * written in that unit, rounded down; calendar units together must not pass it either, and
- * business units are also refused when their calendar puts the result more than 100 years away
- * (a calendar with little working time). See docs/limits.md.
+ * written in that unit, rounded down; business units are also refused when their calendar puts
+ * the result more than 100 years away (a calendar with little working time). See docs/limits.md.
  */
 export const MAX_DURATION_YEARS = 100;
 const MAX_DAYS = 36_525;
@@ -22,19 +23,82 @@ export const MAX_DURATION = Object.freeze({
   businessMinutes: MAX_DAYS * 1440,
 });
 
-/** A duration unit's amount: finite, and at most 100 years of that unit either way. */
-function amount(unit: keyof typeof MAX_DURATION, whole = false) {
-  const max = MAX_DURATION[unit];
-  const message = `${unit} must be at most ${max.toLocaleString('en-US')} either way (${MAX_DURATION_YEARS} years); a longer span is not a delay`;
-  const n = whole ? z.number().int() : z.number().finite();
-  return n.min(-max, { message }).max(max, { message });
+/** The unit keys of a calendar duration. */
+export const CALENDAR_UNITS = ['minutes', 'hours', 'days', 'weeks'] as const;
+/** The unit keys of a business duration. */
+export const BUSINESS_UNITS = ['businessDays', 'businessHours', 'businessMinutes'] as const;
+
+const UNIT_HELP = {
+  minutes: 'Elapsed minutes.',
+  hours: 'Elapsed hours: { "hours": 24 } is 24 hours, even across a DST change.',
+  days: 'Calendar days in the calendar’s timezone: the wall-clock time is kept across DST.',
+  weeks: 'Calendar weeks (7 calendar days).',
+  businessDays: 'Whole working days of the business calendar, keeping the time of day; a whole number.',
+  businessHours: 'Elapsed working time in hours: nights, days off and breaks do not count.',
+  businessMinutes: 'Elapsed working time in minutes.',
+} as const;
+
+/** `"5 days"` gets the object form to write instead. */
+function durationError(iss: { code?: string; input?: unknown }): string | undefined {
+  if (iss.code !== 'invalid_type') return undefined;
+  const text = typeof iss.input === 'string' ? durationFromText(iss.input) : undefined;
+  if (typeof iss.input === 'string') {
+    return hinted(`a duration is an object such as { "days": 5 }, not the text ${JSON.stringify(iss.input)}`, text ? `write ${text}` : undefined);
+  }
+  if (typeof iss.input === 'number')
+    return hinted('a duration is an object with its unit, not a bare number', `write { "days": ${iss.input} } or another unit`);
+  return undefined;
 }
 
-const TOTAL_MESSAGE = `a duration's units together must be at most ${MAX_DURATION_YEARS} years (${MAX_DAYS.toLocaleString('en-US')} days) either way`;
+/**
+ * The unit numbers of a duration, each within MAX_DURATION either way; `min` bounds them from
+ * below (a delay is never negative).
+ */
+function units(min?: { value: number; message: string }) {
+  const n = (key: keyof typeof UNIT_HELP, int = false) => {
+    const max = MAX_DURATION[key];
+    const bound = `${key} must be at most ${max.toLocaleString('en-US')} either way (${MAX_DURATION_YEARS} years); a longer span is not a delay`;
+    let s = (int ? z.number().int() : z.number().finite()).max(max, { error: bound });
+    s = min ? s.min(min.value, { error: min.message }) : s.min(-max, { error: bound });
+    return s.optional().describe(UNIT_HELP[key]);
+  };
+  return {
+    minutes: n('minutes'),
+    hours: n('hours'),
+    days: n('days'),
+    weeks: n('weeks'),
+    businessDays: n('businessDays', true),
+    businessHours: n('businessHours'),
+    businessMinutes: n('businessMinutes'),
+  };
+}
 
-/** The calendar units' total in days. */
-function calendarDays(d: { minutes?: number | undefined; hours?: number | undefined; days?: number | undefined; weeks?: number | undefined }): number {
-  return (d.days ?? 0) + 7 * (d.weeks ?? 0) + (d.hours ?? 0) / 24 + (d.minutes ?? 0) / 1440;
+const hasUnit = (d: Record<string, unknown>, list: ReadonlyArray<string>) => list.some((u) => d[u] !== undefined);
+const anyRequired = (list: ReadonlyArray<string>) => ({ anyOf: list.map((u) => ({ required: [u] })) });
+
+const DURATION_HELP =
+  'A span of time: calendar units (minutes, hours, days, weeks) or business units (businessDays, businessHours, businessMinutes), not both. Example: { "days": 5 } or { "businessHours": 4 }.';
+
+/**
+ * A duration object with the two rules every duration keeps: at least one unit, and calendar or
+ * business units, never both. They are checks here and `minProperties` / `not` in the JSON
+ * Schema, so the parser and the schema say the same.
+ */
+function duration(shape: ReturnType<typeof units>, description: string) {
+  return z
+    .strictObject(shape, {
+      error: (iss) => (iss.code === 'unrecognized_keys' ? unknownKeys(iss.keys, [...CALENDAR_UNITS, ...BUSINESS_UNITS]) : durationError(iss)),
+    })
+    .refine((d) => hasUnit(d, CALENDAR_UNITS) || hasUnit(d, BUSINESS_UNITS), {
+      message: hinted('a duration needs a unit', 'one of minutes, hours, days, weeks, businessDays, businessHours or businessMinutes: { "days": 5 }'),
+    })
+    .refine((d) => !(hasUnit(d, CALENDAR_UNITS) && hasUnit(d, BUSINESS_UNITS)), {
+      message: hinted(
+        'a duration takes calendar units or business units, not both',
+        'calendar: minutes, hours, days, weeks; business: businessDays, businessHours, businessMinutes — say which you mean',
+      ),
+    })
+    .meta({ description, minProperties: 1, not: { allOf: [anyRequired(CALENDAR_UNITS), anyRequired(BUSINESS_UNITS)] } });
 }
 
 /**
@@ -42,13 +106,8 @@ function calendarDays(d: { minutes?: number | undefined; hours?: number | undefi
  * "1 day" keeps the wall-clock time across a DST change while `{ hours: 24 }` does not.
  */
 export const CalendarDurationSchema = z
-  .object({
-    minutes: amount('minutes').optional(),
-    hours: amount('hours').optional(),
-    days: amount('days').optional(),
-    weeks: amount('weeks').optional(),
-  })
-  .strict();
+  .strictObject({ minutes: units().minutes, hours: units().hours, days: units().days, weeks: units().weeks })
+  .describe('A span of calendar time.');
 /** A wall-clock span (minutes, hours, days, weeks); see CalendarDurationSchema. */
 export type CalendarDuration = z.infer<typeof CalendarDurationSchema>;
 
@@ -58,40 +117,36 @@ export type CalendarDuration = z.infer<typeof CalendarDurationSchema>;
  * they skip nights, weekends, holidays and lunch breaks. See docs/time.md.
  */
 export const BusinessDurationSchema = z
-  .object({
-    businessDays: amount('businessDays', true).optional(),
-    businessHours: amount('businessHours').optional(),
-    businessMinutes: amount('businessMinutes').optional(),
-  })
-  .strict();
+  .strictObject({ businessDays: units().businessDays, businessHours: units().businessHours, businessMinutes: units().businessMinutes })
+  .describe('A span of working time.');
 /** A span of working time; see BusinessDurationSchema. */
 export type BusinessDuration = z.infer<typeof BusinessDurationSchema>;
 
-/** The unit keys of a calendar duration. */
-export const CALENDAR_UNITS = ['minutes', 'hours', 'days', 'weeks'] as const;
-/** The unit keys of a business duration. */
-export const BUSINESS_UNITS = ['businessDays', 'businessHours', 'businessMinutes'] as const;
-
-const DurationObjectSchema = CalendarDurationSchema.extend(BusinessDurationSchema.shape)
-  .strict()
-  .refine((d) => Math.abs(calendarDays(d)) <= MAX_DAYS, { message: TOTAL_MESSAGE });
-
 /** A calendar duration or a business duration, never both in one object (say which you mean). */
-export type Duration = z.infer<typeof DurationObjectSchema>;
+export type Duration = z.infer<typeof BusinessDurationSchema> & z.infer<typeof CalendarDurationSchema>;
 
-const hasUnit = (d: Record<string, unknown>, units: ReadonlyArray<string>) => units.some((u) => d[u] !== undefined);
+/** What rules accept wherever a duration goes (an offset may be negative: "2 days before"): calendar units or business units. */
+export const DurationSchema = duration(units(), DURATION_HELP);
 
-/** What rules accept wherever a delay or an offset goes: calendar units or business units. */
-export const DurationSchema = DurationObjectSchema.refine((d) => hasUnit(d, CALENDAR_UNITS) || hasUnit(d, BUSINESS_UNITS), {
-  message: 'a duration needs at least one unit: minutes, hours, days, weeks, businessDays, businessHours or businessMinutes',
-}).refine((d) => !(hasUnit(d, CALENDAR_UNITS) && hasUnit(d, BUSINESS_UNITS)), {
-  message: 'a duration takes calendar units (minutes, hours, days, weeks) or business units (businessDays, businessHours, businessMinutes), not both',
-});
+/**
+ * A delay from now (an action's `after`): a duration that is never negative. To act before a date,
+ * anchor on the date with a negative offset (`at: { field, offset: { days: -2 } }`).
+ */
+export const DelaySchema = duration(
+  units({
+    value: 0,
+    message: hinted(
+      '`after` is a delay from when the rule fires and cannot be negative',
+      'to act before a date, use "at": { "field": "fields.closeDate", "offset": { "days": -2 } }',
+    ),
+  }),
+  `${DURATION_HELP} Never negative.`,
+);
 
 /** Calendar units only, for settings that mean wall-clock time whatever the calendar (digest waits, retries). */
 export const CalendarOnlyDurationSchema = CalendarDurationSchema.refine((d) => hasUnit(d, CALENDAR_UNITS), {
   message: 'a duration needs at least one unit: minutes, hours, days or weeks',
-}).refine((d) => Math.abs(calendarDays(d)) <= MAX_DAYS, { message: TOTAL_MESSAGE });
+}).meta({ minProperties: 1 });
 
 /** Whether a duration counts working time (business units) rather than calendar time. */
 export function isBusinessDuration(d: Duration): boolean {

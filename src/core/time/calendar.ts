@@ -52,11 +52,13 @@ export class BusinessCalendar {
     this.week = week;
     this.weekMs = week.reduce((sum, ranges) => sum + ranges.reduce((s, [from, to]) => s + (to - from) * MS_PER_MINUTE, 0), 0);
     this.weekDates = week.filter((ranges) => ranges.length > 0).length;
-    for (const h of definition.holidays) {
+    // A production calendar's days come first: a date-holidays name never replaces the decree's.
+    const overlays = definition.productionCalendars ?? [];
+    for (const h of [...definition.holidays, ...overlays.flatMap((o) => o.holidays)]) {
       const date = typeof h === 'string' ? h : h.date;
       this.holidays.set(parseIsoDate(date), typeof h === 'string' ? 'holiday' : (h.name ?? 'holiday'));
     }
-    this.extraWorking = new Set(definition.extraWorkingDays.map(parseIsoDate));
+    this.extraWorking = new Set([...definition.extraWorkingDays, ...overlays.flatMap((o) => o.workingDays)].map(parseIsoDate));
     const ph = definition.publicHolidays;
     this.library = library && ph ? { hd: library, key: `${ph.country}/${ph.state ?? ''}/${ph.region ?? ''}`, types: new Set(ph.types) } : null;
   }
