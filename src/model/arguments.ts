@@ -156,7 +156,6 @@ const listening: ReadonlyArray<[string, Arg]> = [
   ['listener', listener],
 ];
 
-
 /** The arguments of each public Engine method, in order; `sync` ones throw rather than reject. */
 export const ENGINE_ARGUMENTS: Readonly<Record<string, { args: ReadonlyArray<[string, Arg]>; sync?: boolean }>> = {
   // The rules themselves are checked by the rule parser, with the same limits.
