@@ -12,6 +12,21 @@ export function hinted(message: string, hint: string | undefined): string {
   return hint ? `${message}${HINT_MARK}${hint}` : message;
 }
 
+/**
+ * A value as a message quotes it: JSON where JSON can say it, cut to 60 characters. Bad input may
+ * be anything (a BigInt, a symbol, a cycle), and a message about it must not throw instead.
+ */
+export function shown(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) text = typeof value === 'bigint' ? `${value}n` : `a ${typeof value}`;
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
 /** Splits a message made by `hinted` into its message and hint. */
 export function splitHint(text: string): { message: string; hint?: string } {
   const at = text.indexOf(HINT_MARK);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { closest, hinted } from './hints.js';
+import { closest, hinted, shown } from './hints.js';
 
 type ErrorFn = (iss: { code?: string; input?: unknown; keys?: string[] }) => string | undefined;
 
@@ -36,7 +36,7 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
       if (iss.code !== 'invalid_value') return undefined;
       const list = values.map((v) => JSON.stringify(v)).join(', ');
       const near = typeof iss.input === 'string' ? closest(iss.input, values) : undefined;
-      return hinted(`${JSON.stringify(iss.input)} is not one of ${list}`, near ? `did you mean ${JSON.stringify(near)}?` : `use one of ${list}`);
+      return hinted(`${shown(iss.input)} is not one of ${list}`, near ? `did you mean ${JSON.stringify(near)}?` : `use one of ${list}`);
     },
   });
 }

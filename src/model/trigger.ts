@@ -3,7 +3,7 @@ import { DuePolicySchema, TimeOfDaySchema } from './calendar.js';
 import { JsonSchema } from './deal.js';
 import { DealPathSchema } from './deal-path.js';
 import { DurationSchema } from './duration.js';
-import { didYouMean, hinted } from './hints.js';
+import { didYouMean, hinted, shown } from './hints.js';
 import { oneOf, strictObject } from './objects.js';
 
 const stage = z.string().min(1).describe('A stage id of the pipelines the rule applies to.');
@@ -80,7 +80,7 @@ function triggerError(iss: { code?: string; input?: unknown }): string | undefin
   }
   const t = (iss.input as { type?: unknown }).type;
   if (t === undefined) return hinted('the trigger has no "type"', list);
-  return hinted(`unknown trigger type ${JSON.stringify(t)}`, didYouMean(String(t), TRIGGER_TYPES, 'the trigger types are'));
+  return hinted(`unknown trigger type ${shown(t)}`, didYouMean(String(t), TRIGGER_TYPES, 'the trigger types are'));
 }
 
 /** What starts a rule: a deal event (created, stage entered/left, field changed), an external event, a manual launch, or a task/SLA/approval occurrence. */

@@ -385,8 +385,12 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-/** One seed for the run, printed with the counts: BAD_INPUT_SEED=<seed> replays a run. */
-const seed = Number(process.env.BAD_INPUT_SEED ?? Date.now() % 2 ** 31);
+/**
+ * One seed for the run, printed with the counts: BAD_INPUT_SEED=<seed> replays a run. A new seed
+ * each local run keeps finding new cases; CI runs one fixed seed, so a landing is never decided by
+ * the draw (seed 1275009491 found a BigInt that made zod's error message throw, while CI ran).
+ */
+const seed = Number(process.env.BAD_INPUT_SEED ?? (process.env.CI ? 20261206 : Date.now() % 2 ** 31));
 const counts = { cases: 0, accepted: 0, refused: 0, byCode: {} as Record<string, number>, slowest: { ms: 0, call: '' } };
 const problems: string[] = [];
 

@@ -89,6 +89,18 @@ describe('ids, options and queries are checked before use', () => {
     expect((await refusal(() => createEngine({ pipelines: [salesPipeline], limits: { maxRules: -1 } }))).issues[0]!.path).toBe('$.limits.maxRules');
     expect((await refusal(() => createEngine({ pipelines: [salesPipeline], limits: { maxRulez: 5 } as never }))).message).toMatch(/unknown limit "maxRulez"/);
   });
+
+  it("a BigInt where a word is expected is INVALID_CONFIG that quotes it (zod's message once threw a TypeError serializing it)", async () => {
+    const stages = [
+      { id: 'new', name: 'New' },
+      { id: 'won', name: 'Won', kind: 10n },
+    ];
+    const e = await refusal(() => createEngine({ pipelines: [{ ...salesPipeline, stages } as never] }));
+    expect(e.code).toBe('INVALID_CONFIG');
+    expect(e.issues.map((i) => i.message).join()).toContain('10n is not one of');
+    const sla = { id: 'answer', start: { trigger: { type: 10n } }, within: { days: 1 } };
+    expect((await refusal(() => createEngine({ pipelines: [salesPipeline], slas: [sla as never] }))).message).toContain('unknown trigger type 10n');
+  });
 });
 
 describe('compileCondition throws DealflowErrors', () => {

@@ -1,6 +1,7 @@
 import type { ApprovalOutcome } from '../../model/approval.js';
 import { parseDealPath } from '../../model/deal-path.js';
 import { DealflowError } from '../../model/errors.js';
+import { shown } from '../../model/hints.js';
 import type { Pipeline } from '../../model/pipeline.js';
 import { checkFieldValue } from '../field-types.js';
 
@@ -26,7 +27,7 @@ export function checkOutcome(outcome: ApprovalOutcome, pipeline: Pipeline, at: s
     let problem: string | undefined;
     if (typeof p === 'string') problem = p;
     else if (p.kind === 'flag') {
-      if (typeof value !== 'boolean') problem = `a flag is true or false, not ${JSON.stringify(value)}`;
+      if (typeof value !== 'boolean') problem = `a flag is true or false, not ${shown(value)}`;
     } else if (p.kind === 'field') {
       try {
         checkFieldValue(p.name, value, pipeline);
@@ -34,9 +35,9 @@ export function checkOutcome(outcome: ApprovalOutcome, pipeline: Pipeline, at: s
         problem = (error as Error).message;
       }
     } else if (p.name === 'amount') {
-      if (typeof value !== 'number' || !Number.isFinite(value)) problem = `amount must be a finite number, not ${JSON.stringify(value)}`;
+      if (typeof value !== 'number' || !Number.isFinite(value)) problem = `amount must be a finite number, not ${shown(value)}`;
     } else if (typeof value !== 'string' || (p.name === 'ownerId' && value === '')) {
-      problem = `${p.name} must be a ${p.name === 'ownerId' ? 'non-empty ' : ''}string, not ${JSON.stringify(value)}`;
+      problem = `${p.name} must be a ${p.name === 'ownerId' ? 'non-empty ' : ''}string, not ${shown(value)}`;
     }
     if (problem !== undefined) {
       throw new DealflowError('INVALID_INPUT', `${at}.set["${path}"]: ${problem}`, { issues: [{ path: `$.${at}.set["${path}"]`, message: problem }] });
