@@ -7,7 +7,8 @@ import { advanceClock } from './api/clock.js';
 import { createDeal, getBoard, moveDeal } from './api/board.js';
 import { completeTask, decideApproval, explainDeal, getDeal, listApprovals, markException } from './api/deal.js';
 import { discardDeadLetter, getOperations, retryDeadLetter } from './api/operations.js';
-import { getReport, getSession, listReports, switchUser } from './api/session.js';
+import { getReport, getReportCsv, listReports } from './api/reports.js';
+import { getSession, switchUser } from './api/session.js';
 import { type UiAssets, uiAssets } from './assets.js';
 import { type ApiContext, type ConsoleSettings, People, type SettableClock } from './context.js';
 import { checkSameOrigin, ConsoleError, errorResponse, json, readJson, SECURITY_HEADERS } from './http.js';
@@ -65,6 +66,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: new RegExp(`^outbox/${ID}/discard$`), run: discardDeadLetter },
   { method: 'POST', path: /^clock\/advance$/, run: advanceClock },
   { method: 'GET', path: /^reports$/, run: listReports },
+  { method: 'GET', path: /^reports\/([^/]+)\.csv$/, run: getReportCsv },
   { method: 'GET', path: new RegExp(`^reports/${ID}$`), run: getReport },
 ];
 
@@ -82,25 +84,22 @@ export function createConsole(options: ConsoleOptions): ConsoleHandler {
 
   const asset = async (request: Request, name: string): Promise<Response> => {
     const ui = await uiAssets();
-    const files: Record<string, [string, string]> = {
-      [`app-${ui.hash}.js`]: [ui.js, 'text/javascript; charset=utf-8'],
-      [`app-${ui.hash}.css`]: [ui.css, 'text/css; charset=utf-8'],
-    };
-    const file = files[name];
-    if (!file) return json({ error: { code: 'NOT_FOUND', message: `no asset ${name}` } }, 404);
+    const text = Object.hasOwn(ui.files, name) ? ui.files[name] : undefined;
+    const type = name.endsWith('.js') ? 'text/javascript; charset=utf-8' : name.endsWith('.css') ? 'text/css; charset=utf-8' : undefined;
+    if (text === undefined || !type) return json({ error: { code: 'NOT_FOUND', message: `no asset ${name}` } }, 404);
     const headers: Record<string, string> = {
       ...SECURITY_HEADERS,
-      'content-type': file[1],
+      'content-type': type,
       'cache-control': 'public, max-age=31536000, immutable',
       vary: 'accept-encoding',
     };
     if (/\bgzip\b/.test(request.headers.get('accept-encoding') ?? '')) {
       compressed ??= new Map();
       let body = compressed.get(name);
-      if (!body) compressed.set(name, (body = gzipSync(file[0])));
+      if (!body) compressed.set(name, (body = gzipSync(text)));
       return new Response(body, { headers: { ...headers, 'content-encoding': 'gzip' } });
     }
-    return new Response(file[0], { headers });
+    return new Response(text, { headers });
   };
 
   const api = async (request: Request, url: URL, path: string): Promise<Response> => {
@@ -153,8 +152,8 @@ function page(ui: UiAssets, base: string): Response {
 <meta name="dealflow-console-base" content="${b}">
 <title>dealflow console</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${b}/assets/app-${ui.hash}.css">
-<script type="module" src="${b}/assets/app-${ui.hash}.js"></script>
+<link rel="stylesheet" href="${b}/assets/${ui.stylesheet}">
+<script type="module" src="${b}/assets/${ui.script}"></script>
 </head>
 <body><div id="app"><p class="loading">Loading…</p></div></body>
 </html>
