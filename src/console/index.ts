@@ -23,5 +23,8 @@ export type {
   MessageView,
   OperationsView,
   ReportView,
+  ChartView,
+  ChartSeries,
+  NumberFormat,
   ErrorView,
 } from './views.js';

@@ -190,13 +190,50 @@ export interface OperationsView {
   clock: ClockView;
 }
 
-/** `GET api/reports/:name`: a report's table. */
+/** How a number is shown: a count, a share (0..1), a duration (ms), an amount. */
+export type NumberFormat = 'int' | 'number' | 'percent' | 'duration' | 'money';
+
+/** One series of a chart: its name and a value per x (null: nothing to show there). */
+export interface ChartSeries {
+  label: string;
+  values: Array<number | null>;
+  format: NumberFormat;
+  /** The colour family: good (met, won), bad (missed), warn, info (the default) or muted. */
+  tone: TimelineTone;
+}
+
+/** A chart of a report: what it plots, exactly the numbers of its table. */
+export interface ChartView {
+  id: string;
+  title: string;
+  /** `bars`: the series side by side at each x; `lines`: a line per series. */
+  kind: 'bars' | 'lines';
+  /** The x positions: categories (stages, owners, reasons) or the first days of periods. */
+  x: string[];
+  /** What the x positions are, for the table's header ("Stage", "Week of", …). */
+  xLabel: string;
+  series: ChartSeries[];
+  /** x positions marked (the funnel's bottleneck, reps at or over the line), and why. */
+  marked: number[];
+  markedLabel: string | null;
+  /** A horizontal line (the 40% line of flagged deals), in the series' unit. */
+  line: { value: number; label: string } | null;
+  /** What to say when there is nothing to plot. */
+  empty: string | null;
+}
+
+/** `GET api/reports/:name?pipeline=&from=&to=&owner=`: a report's table and its charts over the deals the user may read. */
 export interface ReportView {
   name: string;
   title: string;
   columns: Array<{ key: string; label: string; format: string }>;
   rows: Array<Record<string, unknown>>;
   notes: string[];
+  charts: ChartView[];
+  /** The filters applied: the pipeline, the period as local dates (both days included) and an owner. */
+  filter: { pipelineId: string; from: string | null; to: string | null; owner: string | null };
+  /** The owners whose deals the user may read: what the owner filter offers (only herself, for a seller). */
+  owners: PersonView[];
 }
 
 /** Every error the API answers with: the DealflowError code (or the console's own), and a message that says what to do. */
