@@ -32,6 +32,8 @@ export default defineConfig({
     'webhook/index': 'src/webhook/index.ts',
     'simulation/index': 'src/simulation/index.ts',
     'console/index': 'src/console/index.ts',
+    // The console's dry runs run in a worker thread: its script sits next to the console's entry.
+    'console/dry-run-worker': 'src/console/dry-run/worker.ts',
     // The CLI is its own entry, so importing the library never loads it.
     'cli/main': 'src/cli/main.ts',
   },

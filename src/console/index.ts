@@ -27,4 +27,13 @@ export type {
   ChartSeries,
   NumberFormat,
   ErrorView,
+  RuleTarget,
+  RulesView,
+  RuleVersionsView,
+  RuleChangePreview,
+  RuleCheckView,
+  ActivationView,
+  DryRunHistory,
+  RuleComparison,
+  DryRunView,
 } from './views.js';

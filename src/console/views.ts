@@ -3,6 +3,10 @@
  * browser app (src/console/ui), which imports these types only.
  */
 import type { Board, BoardCard, BoardColumn } from '../engine/board.js';
+import type { RuleFinding } from '../analysis/check-rules.js';
+import type { RuleChange } from '../engine/rule-versions.js';
+import type { RuleSetDiff } from '../simulation/diff.js';
+import type { RuleActivity } from '../simulation/summary.js';
 import type { RunnerStats } from '../runner/index.js';
 
 /** A person as the console shows them: id and display name (the Directory's, else the id). */
@@ -26,8 +30,11 @@ export interface SessionView {
   switchUsers: PersonView[] | null;
   pipelines: PipelineView[];
   clock: ClockView;
-  /** Pages this user may open: the reports only when the policy lets them read reports. */
-  can: { reports: boolean };
+  /**
+   * Pages this user may open: the reports and the rules (to read, check and dry-run them) only when
+   * the policy lets them read reports; `activateRules` when it lets them change the rules.
+   */
+  can: { reports: boolean; rules: boolean; activateRules: boolean };
 }
 
 /** The engine's clock: its time, and whether the console may move it (a fake clock) and what is next due. */
@@ -234,6 +241,98 @@ export interface ReportView {
   filter: { pipelineId: string; from: string | null; to: string | null; owner: string | null };
   /** The owners whose deals the user may read: what the owner filter offers (only herself, for a seller). */
   owners: PersonView[];
+}
+
+/** A stage or a declared field rules may name, for the editor's completion. */
+export interface RuleTarget {
+  pipelineId: string;
+  id: string;
+  /** The stage's name, or the field's type. */
+  detail: string;
+}
+
+/** `GET api/rules`: the rule set in force as JSON, its schema, and what the editor completes. */
+export interface RulesView {
+  /** The rules in force, as JSON (what `engine.rules` holds, versions included). */
+  rules: unknown[];
+  /** The rule language's JSON Schema (draft 2020-12), this engine's action types included. */
+  schema: Record<string, unknown>;
+  stages: RuleTarget[];
+  fields: RuleTarget[];
+  /** How many times the rule set has changed in this store (`rules.changed` entries): its revision. */
+  revision: number;
+  /** Each rule's versions this engine has loaded, oldest first. */
+  versions: Array<{ ruleId: string; name: string | null; versions: number[]; current: number | null }>;
+  /** The rule set's changes, newest first: when, and what each did to which rule. */
+  activations: Array<{ at: string; revision: number; changes: RuleChange[] }>;
+  can: { activate: boolean };
+}
+
+/** `GET api/rules/:id/versions`: every version of a rule this engine has loaded, oldest first. */
+export interface RuleVersionsView {
+  ruleId: string;
+  versions: Array<{ version: number; rule: unknown }>;
+}
+
+/** What activating a rule set would do to one rule, and to the jobs its earlier versions left pending. */
+export interface RuleChangePreview extends RuleChange {
+  /** Pending jobs of earlier versions of the rule (of the deals this user may read). */
+  pendingJobs: number;
+  /** The deals those jobs are on (at most 50): their histories show what the policy did. */
+  deals: string[];
+  /** What the rule's `onChange` policy does to them, in words. */
+  effect: string;
+}
+
+/** `POST api/rules/check`: `check`'s findings at their JSON paths, and what activating would change. */
+export interface RuleCheckView {
+  findings: RuleFinding[];
+  errors: number;
+  warnings: number;
+  /** Null when the rules are invalid (nothing could be activated). */
+  changes: RuleChangePreview[] | null;
+}
+
+/** `POST api/rules/activate`: the changes `setRules` made, the new revision, and the pending jobs each change touches. */
+export interface ActivationView {
+  revision: number;
+  changes: RuleChangePreview[];
+}
+
+/** How a dry run's history is made: generated (seed and size) or the store's own (the last N days). */
+export type DryRunHistory = { source: 'generated'; deals: number; days: number; seed: number | string } | { source: 'recorded'; days: number };
+
+/** One rule's activity under the current rules (A) and the edited ones (B), from each simulation's summary. */
+export interface RuleComparison {
+  ruleId: string;
+  a: RuleActivity | null;
+  b: RuleActivity | null;
+}
+
+/** `GET api/rules/dry-run/:id?offset=&limit=`: a dry run's progress, then its result (the `diff` the CLI prints), deals a page at a time. */
+export interface DryRunView {
+  id: string;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  history: DryRunHistory;
+  /** Which simulation runs (A: the current rules, B: the edited ones) and how far it is. */
+  progress: { phase: 'history' | 'A' | 'B' | 'diff'; done: number; total: number; at: string | null };
+  startedAt: string;
+  /** Wall time so far (or in all, once finished), ms. */
+  elapsedMs: number;
+  error: { code: string; message: string; issues?: Array<{ path: string; message: string }> } | null;
+  result: {
+    from: string;
+    to: string;
+    events: { total: number; replayed: number; failed: number };
+    totals: RuleSetDiff['totals'];
+    rules: RuleComparison[];
+    /** The deals whose outcome differs, a page of them. */
+    deals: RuleSetDiff['deals'];
+    offset: number;
+    dealsChanged: number;
+    /** How long each simulation took in the worker, ms. */
+    timings: { a: number; b: number };
+  } | null;
 }
 
 /** Every error the API answers with: the DealflowError code (or the console's own), and a message that says what to do. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DealflowError } from '../../model/errors.js';
 import { type ApiContext, clockView } from '../context.js';
+import { mayChangeRules, mayReadRules } from './rules.js';
 import { ConsoleError, json } from '../http.js';
 import { parseBody } from '../parse.js';
 import type { SessionView } from '../views.js';
@@ -18,7 +19,11 @@ export async function getSession(c: ApiContext): Promise<SessionView> {
       stages: p.stages.map((s) => ({ id: s.id, name: s.name, kind: s.kind })),
     })),
     clock: await clockView(settings),
-    can: { reports: await engine.access.can(actor, 'report.read', { type: 'report', name: 'funnel' }) },
+    can: {
+      reports: await engine.access.can(actor, 'report.read', { type: 'report', name: 'funnel' }),
+      rules: await mayReadRules(engine, actor),
+      activateRules: await mayChangeRules(engine, actor),
+    },
   };
 }
 
