@@ -10,8 +10,12 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const entries = Object.keys(pkg.exports)
-  .filter((k) => k !== './package.json')
+  .filter((k) => k !== './package.json' && !k.endsWith('.json'))
   .map((k) => (k === '.' ? 'dealflow' : `dealflow/${k.slice(2)}`));
+/** The JSON Schemas the package ships (`dealflow/schema/rules.json`, …). */
+const schemaEntries = Object.keys(pkg.exports)
+  .filter((k) => k.startsWith('./schema/') && k.endsWith('.json'))
+  .map((k) => `dealflow/${k.slice(2)}`);
 // dealflow/console is typed with the fetch API's Request/Response and Node's http types, which a
 // TypeScript project gets from @types/node: it is type-checked in its own project that has them.
 const typedEntries = entries.filter((e) => e !== 'dealflow/console');
@@ -48,7 +52,14 @@ try {
     if (typeof createEngine !== 'function' || typeof DealflowError !== 'function') throw new Error('esm exports missing');
     ${entries.map((e, i) => `if (Object.keys(entry${i}).length === 0) throw new Error('${e} exports nothing');`).join('\n')}
     ${scenario}
-    console.log('esm ok: ${entries.join(', ')}');
+    // The shipped schemas are the ones the library generates, and name their dialect.
+    const { rulesJsonSchema, pipelinesJsonSchema, configJsonSchema } = await import('dealflow');
+    const generated = { 'dealflow/schema/rules.json': rulesJsonSchema(), 'dealflow/schema/pipelines.json': pipelinesJsonSchema(), 'dealflow/schema/config.json': configJsonSchema() };
+    for (const name of ${JSON.stringify(schemaEntries)}) {
+      const shipped = (await import(name, { with: { type: 'json' } })).default;
+      if (JSON.stringify(shipped) !== JSON.stringify(generated[name])) throw new Error(name + ' differs from what the library generates');
+    }
+    console.log('esm ok: ${[...entries, ...schemaEntries].join(', ')}');
   `,
   );
   writeFileSync(
@@ -57,6 +68,7 @@ try {
     const { createEngine } = require('dealflow');
     const { createTestEngine } = require('dealflow/testing');
     ${entries.map((e) => `if (Object.keys(require('${e}')).length === 0) throw new Error('${e} exports nothing');`).join('\n')}
+    ${schemaEntries.map((e) => `if (!String(require('${e}').$schema).includes('2020-12')) throw new Error('${e} is not a JSON Schema');`).join('\n')}
     (async () => { ${scenario} console.log('cjs ok'); })().catch((e) => { console.error(e); process.exit(1); });
   `,
   );
@@ -198,12 +210,14 @@ function cli() {
       status: 0,
       stdout: /"replayed": [1-9]/,
     },
-    // The embedded store needs PGlite, which is not installed: a clear message, not a crash.
+    // The embedded store needs PGlite, which is not installed: the option is named, with its own exit code.
     {
       args: ['simulate', '--rules', 'rules.json', '--pipelines', 'generated.json', '--events', 'history.jsonl', '--store', 'data'],
-      status: 1,
-      stderr: /needs the optional peer dependency @electric-sql\/pglite/,
+      status: 69,
+      stderr: /--store needs @electric-sql\/pglite, which is not installed/,
     },
+    { args: ['--version'], status: 0, stdout: new RegExp(`^${pkg.version.replaceAll('.', '\\.')}\n$`) },
+    { args: ['schema', 'rules'], status: 0, stdout: /"title": "dealflow rules"/ },
   ];
   for (const c of cases) {
     const res = spawnSync('npx', ['--no-install', 'dealflow', ...c.args], { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });

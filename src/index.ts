@@ -34,7 +34,9 @@ export { TASK_FEATURE } from './core/tasks/lifecycle.js';
 export type { TaskInput } from './core/tasks/feature.js';
 export { EXTERNAL_DEAL_RECORD, type CreateDealParams } from './core/system-deals.js';
 export type { EngineEvents } from './engine/events.js';
-export { parseRules, rulesJsonSchema, type ParseRulesOptions } from './engine/parse-rules.js';
+export { parseRules, type ParseRulesOptions } from './engine/parse-rules.js';
+export { rulesJsonSchema, pipelinesJsonSchema, configJsonSchema, JSON_SCHEMA_DIALECT, type RulesJsonSchemaOptions } from './schema/index.js';
+export { standardActions } from './core/standard-actions.js';
 export { DEFAULT_RETRY, backoffMs, type RetryPolicy } from './engine/delivery.js';
 export { parseDigestSpec, type DigestPolicy, type DigestPolicyConfig, type DigestSchedule } from './engine/digest-policy.js';
 export type { DigestItem, DigestPayload, DigestGroup } from './engine/digests.js';
@@ -44,7 +46,7 @@ export { UuidIds, SequentialIds, type IdGenerator } from './ports/ids.js';
 export { InMemoryNotifier, PermanentDeliveryError, isPermanentError } from './ports/notifier.js';
 export type { Notifier, OutgoingMessage, SendOptions, SentMessage } from './ports/notifier.js';
 export { ConsoleNotifier, type ConsoleNotifierOptions } from './ports/console-notifier.js';
-export type { Storage, StorageTx, DealQuery, LogQuery, OutboxQuery, LeaseRequest } from './ports/storage.js';
+export type { Storage, StorageTx, DealQuery, LogQuery, OutboxQuery, LeaseRequest, PutOptions } from './ports/storage.js';
 export {
   DefaultAccessPolicy,
   defaultAccessPolicy,

@@ -3,10 +3,13 @@ import { Engine, type EngineConfig } from '../engine/engine.js';
 import { isFactCondition, type Condition, type FactCondition } from '../model/condition.js';
 import type { Json } from '../model/deal.js';
 import { parseDealPath } from '../model/deal-path.js';
-import { DealflowError, isDealflowError, issuesFromZod, jsonPath, type DealflowIssue } from '../model/errors.js';
+import { DealflowError, isDealflowError, issuesFromZod, jsonPath, type DealflowIssue, type IssueCode } from '../model/errors.js';
 import { parsePath } from '../model/path.js';
 import { PipelineSchema, type Pipeline, type PipelineInput } from '../model/pipeline.js';
-import { RuleSchema, type Rule } from '../model/rule.js';
+import { ActionSpecSchema } from '../model/action.js';
+import { ConditionSchema } from '../model/condition.js';
+import { rulesOf, RuleSchema, type Rule } from '../model/rule.js';
+import { TriggerSchema } from '../model/trigger.js';
 import { findContradiction } from './contradictions.js';
 import { findCycles, pipelinesOf } from './rule-graph.js';
 
@@ -20,22 +23,26 @@ export type FindingCode =
   | 'cycle'
   /** The rule can never fire: its trigger or criteria cannot be met. */
   | 'never-fires'
-  /** An action would fail at run time (a move to an unknown stage, a write to an undeclared field). */
+  /** An action would fail at run time (a write to an undeclared field, or of the wrong type). */
   | 'bad-action'
   /** Two rules set the same field (or move the deal) on the same trigger: the result depends on their order. */
   | 'same-target'
   /** Criteria read a field no pipeline declares. */
   | 'undeclared-field';
 
-/** One problem a rules check found: severity, code, JSON path into the rules file and a message. */
+/** One problem a rules check found: severity, code, JSON path into the rules file, a message and a hint. */
 export interface RuleFinding {
   severity: 'error' | 'warning';
   code: FindingCode;
+  /** For `invalid`: what kind of problem (an unknown stage, fact, …); absent for a problem of shape. */
+  issue?: IssueCode;
   /** Where, as a JSON path into the rules file (`$[2].actions[0].params.stage`). */
   path: string;
   /** The rules involved. */
   rules: string[];
   message: string;
+  /** How to fix it, where there is something to say: "did you mean", the valid values, the form to write. */
+  hint?: string;
 }
 
 /** The result of `checkRules`: the findings, their counts and the exit code `dealflow check` uses. */
@@ -76,26 +83,37 @@ export function checkRules(json: unknown, options: CheckRulesOptions = {}): Rule
   });
   const checkedStages = pipelines.length > 0;
   const findings: RuleFinding[] = [];
+  const list = rulesOf(json);
+  // A `{ "$schema", "rules" }` document's rules sit under `$.rules`.
+  const base: PropertyKey[] = Array.isArray(json) ? [] : ['rules'];
   const ruleIdAt = (path: string) => {
-    const m = /^\$\[(\d+)\]/.exec(path);
-    const raw = m && Array.isArray(json) ? (json[Number(m[1])] as { id?: unknown } | undefined) : undefined;
+    const m = /^\$(?:\.rules)?\[(\d+)\]/.exec(path);
+    const raw = m && Array.isArray(list) ? (list[Number(m[1])] as { id?: unknown } | undefined) : undefined;
     return typeof raw?.id === 'string' ? [raw.id] : [];
   };
   for (const issue of validationIssues(json, pipelines, options.engine ?? {})) {
-    if (!checkedStages && /\.(trigger\.stage|pipelineId)$/.test(issue.path) && /^unknown (stage|pipeline)/.test(issue.message)) continue;
-    findings.push({ severity: 'error', code: 'invalid', path: issue.path, rules: ruleIdAt(issue.path), message: issue.message });
+    // Without pipelines there is nothing to check stages and pipeline ids against.
+    if (!checkedStages && (issue.code === 'unknown-stage' || issue.code === 'unknown-pipeline')) continue;
+    const finding: RuleFinding = { severity: 'error', code: 'invalid', path: issue.path, rules: ruleIdAt(issue.path), message: issue.message };
+    if (issue.code) finding.issue = issue.code;
+    if (issue.hint) finding.hint = issue.hint;
+    findings.push(finding);
   }
 
   const rules: Array<{ rule: Rule; index: number }> = [];
-  if (Array.isArray(json)) {
-    json.forEach((raw, index) => {
+  const partial: Array<{ rule: Rule; index: number; trigger: boolean }> = [];
+  if (Array.isArray(list)) {
+    list.forEach((raw, index) => {
       const parsed = RuleSchema.safeParse(raw);
       if (parsed.success) rules.push({ rule: parsed.data, index });
+      // A rule with a shape problem is still analysed for what its well-formed parts show.
+      const part = parsed.success ? { rule: parsed.data, trigger: true } : partialRule(raw, index);
+      if (part) partial.push({ ...part, index });
     });
   }
-  for (const { rule, index } of rules) findings.push(...checkRule(rule, index, pipelines));
-  findings.push(...cycleFindings(rules, pipelines));
-  findings.push(...sameTargetFindings(rules));
+  for (const { rule, index, trigger } of partial) findings.push(...checkRule(rule, [...base, index], pipelines, trigger));
+  findings.push(...cycleFindings(rules, pipelines, base));
+  findings.push(...sameTargetFindings(rules, base));
 
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;
@@ -122,12 +140,31 @@ function declaredFields(rule: Rule, pipelines: Pipeline[]): Map<string, Pipeline
   return out;
 }
 
-function checkRule(rule: Rule, index: number, pipelines: Pipeline[]): RuleFinding[] {
+/** The well-formed parts of a rule that fails the schema, for the analysis of fields and values; undefined when there is nothing to analyse. */
+function partialRule(raw: unknown, index: number): { rule: Rule; trigger: boolean } | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const r = raw as Record<string, unknown>;
+  const trigger = TriggerSchema.safeParse(r.trigger);
+  const cond = (v: unknown) => (v === undefined ? undefined : ConditionSchema.safeParse(v).data);
+  const actions = Array.isArray(r.actions) ? r.actions.map((a) => ActionSpecSchema.safeParse(a).data) : [];
+  const rule = RuleSchema.safeParse({
+    id: typeof r.id === 'string' && r.id !== '' && !r.id.includes(':') ? r.id : `rule-${index}`,
+    ...(typeof r.pipelineId === 'string' && r.pipelineId !== '' ? { pipelineId: r.pipelineId } : {}),
+    trigger: trigger.success ? trigger.data : { type: 'manual' },
+    ...(cond(r.when) ? { when: cond(r.when) } : {}),
+    ...(cond(r.until) ? { until: cond(r.until) } : {}),
+    // A malformed action keeps its place (as a no-op) so the paths of the others stay right.
+    actions: actions.length > 0 ? actions.map((a) => a ?? { type: 'skip' }) : [{ type: 'skip' }],
+  });
+  if (!rule.success) return undefined;
+  return { rule: { ...rule.data, actions: rule.data.actions }, trigger: trigger.success };
+}
+
+function checkRule(rule: Rule, where: PropertyKey[], pipelines: Pipeline[], withTrigger = true): RuleFinding[] {
   const out: RuleFinding[] = [];
-  const at = (...segments: PropertyKey[]) => jsonPath([index, ...segments]);
+  const at = (...segments: PropertyKey[]) => jsonPath([...where, ...segments]);
   const add = (severity: RuleFinding['severity'], code: FindingCode, path: string, message: string) =>
     out.push({ severity, code, path, rules: [rule.id], message });
-  const scope = pipelinesOf(rule, pipelines);
   const fields = declaredFields(rule, pipelines);
   const fieldName = (path: string) => {
     const p = parseDealPath(path);
@@ -146,7 +183,7 @@ function checkRule(rule: Rule, index: number, pipelines: Pipeline[]): RuleFindin
 
   // The trigger.
   const t = rule.trigger;
-  if (t.type === 'field.changed') {
+  if (withTrigger && t.type === 'field.changed') {
     const name = fieldName(t.field);
     if (name !== undefined && fields && !fields.has(name)) {
       add('warning', 'never-fires', at('trigger', 'field'), `rule "${rule.id}" can never fire: no pipeline it applies to declares the field "${name}"`);
@@ -166,7 +203,7 @@ function checkRule(rule: Rule, index: number, pipelines: Pipeline[]): RuleFindin
   }
 
   // The criteria.
-  if (rule.when) {
+  if (rule.when && withTrigger) {
     const contradiction = findContradiction(rule.when, triggerFacts(rule));
     if (contradiction) add('warning', 'never-fires', at('when'), `rule "${rule.id}" can never fire: its criteria contradict each other (${contradiction})`);
   }
@@ -191,14 +228,6 @@ function checkRule(rule: Rule, index: number, pipelines: Pipeline[]): RuleFindin
   // The actions.
   rule.actions.forEach((a, i) => {
     const p = a.params as Record<string, unknown>;
-    if (a.type === 'moveStage' && typeof p.stage === 'string' && scope.length > 0 && !scope.some((pl) => pl.stages.some((s) => s.id === p.stage))) {
-      add(
-        'error',
-        'bad-action',
-        at('actions', i, 'params', 'stage'),
-        `rule "${rule.id}" moves deals to stage "${p.stage}", which ${rule.pipelineId ? `pipeline "${rule.pipelineId}"` : 'no pipeline'} has: the move would fail with UNKNOWN_STAGE`,
-      );
-    }
     if (a.type === 'setField' && typeof p.field === 'string' && fields) {
       const name = fieldName(p.field);
       if (name !== undefined && !fields.has(name)) {
@@ -252,7 +281,7 @@ function dealFieldRead(c: FactCondition): string | undefined {
   }
 }
 
-function cycleFindings(rules: Array<{ rule: Rule; index: number }>, pipelines: Pipeline[]): RuleFinding[] {
+function cycleFindings(rules: Array<{ rule: Rule; index: number }>, pipelines: Pipeline[], base: PropertyKey[]): RuleFinding[] {
   const indexOf = new Map(rules.map((r) => [r.rule.id, r.index]));
   return findCycles(
     rules.map((r) => r.rule),
@@ -268,7 +297,7 @@ function cycleFindings(rules: Array<{ rule: Rule; index: number }>, pipelines: P
       return `"${e.from}" ${what}${e.immediate ? '' : ' (scheduled)'}, which triggers "${e.to}"`;
     });
     const first = cycle.edges[0]!;
-    const path = jsonPath([indexOf.get(first.from)!, 'actions', first.actionIndex]);
+    const path = jsonPath([...base, indexOf.get(first.from)!, 'actions', first.actionIndex]);
     if (cycle.certain) {
       return {
         severity: 'error',
@@ -286,7 +315,7 @@ function cycleFindings(rules: Array<{ rule: Rule; index: number }>, pipelines: P
 }
 
 /** Two rules writing the same field, or moving the deal, on the same trigger and with the same timing. */
-function sameTargetFindings(rules: Array<{ rule: Rule; index: number }>): RuleFinding[] {
+function sameTargetFindings(rules: Array<{ rule: Rule; index: number }>, base: PropertyKey[]): RuleFinding[] {
   const groups = new Map<string, Array<{ rule: Rule; index: number; actionIndex: number; value: string }>>();
   for (const { rule, index } of rules) {
     if (!rule.enabled) continue;
@@ -321,7 +350,7 @@ function sameTargetFindings(rules: Array<{ rule: Rule; index: number }>): RuleFi
     out.push({
       severity: 'warning',
       code: 'same-target',
-      path: jsonPath([first.index, 'actions', first.actionIndex]),
+      path: jsonPath([...base, first.index, 'actions', first.actionIndex]),
       rules: overlapping.map((w) => w.rule.id),
       message:
         values.size > 1

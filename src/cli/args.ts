@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closest } from '../model/hints.js';
 import { usageError } from './io.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -12,7 +13,11 @@ export function parse<O extends Options>(command: string, args: string[], option
     const withHelp = { ...options, help: { type: 'boolean', short: 'h' } } as WithHelp<O>;
     return parseArgs({ args, options: withHelp, allowPositionals, strict: true });
   } catch (e) {
-    throw usageError(`${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\n  see: dealflow ${command} --help`);
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    // "Unknown option '--rulez'": say which option was probably meant.
+    const unknown = /Unknown option '--([^']+)'/.exec(message)?.[1];
+    const near = unknown === undefined ? undefined : closest(unknown, [...Object.keys(options), 'help']);
+    throw usageError(`${message}${near ? `; did you mean --${near}?` : ''}\n  see: dealflow ${command} --help`);
   }
 }
 

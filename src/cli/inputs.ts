@@ -1,18 +1,24 @@
 import type { CheckEngineConfig } from '../analysis/check-rules.js';
 import type { PipelineInput } from '../model/pipeline.js';
-import { isDealflowError } from '../model/errors.js';
+import { isDealflowError, issuesFromZod } from '../model/errors.js';
+import { CliConfigSchema } from '../schema/config.js';
 import { InMemoryDirectory, type User } from '../ports/directory.js';
 import { parseHistory, type ParsedHistory } from '../simulation/history.js';
 import { CliError, EXIT, readJson, readText, type CliIo } from './io.js';
 
-/** A pipelines file holds one pipeline object or an array of them. */
+/** A pipelines file holds one pipeline object, an array of them, or `{ "$schema"?, "pipelines": [...] }`. */
 export async function loadPipelines(path: string, io: CliIo): Promise<PipelineInput[]> {
   const json = await readJson(path, 'pipelines', io);
   if (Array.isArray(json)) return json as PipelineInput[];
-  if (json !== null && typeof json === 'object') return [json as PipelineInput];
-  throw new CliError(`the pipelines file "${path}" must hold a pipeline object or an array of them`, EXIT.invalid);
+  if (json !== null && typeof json === 'object') {
+    const { $schema: _schema, ...rest } = json as Record<string, unknown>;
+    if (Array.isArray(rest.pipelines) && Object.keys(rest).length === 1) return rest.pipelines as PipelineInput[];
+    return [rest as PipelineInput];
+  }
+  throw new CliError(`the pipelines file "${path}" must hold a pipeline object, an array of them, or { "pipelines": [...] }`, EXIT.invalid);
 }
 
+/** A rules file: an array of rules, or `{ "$schema"?, "rules": [...] }` (the parser takes both). */
 export async function loadRules(path: string, io: CliIo): Promise<unknown> {
   return readJson(path, 'rules', io);
 }
@@ -52,9 +58,6 @@ export function reportSkipped(history: ParsedHistory, path: string, io: CliIo): 
   if (history.skipped.length > 10) io.stderr.write(`  … and ${history.skipped.length - 10} more\n`);
 }
 
-/** What a `--config` file may hold: the engine's JSON-able configuration. */
-const CONFIG_KEYS = ['pipelines', 'playbooks', 'slas', 'calendars', 'exceptions', 'digests', 'users'] as const;
-
 export interface CliConfig {
   pipelines?: PipelineInput[];
   /** Playbooks, SLAs, calendars, exception reasons, digest policies, as `createEngine` takes them. */
@@ -64,22 +67,20 @@ export interface CliConfig {
 
 /**
  * Reads a `--config` file: a JSON object with any of `pipelines`, `playbooks`, `slas`,
- * `calendars`, `exceptions`, `digests` (as `createEngine` takes them) and `users` (the directory).
- * The engine validates the values; unknown keys are refused here.
+ * `calendars`, `exceptions`, `digests` (as `createEngine` takes them), `users` (the directory) and
+ * `$schema`. It is checked against its schema (`dealflow schema config`) first, every problem at
+ * once; the engine then checks what the schema cannot (stages an SLA names, calendar names…).
  */
 export async function loadConfig(path: string, io: CliIo): Promise<CliConfig> {
   const json = await readJson(path, 'config', io);
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    throw new CliError(`the config file "${path}" must hold a JSON object with any of: ${CONFIG_KEYS.join(', ')}`, EXIT.invalid);
+  const parsed = CliConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = issuesFromZod(parsed.error);
+    const details = issues.map((i) => `${i.path}: ${i.message}${i.hint ? `\n      hint: ${i.hint}` : ''}`);
+    throw new CliError(`the config file "${path}" has ${issues.length} problem(s)`, EXIT.invalid, details);
   }
-  const o = json as Record<string, unknown>;
-  const unknown = Object.keys(o).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k));
-  if (unknown.length > 0)
-    throw new CliError(`the config file "${path}" has unknown key(s) ${unknown.join(', ')}; it may hold ${CONFIG_KEYS.join(', ')}`, EXIT.invalid);
-  const { pipelines, users, ...engine } = o;
-  if (users !== undefined && (!Array.isArray(users) || users.some((u) => typeof (u as { id?: unknown })?.id !== 'string'))) {
-    throw new CliError(`"users" in the config file "${path}" must be an array of users, each with a string "id"`, EXIT.invalid);
-  }
+  // The raw values go to the engine, which fills in defaults itself.
+  const { pipelines, users, $schema: _schema, ...engine } = json as Record<string, unknown>;
   const out: CliConfig = { engine: engine as CheckEngineConfig };
   if (pipelines !== undefined) out.pipelines = (Array.isArray(pipelines) ? pipelines : [pipelines]) as PipelineInput[];
   if (users !== undefined) out.directory = new InMemoryDirectory(users as User[]);

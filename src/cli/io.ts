@@ -13,6 +13,8 @@ export const EXIT = {
   usage: 64,
   /** A file is missing or cannot be read. */
   noInput: 66,
+  /** Something the command needs is not installed: `simulate --store` without `@electric-sql/pglite`. */
+  unavailable: 69,
 } as const;
 
 /** Where a command writes. The real process in `main.ts`; buffers in tests. */
@@ -21,6 +23,10 @@ export interface CliIo {
   stderr: { write(text: string): unknown; isTTY?: boolean };
   /** Reads standard input to the end (for `--events -`). */
   readStdin?: () => Promise<string>;
+  /** Loads an optional package (`@electric-sql/pglite`); `import()` by default, replaced in tests. */
+  load?: (specifier: string) => Promise<unknown>;
+  /** Milliseconds for progress and its ETA; `performance.now()` by default, replaced in tests. */
+  now?: () => number;
 }
 
 /** A failure the CLI reports in one line (plus details) and exits with `code`. */
@@ -61,14 +67,48 @@ export async function readText(path: string, what: string, io: CliIo): Promise<s
   }
 }
 
-/** Reads and parses a JSON file; malformed JSON is an input error naming the file. */
+/**
+ * Where JSON.parse stopped, as a 1-based line and column, from the position V8 reports (the end of
+ * the text when it ran out), and its message without the position.
+ */
+export function jsonErrorAt(text: string, error: Error): { line: number; column: number; message: string } {
+  const m = / at position (\d+)(?: \(line \d+ column \d+\))?/.exec(error.message);
+  const offset = m ? Number(m[1]) : text.length;
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - (before.lastIndexOf('\n') + 1) + 1;
+  return { line, column, message: m ? error.message.replace(m[0], '') : error.message };
+}
+
+/** Reads and parses a JSON file; malformed JSON is an input error naming the file, line and column. */
 export async function readJson(path: string, what: string, io: CliIo): Promise<unknown> {
   const text = await readText(path, what, io);
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new CliError(`the ${what} file "${path}" is not valid JSON: ${(e as Error).message}`, EXIT.invalid);
+    const at = jsonErrorAt(text, e as Error);
+    throw new CliError(`the ${what} file "${path}" is not valid JSON: line ${at.line}, column ${at.column}: ${at.message}`, EXIT.invalid, [
+      `${path}:${at.line}:${at.column}`,
+    ]);
   }
+}
+
+/**
+ * Hints are written for the library (`createEngine({ playbooks })`); the CLI says the same with
+ * its own options.
+ */
+export function cliPhrase(text: string): string {
+  return text
+    .replace(/(?:are |is )?(?:passed|registered) in createEngine\(\{ (playbooks|calendars|digests|slas|exceptions) \}\)/g, 'go in a --config file, under "$1"')
+    .replace(/pass (?:it|them) (?:in|to) createEngine\(\{ (playbooks|calendars|digests|slas) \}\)/g, 'put them in a --config file, under "$1"')
+    .replace(
+      /a host fact is registered in createEngine\(\{ facts \}\)/g,
+      'host facts are code: check such rules through the library (checkRules with engine.facts)',
+    )
+    .replace(/a custom one is registered in createEngine\(\{ operators \}\)/g, 'custom operators are code: check such rules through the library')
+    .replace(/a custom one is registered with defineAction/g, 'custom actions are code: check such rules through the library')
+    .replace(/no pipelines were given to check it against; pass them/g, 'give the pipelines with --pipelines (or in --config)')
+    .replace(/createEngine\(\{ (\w+) \}\)/g, 'a --config file\'s "$1"');
 }
 
 /** Turns a thrown error into the CLI's report: a DealflowError lists its issues; a CliError keeps its code. */
@@ -80,8 +120,8 @@ export function reportError(error: unknown, io: CliIo): number {
   }
   if (isDealflowError(error)) {
     const head = error.message.split('\n')[0];
-    io.stderr.write(`dealflow: ${head} [${error.code}]\n`);
-    if (error.issues.length > 0) io.stderr.write(`${formatIssues(error.issues)}\n`);
+    io.stderr.write(`dealflow: ${cliPhrase(head ?? '')} [${error.code}]\n`);
+    if (error.issues.length > 0) io.stderr.write(`${cliPhrase(formatIssues(error.issues))}\n`);
     return EXIT.invalid;
   }
   io.stderr.write(`dealflow: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -1,3 +1,4 @@
+import packageJson from '../../package.json' with { type: 'json' };
 import { EXIT_CODES_HELP, type Command } from './command.js';
 import { check } from './commands/check.js';
 import { diffCommand } from './commands/diff.js';
@@ -19,7 +20,8 @@ current one, and explain what it did to a deal.
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-Run \`dealflow <command> --help\` for a command's options.
+Run \`dealflow <command> --help\` for a command's options and exit codes;
+\`dealflow --version\` prints the version.
 
 ${EXIT_CODES_HELP}`;
 }
@@ -27,6 +29,10 @@ ${EXIT_CODES_HELP}`;
 /** Runs the CLI on arguments (without `node` and the script) and resolves to the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout.write(`${packageJson.version}\n`);
+    return EXIT.ok;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(`${mainHelp()}\n`);
     return name === undefined ? EXIT.usage : EXIT.ok;

@@ -14,6 +14,7 @@ export const HISTORY_OPTIONS = {
   directory: { type: 'string' },
   'skip-bad': { type: 'boolean' },
   json: { type: 'boolean' },
+  progress: { type: 'boolean' },
 } satisfies Options;
 
 export const HISTORY_HELP = `  --pipelines FILE   the pipelines (one object or an array)
@@ -24,7 +25,9 @@ export const HISTORY_HELP = `  --pipelines FILE   the pipelines (one object or a
   --to DATE          leave out events after this; the clock runs to here (default: last event)
   --directory FILE   users (id, managerId, roles…) to resolve recipients; default: placeholders
   --skip-bad         skip malformed lines (counted and listed) instead of stopping
-  --json             print JSON instead of tables`;
+  --json             print JSON instead of tables
+  --progress         progress lines on stderr every second, with the time left, even when stderr
+                     is not a terminal (without it: a bar on a terminal, else a line every 5 s)`;
 
 type HistoryValues = { [K in keyof typeof HISTORY_OPTIONS]?: (typeof HISTORY_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
@@ -54,9 +57,9 @@ export async function rulesInput(command: string, values: Record<string, unknown
   return loadRules(required(values, name, command), io);
 }
 
-/** Runs a simulation with a progress bar on a terminal. */
-export async function runSimulation(label: string, options: SimulateOptions, io: CliIo): Promise<SimulationResult> {
-  const bar = progressBar(io, label);
+/** Runs a simulation with progress on stderr (a bar on a terminal, lines otherwise). */
+export async function runSimulation(label: string, options: SimulateOptions, io: CliIo, progress?: boolean): Promise<SimulationResult> {
+  const bar = progressBar(io, label, { lines: progress === true });
   try {
     return await simulate({ ...options, progressEvery: 200, onProgress: (p) => bar.update(p) });
   } finally {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Deal, Json } from '../model/deal.js';
 import type { Pipeline } from '../model/pipeline.js';
 import type { Rule } from '../model/rule.js';
+import type { ActionReference } from '../model/reference.js';
 import type { DealDraft } from './transition.js';
 import type { StoredRecord } from './types.js';
 
@@ -87,6 +88,11 @@ export interface ActionDefinition<P = Record<string, unknown>> {
   execute?(ctx: ExecuteContext, params: P): Promise<void>;
   /** Errors that retrying will not fix; such a failure dead-letters at once. */
   isPermanentError?(error: unknown): boolean;
+  /**
+   * The names the (valid) params refer to — a stage, a pipeline, a playbook — so rules naming one
+   * that does not exist are refused when they are parsed, not at every run.
+   */
+  references?(params: P): ActionReference[];
 }
 
 /** An action definition with any params type, as registries hold them. */

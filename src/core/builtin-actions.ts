@@ -1,39 +1,37 @@
 import { z } from 'zod';
 import { JsonSchema } from '../model/deal.js';
-import { parseDealPath } from '../model/deal-path.js';
+import { SettableDealPathSchema } from '../model/deal-path.js';
+import { hinted } from '../model/hints.js';
+import { strictObject } from '../model/objects.js';
 import { defineAction, type AnyActionDefinition, type NotificationSpec } from './actions.js';
 import { requestApproval } from './approvals/actions.js';
 import { exemptSla, extendSla } from './sla/actions.js';
 import { setTitle } from './template-actions.js';
 import { TemplateString } from './templates.js';
 
-const RecipientSchema = z.union([
-  z.literal('owner'),
-  z.literal('manager'),
-  z.object({ user: z.string().min(1) }).strict(),
-  z.object({ role: z.string().min(1) }).strict(),
-]);
+const RecipientSchema = z
+  .union(
+    [
+      z.literal('owner').describe('The deal’s owner.'),
+      z.literal('manager').describe('The owner’s manager, from the Directory.'),
+      strictObject({ user: z.string().min(1).describe('A user id.') }),
+      strictObject({ role: z.string().min(1).describe('Everyone with this role.') }),
+    ],
+    { error: () => hinted('a recipient is "owner", "manager", { "user": id } or { "role": name }', 'e.g. "to": "manager"') },
+  )
+  .describe('Who gets it: "owner", "manager", { "user": id } or { "role": name }.');
 
 /** A deal path a rule may set: `amount`, `title`, `ownerId`, `fields.<name>` or `flags.<name>`. */
-export const DealPathParam = z.string().superRefine((path, ctx) => {
-  const p = parseDealPath(path);
-  if (typeof p === 'string') ctx.addIssue({ code: 'custom', message: p });
-  else if (p.kind === 'property' && !['title', 'amount', 'currency', 'ownerId'].includes(p.name)) {
-    ctx.addIssue({ code: 'custom', message: `"${path}" cannot be set by a rule; use moveStage for the stage` });
-  }
-});
+export const DealPathParam = SettableDealPathSchema;
 
-export const NotifyParamsSchema = z
-  .object({
-    to: RecipientSchema,
-    template: z.string().min(1),
-    /** Templates (docs/templates.md), checked when the rules are parsed. */
-    subject: TemplateString.optional(),
-    text: TemplateString.optional(),
-    data: z.record(z.string(), JsonSchema).optional(),
-    digest: z.string().optional(),
-  })
-  .strict();
+export const NotifyParamsSchema = strictObject({
+  to: RecipientSchema,
+  template: z.string().min(1).describe('The notifier template name, e.g. proposal.reminder.'),
+  subject: TemplateString.optional(),
+  text: TemplateString.optional(),
+  data: z.record(z.string(), JsonSchema).optional().describe('Extra JSON handed to the notifier.'),
+  digest: z.string().optional().describe('Hold it for a digest: "daily at HH:mm", "hourly", "every N items" or a policy named in createEngine({ digests }).'),
+}).describe('notify: queues a notification in the outbox.');
 
 export const notify = defineAction({
   type: 'notify',
@@ -45,7 +43,10 @@ export const notify = defineAction({
 
 export const setField = defineAction({
   type: 'setField',
-  params: z.object({ field: DealPathParam, value: JsonSchema }).strict(),
+  params: strictObject({
+    field: DealPathParam,
+    value: JsonSchema.describe('The value; null clears a custom field.'),
+  }).describe('setField: sets a deal field.'),
   apply(ctx, p) {
     ctx.setField(p.field, p.value);
   },
@@ -53,7 +54,10 @@ export const setField = defineAction({
 
 export const setFlag = defineAction({
   type: 'setFlag',
-  params: z.object({ flag: z.string().min(1), value: z.boolean().default(true) }).strict(),
+  params: strictObject({
+    flag: z.string().min(1).describe('The flag name: sets flags.<flag>.'),
+    value: z.boolean().default(true).describe('The flag’s value.'),
+  }).describe('setFlag: sets a deal flag.'),
   apply(ctx, p) {
     ctx.setField(`flags.${p.flag}`, p.value);
   },
@@ -61,15 +65,19 @@ export const setFlag = defineAction({
 
 export const moveStage = defineAction({
   type: 'moveStage',
-  params: z.object({ stage: z.string().min(1) }).strict(),
+  params: strictObject({ stage: z.string().min(1).describe('The stage to move the deal to, in its pipeline.') }).describe('moveStage: moves the deal.'),
   apply(ctx, p) {
     ctx.moveStage(p.stage);
   },
+  references: (p) => [{ kind: 'stage', name: p.stage, path: ['stage'] }],
 });
 
 export const recordViolation = defineAction({
   type: 'recordViolation',
-  params: z.object({ name: z.string().min(1), data: z.record(z.string(), JsonSchema).optional() }).strict(),
+  params: strictObject({
+    name: z.string().min(1).describe('The violation’s name, for reports.'),
+    data: z.record(z.string(), JsonSchema).optional().describe('Extra JSON kept on the record.'),
+  }).describe('recordViolation: keeps a violation record for reports.'),
   apply(ctx, p) {
     const deal = ctx.deal!;
     const data = { name: p.name, ruleId: ctx.rule.id, ownerId: deal.ownerId, stageId: deal.stageId, ...(p.data ?? {}) };

@@ -1,5 +1,5 @@
 import { checkOperator, isFactCondition, isFactReference, type Condition, type FactCondition } from '../model/condition.js';
-import { parsePath, type PathSegments } from '../model/path.js';
+import { parsePath, stepInto, type PathSegments } from '../model/path.js';
 import { compileOperator, isNumberish, mayThrow, type OperatorFn } from './operators.js';
 
 /**
@@ -72,13 +72,12 @@ function factReader(fact: string, path: string | undefined): (facts: FactSource)
   };
 }
 
-/** `resolvePath` specialised for the path, so the common one- and two-name paths take no loop. */
+/**
+ * `resolvePath` specialised for the path, so the common one- and two-name paths take no loop. The
+ * fact itself is an object here; inside it, a step reads what jsonpath-plus reads (`stepInto`: own
+ * properties, a non-empty string's length and characters).
+ */
 function pathResolver(segments: PathSegments): (v: object) => unknown {
-  const step = (cur: unknown, seg: string | number): unknown => {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    if (typeof seg === 'number') return Array.isArray(cur) ? cur[seg] : undefined;
-    return hasOwn.call(cur, seg) ? (cur as Record<string, unknown>)[seg] : undefined;
-  };
   const [a, b] = segments;
   if (segments.length === 0) return (v) => v;
   if (segments.length === 1 && typeof a === 'string') {
@@ -88,13 +87,13 @@ function pathResolver(segments: PathSegments): (v: object) => unknown {
     return (v) => {
       if (!hasOwn.call(v, a)) return undefined;
       const mid = (v as Record<string, unknown>)[a];
-      if (mid === null || typeof mid !== 'object' || !hasOwn.call(mid, b)) return undefined;
-      return (mid as Record<string, unknown>)[b];
+      if (mid === null || typeof mid !== 'object') return typeof mid === 'string' ? stepInto(mid, b) : undefined;
+      return hasOwn.call(mid, b) ? (mid as Record<string, unknown>)[b] : undefined;
     };
   }
   return (v) => {
     let cur: unknown = v;
-    for (const seg of segments) cur = step(cur, seg);
+    for (const seg of segments) cur = stepInto(cur, seg);
     return cur;
   };
 }
@@ -267,10 +266,19 @@ function readPath(c: FastCondition, facts: FactSource): unknown {
     if (c.depth === 3) a = c.resolve!(o);
     else if (c.direct) {
       a = (o as Record<string, unknown>)[c.k0];
-      if (c.depth === 2) a = a !== null && typeof a === 'object' ? (a as Record<string, unknown>)[c.k1] : undefined;
+      if (c.depth === 2) a = a !== null && typeof a === 'object' ? (a as Record<string, unknown>)[c.k1] : typeof a === 'string' ? stepInto(a, c.k1) : undefined;
     } else {
       a = hasOwn.call(o, c.k0) ? (o as Record<string, unknown>)[c.k0] : undefined;
-      if (c.depth === 2) a = a !== null && typeof a === 'object' && hasOwn.call(a, c.k1) ? (a as Record<string, unknown>)[c.k1] : undefined;
+      if (c.depth === 2) {
+        a =
+          a !== null && typeof a === 'object'
+            ? hasOwn.call(a, c.k1)
+              ? (a as Record<string, unknown>)[c.k1]
+              : undefined
+            : typeof a === 'string'
+              ? stepInto(a, c.k1)
+              : undefined;
+      }
     }
   }
   return a;

@@ -52,7 +52,10 @@ export interface FeatureContext {
   facts(event?: Readonly<Record<string, Json>> | null): FactSource;
   /** The deal's records of a kind, including those written earlier in this command. */
   records(kind: string): StoredRecord[];
-  /** Inserts or replaces a record of the current deal. */
+  /**
+   * Inserts or replaces a record of the current deal. The first write of a record whose id came
+   * from `newId` in this command is an insert: a taken id is CONFLICT, never an overwrite.
+   */
   putRecord(kind: string, id: string, data: Record<string, unknown>): StoredRecord;
   /** Pending jobs of the deal. */
   jobs(): Job[];
@@ -82,6 +85,8 @@ export interface FeatureContext {
    * for business units and `exact` for calendar units (docs/time.md).
    */
   addTime(from: string, duration: Duration, options?: { calendar?: string; policy?: DuePolicy }): string;
+  /** Working minutes between two instants in the deal's calendar (`pipeline` by default, as `addTime`). */
+  workingMinutes(from: string, to: string, options?: { calendar?: string }): number;
 }
 
 export type { RenderResult };

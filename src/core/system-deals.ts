@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { JsonSchema, type Json } from '../model/deal.js';
 import { DealflowError } from '../model/errors.js';
 import type { ExternalEvent } from '../model/event.js';
-import { parsePath, resolvePath } from '../model/path.js';
+import { strictObject } from '../model/objects.js';
+import { parsePath, PathSchema, resolvePath } from '../model/path.js';
 import type { Pipeline } from '../model/pipeline.js';
 import { defineAction, type AnyActionDefinition } from './actions.js';
 import type { RuleBook } from './rulebook.js';
@@ -12,57 +13,37 @@ import { TemplateString } from './templates.js';
 export const EXTERNAL_DEAL_RECORD = 'external-deal';
 
 /** A path into the event's payload (`$.callId`, `$.customer.name`), checked when rules are parsed. */
-const EventPath = z.string().superRefine((path, ctx) => {
-  try {
-    parsePath(path);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-  }
-});
+const EventPath = PathSchema.describe('A path into the event’s payload: $.callId, $.customer.name.');
 
 /** A value taken from the event: `{ "fromEvent": "$.answeredBy" }`. */
-const FromEventSchema = z.object({ fromEvent: EventPath }).strict();
+const FromEventSchema = strictObject({ fromEvent: EventPath }).describe('A value taken from the event: { "fromEvent": "$.path" }.');
 type FromEvent = z.infer<typeof FromEventSchema>;
 
 const isFromEvent = (v: unknown): v is FromEvent => typeof v === 'object' && v !== null && !Array.isArray(v) && 'fromEvent' in v;
 
-function paramsSchema(pipelines: ReadonlyArray<Pipeline>) {
-  return z
-    .object({
-      pipeline: z.string().min(1),
-      /** Default: the pipeline's inbox stage ("Unsorted"), else its first open stage. */
-      stage: z.string().min(1).optional(),
-      /** A user id, or taken from the event (the seller who answered the call), with a fallback. */
-      owner: z.union([z.string().min(1), FromEventSchema.extend({ default: z.string().min(1).optional() }).strict()]),
-      /** A template over the event and host facts (`Call from {{event.phone}}`). */
-      title: TemplateString.optional(),
-      amount: z.union([z.number().finite(), FromEventSchema]).optional(),
-      currency: z.string().min(1).optional(),
-      fields: z.record(z.string(), z.union([FromEventSchema, JsonSchema])).optional(),
-      flags: z.record(z.string(), z.boolean()).optional(),
-      /** Where the event carries its external id; a second event with the same id creates nothing. */
-      externalId: EventPath.optional(),
-    })
-    .strict()
-    .superRefine((p, ctx) => {
-      const pipeline = pipelines.find((x) => x.id === p.pipeline);
-      if (!pipeline) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['pipeline'],
-          message: `unknown pipeline "${p.pipeline}"; the pipelines are ${pipelines.map((x) => x.id).join(', ')}`,
-        });
-      } else if (p.stage !== undefined && !pipeline.stages.some((s) => s.id === p.stage)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['stage'],
-          message: `unknown stage "${p.stage}" in pipeline "${p.pipeline}"; its stages are ${pipeline.stages.map((s) => s.id).join(', ')}`,
-        });
-      }
-    });
-}
+/** The params of `createDeal`; the pipeline and stage are names checked against the pipelines (`references`). */
+const CreateDealParamsSchema = strictObject({
+  pipeline: z.string().min(1).describe('The pipeline of the new deal.'),
+  stage: z.string().min(1).optional().describe('Its stage. Default: the pipeline’s inbox stage ("Unsorted"), else its first open stage.'),
+  owner: z
+    .union([
+      z.string().min(1).describe('A user id.'),
+      strictObject({ fromEvent: EventPath, default: z.string().min(1).optional().describe('The owner when the event has none.') }),
+    ])
+    .describe('The owner: a user id, or taken from the event (the seller who answered the call) with a fallback.'),
+  title: TemplateString.optional(),
+  amount: z.union([z.number().finite(), FromEventSchema]).optional().describe('The amount, or taken from the event.'),
+  currency: z.string().min(1).optional().describe('The currency. Default USD.'),
+  fields: z
+    .record(z.string(), z.union([FromEventSchema, JsonSchema]))
+    .optional()
+    .describe('Custom fields: values, or taken from the event.'),
+  flags: z.record(z.string(), z.boolean()).optional().describe('Flags of the new deal.'),
+  externalId: EventPath.optional().describe('Where the event carries its external id; a second event with the same id creates nothing.'),
+}).describe('createDeal: on an event without a deal, creates it.');
+
 /** The params of the `createDeal` action (a deal created by an event, e.g. an incoming call). */
-export type CreateDealParams = z.infer<ReturnType<typeof paramsSchema>>;
+export type CreateDealParams = z.infer<typeof CreateDealParamsSchema>;
 
 function read(event: Readonly<Record<string, Json>> | null, path: string): Json | undefined {
   return resolvePath(event ?? {}, parsePath(path)) as Json | undefined;
@@ -88,8 +69,14 @@ function externalIdOf(params: CreateDealParams, event: Readonly<Record<string, J
 export function createDealAction(pipelines: ReadonlyArray<Pipeline>): AnyActionDefinition {
   return defineAction({
     type: 'createDeal',
-    params: paramsSchema(pipelines),
+    params: CreateDealParamsSchema,
     needsDeal: false,
+    references: (p) => [
+      { kind: 'pipeline', name: p.pipeline, path: ['pipeline'] },
+      ...(p.stage === undefined || !pipelines.some((x) => x.id === p.pipeline)
+        ? []
+        : [{ kind: 'stage' as const, name: p.stage, path: ['stage'], pipeline: p.pipeline }]),
+    ],
     apply(ctx, p) {
       const event = ctx.event;
       if (ctx.deal) {

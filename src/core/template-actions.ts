@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { strictObject } from '../model/objects.js';
 import { defineAction } from './actions.js';
 import { TemplateString } from './templates.js';
 
@@ -8,7 +8,7 @@ import { TemplateString } from './templates.js';
  */
 export const setTitle = defineAction({
   type: 'setTitle',
-  params: z.object({ template: TemplateString }).strict(),
+  params: strictObject({ template: TemplateString }).describe('setTitle: renames the deal from a template.'),
   apply(ctx, p) {
     ctx.setField('title', ctx.render(p.template));
   },

@@ -104,10 +104,14 @@ export function templateProblem(template: string): string | undefined {
 }
 
 /** A string param that must parse as a mustache template; checked when rules are parsed. */
-export const TemplateString = z.string().superRefine((t, ctx) => {
-  const problem = templateProblem(t);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+export const TemplateString = z
+  .string()
+  .superRefine((t, ctx) => {
+    const problem = templateProblem(t);
+    // Template syntax is one of the checks a JSON Schema cannot express (docs/rules.md).
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { code: 'template' } });
+  })
+  .describe('A mustache template over the deal, the event and host facts (docs/templates.md).');
 
 /** What templates can read: the deal, its previous version, the event, the time and host facts. */
 export interface TemplateScope {

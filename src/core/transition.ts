@@ -18,7 +18,7 @@ import { jobAction, resolveJobRule } from './rule-versions.js';
 import { anchorFieldOf, computeDueAt, isScheduled } from './schedule.js';
 import type { BusinessCalendar } from './time/calendar.js';
 import { CalendarBook, type UserTimes } from './time/calendars.js';
-import { addDurationIn } from './time/business.js';
+import { addDurationIn, businessMinutesBetween } from './time/business.js';
 import { isTimerJob, onOccurrence as timersOnOccurrence, timerOccurrence, timersApply, type TimerHost } from './time/timers.js';
 import { render as renderTemplate } from './templates.js';
 import type { DealSnapshot, Effect, Enrolment, Job, LogEntry, Occurrence, OutboxMessage, StoredRecord } from './types.js';
@@ -165,6 +165,8 @@ class Work {
   private factsCache: { q: Queued; deal: Deal | null; facts: DealFacts } | undefined;
   /** The deal's feature records (SLA instances, approvals, …) as of now in this command. */
   private readonly records: Map<string, StoredRecord>;
+  /** Ids made up in this command and not written yet (see newId). */
+  private madeUp: Set<string> | undefined;
   /** Feature values (`sla`, `approval`) templates can name while a feature runs actions. */
   private templateExtra: Record<string, unknown> | null = null;
 
@@ -459,7 +461,7 @@ class Work {
       createdAt: this.env.now,
     };
     this.jobs.set(job.id, job);
-    this.effects.push({ type: 'job.schedule', job });
+    this.effects.push({ type: 'job.schedule', job, fresh: true });
     this.log('job.scheduled', { jobId: job.id, actionId: action.id, type: action.spec.type, dueAt: job.dueAt, ruleVersion: cr.version }, cr.rule.id);
   }
 
@@ -522,10 +524,10 @@ class Work {
     return (this.timerHostCache ??= new TimerScope(this));
   }
 
-  /** Adds or replaces a job of the deal (timers re-arm and move theirs). */
+  /** Adds or replaces a job of the deal (timers re-arm and move theirs); a new one's id came from newId, so it is `fresh`. */
   putJob(job: Job): void {
     this.jobs.set(job.id, job);
-    this.effects.push({ type: 'job.schedule', job });
+    this.effects.push(this.madeUp?.delete(job.id) ? { type: 'job.schedule', job, fresh: true } : { type: 'job.schedule', job });
   }
 
   /** A `stage.idle` or `date.reached` timer came due: its rule gets the occurrence, as time passing. */
@@ -611,7 +613,7 @@ class Work {
       createdAt: this.env.now,
     };
     this.jobs.set(job.id, job);
-    this.effects.push({ type: 'job.schedule', job });
+    this.effects.push({ type: 'job.schedule', job, fresh: true });
     this.log('job.scheduled', { jobId: job.id, actionId: job.actionId, type: feature.name, dueAt: job.dueAt }, job.ruleId);
     return job;
   }
@@ -656,10 +658,21 @@ class Work {
     return out;
   }
 
+  /**
+   * An id made up for something this command creates (a record, a timer's job): remembered, so
+   * its first write is an insert (`fresh`), never an overwrite of a stored row with that id.
+   */
+  newId(kind: string): string {
+    const id = this.env.ids.next(kind);
+    (this.madeUp ??= new Set()).add(id);
+    return id;
+  }
+
+  /** Keeps a record; the first write of one whose id was made up here is `fresh` (inserted). */
   putRecord(kind: string, id: string, data: Record<string, unknown>): StoredRecord {
     const record: StoredRecord = { kind, id, dealId: this.deal?.id ?? null, at: this.env.now, data };
     this.records.set(recordKey(kind, id), record);
-    this.effects.push({ type: 'record', record });
+    this.effects.push(this.madeUp?.delete(id) ? { type: 'record', record, fresh: true } : { type: 'record', record });
     return record;
   }
 
@@ -902,13 +915,13 @@ class ActionScope implements ActionContext {
     };
   }
   get record() {
-    return (kind: string, data: Record<string, unknown>, id?: string): string => this.work.putRecord(kind, id ?? this.work.env.ids.next(kind), data).id;
+    return (kind: string, data: Record<string, unknown>, id?: string): string => this.work.putRecord(kind, id ?? this.work.newId(kind), data).id;
   }
   get log() {
     return (type: string, data: Record<string, unknown>): void => this.work.log(type, data, this.cr.rule.id);
   }
   get newId() {
-    return (kind: string): string => this.work.env.ids.next(kind);
+    return (kind: string): string => this.work.newId(kind);
   }
   get records() {
     return (kind: string): StoredRecord[] => this.work.recordsOf(kind);
@@ -993,8 +1006,11 @@ class FeatureScope implements FeatureContext {
     return (from: string, duration: Duration, options: { calendar?: string; policy?: DuePolicy } = {}): string =>
       addDurationIn(this.work.calendarFor(options.calendar), from, duration, options.policy);
   }
+  get workingMinutes() {
+    return (from: string, to: string, options: { calendar?: string } = {}): number => businessMinutesBetween(this.work.calendarFor(options.calendar), from, to);
+  }
   get newId() {
-    return (kind: string): string => this.work.env.ids.next(kind);
+    return (kind: string): string => this.work.newId(kind);
   }
 }
 
@@ -1015,7 +1031,7 @@ class TimerScope implements TimerHost {
     return [...this.work.jobs.values()];
   }
   newId(kind: string): string {
-    return this.work.env.ids.next(kind);
+    return this.work.newId(kind);
   }
   putJob(job: Job): void {
     this.work.putJob(job);

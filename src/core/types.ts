@@ -125,11 +125,13 @@ export interface StoredRecord {
 
 /** What a transition asks the engine to do after it returns: schedule, cancel or finish jobs, queue outbox messages, keep records, append history. */
 export type Effect =
-  | { type: 'job.schedule'; job: Job }
+  /** `fresh`: a new job whose id was just made up; stored as an insert, never over a stored job. */
+  | { type: 'job.schedule'; job: Job; fresh?: true }
   | { type: 'job.cancel'; jobId: string; reason: string }
   | { type: 'job.done'; jobId: string }
   | { type: 'outbox'; message: OutboxMessage }
-  | { type: 'record'; record: StoredRecord }
+  /** `fresh`: a new record whose id was just made up; stored as an insert, never over a stored record. */
+  | { type: 'record'; record: StoredRecord; fresh?: true }
   | { type: 'log'; entry: LogEntry };
 
 /** What the core needs to know about one deal to process an input. */

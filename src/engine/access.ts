@@ -1,8 +1,9 @@
-import type { Deal } from '../model/deal.js';
 import { DealflowError } from '../model/errors.js';
 import type { Pipeline } from '../model/pipeline.js';
+import { goesBackward } from '../model/validate-goals.js';
 import type { AccessAction, AccessPolicy, AccessResource, Actor, DealRef } from '../ports/access.js';
 import type { Directory } from '../ports/directory.js';
+import { changedPaths, type DealChanges } from './deal-changes.js';
 
 /** What every engine command and query accepts: who is asking. No actor = a trusted system call. */
 export interface AccessOptions {
@@ -54,6 +55,36 @@ export class AccessGuard {
     await this.require(actor, action, await this.dealResource(deal, extra));
   }
 
+  /**
+   * Asks for everything a change to a deal needs, each time with the changes, so the policy sees
+   * what the command does: `action` itself (`deal.create`, `deal.update`, `deal.move`,
+   * `deal.markException`, …); `deal.reassign` when the owner changes; `deal.moveBackward` when the
+   * stage goes back or leaves won/lost; and `approval.decide` for each changed path in `owned`
+   * (a flag or field an approval decides). FORBIDDEN at the first refusal; nothing for a system call.
+   */
+  async requireChange(
+    actor: Actor | undefined,
+    action: AccessAction,
+    deal: DealRef,
+    changes: DealChanges,
+    options: { pipeline?: Pipeline | undefined; owned?: ReadonlySet<string>; name?: string } = {},
+  ): Promise<void> {
+    if (!actor) return;
+    const resource = await this.dealResource(deal, { changes, ...(options.name === undefined ? {} : { name: options.name }) });
+    await this.require(actor, action, resource);
+    const newOwnerId = changes.ownerId;
+    if (typeof newOwnerId === 'string' && newOwnerId !== deal.ownerId) {
+      await this.require(actor, 'deal.reassign', { ...resource, newOwnerId, newOwnerTeamId: await this.teamOf(newOwnerId) });
+    }
+    const stageId = changes.stageId;
+    if (typeof stageId === 'string' && options.pipeline && isBackwardMove(options.pipeline, deal, stageId)) {
+      await this.require(actor, 'deal.moveBackward', { ...resource, name: stageId });
+    }
+    if (options.owned && options.owned.size > 0) {
+      for (const path of changedPaths(deal, changes)) if (options.owned.has(path)) await this.require(actor, 'approval.decide', { ...resource, name: path });
+    }
+  }
+
   /** Whether the actor may do `action` on the resource, per the AccessPolicy; checks the actor is well-formed first. */
   async can(actor: Actor, action: AccessAction, resource: AccessResource): Promise<boolean> {
     checkActor(actor);
@@ -79,18 +110,11 @@ export class AccessGuard {
 }
 
 /**
- * Whether moving from one stage to another goes backwards: to an earlier stage in the pipeline's
- * order, or out of a won/lost stage (reopening the deal).
+ * Whether moving the deal to `toStageId` goes backwards (`goesBackward`): to an earlier stage, or
+ * out of won/lost to any other stage, lost to won included. Needs `deal.moveBackward`.
  */
-export function isBackwardMove(pipeline: Pipeline, deal: Deal, toStageId: string): boolean {
-  const from = pipeline.stages.findIndex((s) => s.id === deal.stageId);
-  const to = pipeline.stages.findIndex((s) => s.id === toStageId);
-  if (from < 0 || to < 0 || from === to) return false;
-  const fromStage = pipeline.stages[from]!;
-  const toStage = pipeline.stages[to]!;
-  const closed = (k: string) => k === 'won' || k === 'lost';
-  if (closed(fromStage.kind) && !closed(toStage.kind)) return true;
-  return to < from && !closed(toStage.kind);
+export function isBackwardMove(pipeline: Pipeline, deal: DealRef, toStageId: string): boolean {
+  return goesBackward(pipeline, deal.stageId, toStageId);
 }
 
 function checkActor(actor: Actor): void {

@@ -8,12 +8,14 @@ import type { CoreInput, Outcome } from '../core/transition.js';
 import type { DealSnapshot, StoredRecord } from '../core/types.js';
 import { ApprovalRequestSchema, DecisionSchema, type ApprovalData, type ApprovalOutcome, type ApprovalRequestInput, type Approver } from '../model/approval.js';
 import type { Deal } from '../model/deal.js';
+import type { Pipeline } from '../model/pipeline.js';
 import { DurationSchema, type Duration } from '../model/duration.js';
 import { DealflowError, issuesFromZod, type DealflowIssue } from '../model/errors.js';
 import type { Actor } from '../ports/access.js';
 import type { Directory } from '../ports/directory.js';
 import type { Storage } from '../ports/storage.js';
 import type { AccessGuard, AccessOptions } from './access.js';
+import { outcomeChanges } from './deal-changes.js';
 
 /**
  * The reasons a flag's exception may give, per flag: `{ complex: { reasons: ['special-warranty',
@@ -28,6 +30,9 @@ export interface ApprovalHost {
   directory: Directory;
   slas: () => SlaBook;
   exceptions: ExceptionConfig;
+  pipeline(id: string): Pipeline | undefined;
+  /** The deal paths approvals own, given the deal's records (see docs/access.md). */
+  ownedPaths(records?: ReadonlyArray<StoredRecord>): ReadonlySet<string>;
   command(dealId: string, input: CoreInput, authorize?: (before: DealSnapshot) => Promise<void>): Promise<Outcome>;
 }
 
@@ -121,6 +126,7 @@ export class ApprovalCommands {
         throw forbidden(actor, approvalId, `${actor.id} is not an approver of "${approvalId}" (approvers: ${a.approvers.map(describe).join(', ')})`);
       }
       await this.host.access.requireOnDeal(actor as Actor, 'approval.decide', deal, { requesterId: a.requesterId, name: a.name });
+      await this.requireOutcome(actor as Actor, deal, decision === 'approve' ? a.onApprove : a.onReject);
     });
     return written(out, APPROVAL_RECORD)
       .filter((r) => r.id === approvalId)
@@ -155,10 +161,19 @@ export class ApprovalCommands {
     }
     const { actor } = options;
     const core: ApprovalInput = { op: 'markException', flag, reason: reason ?? null, note: note ?? null, requestedBy: actor?.id ?? null };
+    // Setting the flag is the change: one an approval owns (the docs' `extensionApproved`) needs `approval.decide` too.
     const out = await this.host.command(
       dealId,
       { type: 'feature', feature: APPROVAL_FEATURE, input: core },
-      actor && (({ deal }) => this.host.access.requireOnDeal(actor, 'deal.markException', deal!, { name: flag })),
+      actor &&
+        (({ deal, records }) =>
+          this.host.access.requireChange(
+            actor,
+            'deal.markException',
+            deal!,
+            { [`flags.${flag}`]: true },
+            { owned: this.host.ownedPaths(records), name: flag },
+          )),
     );
     // The first exception written is the one just marked (a rule may have linked it to an approval since).
     return written(out, EXCEPTION_RECORD)[0]!;
@@ -184,6 +199,21 @@ export class ApprovalCommands {
       throw new DealflowError('CONFLICT', `deal ${dealId} has no open "${sla}" SLA to extend`, { details: { sla } });
     }
     return inst;
+  }
+
+  /**
+   * A decision does what its outcome says in the decider's name, so the decider must be allowed
+   * to do it directly: set those paths (`deal.update`, `deal.reassign` for the owner) and move to
+   * that stage (`deal.move`, `deal.moveBackward` for a move back or out of won/lost). The paths
+   * approvals own are what deciding is for, so `approval.decide` (already asked) covers them; so
+   * does extending or exempting an SLA (`extendSla` asks the same).
+   */
+  private async requireOutcome(actor: Actor, deal: Deal, outcome: ApprovalOutcome): Promise<void> {
+    const { stageId, ...set } = outcomeChanges(outcome);
+    if (Object.keys(set).length > 0) await this.host.access.requireChange(actor, 'deal.update', deal, set);
+    if (typeof stageId === 'string') {
+      await this.host.access.requireChange(actor, 'deal.move', deal, { stageId }, { pipeline: this.host.pipeline(deal.pipelineId), name: stageId });
+    }
   }
 
   private async isApprover(approvers: ReadonlyArray<Approver>, actor: Actor, deal: Deal): Promise<boolean> {

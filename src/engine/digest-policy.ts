@@ -21,15 +21,27 @@ export interface DigestPolicy {
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:mm, e.g. "09:00"');
 const Zone = z.string().refine((z) => IANAZone.isValidZone(z), { message: 'an IANA timezone such as "Europe/Berlin"' });
-const Common = { timezone: Zone.optional(), template: z.string().min(1).optional(), subject: z.string().optional() };
+const Common = {
+  timezone: Zone.optional().describe('Overrides the recipient’s timezone for daily and hourly.'),
+  template: z.string().min(1).optional().describe('The digest message’s template id. Default digest.'),
+  subject: z.string().optional().describe('The digest message’s subject; {{count}} is the number of items.'),
+};
 
 /** A named policy in `createEngine({ digests })`: a spec string, or an object with options. */
-export const DigestPolicyConfigSchema = z.union([
-  z.string(),
-  z.object({ daily: HHMM, ...Common }).strict(),
-  z.object({ hourly: z.literal(true), ...Common }).strict(),
-  z.object({ every: z.number().int().min(1), maxWait: DurationSchema.optional(), ...Common }).strict(),
-]);
+export const DigestPolicyConfigSchema = z
+  .union([
+    z.string().describe('A spec: "daily at HH:mm", "hourly" or "every N items".'),
+    z.object({ daily: HHMM.describe('Send once a day at this local time, HH:mm.'), ...Common }).strict(),
+    z.object({ hourly: z.literal(true).describe('Send at every full hour.'), ...Common }).strict(),
+    z
+      .object({
+        every: z.number().int().min(1).describe('Send as soon as this many items are held.'),
+        maxWait: DurationSchema.optional().describe('Send a partial batch once the first item has waited this long.'),
+        ...Common,
+      })
+      .strict(),
+  ])
+  .describe('A digest policy: a spec string, or { daily | hourly | every, timezone?, template?, subject? }.');
 /** What a named policy in `createEngine({ digests })` may be: see DigestPolicyConfigSchema. */
 export type DigestPolicyConfig = z.input<typeof DigestPolicyConfigSchema>;
 

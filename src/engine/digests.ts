@@ -65,7 +65,9 @@ export async function holdForDigest(message: OutboxMessage, policy: DigestPolicy
   const pointer = openKey(policy.name, recipient.id);
   const openId = await tx.getMeta(pointer);
   let digest = typeof openId === 'string' ? await tx.getOutbox(openId) : undefined;
-  if (digest && !acceptsItems(digest)) digest = undefined;
+  if (digest && !acceptsItems(digest, now)) digest = undefined;
+  // A digest opened here is a new row (its id just made up): inserted, never over a stored one.
+  const opened = !digest;
 
   if (!digest) {
     const zone = policy.timezone ?? recipient.timezone ?? ctx.fallbackZone;
@@ -113,12 +115,13 @@ export async function holdForDigest(message: OutboxMessage, policy: DigestPolicy
     createdAt: message.createdAt,
   };
   const before = digestPayload(digest);
-  const payload: DigestPayload = { ...before, items: [...before.items, item] };
+  // Kept in the documented order, so `message.items` reads like `data.groups` and the text.
+  const payload: DigestPayload = { ...before, items: sortDigestItems([...before.items, item]) };
   let next: OutboxMessage = { ...digest, payload };
   if (payload.capacity !== null && payload.items.length >= payload.capacity) {
     next = { ...next, status: 'pending', nextAttemptAt: now };
   }
-  await tx.putOutbox([next]);
+  await tx.putOutbox([next], opened ? { insert: true } : undefined);
 
   const entry: LogEntry = {
     id: ids.next('log'),
@@ -139,10 +142,12 @@ export async function holdForDigest(message: OutboxMessage, policy: DigestPolicy
   return entry;
 }
 
-function acceptsItems(digest: OutboxMessage): boolean {
+function acceptsItems(digest: OutboxMessage, now: string): boolean {
   const p = digestPayload(digest);
   if (digest.kind !== 'digest' || p.sealed || digest.attempts > 0) return false;
   if (digest.status !== 'pending' && digest.status !== 'held') return false;
+  // Due now (or overdue and not yet sent): it goes out as it is; a notification at its send time waits for the next one.
+  if (p.sendAt !== null && p.sendAt <= now) return false;
   return p.capacity === null || p.items.length < p.capacity;
 }
 
@@ -155,9 +160,9 @@ export interface DigestGroup {
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The items grouped by rule, then deal, each level sorted, so the same items always read the same. */
-export function groupDigestItems(items: ReadonlyArray<DigestItem>, zone: string): DigestGroup[] {
-  const sorted = [...items].sort(
+/** Items in the documented order: rule (name, then id), deal, time, key. */
+export function sortDigestItems(items: ReadonlyArray<DigestItem>): DigestItem[] {
+  return [...items].sort(
     (a, b) =>
       cmp(a.ruleName ?? a.ruleId ?? '', b.ruleName ?? b.ruleId ?? '') ||
       cmp(a.ruleId ?? '', b.ruleId ?? '') ||
@@ -165,6 +170,11 @@ export function groupDigestItems(items: ReadonlyArray<DigestItem>, zone: string)
       cmp(a.createdAt, b.createdAt) ||
       cmp(a.key, b.key),
   );
+}
+
+/** The items grouped by rule, then deal, each level sorted, so the same items always read the same. */
+export function groupDigestItems(items: ReadonlyArray<DigestItem>, zone: string): DigestGroup[] {
+  const sorted = sortDigestItems(items);
   const groups: DigestGroup[] = [];
   // Items fired by one job run share an instant; luxon formatting is the costly part of a large digest.
   const formatted = new Map<string, string>();

@@ -18,14 +18,15 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import type { Directory, User } from '../ports/directory.js';
 import { UuidIds, type IdGenerator } from '../ports/ids.js';
 import { InMemoryNotifier, type Notifier } from '../ports/notifier.js';
-import type { DealQuery, LeaseRequest, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
+import type { DealQuery, LeaseRequest, OutboxQuery, PutOptions, Storage, StorageTx } from '../ports/storage.js';
 import { InMemoryStorage } from '../memory/storage.js';
 import { checkRetryPolicy, Delivery, DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
 import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from './digest-policy.js';
 import { checkDigestNames, OutboxWriter, type OutboxWriteContext } from './outbox-writer.js';
 import { TASK_RECORD } from '../core/tasks/lifecycle.js';
 import { SerialQueue } from './serial.js';
-import { AccessGuard, isBackwardMove, type AccessOptions } from './access.js';
+import { AccessGuard, type AccessOptions } from './access.js';
+import { approvalActionPaths, approvalOwnedPaths, draftChanges, patchChanges } from './deal-changes.js';
 import { defaultAccessPolicy, type AccessPolicy } from '../ports/access.js';
 import { calendarTime, runReport, type ReportArgs, type ReportHost } from './reports.js';
 import { buildBoard, type Board, type BoardOptions } from './board.js';
@@ -134,6 +135,9 @@ const openDirectory: Directory = {
 
 const EMPTY: DealSnapshot = { deal: null, jobs: [], enrolments: {} };
 
+/** Writes a row whose id the engine just made up: inserted, never over a stored one (CONFLICT). */
+const INSERT: PutOptions = { insert: true };
+
 /**
  * The engine: wires the ports, runs each command through the pure core inside one storage
  * transaction, writes the core's effects, then emits events and delivers the outbox.
@@ -157,6 +161,8 @@ export class Engine {
   /** The business calendars: named ones, each pipeline's, owners' (docs/time.md). */
   readonly calendars: CalendarBook;
   private ruleBook: RuleBook;
+  /** The paths the current rules' approvals decide, for the rule book they were read from. */
+  private approvalPaths: { book: RuleBook; paths: Set<string> } | undefined;
   private readonly facts: HostFacts;
   private readonly fallback: FallbackEvaluator;
   private readonly maxDepth: number;
@@ -177,6 +183,8 @@ export class Engine {
   private lastNow = -Infinity;
   /** Commands run one at a time per engine; the storage serialises across engines. */
   private readonly commands = new SerialQueue();
+  /** Whether the IdGenerator was resumed past the store's ids (see resumeIds); the pending promise while it is. */
+  private idsResumed: Promise<void> | true | undefined;
 
   private readonly events = new EventEmitter<EngineEvents>();
 
@@ -229,6 +237,8 @@ export class Engine {
       directory: this.directory,
       slas: () => this.slaBook,
       exceptions: config.exceptions ?? {},
+      pipeline: (id) => this.pipelineIndex.get(id)?.pipeline,
+      ownedPaths: (records) => this.ownedPaths(records),
       command: (dealId, input, authorize) => this.command(dealId, input, authorize),
     });
     this.workflow = new WorkflowCommands({
@@ -305,6 +315,22 @@ export class Engine {
     });
   }
 
+  /**
+   * The deal paths approvals own (docs/access.md): what the rules' and SLAs' `requestApproval`
+   * actions set on a decision (worked out once per rule set), plus what the deal's own approvals
+   * set. A person changing one of these needs `approval.decide`.
+   */
+  private ownedPaths(records?: ReadonlyArray<StoredRecord>): Set<string> {
+    if (this.approvalPaths?.book !== this.ruleBook) {
+      const lists = [
+        ...this.ruleBook.rules.map((cr) => cr.rule.actions),
+        ...this.slaBook.all.flatMap((c) => [...c.sla.reminders.map((r) => r.actions), ...c.sla.escalations.map((e) => e.actions)]),
+      ];
+      this.approvalPaths = { book: this.ruleBook, paths: approvalActionPaths(lists) };
+    }
+    return approvalOwnedPaths(this.approvalPaths.paths, records);
+  }
+
   private compile(rules: unknown, previous?: RuleBook): RuleBook {
     const criteria = this.fallback.triggers;
     const parsed = parseRules(rules, {
@@ -331,12 +357,13 @@ export class Engine {
       { type: 'create', draft },
       actor &&
         (() =>
-          this.access.requireOnDeal(actor, 'deal.create', {
-            id: draft.id ?? '(new)',
-            pipelineId: draft.pipelineId,
-            stageId: draft.stageId ?? '',
-            ownerId: draft.ownerId,
-          })),
+          this.access.requireChange(
+            actor,
+            'deal.create',
+            { id: draft.id ?? '(new)', pipelineId: draft.pipelineId, stageId: draft.stageId ?? '', ownerId: draft.ownerId },
+            draftChanges(draft),
+            { owned: this.ownedPaths() },
+          )),
     );
     return cloneDeal(out.snapshot.deal!);
   }
@@ -349,12 +376,7 @@ export class Engine {
     const out = await this.command(
       dealId,
       { type: 'update', patch: parsed.data, ...versionOf(options) },
-      actor &&
-        (async ({ deal }) => {
-          await this.access.requireOnDeal(actor, 'deal.update', deal!);
-          const newOwnerId = parsed.data.ownerId;
-          if (newOwnerId !== undefined && newOwnerId !== deal!.ownerId) await this.access.requireOnDeal(actor, 'deal.reassign', deal!, { newOwnerId });
-        }),
+      actor && (({ deal, records }) => this.access.requireChange(actor, 'deal.update', deal!, patchChanges(parsed.data), { owned: this.ownedPaths(records) })),
     );
     return cloneDeal(out.snapshot.deal!);
   }
@@ -367,11 +389,8 @@ export class Engine {
       dealId,
       { type: 'move', stageId, ...versionOf(options) },
       actor &&
-        (async ({ deal }) => {
-          await this.access.requireOnDeal(actor, 'deal.move', deal!, { name: stageId });
-          const pipeline = this.pipelineIndex.get(deal!.pipelineId)?.pipeline;
-          if (pipeline && isBackwardMove(pipeline, deal!, stageId)) await this.access.requireOnDeal(actor, 'deal.moveBackward', deal!, { name: stageId });
-        }),
+        (({ deal }) =>
+          this.access.requireChange(actor, 'deal.move', deal!, { stageId }, { pipeline: this.pipelineIndex.get(deal!.pipelineId)?.pipeline, name: stageId })),
     );
     return cloneDeal(out.snapshot.deal!);
   }
@@ -458,14 +477,27 @@ export class Engine {
     return this.workflow.achieveGoal(dealId, goalId, options);
   }
 
-  /** A task by id, or undefined if there is none. */
-  getTask(taskId: string): Promise<Task | undefined> {
-    return this.workflow.getTask(taskId);
+  /**
+   * A task by id, or undefined if there is none. With an actor, as `tasks` lists them: a task of a
+   * deal they may read (`records.read`); FORBIDDEN otherwise.
+   */
+  async getTask(taskId: string, options: AccessOptions = {}): Promise<Task | undefined> {
+    const { actor } = options;
+    return this.storage.transaction(async (tx) => {
+      const record = await tx.getRecord(TASK_RECORD, taskId);
+      if (!record) return undefined;
+      if (actor && (await this.scopeToActor(tx, actor, 'records.read', TASK_RECORD, [record])).length === 0) {
+        throw new DealflowError('FORBIDDEN', `${actor.id} may not read task "${taskId}": it is on a deal whose records they may not read`, {
+          details: { actorId: actor.id, action: 'records.read', resource: 'records', dealId: record.dealId, taskId },
+        });
+      }
+      return clone(record.data as unknown as Task);
+    });
   }
 
   /** Tasks, oldest first: of a deal, in some statuses, of a user (assignee, co-assignee or approver). With an actor, of deals they may read. */
   async tasks(query: TaskQuery = {}, options: AccessOptions = {}): Promise<Task[]> {
-    const records = await this.records('task', query.dealId ? { dealId: query.dealId } : {}, options);
+    const records = await this.records(TASK_RECORD, query.dealId ? { dealId: query.dealId } : {}, options);
     return WorkflowCommands.filter(
       records.map((r) => r.data as unknown as Task),
       query,
@@ -532,11 +564,13 @@ export class Engine {
    * leaves the job for a later claim.
    */
   async runClaimedJob(job: Job, token: string): Promise<'ran' | 'failed' | 'skipped'> {
+    await this.resumeIds();
     return this.runJob((tx) => tx.getClaimedJob(job.id, token), this.readClock());
   }
 
   /** One attempt at a claimed delivery, recorded only if `token` still holds its lease. */
   async deliverClaimed(message: OutboxMessage, token: string): Promise<'delivered' | 'failed' | 'skipped'> {
+    await this.resumeIds();
     const entries = await this.delivery.deliverClaimed(message, this.readClock(), token);
     for (const e of entries) this.announceEntry(e);
     const type = entries[0]?.type;
@@ -569,7 +603,7 @@ export class Engine {
       const now = this.readClock();
       await this.authorizeOutbox(id, options.actor);
       for (const e of await this.delivery.retry(id, now)) this.announceEntry(e);
-      if (this.deliverOnCommit) await this.deliver(now);
+      if (this.deliverOnCommit) await this.deliverAfterCommit(now);
       return clone((await this.storage.transaction((tx) => tx.getOutbox(id)))!);
     });
   }
@@ -741,7 +775,34 @@ export class Engine {
   // ---- internals -------------------------------------------------------------------------------
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return this.commands.run(fn);
+    const resuming = this.resumeIds();
+    return this.commands.run(resuming ? () => resuming.then(fn) : fn);
+  }
+
+  /**
+   * Before the first id is made up, a counting IdGenerator (SequentialIds) is told the highest
+   * ids the store already holds, so it continues past them instead of making `deal-1` again on
+   * a reopened store. Undefined once done, or when the generator does not count.
+   */
+  private resumeIds(): Promise<void> | undefined {
+    if (this.idsResumed === true) return undefined;
+    const { ids, storage } = this;
+    if (!ids.resumeAfter || !storage.highestIds) {
+      this.idsResumed = true;
+      return undefined;
+    }
+    this.idsResumed ??= storage.highestIds().then(
+      (highest) => {
+        ids.resumeAfter!(highest);
+        this.idsResumed = true;
+      },
+      (error: unknown) => {
+        // Not reachable now: the next call asks again.
+        this.idsResumed = undefined;
+        throw error;
+      },
+    );
+    return this.idsResumed;
   }
 
   private readClock(): Date {
@@ -827,7 +888,7 @@ export class Engine {
         return out;
       });
       this.announce(outcome.effects);
-      if (this.deliverOnCommit) await this.deliver(now);
+      if (this.deliverOnCommit) await this.deliverAfterCommit(now);
       return outcome;
     });
   }
@@ -875,7 +936,7 @@ export class Engine {
   private async write(tx: StorageTx, before: DealSnapshot, out: Outcome, now: Date): Promise<void> {
     const after = out.snapshot;
     if (before.deal && !after.deal) await tx.deleteDeal(before.deal.id);
-    else if (after.deal && after.deal !== before.deal) await tx.putDeal(after.deal);
+    else if (after.deal && after.deal !== before.deal) await tx.putDeal(after.deal, before.deal ? undefined : INSERT);
     // The core hands back the snapshot's enrolments object unless a rule fired (copy on write).
     if (after.deal && after.enrolments !== before.enrolments) {
       await tx.putEnrolments(after.deal.id, after.enrolments);
@@ -898,7 +959,7 @@ export class Engine {
           log.push(effect.entry);
           break;
         case 'job.schedule':
-          await tx.putJob(effect.job);
+          await tx.putJob(effect.job, effect.fresh ? INSERT : undefined);
           break;
         case 'job.cancel':
         case 'job.done':
@@ -915,7 +976,7 @@ export class Engine {
           (stored ??= new Map()).set(resolved.record.id, resolved.record);
           if (resolved.record.kind === TASK_RECORD) hasTaskRecords = true;
           if (resolved.log.length > 0) (held ??= []).push(...resolved.log);
-          await tx.putRecord(resolved.record);
+          await tx.putRecord(resolved.record, effect.fresh ? INSERT : undefined);
           break;
         }
       }
@@ -943,6 +1004,23 @@ export class Engine {
     const { delivered, log } = await this.delivery.deliverDue(now);
     for (const e of log) this.announceEntry(e);
     return { delivered };
+  }
+
+  /**
+   * Delivers after a command committed. The command happened whatever becomes of this, so a
+   * failure here (the store lost mid-delivery) is not the command's: it goes to `delivery.error`,
+   * and the messages stay in the outbox for the next delivery or a runner.
+   */
+  private async deliverAfterCommit(now: Date): Promise<void> {
+    try {
+      await this.deliver(now);
+    } catch (error) {
+      try {
+        (this.events as unknown as EventEmitter<string>).emit('delivery.error', error);
+      } catch {
+        // A throwing listener must not turn a committed command into a failed one.
+      }
+    }
   }
 
   private announce(effects: ReadonlyArray<{ type: string; entry?: LogEntry }>): void {

@@ -50,6 +50,9 @@ export interface EngineEvents {
   'sla.extended': [LogEntry];
   'sla.reminder': [LogEntry];
   'sla.escalation': [LogEntry];
+  /** An instance stopped its clock for a pending approval on it (`pauseForApproval`), and resumed on the decision. */
+  'sla.paused': [LogEntry];
+  'sla.resumed': [LogEntry];
   /** Exceptions and approvals (docs/approvals.md). */
   'exception.marked': [LogEntry];
   'approval.requested': [LogEntry];
@@ -60,4 +63,10 @@ export interface EngineEvents {
   log: [LogEntry];
   /** A listener threw; the engine carries on. */
   'listener.error': [unknown, LogEntry];
+  /**
+   * Delivering the outbox right after a command (`deliverOnCommit`) failed, most likely because
+   * the store was lost (`STORAGE_UNAVAILABLE`). The command itself committed and resolves; its
+   * messages stay in the outbox for the next delivery, `runDue` or a runner.
+   */
+  'delivery.error': [unknown];
 }

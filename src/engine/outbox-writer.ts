@@ -3,10 +3,12 @@ import { DealflowError, formatIssues, type DealflowIssue } from '../model/errors
 import type { Rule } from '../model/rule.js';
 import type { Directory } from '../ports/directory.js';
 import type { IdGenerator } from '../ports/ids.js';
-import type { StorageTx } from '../ports/storage.js';
+import type { PutOptions, StorageTx } from '../ports/storage.js';
 import { resolveDigestPolicy, unknownDigestMessage, type DigestPolicy } from './digest-policy.js';
 import { holdForDigest } from './digests.js';
 import { resolveRecipients } from './recipients.js';
+
+const NEW: PutOptions = { insert: true };
 
 /** What the writer needs to know about the command writing the outbox. */
 export interface OutboxWriteContext {
@@ -29,14 +31,15 @@ export class OutboxWriter {
   ) {}
 
   async write(tx: StorageTx, message: OutboxMessage, ctx: OutboxWriteContext): Promise<LogEntry[]> {
+    // Every message written here is new, its id just made up: inserted, never over a stored one.
     if (message.kind !== 'notification') {
-      await tx.putOutbox([message]);
+      await tx.putOutbox([message], NEW);
       return [];
     }
     const resolved = await resolveRecipients(message, this.directory, this.ids);
     const digestName = message.payload.digest as string | null | undefined;
     if (!digestName) {
-      await tx.putOutbox(resolved);
+      await tx.putOutbox(resolved, NEW);
       return [];
     }
     const policy = resolveDigestPolicy(digestName, this.digests);
@@ -53,7 +56,7 @@ export class OutboxWriter {
       }
       log.push(await holdForDigest(m, policy, { tx, ids: this.ids, now: ctx.now, recipient, fallbackZone: ctx.zone, ruleName: ctx.ruleName(m.ruleId) }));
     }
-    await tx.putOutbox(direct);
+    if (direct.length > 0) await tx.putOutbox(direct, NEW);
     return log;
   }
 

@@ -1,18 +1,17 @@
-import { z } from 'zod';
 import { ActionRegistry } from '../core/actions.js';
-import { BUILTIN_ACTIONS } from '../core/builtin-actions.js';
+import { standardActions } from '../core/standard-actions.js';
 import { BUILTIN_FACTS } from '../core/facts.js';
 import type { CustomOperatorNames } from '../model/condition.js';
 import { DealflowError, issuesFromZod } from '../model/errors.js';
 import { PipelineSchema, type Pipeline, type PipelineInput } from '../model/pipeline.js';
-import { RuleSchema, type Rule } from '../model/rule.js';
+import type { Rule } from '../model/rule.js';
 import { validateRules } from '../model/validate-rules.js';
 
 /** What rules are checked against when parsed: pipelines, actions, host facts and more. */
 export interface ParseRulesOptions {
   /** Pipelines whose stages triggers and actions may name. */
   pipelines?: ReadonlyArray<Pipeline | PipelineInput>;
-  /** The action registry; defaults to the built-in actions. */
+  /** The action registry; defaults to the built-in, task, playbook and createDeal actions. */
   actions?: ActionRegistry;
   /** Host fact names, besides deal, previous, event and now. */
   facts?: ReadonlyArray<string>;
@@ -23,9 +22,11 @@ export interface ParseRulesOptions {
 }
 
 /**
- * Parses rule JSON into typed rules, or throws a DealflowError with code INVALID_RULES that
- * lists every problem with its JSON path: shape, unknown stages, unknown action types, bad
- * action params, unknown operators, unsafe paths and unknown facts.
+ * Parses rule JSON — an array, or a document `{ "$schema"?, "rules": [...] }` — into typed rules,
+ * or throws a DealflowError with code INVALID_RULES that lists every problem in one pass, each
+ * with its JSON path and, where one helps, a hint: shape, unknown stages (triggers, moveStage,
+ * approvals' moveStage, createDeal), pipelines, playbooks, calendars, action types, bad action
+ * params, unknown operators, unsafe paths and unknown facts.
  */
 export function parseRules(json: unknown, options: ParseRulesOptions = {}): Rule[] {
   const pipelines = (options.pipelines ?? []).map((p, i) => {
@@ -33,35 +34,14 @@ export function parseRules(json: unknown, options: ParseRulesOptions = {}): Rule
     if (!parsed.success) throw new DealflowError('INVALID_CONFIG', `pipeline ${i} is invalid`, { issues: issuesFromZod(parsed.error, ['pipelines', i]) });
     return parsed.data;
   });
-  const actions = options.actions ?? new ActionRegistry(BUILTIN_ACTIONS);
+  const actions = options.actions ?? new ActionRegistry(standardActions(pipelines));
   return validateRules(json, {
     pipelines,
     actionParams: (type) => actions.get(type)?.params,
+    actionReferences: (type, params) => actions.get(type)?.references?.(params) ?? [],
+    actionTypes: actions.types(),
     facts: [...BUILTIN_FACTS, ...(options.facts ?? [])],
     calendars: options.calendars ?? [],
     ...(options.customOperators ? { customOperators: options.customOperators } : {}),
   });
-}
-
-/**
- * The JSON Schema (draft 2020-12) of the rule language, for editors and admin UIs. Each action's
- * `params` are described by its own schema, keyed by `type`, custom actions included.
- */
-export function rulesJsonSchema(options: { actions?: ActionRegistry } = {}): Record<string, unknown> {
-  const actions = options.actions ?? new ActionRegistry(BUILTIN_ACTIONS);
-  const schema = z.toJSONSchema(z.array(RuleSchema), { io: 'input', unrepresentable: 'any' }) as Record<string, any>;
-  const actionItems = schema.items?.properties?.actions?.items;
-  if (actionItems) {
-    const byType = actions.types().map((type) => {
-      const params = z.toJSONSchema(actions.get(type)!.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-      delete params.$schema;
-      return { if: { properties: { type: { const: type } } }, then: { properties: { params } } };
-    });
-    schema.items.properties.actions.items = {
-      ...actionItems,
-      properties: { ...actionItems.properties, type: { enum: actions.types() } },
-      allOf: byType,
-    };
-  }
-  return schema;
 }

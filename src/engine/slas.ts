@@ -3,11 +3,10 @@ import { ApprovalFeature } from '../core/approvals/feature.js';
 import type { CoreFeature } from '../core/features.js';
 import { SlaBook, stopTriggerOf } from '../core/sla/book.js';
 import { SlaFeature } from '../core/sla/feature.js';
-import { DealflowError, type DealflowIssue } from '../model/errors.js';
+import { DealflowError, formatIssues, type DealflowIssue } from '../model/errors.js';
 import type { Pipeline } from '../model/pipeline.js';
-import type { Rule } from '../model/rule.js';
 import { SlaSchema, type Sla, type SlaInput } from '../model/sla.js';
-import type { Trigger } from '../model/trigger.js';
+import { TriggerSchema, type Trigger } from '../model/trigger.js';
 import { issuesFromZod } from '../model/errors.js';
 import { parseRules } from './parse-rules.js';
 
@@ -30,42 +29,47 @@ export function parseSlas(input: ReadonlyArray<SlaInput | Sla> | undefined, ctx:
   (input ?? []).forEach((raw, i) => {
     const at = `$.slas[${i}]`;
     const parsed = SlaSchema.safeParse(raw);
-    if (!parsed.success) return void issues.push(...issuesFromZod(parsed.error, ['slas', i]));
-    const sla = parsed.data;
-    if (ids.has(sla.id)) issues.push({ path: `${at}.id`, message: `duplicate SLA id "${sla.id}"` });
-    ids.add(sla.id);
+    if (!parsed.success) issues.push(...issuesFromZod(parsed.error, ['slas', i]));
+    // A shape problem in one part does not hide the problems of the others: each part that is
+    // well-formed on its own is still checked.
+    const sla = (parsed.success ? parsed.data : raw) as Partial<Sla> & Record<string, unknown>;
+    if (sla === null || typeof sla !== 'object') return;
+    if (typeof sla.id === 'string') {
+      if (ids.has(sla.id)) issues.push({ path: `${at}.id`, message: `duplicate SLA id "${sla.id}"`, code: 'duplicate-id' });
+      ids.add(sla.id);
+    }
+    const startTrigger = TriggerSchema.safeParse(sla.start?.trigger);
+    const manual: Trigger = { type: 'manual' };
     // Each part as a rule the validator knows, with its paths mapped back onto the SLA.
-    const parts: Array<{ where: string; rule: Partial<Rule> & { trigger: Trigger }; map: Record<string, string> }> = [
+    const parts: Array<{ where: string; rule: Record<string, unknown> & { trigger: unknown }; map: Record<string, string> }> = [
       {
         where: `${at}.start`,
-        rule: { trigger: sla.start.trigger, ...(sla.start.when ? { when: sla.start.when } : {}) },
+        rule: { trigger: startTrigger.success ? startTrigger.data : manual, ...(sla.start?.when ? { when: sla.start.when } : {}) },
         map: { trigger: 'trigger', when: 'when' },
       },
     ];
-    const stop = stopTriggerOf(sla);
     if (sla.stop) {
+      const stop = parsed.success ? stopTriggerOf(parsed.data) : undefined;
       parts.push({
         where: `${at}.stop`,
-        rule: { trigger: stop ?? sla.start.trigger, ...(sla.stop.when ? { when: sla.stop.when } : {}) },
+        rule: { trigger: stop ?? manual, ...(sla.stop.when ? { when: sla.stop.when } : {}) },
         map: { trigger: sla.stop.event ? 'event' : 'trigger', when: 'when' },
       });
     }
-    if (sla.exemptWhen)
-      parts.push({ where: at, rule: { trigger: sla.start.trigger, when: sla.exemptWhen }, map: { trigger: 'start.trigger', when: 'exemptWhen' } });
-    sla.reminders.forEach((r, k) =>
-      parts.push({ where: `${at}.reminders[${k}]`, rule: { trigger: sla.start.trigger, actions: r.actions as Rule['actions'] }, map: { actions: 'actions' } }),
-    );
-    sla.escalations.forEach((e, k) =>
-      parts.push({
-        where: `${at}.escalations[${k}]`,
-        rule: { trigger: sla.start.trigger, actions: e.actions as Rule['actions'] },
-        map: { actions: 'actions' },
-      }),
-    );
+    if (sla.exemptWhen) parts.push({ where: at, rule: { trigger: manual, when: sla.exemptWhen }, map: { when: 'exemptWhen' } });
+    const steps = (list: unknown, name: string) => {
+      if (!Array.isArray(list)) return;
+      list.forEach((step: { actions?: unknown } | null, k) => {
+        if (step && Array.isArray(step.actions))
+          parts.push({ where: `${at}.${name}[${k}]`, rule: { trigger: manual, actions: step.actions }, map: { actions: 'actions' } });
+      });
+    };
+    steps(sla.reminders, 'reminders');
+    steps(sla.escalations, 'escalations');
     for (const part of parts) {
       const rule = {
-        id: sla.id,
-        ...(sla.pipelineId ? { pipelineId: sla.pipelineId } : {}),
+        id: 'sla',
+        ...(typeof sla.pipelineId === 'string' && sla.pipelineId !== '' ? { pipelineId: sla.pipelineId } : {}),
         actions: [{ type: 'notify', params: { to: 'owner', template: 'x' } }],
         ...part.rule,
       };
@@ -73,15 +77,15 @@ export function parseSlas(input: ReadonlyArray<SlaInput | Sla> | undefined, ctx:
         parseRules([rule], { pipelines: ctx.pipelines, actions: ctx.actions, facts: ctx.facts });
       } catch (e) {
         if (!(e instanceof DealflowError)) throw e;
-        for (const issue of e.issues) issues.push({ path: mapPath(issue.path, part.where, part.map), message: issue.message });
+        for (const issue of e.issues) issues.push({ ...issue, path: mapPath(issue.path, part.where, part.map) });
       }
     }
-    out.push(sla);
+    if (parsed.success) out.push(parsed.data);
   });
-  if (issues.length > 0) {
-    throw new DealflowError('INVALID_CONFIG', `the SLAs have ${issues.length} problem(s):\n${issues.map((x) => `  ${x.path}: ${x.message}`).join('\n')}`, {
-      issues,
-    });
+  // A part's shape problem is found by the SLA's schema and again by the rule validator: once is enough.
+  const unique = [...new Map(issues.map((x) => [`${x.path}\u0000${x.message}`, x])).values()];
+  if (unique.length > 0) {
+    throw new DealflowError('INVALID_CONFIG', `the SLAs have ${unique.length} problem(s):\n${formatIssues(unique)}`, { issues: unique });
   }
   return out;
 }

@@ -16,7 +16,8 @@ import type { Pipeline } from '../model/pipeline.js';
 import { PlaybookSchema, TaskSpecSchema, type Playbook, type PlaybookInput, type Task, type TaskSpecInput } from '../model/task.js';
 import type { Actor } from '../ports/access.js';
 import type { StorageTx, Storage } from '../ports/storage.js';
-import { isBackwardMove, type AccessGuard, type AccessOptions } from './access.js';
+import type { AccessGuard, AccessOptions } from './access.js';
+import type { DealChanges } from './deal-changes.js';
 
 /** Validates playbook config: INVALID_CONFIG with each problem at `$.playbooks[i]…`. */
 export function parsePlaybooks(input: ReadonlyArray<PlaybookInput> = []): Map<string, Playbook> {
@@ -161,9 +162,9 @@ export class WorkflowCommands {
         (async ({ deal }) => {
           const pipeline = this.host.pipeline(deal!.pipelineId);
           const goal = pipeline?.stages.find((s) => s.id === deal!.stageId)?.goals?.find((g) => g.id === goalId);
-          await this.host.access.requireOnDeal(actor, 'deal.move', deal!, { name: goal?.moveTo ?? goalId });
-          if (pipeline && goal && isBackwardMove(pipeline, deal!, goal.moveTo))
-            await this.host.access.requireOnDeal(actor, 'deal.moveBackward', deal!, { name: goal.moveTo });
+          // An unknown goal asks deal.move by the goal's id; the core then refuses the goal itself.
+          const changes: DealChanges = goal ? { stageId: goal.moveTo } : {};
+          await this.host.access.requireChange(actor, 'deal.move', deal!, changes, { pipeline, name: goal?.moveTo ?? goalId });
         }),
     );
     return structuredClone(out.snapshot.deal!);
@@ -173,11 +174,6 @@ export class WorkflowCommands {
   private async stored(ids: string[]): Promise<Task[]> {
     const records = await this.host.storage.transaction(async (tx) => Promise.all(ids.map((id) => tx.getRecord(TASK_RECORD, id))));
     return records.map((r) => structuredClone(r!.data as unknown as Task));
-  }
-
-  async getTask(taskId: string): Promise<Task | undefined> {
-    const record = await this.host.storage.transaction((tx) => tx.getRecord(TASK_RECORD, taskId));
-    return record ? structuredClone(record.data as unknown as Task) : undefined;
   }
 
   /** Filters task records (already scoped to what the actor may read by the engine). */

@@ -1,7 +1,9 @@
 import type { Enrolment, Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
 import { systemClock, type Clock } from '../ports/clock.js';
-import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
+import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, Storage, StorageTx } from '../ports/storage.js';
+import { highestNumberedIds } from '../ports/ids.js';
+import { DealflowError } from '../model/errors.js';
 import { JobQueue } from './job-queue.js';
 import { SerialQueue } from '../engine/serial.js';
 
@@ -83,6 +85,18 @@ export class InMemoryStorage implements Storage {
     });
   }
 
+  /** The highest number per kind of numbered id (`deal-7`) anywhere in the store: rows, history, leases. */
+  async highestIds(): Promise<Record<string, number>> {
+    return this.serial.run(async () => {
+      const out: Record<string, number> = {};
+      const scan = (v: unknown) => highestNumberedIds(JSON.stringify(v), out);
+      for (const m of [this.deals, this.enrolments, this.jobQueue.byId, this.outbox, this.meta, this.leases]) for (const [k, v] of m) scan([k, v]);
+      for (const kind of this.records.values()) for (const r of kind.values()) scan(r);
+      for (const e of this.log) scan(e);
+      return out;
+    });
+  }
+
   /** @internal */
   addJob(job: Job): void {
     this.jobQueue.add(job);
@@ -124,7 +138,8 @@ class MemoryTx implements StorageTx {
   async getDeal(id: string) {
     return this.s.deals.get(id);
   }
-  async putDeal(deal: Deal) {
+  async putDeal(deal: Deal, options?: PutOptions) {
+    if (options?.insert && this.s.deals.has(deal.id)) throw idTaken('deal', deal.id);
     this.restoreMap(this.s.deals, deal.id);
     this.s.deals.set(deal.id, deal);
   }
@@ -162,7 +177,8 @@ class MemoryTx implements StorageTx {
   async getJob(id: string) {
     return this.s.jobQueue.get(id);
   }
-  async putJob(job: Job) {
+  async putJob(job: Job, options?: PutOptions) {
+    if (options?.insert && this.s.jobQueue.get(job.id)) throw idTaken('job', job.id);
     this.dropLease(`job:${job.id}`);
     const prev = this.s.dropJob(job.id);
     this.s.addJob(job);
@@ -220,7 +236,8 @@ class MemoryTx implements StorageTx {
     return source.filter((e) => (!types || types.has(e.type)) && (q.from === undefined || e.at >= q.from) && (q.to === undefined || e.at < q.to));
   }
 
-  async putOutbox(messages: OutboxMessage[]) {
+  async putOutbox(messages: OutboxMessage[], options?: PutOptions) {
+    if (options?.insert) for (const m of messages) if (this.s.outbox.has(m.id)) throw idTaken('outbox message', m.id);
     for (const m of messages) {
       this.restoreMap(this.s.outbox, m.id);
       const wasPending = this.s.outboxPending.has(m.id);
@@ -322,9 +339,10 @@ class MemoryTx implements StorageTx {
     if (!m) kinds.set(kind, (m = new Map()));
     return m;
   }
-  async putRecord(record: StoredRecord) {
+  async putRecord(record: StoredRecord, options?: PutOptions) {
     const m = this.kindMap(record.kind);
     const prev = m.get(record.id);
+    if (options?.insert && prev) throw idTaken(`${record.kind} record`, record.id);
     this.restoreMap(m, record.id);
     m.set(record.id, record);
     if (prev && prev.dealId !== null && prev.dealId !== record.dealId) {
@@ -357,4 +375,13 @@ class MemoryTx implements StorageTx {
     this.restoreMap(this.s.meta, key);
     this.s.meta.set(key, value);
   }
+}
+
+/** An insert found its id taken: CONFLICT, and the transaction rolls back with nothing written over. */
+function idTaken(what: string, id: string): DealflowError {
+  return new DealflowError(
+    'CONFLICT',
+    `${what} id "${id}" is already taken in the store, and a new row never replaces a stored one; the engine's IdGenerator made up an id in use: give engines sharing a store ids that cannot collide (UuidIds, the default), and run one SequentialIds engine per store at a time`,
+    { details: { what, id } },
+  );
 }

@@ -1,44 +1,38 @@
 import { z } from 'zod';
 import { JsonSchema, type Json } from './deal.js';
-import { parseDealPath } from './deal-path.js';
+import { SettableDealPathSchema } from './deal-path.js';
+import { hinted } from './hints.js';
+import { strictObject } from './objects.js';
+import type { ActionReference } from './reference.js';
 import { DurationSchema, type Duration } from './duration.js';
 
 /**
  * Who may decide an approval: the deal owner's manager (through the Directory), everyone with a
  * role, a user by id, or the deal's owner. The requester is never an approver of their own request.
  */
-export const ApproverSchema = z.union([
-  z.literal('manager'),
-  z.literal('owner'),
-  z.object({ role: z.string().min(1) }).strict(),
-  z.object({ user: z.string().min(1) }).strict(),
-]);
+export const ApproverSchema = z
+  .union(
+    [
+      z.literal('manager').describe('The deal owner’s manager, from the Directory.'),
+      z.literal('owner').describe('The deal’s owner.'),
+      strictObject({ role: z.string().min(1).describe('Everyone with this role.') }),
+      strictObject({ user: z.string().min(1).describe('A user id.') }),
+    ],
+    { error: () => hinted('an approver is "manager", "owner", { "role": name } or { "user": id }', 'e.g. "approvers": ["manager"]') },
+  )
+  .describe('Who may decide: "manager", "owner", { "role": name } or { "user": id }.');
 /** Who may decide an approval; see ApproverSchema. */
 export type Approver = z.infer<typeof ApproverSchema>;
 
-const SettablePath = z.string().superRefine((path, ctx) => {
-  const p = parseDealPath(path);
-  if (typeof p === 'string') ctx.addIssue({ code: 'custom', message: p });
-  else if (p.kind === 'property' && !['title', 'amount', 'currency', 'ownerId'].includes(p.name)) {
-    ctx.addIssue({ code: 'custom', message: `"${path}" cannot be set by an approval; use moveStage for the stage` });
-  }
-});
-
 /** What a decision does to the deal, in this order: set paths, extend or exempt an SLA, move the stage. */
-export const ApprovalOutcomeSchema = z
-  .object({
-    /** Deal paths to set: `{ "flags.extensionApproved": true }`, `{ "fields.discount": 10 }`. */
-    set: z.record(SettablePath, JsonSchema).optional(),
-    /** Moves the due time of the deal's running instance of an SLA by a duration. */
-    extendSla: z
-      .object({ sla: z.string().min(1), by: DurationSchema })
-      .strict()
-      .optional(),
-    /** Takes the deal out of an SLA: its running instance ends `exempt`. */
-    exemptSla: z.string().min(1).optional(),
-    moveStage: z.string().min(1).optional(),
-  })
-  .strict();
+export const ApprovalOutcomeSchema = strictObject({
+  set: z.record(SettableDealPathSchema, JsonSchema).optional().describe('Deal paths to set: { "flags.extensionApproved": true }, { "fields.discount": 10 }.'),
+  extendSla: strictObject({ sla: z.string().min(1).describe('The SLA id.'), by: DurationSchema.describe('How far to move the due time.') })
+    .optional()
+    .describe('Moves the due time of the deal’s running instance of an SLA.'),
+  exemptSla: z.string().min(1).optional().describe('Takes the deal out of an SLA: its running instance ends exempt.'),
+  moveStage: z.string().min(1).optional().describe('Moves the deal to this stage.'),
+}).describe('What the decision does, in this order: set, extendSla, exemptSla, moveStage.');
 /** What a decision does to the deal; see ApprovalOutcomeSchema. */
 export type ApprovalOutcome = z.infer<typeof ApprovalOutcomeSchema>;
 
@@ -46,28 +40,31 @@ export type ApprovalOutcome = z.infer<typeof ApprovalOutcomeSchema>;
  * A request for approval, as the `requestApproval` action's params or the command's input.
  * `subject` and `text` are templates (docs/templates.md).
  */
-export const ApprovalRequestSchema = z
-  .object({
-    /** What kind of approval this is; `approval.decided` triggers can match on it. */
-    name: z.string().min(1).default('approval'),
-    subject: z.string().min(1),
-    /** The notification text to the approvers; defaults to the subject. */
-    text: z.string().optional(),
-    /** The notifier template name for the request notification. */
-    template: z.string().min(1).default('approval.requested'),
-    approvers: z.array(ApproverSchema).min(1),
-    /** Links the request to the deal's exception on this flag (see `markException`). */
-    exception: z.string().min(1).optional(),
-    onApprove: ApprovalOutcomeSchema.default({}),
-    onReject: ApprovalOutcomeSchema.default({}),
-    /** Free data kept on the approval and passed to `approval.*` rules as the event. */
-    data: z.record(z.string(), JsonSchema).optional(),
-  })
-  .strict();
+export const ApprovalRequestSchema = strictObject({
+  name: z.string().min(1).default('approval').describe('What kind of approval this is; approval.decided triggers can match on it.'),
+  subject: z.string().min(1).describe('What is asked, a template: shown to the approvers and kept on the approval.'),
+  text: z.string().optional().describe('The notification text to the approvers; defaults to the subject.'),
+  template: z.string().min(1).default('approval.requested').describe('The notifier template name of the request notification.'),
+  approvers: z.array(ApproverSchema).min(1).describe('Who may decide; each gets the request.'),
+  exception: z.string().min(1).optional().describe('Links the request to the deal’s exception on this flag (see markException).'),
+  onApprove: ApprovalOutcomeSchema.default({}),
+  onReject: ApprovalOutcomeSchema.default({}),
+  data: z.record(z.string(), JsonSchema).optional().describe('Free JSON kept on the approval and passed to approval.* rules as the event.'),
+}).describe('A request for approval.');
 /** A parsed approval request; see ApprovalRequestSchema. */
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
 /** An approval request as written. */
 export type ApprovalRequestInput = z.input<typeof ApprovalRequestSchema>;
+
+/** The stages an approval's outcomes move the deal to, as references rules are checked for. */
+export function approvalStageReferences(request: Pick<ApprovalRequest, 'onApprove' | 'onReject'>): ActionReference[] {
+  const refs: ActionReference[] = [];
+  for (const key of ['onApprove', 'onReject'] as const) {
+    const stage = request[key]?.moveStage;
+    if (stage !== undefined) refs.push({ kind: 'stage', name: stage, path: [key, 'moveStage'] });
+  }
+  return refs;
+}
 
 /** An approver's decision: `approve` or `reject`. */
 export const DecisionSchema = z.enum(['approve', 'reject']);

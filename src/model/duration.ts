@@ -1,17 +1,87 @@
 import { z } from 'zod';
+import { durationFromText, hinted } from './hints.js';
+import { unknownKeys } from './objects.js';
+
+/** The unit keys of a calendar duration. */
+export const CALENDAR_UNITS = ['minutes', 'hours', 'days', 'weeks'] as const;
+/** The unit keys of a business duration. */
+export const BUSINESS_UNITS = ['businessDays', 'businessHours', 'businessMinutes'] as const;
+
+const UNIT_HELP = {
+  minutes: 'Elapsed minutes.',
+  hours: 'Elapsed hours: { "hours": 24 } is 24 hours, even across a DST change.',
+  days: 'Calendar days in the calendar’s timezone: the wall-clock time is kept across DST.',
+  weeks: 'Calendar weeks (7 calendar days).',
+  businessDays: 'Whole working days of the business calendar, keeping the time of day; a whole number.',
+  businessHours: 'Elapsed working time in hours: nights, days off and breaks do not count.',
+  businessMinutes: 'Elapsed working time in minutes.',
+} as const;
+
+/** `"5 days"` gets the object form to write instead. */
+function durationError(iss: { code?: string; input?: unknown }): string | undefined {
+  if (iss.code !== 'invalid_type') return undefined;
+  const text = typeof iss.input === 'string' ? durationFromText(iss.input) : undefined;
+  if (typeof iss.input === 'string') {
+    return hinted(`a duration is an object such as { "days": 5 }, not the text ${JSON.stringify(iss.input)}`, text ? `write ${text}` : undefined);
+  }
+  if (typeof iss.input === 'number')
+    return hinted('a duration is an object with its unit, not a bare number', `write { "days": ${iss.input} } or another unit`);
+  return undefined;
+}
+
+/** The unit numbers of a duration; `min` bounds them from below (a delay is never negative). */
+function units(min?: { value: number; message: string }) {
+  const n = (key: keyof typeof UNIT_HELP, int = false) => {
+    let s = int ? z.number().int() : z.number().finite();
+    if (min) s = s.min(min.value, { error: min.message });
+    return s.optional().describe(UNIT_HELP[key]);
+  };
+  return {
+    minutes: n('minutes'),
+    hours: n('hours'),
+    days: n('days'),
+    weeks: n('weeks'),
+    businessDays: n('businessDays', true),
+    businessHours: n('businessHours'),
+    businessMinutes: n('businessMinutes'),
+  };
+}
+
+const hasUnit = (d: Record<string, unknown>, list: ReadonlyArray<string>) => list.some((u) => d[u] !== undefined);
+const anyRequired = (list: ReadonlyArray<string>) => ({ anyOf: list.map((u) => ({ required: [u] })) });
+
+const DURATION_HELP =
+  'A span of time: calendar units (minutes, hours, days, weeks) or business units (businessDays, businessHours, businessMinutes), not both. Example: { "days": 5 } or { "businessHours": 4 }.';
+
+/**
+ * A duration object with the two rules every duration keeps: at least one unit, and calendar or
+ * business units, never both. They are checks here and `minProperties` / `not` in the JSON
+ * Schema, so the parser and the schema say the same.
+ */
+function duration(shape: ReturnType<typeof units>, description: string) {
+  return z
+    .strictObject(shape, {
+      error: (iss) => (iss.code === 'unrecognized_keys' ? unknownKeys(iss.keys, [...CALENDAR_UNITS, ...BUSINESS_UNITS]) : durationError(iss)),
+    })
+    .refine((d) => hasUnit(d, CALENDAR_UNITS) || hasUnit(d, BUSINESS_UNITS), {
+      message: hinted('a duration needs a unit', 'one of minutes, hours, days, weeks, businessDays, businessHours or businessMinutes: { "days": 5 }'),
+    })
+    .refine((d) => !(hasUnit(d, CALENDAR_UNITS) && hasUnit(d, BUSINESS_UNITS)), {
+      message: hinted(
+        'a duration takes calendar units or business units, not both',
+        'calendar: minutes, hours, days, weeks; business: businessDays, businessHours, businessMinutes — say which you mean',
+      ),
+    })
+    .meta({ description, minProperties: 1, not: { allOf: [anyRequired(CALENDAR_UNITS), anyRequired(BUSINESS_UNITS)] } });
+}
 
 /**
  * A span of calendar time. Days and weeks are calendar days in the calendar's timezone, so
  * "1 day" keeps the wall-clock time across a DST change while `{ hours: 24 }` does not.
  */
 export const CalendarDurationSchema = z
-  .object({
-    minutes: z.number().finite().optional(),
-    hours: z.number().finite().optional(),
-    days: z.number().finite().optional(),
-    weeks: z.number().finite().optional(),
-  })
-  .strict();
+  .strictObject({ minutes: units().minutes, hours: units().hours, days: units().days, weeks: units().weeks })
+  .describe('A span of calendar time.');
 /** A wall-clock span (minutes, hours, days, weeks); see CalendarDurationSchema. */
 export type CalendarDuration = z.infer<typeof CalendarDurationSchema>;
 
@@ -21,38 +91,36 @@ export type CalendarDuration = z.infer<typeof CalendarDurationSchema>;
  * they skip nights, weekends, holidays and lunch breaks. See docs/time.md.
  */
 export const BusinessDurationSchema = z
-  .object({
-    businessDays: z.number().int().optional(),
-    businessHours: z.number().finite().optional(),
-    businessMinutes: z.number().finite().optional(),
-  })
-  .strict();
+  .strictObject({ businessDays: units().businessDays, businessHours: units().businessHours, businessMinutes: units().businessMinutes })
+  .describe('A span of working time.');
 /** A span of working time; see BusinessDurationSchema. */
 export type BusinessDuration = z.infer<typeof BusinessDurationSchema>;
 
-/** The unit keys of a calendar duration. */
-export const CALENDAR_UNITS = ['minutes', 'hours', 'days', 'weeks'] as const;
-/** The unit keys of a business duration. */
-export const BUSINESS_UNITS = ['businessDays', 'businessHours', 'businessMinutes'] as const;
-
-const DurationObjectSchema = CalendarDurationSchema.extend(BusinessDurationSchema.shape).strict();
-
 /** A calendar duration or a business duration, never both in one object (say which you mean). */
-export type Duration = z.infer<typeof DurationObjectSchema>;
+export type Duration = z.infer<typeof BusinessDurationSchema> & z.infer<typeof CalendarDurationSchema>;
 
-const hasUnit = (d: Record<string, unknown>, units: ReadonlyArray<string>) => units.some((u) => d[u] !== undefined);
+/** What rules accept wherever a duration goes (an offset may be negative: "2 days before"): calendar units or business units. */
+export const DurationSchema = duration(units(), DURATION_HELP);
 
-/** What rules accept wherever a delay or an offset goes: calendar units or business units. */
-export const DurationSchema = DurationObjectSchema.refine((d) => hasUnit(d, CALENDAR_UNITS) || hasUnit(d, BUSINESS_UNITS), {
-  message: 'a duration needs at least one unit: minutes, hours, days, weeks, businessDays, businessHours or businessMinutes',
-}).refine((d) => !(hasUnit(d, CALENDAR_UNITS) && hasUnit(d, BUSINESS_UNITS)), {
-  message: 'a duration takes calendar units (minutes, hours, days, weeks) or business units (businessDays, businessHours, businessMinutes), not both',
-});
+/**
+ * A delay from now (an action's `after`): a duration that is never negative. To act before a date,
+ * anchor on the date with a negative offset (`at: { field, offset: { days: -2 } }`).
+ */
+export const DelaySchema = duration(
+  units({
+    value: 0,
+    message: hinted(
+      '`after` is a delay from when the rule fires and cannot be negative',
+      'to act before a date, use "at": { "field": "fields.closeDate", "offset": { "days": -2 } }',
+    ),
+  }),
+  `${DURATION_HELP} Never negative.`,
+);
 
 /** Calendar units only, for settings that mean wall-clock time whatever the calendar (digest waits, retries). */
 export const CalendarOnlyDurationSchema = CalendarDurationSchema.refine((d) => hasUnit(d, CALENDAR_UNITS), {
   message: 'a duration needs at least one unit: minutes, hours, days or weeks',
-});
+}).meta({ minProperties: 1 });
 
 /** Whether a duration counts working time (business units) rather than calendar time. */
 export function isBusinessDuration(d: Duration): boolean {

@@ -1,3 +1,5 @@
+import { closest, hinted, splitHint } from './hints.js';
+
 /** Every error code dealflow throws. A union, so callers can switch on it exhaustively. */
 export type DealflowErrorCode =
   | 'INVALID_RULES'
@@ -10,12 +12,37 @@ export type DealflowErrorCode =
   | 'CLOCK_BACKWARDS'
   | 'CONFLICT'
   | 'FORBIDDEN'
-  | 'DEAL_CLOSED';
+  | 'DEAL_CLOSED'
+  /** The database connection was lost or could not be opened; `cause` is the driver's error. Retry once it is back. */
+  | 'STORAGE_UNAVAILABLE';
+
+/**
+ * What kind of problem an issue is. `invalid` is a problem of shape — what the JSON Schema of the
+ * rule language refuses too; the others need what the schema cannot know: the pipelines, host
+ * facts, named calendars, playbooks, registered actions and operators, uniqueness, template
+ * syntax (docs/rules.md, "What the schema cannot check").
+ */
+export type IssueCode =
+  | 'invalid'
+  | 'unknown-stage'
+  | 'unknown-pipeline'
+  | 'unknown-fact'
+  | 'unknown-calendar'
+  | 'unknown-playbook'
+  | 'unknown-action'
+  | 'unknown-operator'
+  | 'duplicate-id'
+  | 'template'
+  | 'json';
 
 /** One problem found in user input, located by a JSON path such as `$[0].trigger.stage`. */
 export interface DealflowIssue {
   path: string;
   message: string;
+  /** What kind of problem it is; `invalid` when not set. */
+  code?: IssueCode;
+  /** How to fix it: "did you mean …", the valid values, the form to write. */
+  hint?: string;
 }
 
 /**
@@ -53,15 +80,99 @@ export function jsonPath(segments: ReadonlyArray<PropertyKey>, root = '$'): stri
   return out;
 }
 
-/** Converts a zod error's issues to DealflowIssues, with JSON paths under the optional `prefix` segments. */
-export function issuesFromZod(
-  error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> },
-  prefix: ReadonlyArray<PropertyKey> = [],
-): DealflowIssue[] {
-  return error.issues.map((i) => ({ path: jsonPath([...prefix, ...i.path]), message: i.message }));
+type ZodLikeIssue = {
+  path: ReadonlyArray<PropertyKey>;
+  message: string;
+  code?: string;
+  params?: Record<string, unknown>;
+  keys?: ReadonlyArray<string>;
+  errors?: ReadonlyArray<ReadonlyArray<ZodLikeIssue>>;
+};
+
+const isMissing = (i: ZodLikeIssue) => i.path.length === 0 && i.code === 'invalid_type' && /received undefined$/.test(i.message);
+
+/**
+ * How far a union's branch is from what was written: a wrong type at its root rules it out; each
+ * key it does not know counts more than any problem inside. The branch the input meant is the one
+ * closest, so `{ "fact": …, "vaule": 3 }` is reported as a fact condition with an unknown key.
+ */
+function distanceOf(branch: ReadonlyArray<ZodLikeIssue>): number {
+  let d = 0;
+  for (const i of branch) {
+    if (i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value')) d += 1e6;
+    else if (i.path.length === 0 && i.code === 'unrecognized_keys') d += 1000 * (i.keys?.length ?? 1);
+    else d += 1;
+  }
+  return d;
 }
 
-/** Renders issues one per line (`  $.path: message`), for error messages. */
+/** A union's issue replaced by the issues of the branch the input meant, when one stands out; paths made absolute. */
+function flatten(issues: ReadonlyArray<ZodLikeIssue>, base: ReadonlyArray<PropertyKey>): ZodLikeIssue[] {
+  const out: ZodLikeIssue[] = [];
+  for (const i of issues) {
+    const path = [...base, ...i.path];
+    const branches = i.code === 'invalid_union' ? (i.errors ?? []) : [];
+    if (branches.length > 0 && branches.every((b) => b.some(isMissing))) {
+      out.push({ ...i, path, code: 'invalid_type', message: 'Invalid input: received undefined' });
+      continue;
+    }
+    const scored = branches.map(distanceOf);
+    const best = Math.min(...scored);
+    if (branches.length > 0 && best < 1e6 && scored.filter((d) => d === best).length === 1) {
+      out.push(...flatten(branches[scored.indexOf(best)]!, path));
+    } else out.push({ ...i, path });
+  }
+  return out;
+}
+
+/**
+ * Converts a zod error's issues to DealflowIssues, with JSON paths under the optional `prefix`
+ * segments: the hint a message carries is split off, a custom issue's `params.code` becomes the
+ * issue code, and a missing required key is said as such.
+ */
+export function issuesFromZod(error: { issues: ReadonlyArray<ZodLikeIssue> }, prefix: ReadonlyArray<PropertyKey> = []): DealflowIssue[] {
+  return withoutTypoTwins(flatten(error.issues, [])).map((i) => {
+    const { message, hint } = splitHint(missingKey(i) ?? i.message);
+    // One unknown key is located at the key itself (`$[0].actoins`), where an editor underlines it.
+    const at = i.code === 'unrecognized_keys' && i.keys?.length === 1 ? [...i.path, i.keys[0]!] : i.path;
+    const out: DealflowIssue = { path: jsonPath([...prefix, ...at]), message };
+    if (typeof i.params?.code === 'string') out.code = i.params.code as IssueCode;
+    if (hint) out.hint = hint;
+    return out;
+  });
+}
+
+/**
+ * `actoins` written for `actions` is one mistake, not two: the missing `actions` is not reported
+ * when an unknown key beside it is a near miss for it (the unknown key's hint names it).
+ */
+function withoutTypoTwins(issues: ZodLikeIssue[]): ZodLikeIssue[] {
+  const typos = issues.filter((i) => i.code === 'unrecognized_keys');
+  if (typos.length === 0) return issues;
+  const meant = new Map<ZodLikeIssue, string>();
+  const kept = issues.filter((i) => {
+    const key = i.path.at(-1);
+    if (typeof key !== 'string' || missingKey(i) === undefined) return true;
+    const parent = JSON.stringify(i.path.slice(0, -1));
+    const typo = typos.find((t) => JSON.stringify(t.path) === parent && (t.keys ?? []).some((k) => closest(k, [key]) === key));
+    if (typo) meant.set(typo, key);
+    return typo === undefined;
+  });
+  // A host's own strict object says only "Unrecognized key"; the missing key is the hint.
+  return kept.map((i) => {
+    const key = meant.get(i);
+    return key !== undefined && splitHint(i.message).hint === undefined ? { ...i, message: hinted(i.message, `did you mean "${key}"?`) } : i;
+  });
+}
+
+/** zod says "expected string, received undefined" for a key that is not there; say that it is missing. */
+function missingKey(i: ZodLikeIssue): string | undefined {
+  if (i.code !== 'invalid_type' || !/received undefined$/.test(i.message)) return undefined;
+  const key = i.path.at(-1);
+  return typeof key === 'string' ? `"${key}" is required` : undefined;
+}
+
+/** Renders issues one per line (`  $.path: message`, and its hint below it), for error messages. */
 export function formatIssues(issues: DealflowIssue[]): string {
-  return issues.map((i) => `  ${i.path}: ${i.message}`).join('\n');
+  return issues.map((i) => `  ${i.path}: ${i.message}${i.hint ? `\n      hint: ${i.hint}` : ''}`).join('\n');
 }

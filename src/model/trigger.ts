@@ -1,61 +1,92 @@
 import { z } from 'zod';
 import { DuePolicySchema, TimeOfDaySchema } from './calendar.js';
 import { JsonSchema } from './deal.js';
+import { DealPathSchema } from './deal-path.js';
 import { DurationSchema } from './duration.js';
+import { didYouMean, hinted } from './hints.js';
+import { oneOf, strictObject } from './objects.js';
+
+const stage = z.string().min(1).describe('A stage id of the pipelines the rule applies to.');
+const type = <T extends string>(t: T, description: string) => z.literal(t).describe(description);
+const policy = DuePolicySchema.optional().describe('A due time outside working time: postpone, bring-forward or exact (docs/time.md).');
+
+const OPTIONS = [
+  strictObject({ type: type('deal.created', 'A deal is created.') }),
+  strictObject({ type: type('stage.entered', 'The deal enters the stage (also on creation in it).'), stage }),
+  strictObject({ type: type('stage.left', 'The deal leaves the stage.'), stage }),
+  strictObject({
+    type: type('field.changed', 'A deal field changes; from/to narrow it.'),
+    field: DealPathSchema.describe('A deal path: amount, ownerId, title, currency, stageId, fields.<name> or flags.<name>.'),
+    from: JsonSchema.optional().describe('Only a change from this value.'),
+    to: JsonSchema.optional().describe('Only a change to this value.'),
+  }),
+  strictObject({
+    type: type('event', 'engine.emit({ name, dealId?, payload }) is called.'),
+    name: z.string().min(1).describe('The event name, e.g. invoice.paid.'),
+  }),
+  strictObject({ type: type('manual', 'A user launches it: engine.launch(ruleId, dealId).') }),
+  strictObject({
+    type: type('task.completed', 'A task was completed.'),
+    task: z.string().min(1).optional().describe('Only tasks with this key (a playbook step, a template).'),
+  }),
+  strictObject({
+    type: type('task.overdue', 'A task went past its due time while still open.'),
+    task: z.string().min(1).optional().describe('Only tasks with this key.'),
+  }),
+  strictObject({
+    type: type('sla.met', 'An SLA instance ended met (its stop happened before the due time).'),
+    sla: z.string().min(1).optional().describe('Only this SLA.'),
+  }),
+  strictObject({
+    type: type('sla.breached', 'An SLA instance’s due time passed before its stop.'),
+    sla: z.string().min(1).optional().describe('Only this SLA.'),
+  }),
+  strictObject({
+    type: type('approval.requested', 'Someone asked for approval.'),
+    name: z.string().min(1).optional().describe('Only approvals of this name.'),
+  }),
+  strictObject({
+    type: type('approval.decided', 'An approval was decided.'),
+    name: z.string().min(1).optional().describe('Only approvals of this name.'),
+    decision: oneOf(['approved', 'rejected']).optional().describe('Only approvals (approved) or rejections (rejected).'),
+  }),
+  strictObject({
+    type: type('stage.idle', 'The deal has sat in the stage that long without activity (once per idle stretch).'),
+    stage,
+    after: DurationSchema.describe('How long without activity, in calendar or business units (in the rule’s calendar).'),
+    activity: oneOf(['any-update', 'stage-change'])
+      .default('any-update')
+      .describe('What re-arms the timer: any-update (a stage change, or an update command that changes the deal) or stage-change (only entering the stage).'),
+    policy,
+  }),
+  strictObject({
+    type: type('date.reached', 'The time a date field names (plus offset, at time) arrives; never for a date already past when set.'),
+    field: DealPathSchema.describe('A deal date path: fields.closeDate, createdAt, stageEnteredAt.'),
+    offset: DurationSchema.optional().describe('Moves the date: calendar or business units, negative for "before".'),
+    time: TimeOfDaySchema.optional().describe('The local time of day, HH:mm.'),
+    policy,
+  }),
+] as const;
+
+/** Every trigger type, in the order docs/rules.md lists them. */
+export const TRIGGER_TYPES = OPTIONS.map((o) => o.shape.type.value);
+
+function triggerError(iss: { code?: string; input?: unknown }): string | undefined {
+  const list = didYouMean('', TRIGGER_TYPES, 'the trigger types are');
+  if (iss.input === undefined) return hinted('the rule has no trigger', `add "trigger": { "type": "deal.created" } or another type; ${list}`);
+  if (iss.input === null || typeof iss.input !== 'object' || Array.isArray(iss.input)) {
+    const written = typeof iss.input === 'string' ? `write { "type": ${JSON.stringify(iss.input)} }; ` : '';
+    return hinted('a trigger is an object { "type": … }', `${written}${list}`);
+  }
+  const t = (iss.input as { type?: unknown }).type;
+  if (t === undefined) return hinted('the trigger has no "type"', list);
+  return hinted(`unknown trigger type ${JSON.stringify(t)}`, didYouMean(String(t), TRIGGER_TYPES, 'the trigger types are'));
+}
 
 /** What starts a rule: a deal event (created, stage entered/left, field changed), an external event, a manual launch, or a task/SLA/approval occurrence. */
-export const TriggerSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('deal.created') }).strict(),
-  z.object({ type: z.literal('stage.entered'), stage: z.string().min(1) }).strict(),
-  z.object({ type: z.literal('stage.left'), stage: z.string().min(1) }).strict(),
-  z
-    .object({
-      type: z.literal('field.changed'),
-      /** A deal path: `amount`, `ownerId`, `title`, `fields.<name>` or `flags.<name>`. */
-      field: z.string().min(1),
-      from: JsonSchema.optional(),
-      to: JsonSchema.optional(),
-    })
-    .strict(),
-  z.object({ type: z.literal('event'), name: z.string().min(1) }).strict(),
-  z.object({ type: z.literal('manual') }).strict(),
-  /** A task was completed; `task` narrows it to tasks with that key (a playbook step, a template). */
-  z.object({ type: z.literal('task.completed'), task: z.string().min(1).optional() }).strict(),
-  /** A task went past its due time while still open. */
-  z.object({ type: z.literal('task.overdue'), task: z.string().min(1).optional() }).strict(),
-  /** An SLA instance ended met (its stop happened before the due time); `sla` narrows it to one SLA. */
-  z.object({ type: z.literal('sla.met'), sla: z.string().min(1).optional() }).strict(),
-  /** An SLA instance's due time passed before its stop. */
-  z.object({ type: z.literal('sla.breached'), sla: z.string().min(1).optional() }).strict(),
-  /** Someone asked for approval; `name` narrows it to one kind of approval. */
-  z.object({ type: z.literal('approval.requested'), name: z.string().min(1).optional() }).strict(),
-  /** An approval was decided; `decision` narrows it to approvals or rejections. */
-  z.object({ type: z.literal('approval.decided'), name: z.string().min(1).optional(), decision: z.enum(['approved', 'rejected']).optional() }).strict(),
-  z
-    .object({
-      type: z.literal('stage.idle'),
-      stage: z.string().min(1),
-      /** How long without activity, in calendar or business units (in the rule's calendar). */
-      after: DurationSchema,
-      /**
-       * What re-arms the timer: `any-update` (default: a stage change, or an update command that
-       * changes the deal) or `stage-change` (only entering the stage).
-       */
-      activity: z.enum(['any-update', 'stage-change']).default('any-update'),
-      policy: DuePolicySchema.optional(),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('date.reached'),
-      /** A deal date path: `fields.closeDate`, `createdAt`, `stageEnteredAt`. */
-      field: z.string().min(1),
-      offset: DurationSchema.optional(),
-      time: TimeOfDaySchema.optional(),
-      policy: DuePolicySchema.optional(),
-    })
-    .strict(),
-]);
+export const TriggerSchema = z
+  .discriminatedUnion('type', [...OPTIONS], { error: triggerError })
+  .describe('What starts the rule: { "type": … } with the keys of that type.');
 /** A parsed rule trigger; see TriggerSchema. */
 export type Trigger = z.infer<typeof TriggerSchema>;
 /** The `type` of a trigger, e.g. `stage.entered`. */

@@ -4,14 +4,16 @@ import { checkCondition } from './validate-rules.js';
 
 /**
  * Whether going from one stage to another goes backwards: to an earlier stage in the pipeline's
- * order, or out of a won/lost stage. Static for a goal (a goal belongs to one stage).
+ * order, or out of a won/lost stage to any other (reopening it, or turning lost into won: a
+ * closed deal's outcome is changed only by someone allowed to move deals back). Static for a goal
+ * (a goal belongs to one stage); the AccessPolicy's `deal.moveBackward` uses the same rule.
  */
 export function goesBackward(pipeline: Pipeline, from: string, to: string): boolean {
   const i = pipeline.stages.findIndex((s) => s.id === from);
   const j = pipeline.stages.findIndex((s) => s.id === to);
   if (i < 0 || j < 0 || i === j) return false;
   const closed = (k: number) => pipeline.stages[k]!.kind === 'won' || pipeline.stages[k]!.kind === 'lost';
-  if (closed(i)) return !closed(j);
+  if (closed(i)) return true;
   return j < i && !closed(j);
 }
 

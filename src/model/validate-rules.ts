@@ -1,16 +1,30 @@
 import type { z } from 'zod';
-import { checkOperator, isFactCondition, isFactReference, type Condition, type CustomOperatorNames } from './condition.js';
-import { parseDealPath } from './deal-path.js';
-import { DealflowError, formatIssues, issuesFromZod, jsonPath, type DealflowIssue } from './errors.js';
-import { parsePath } from './path.js';
+import { ActionSpecSchema } from './action.js';
+import {
+  checkOperator,
+  ConditionSchema,
+  FactConditionSchema,
+  isFactCondition,
+  isFactReference,
+  type Condition,
+  type CustomOperatorNames,
+} from './condition.js';
+import { DealflowError, formatIssues, issuesFromZod, jsonPath, type DealflowIssue, type IssueCode } from './errors.js';
+import { didYouMean, hinted, splitHint } from './hints.js';
 import type { Pipeline } from './pipeline.js';
-import { RuleSchema, type Rule } from './rule.js';
+import type { ActionReference } from './reference.js';
+import { RuleSchema, RulesDocumentSchema, type Rule } from './rule.js';
+import { TriggerSchema, type Trigger } from './trigger.js';
 
 /** What rule validation needs to know beyond the JSON itself. */
 export interface RuleValidationContext {
   pipelines: ReadonlyArray<Pipeline>;
   /** The params schema of an action type, or undefined for an unknown type. */
   actionParams(type: string): z.ZodType | undefined;
+  /** The names an action's (valid) params refer to; none by default. */
+  actionReferences?(type: string, params: unknown): ReadonlyArray<ActionReference>;
+  /** The registered action types, for "did you mean" on an unknown one. */
+  actionTypes?: ReadonlyArray<string>;
   /** Fact names criteria may read. */
   facts: ReadonlyArray<string>;
   /** Operators and decorators registered the json-rules-engine way, besides the built-in ones. */
@@ -19,133 +33,202 @@ export interface RuleValidationContext {
   calendars?: ReadonlyArray<string>;
 }
 
-function checkCalendarChoice(choice: string | undefined, where: Seg[], ctx: RuleValidationContext, out: DealflowIssue[]): void {
-  if (choice === undefined || choice === 'pipeline' || choice === 'owner') return;
-  if (!(ctx.calendars ?? []).includes(choice)) {
-    const known = ctx.calendars?.length ? `; named calendars: ${ctx.calendars.join(', ')}` : '; pass it in createEngine({ calendars })';
-    out.push({ path: jsonPath(where), message: `unknown calendar "${choice}": use "pipeline", "owner" or a named calendar${known}` });
-  }
-}
-
 type Seg = PropertyKey;
 
-/** Checks one condition tree (facts, operators, paths), adding each problem at its JSON path. */
+/** Collects issues: zod's as they come, and the checks' own with their code and hint. */
+class Issues {
+  constructor(readonly list: DealflowIssue[] = []) {}
+
+  add(path: ReadonlyArray<Seg>, text: string, code: IssueCode = 'invalid'): void {
+    const { message, hint } = splitHint(text);
+    const issue: DealflowIssue = { path: jsonPath(path), message };
+    if (code !== 'invalid') issue.code = code;
+    if (hint) issue.hint = hint;
+    this.list.push(issue);
+  }
+
+  zod(error: Parameters<typeof issuesFromZod>[0], prefix: ReadonlyArray<Seg>): void {
+    this.list.push(...issuesFromZod(error, prefix));
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function checkCalendarChoice(choice: unknown, where: Seg[], ctx: RuleValidationContext, out: Issues): void {
+  if (typeof choice !== 'string' || choice === '' || choice === 'pipeline' || choice === 'owner') return;
+  if ((ctx.calendars ?? []).includes(choice)) return;
+  const more = ctx.calendars?.length ? '' : '; a named calendar is passed in createEngine({ calendars })';
+  out.add(
+    where,
+    hinted(`unknown calendar "${choice}"`, `${didYouMean(choice, ['pipeline', 'owner', ...(ctx.calendars ?? [])], 'the calendars are')}${more}`),
+    'unknown-calendar',
+  );
+}
+
+/** Checks one condition tree (facts, operators), adding each problem at its JSON path. Its shape is ConditionSchema's. */
 export function checkCondition(cond: Condition, at: Seg[], ctx: RuleValidationContext, out: DealflowIssue[]): void {
+  walkCondition(cond, at, ctx, new Issues(out));
+}
+
+function walkCondition(cond: Condition, at: Seg[], ctx: RuleValidationContext, out: Issues): void {
   if (isFactCondition(cond)) {
-    if (!ctx.facts.includes(cond.fact)) {
-      out.push({ path: jsonPath([...at, 'fact']), message: `unknown fact "${cond.fact}"; known facts: ${ctx.facts.join(', ')}` });
-    }
+    const unknownFact = (fact: string, where: Seg[]) =>
+      out.add(
+        where,
+        hinted(`unknown fact "${fact}"`, `${didYouMean(fact, ctx.facts, 'the facts are')}; a host fact is registered in createEngine({ facts })`),
+        'unknown-fact',
+      );
+    if (!ctx.facts.includes(cond.fact)) unknownFact(cond.fact, [...at, 'fact']);
     const op = checkOperator(cond.operator, ctx.customOperators);
-    if (op) out.push({ path: jsonPath([...at, 'operator']), message: op });
-    const checkPath = (p: string | undefined, where: Seg[]) => {
-      if (p === undefined) return;
-      try {
-        parsePath(p);
-      } catch (e) {
-        out.push({ path: jsonPath(where), message: (e as Error).message });
-      }
-    };
-    checkPath(cond.path, [...at, 'path']);
-    const v = cond.value as unknown;
-    if (isFactReference(v)) {
-      // json-rules-engine reads any value object with a `fact` key as a fact reference, so we do too.
-      const ref = v as { fact: unknown; path?: unknown };
-      if (typeof ref.fact !== 'string' || !ctx.facts.includes(ref.fact)) {
-        out.push({ path: jsonPath([...at, 'value', 'fact']), message: `unknown fact ${JSON.stringify(ref.fact)}; a value with a "fact" key refers to a fact` });
-      }
-      if (ref.path !== undefined && typeof ref.path !== 'string') {
-        out.push({ path: jsonPath([...at, 'value', 'path']), message: 'a fact reference path must be a string' });
-      } else checkPath(ref.path, [...at, 'value', 'path']);
-    } else {
-      const base = cond.operator.split(':');
-      const needsArray = base.includes('someValue') || base.includes('everyValue') || ['in', 'notIn'].includes(base[base.length - 1]!);
-      if (needsArray && !Array.isArray(v)) {
-        out.push({ path: jsonPath([...at, 'value']), message: `operator "${cond.operator}" needs an array value` });
-      }
-    }
+    if (op) out.add([...at, 'operator'], op, 'unknown-operator');
+    // json-rules-engine reads any value object with a `fact` key as a fact reference, so we do too.
+    if (isFactReference(cond.value) && !ctx.facts.includes(cond.value.fact)) unknownFact(cond.value.fact, [...at, 'value', 'fact']);
     return;
   }
-  if ('all' in cond) cond.all.forEach((c, i) => checkCondition(c, [...at, 'all', i], ctx, out));
-  else if ('any' in cond) cond.any.forEach((c, i) => checkCondition(c, [...at, 'any', i], ctx, out));
-  else checkCondition(cond.not, [...at, 'not'], ctx, out);
+  if ('all' in cond) cond.all.forEach((c, i) => walkCondition(c, [...at, 'all', i], ctx, out));
+  else if ('any' in cond) cond.any.forEach((c, i) => walkCondition(c, [...at, 'any', i], ctx, out));
+  else walkCondition(cond.not, [...at, 'not'], ctx, out);
 }
 
-function stageKnown(stage: string, rule: Rule, ctx: RuleValidationContext): boolean {
-  const pipelines = rule.pipelineId ? ctx.pipelines.filter((p) => p.id === rule.pipelineId) : ctx.pipelines;
-  return pipelines.some((p) => p.stages.some((s) => s.id === stage));
+/** Checks every well-formed fact condition of a tree, even when other parts of the tree are malformed. */
+function salvageCondition(raw: unknown, at: Seg[], ctx: RuleValidationContext, out: Issues): void {
+  const whole = ConditionSchema.safeParse(raw);
+  if (whole.success) return walkCondition(whole.data, at, ctx, out);
+  if (!isRecord(raw)) return;
+  for (const key of ['all', 'any'] as const) {
+    const list = raw[key];
+    if (Array.isArray(list)) list.forEach((c, i) => salvageCondition(c, [...at, key, i], ctx, out));
+  }
+  if (raw.not !== undefined) salvageCondition(raw.not, [...at, 'not'], ctx, out);
+  if ('fact' in raw) {
+    const leaf = FactConditionSchema.safeParse(raw);
+    if (leaf.success) walkCondition(leaf.data as Condition, at, ctx, out);
+  }
 }
 
-function checkRule(rule: Rule, at: Seg[], ctx: RuleValidationContext, out: DealflowIssue[]): void {
-  if (rule.pipelineId && !ctx.pipelines.some((p) => p.id === rule.pipelineId)) {
-    out.push({ path: jsonPath([...at, 'pipelineId']), message: `unknown pipeline "${rule.pipelineId}"` });
-  }
-  const t = rule.trigger;
-  if ((t.type === 'stage.entered' || t.type === 'stage.left' || t.type === 'stage.idle') && !stageKnown(t.stage, rule, ctx)) {
-    out.push({
-      path: jsonPath([...at, 'trigger', 'stage']),
-      message: `unknown stage "${t.stage}"${rule.pipelineId ? ` in pipeline "${rule.pipelineId}"` : ''}`,
-    });
-  }
-  if (t.type === 'field.changed' || t.type === 'date.reached') {
-    const p = parseDealPath(t.field);
-    if (typeof p === 'string') out.push({ path: jsonPath([...at, 'trigger', 'field']), message: p });
-  }
-  checkCalendarChoice(rule.calendar, [...at, 'calendar'], ctx, out);
-  if (rule.when) checkCondition(rule.when, [...at, 'when'], ctx, out);
-  if (rule.until) checkCondition(rule.until, [...at, 'until'], ctx, out);
-  const actionIds = new Set<string>();
-  rule.actions.forEach((a, i) => {
-    const here = [...at, 'actions', i];
-    const schema = ctx.actionParams(a.type);
+function checkStage(stage: string, pipelineId: string | undefined, where: Seg[], ctx: RuleValidationContext, out: Issues): void {
+  const pipelines = pipelineId ? ctx.pipelines.filter((p) => p.id === pipelineId) : ctx.pipelines;
+  const stages = [...new Set(pipelines.flatMap((p) => p.stages.map((s) => s.id)))];
+  if (stages.includes(stage)) return;
+  const hint = ctx.pipelines.length === 0 ? 'no pipelines were given to check it against; pass them' : didYouMean(stage, stages, 'the stages are');
+  out.add(where, hinted(`unknown stage "${stage}"${pipelineId ? ` in pipeline "${pipelineId}"` : ''}`, hint), 'unknown-stage');
+}
+
+function checkPipeline(id: string, where: Seg[], ctx: RuleValidationContext, out: Issues): void {
+  const ids = ctx.pipelines.map((p) => p.id);
+  if (!ids.includes(id)) out.add(where, hinted(`unknown pipeline "${id}"`, didYouMean(id, ids, 'the pipelines are')), 'unknown-pipeline');
+}
+
+function checkReference(ref: ActionReference, pipelineId: string | undefined, where: Seg[], ctx: RuleValidationContext, out: Issues): void {
+  if (ref.kind === 'stage') return checkStage(ref.name, ref.pipeline ?? pipelineId, where, ctx, out);
+  if (ref.kind === 'pipeline') return checkPipeline(ref.name, where, ctx, out);
+  const known = ref.known ?? [];
+  if (known.includes(ref.name)) return;
+  const more = known.length === 0 ? '; playbooks are passed in createEngine({ playbooks })' : '';
+  out.add(where, hinted(`unknown playbook "${ref.name}"`, `${didYouMean(ref.name, known, 'the playbooks are')}${more}`), 'unknown-playbook');
+}
+
+function checkTrigger(t: Trigger, pipelineId: string | undefined, at: Seg[], ctx: RuleValidationContext, out: Issues): void {
+  if (t.type === 'stage.entered' || t.type === 'stage.left' || t.type === 'stage.idle') checkStage(t.stage, pipelineId, [...at, 'stage'], ctx, out);
+}
+
+/** One action: its type and params are checked even when its timing is wrong, so one pass finds both. */
+function checkAction(raw: unknown, here: Seg[], pipelineId: string | undefined, ctx: RuleValidationContext, out: Issues): void {
+  if (!isRecord(raw)) return;
+  if (typeof raw.type === 'string' && raw.type !== '') {
+    const schema = ctx.actionParams(raw.type);
     if (!schema) {
-      out.push({ path: jsonPath([...here, 'type']), message: `unknown action type "${a.type}"; register it with defineAction` });
-    } else {
-      const parsed = schema.safeParse(a.params);
-      if (!parsed.success) out.push(...issuesFromZod(parsed.error, [...here, 'params']));
+      out.add(
+        [...here, 'type'],
+        hinted(
+          `unknown action type "${raw.type}"`,
+          `${didYouMean(raw.type, ctx.actionTypes ?? [], 'the action types are')}; a custom one is registered with defineAction`,
+        ),
+        'unknown-action',
+      );
+    } else if (raw.params === undefined || isRecord(raw.params)) {
+      const parsed = schema.safeParse(raw.params ?? {});
+      if (!parsed.success) out.zod(parsed.error, [...here, 'params']);
+      // Names are checked even when other params are malformed: then as written, where they are strings.
+      for (const ref of references(ctx, raw.type, parsed.success ? parsed.data : (raw.params ?? {}))) {
+        checkReference(ref, pipelineId, [...here, 'params', ...ref.path], ctx, out);
+      }
     }
-    if (a.at && 'field' in a.at) {
-      const p = parseDealPath(a.at.field);
-      if (typeof p === 'string') out.push({ path: jsonPath([...here, 'at', 'field']), message: p });
-    }
-    checkCalendarChoice(a.calendar, [...here, 'calendar'], ctx, out);
-    const id = a.id ?? String(i);
-    if (actionIds.has(id)) out.push({ path: jsonPath([...here, 'id']), message: `duplicate action id "${id}"` });
-    actionIds.add(id);
+  }
+  if (ActionSpecSchema.safeParse(raw).success) checkCalendarChoice(raw.calendar, [...here, 'calendar'], ctx, out);
+}
+
+function references(ctx: RuleValidationContext, type: string, params: unknown): ReadonlyArray<ActionReference> {
+  try {
+    return (ctx.actionReferences?.(type, params) ?? []).filter((r) => typeof r.name === 'string' && r.name !== '');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * What the schema cannot know about one rule, for every part that is well-formed on its own:
+ * pipeline, stages, facts, operators, action types and params, calendars, duplicate action ids.
+ * A part with a shape problem is reported by the schema and skipped here; the rest still is checked.
+ */
+function checkRule(raw: Record<string, unknown>, at: Seg[], ctx: RuleValidationContext, out: Issues): void {
+  const pipelineId = typeof raw.pipelineId === 'string' && raw.pipelineId !== '' ? raw.pipelineId : undefined;
+  if (pipelineId) checkPipeline(pipelineId, [...at, 'pipelineId'], ctx, out);
+  const trigger = TriggerSchema.safeParse(raw.trigger);
+  if (trigger.success) checkTrigger(trigger.data, pipelineId, [...at, 'trigger'], ctx, out);
+  checkCalendarChoice(raw.calendar, [...at, 'calendar'], ctx, out);
+  for (const part of ['when', 'until'] as const) if (raw[part] !== undefined) salvageCondition(raw[part], [...at, part], ctx, out);
+  if (!Array.isArray(raw.actions)) return;
+  const ids = new Set<string>();
+  raw.actions.forEach((a, i) => {
+    const here = [...at, 'actions', i];
+    checkAction(a, here, pipelineId, ctx, out);
+    const id = isRecord(a) && typeof a.id === 'string' ? a.id : String(i);
+    if (ids.has(id)) out.add([...here, 'id'], `duplicate action id "${id}"`, 'duplicate-id');
+    ids.add(id);
   });
+}
+
+/** The rules of a rule file, or issues saying why it is not one: an array, or `{ "$schema"?, "rules": [...] }`. */
+function ruleList(json: unknown, out: Issues): unknown[] | undefined {
+  if (Array.isArray(json)) return json;
+  if (isRecord(json)) {
+    const doc = RulesDocumentSchema.safeParse(json);
+    if (doc.success) return doc.data.rules;
+    out.zod(doc.error, []);
+    return Array.isArray(json.rules) ? json.rules : undefined;
+  }
+  out.add([], hinted('rules must be a JSON array of rule objects', 'or a document { "$schema": "…", "rules": [ … ] }'));
+  return undefined;
 }
 
 /**
  * Validates rule JSON completely: shape, stages, action types and params, operators, paths
- * and facts. Every problem is reported at once, each with its JSON path, so an admin editing
- * rules in a UI can fix them all in one pass.
+ * and facts. Every problem is reported at once, each with its JSON path (and a hint where one
+ * helps), so an admin editing rules in a UI can fix them all in one pass: a shape problem in one
+ * part of a rule does not hide the problems of its other parts.
+ * Takes the rules as an array or as a document `{ "$schema"?, "rules": [...] }`.
  */
 export function validateRules(json: unknown, ctx: RuleValidationContext): Rule[] {
-  const issues: DealflowIssue[] = [];
-  if (!Array.isArray(json)) {
-    throw new DealflowError('INVALID_RULES', 'rules must be a JSON array of rule objects', {
-      issues: [{ path: '$', message: 'expected an array' }],
-    });
-  }
+  const out = new Issues();
+  const list = ruleList(json, out);
   const rules: Rule[] = [];
   const ids = new Set<string>();
-  json.forEach((raw, i) => {
+  const base: Seg[] = Array.isArray(json) ? [] : ['rules'];
+  (list ?? []).forEach((raw, i) => {
+    const at = [...base, i];
     const parsed = RuleSchema.safeParse(raw);
-    if (!parsed.success) {
-      issues.push(...issuesFromZod(parsed.error, [i]));
-      return;
+    if (!parsed.success) out.zod(parsed.error, at);
+    if (!isRecord(raw)) return;
+    if (typeof raw.id === 'string') {
+      if (ids.has(raw.id)) out.add([...at, 'id'], `duplicate rule id "${raw.id}"`, 'duplicate-id');
+      ids.add(raw.id);
     }
-    const rule = parsed.data;
-    if (ids.has(rule.id)) issues.push({ path: jsonPath([i, 'id']), message: `duplicate rule id "${rule.id}"` });
-    if (rule.id.includes(':')) {
-      // Feature jobs (SLAs, approvals, tasks, goals) are routed by a `<feature>:` prefix on their rule id.
-      issues.push({ path: jsonPath([i, 'id']), message: `rule id "${rule.id}" may not contain ":" (reserved for feature jobs such as sla:…)` });
-    }
-    ids.add(rule.id);
-    checkRule(rule, [i], ctx, issues);
-    rules.push(rule);
+    checkRule(raw, at, ctx, out);
+    if (parsed.success) rules.push(parsed.data);
   });
-  if (issues.length > 0) {
-    throw new DealflowError('INVALID_RULES', `the rules have ${issues.length} problem(s):\n${formatIssues(issues)}`, { issues });
+  if (out.list.length > 0) {
+    throw new DealflowError('INVALID_RULES', `the rules have ${out.list.length} problem(s):\n${formatIssues(out.list)}`, { issues: out.list });
   }
   return rules;
 }

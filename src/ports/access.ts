@@ -1,4 +1,4 @@
-import type { Deal } from '../model/deal.js';
+import type { Deal, Json } from '../model/deal.js';
 
 /**
  * Who is asking. `roles` are the host's role names; the default policy knows `seller`, `manager`
@@ -22,13 +22,17 @@ export type AccessAction =
   /** Moving to an earlier stage, or reopening a won/lost deal. Asked in addition to `deal.move`. */
   | 'deal.moveBackward'
   | 'deal.delete'
-  /** Changing the owner. Asked in addition to `deal.update`, with `newOwnerId`. */
+  /** Changing the owner. Asked in addition to `deal.update` (or what else changes the owner), with `newOwnerId`. */
   | 'deal.reassign'
   | 'deal.markException'
   /** Running a manual rule on a deal by hand. */
   | 'deal.launch'
   | 'playbook.launch'
   | 'event.emit'
+  /**
+   * Deciding an approval; also asked (with `name` the path) before a command sets a flag or field
+   * an approval owns (one an approval's `onApprove`/`onReject` sets), since that decides it too.
+   */
   | 'approval.decide'
   | 'report.read'
   | 'board.read'
@@ -58,6 +62,13 @@ export interface AccessResource {
   name?: string;
   /** For `approval.decide`: who asked for the approval (they may never decide it). */
   requesterId?: string | null;
+  /**
+   * What the command would change on the deal, by deal path: `title`, `amount`, `currency`,
+   * `ownerId`, `stageId`, `fields.<name>` (null clears it), `flags.<name>`. Set on `deal.create`,
+   * `deal.update`, `deal.reassign`, `deal.move`, `deal.moveBackward`, `deal.markException` and on
+   * the `approval.decide` asked for a path an approval owns, so a policy can decide by what changes.
+   */
+  changes?: Readonly<Record<string, Json>>;
 }
 
 /**

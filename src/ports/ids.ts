@@ -4,6 +4,28 @@ import { randomUUID } from 'node:crypto';
 export interface IdGenerator {
   /** A new id; `kind` (`deal`, `job`, `log`, …) may be used as a prefix. */
   next(kind: string): string;
+  /**
+   * Optional, for generators that count: called once by the engine before its first id, with the
+   * highest `<kind>-<n>` number per kind the store already holds (`Storage.highestIds`), so the
+   * count continues past them rather than reusing ids an earlier run stored.
+   */
+  resumeAfter?(highest: Readonly<Record<string, number>>): void;
+}
+
+/**
+ * A numbered id as `SequentialIds` makes them: `<kind>-<n>` as a whole JSON string (`"deal-7"`,
+ * `"playbook-run-3"`). Stores use it to find the highest number per kind they hold.
+ */
+export const NUMBERED_ID = /"([A-Za-z][A-Za-z0-9_-]*?)-([0-9]{1,15})"/g;
+
+/** Adds the numbered ids found in `text` (JSON) to `into`, keeping the highest number per kind. */
+export function highestNumberedIds(text: string, into: Record<string, number>): Record<string, number> {
+  for (const m of text.matchAll(NUMBERED_ID)) {
+    const kind = m[1]!;
+    const n = Number(m[2]);
+    if (!(Object.hasOwn(into, kind) && into[kind]! >= n)) Object.defineProperty(into, kind, { value: n, enumerable: true, writable: true, configurable: true });
+  }
+  return into;
 }
 
 /** Production ids: random UUIDs, prefixed by kind. */
@@ -15,9 +37,20 @@ export class UuidIds implements IdGenerator {
   }
 }
 
-/** Deterministic ids `deal-1`, `job-1`, `job-2`, … counted per kind; what tests and simulations use. */
+/**
+ * Deterministic ids `deal-1`, `job-1`, `job-2`, … counted per kind; what tests and simulations use.
+ * On a store that already holds some (a PGlite directory reopened, a store shared with an earlier
+ * engine), the engine resumes the counts past the highest stored (`resumeAfter`), so a new deal is
+ * `deal-4` after `deal-3`, never a second `deal-1`. One engine at a time per store: two engines
+ * counting at once make the same ids (the second insert is refused with CONFLICT).
+ */
 export class SequentialIds implements IdGenerator {
   private readonly counters = new Map<string, number>();
+
+  /** Continues each kind's count past `highest[kind]` (never goes back). */
+  resumeAfter(highest: Readonly<Record<string, number>>): void {
+    for (const [kind, n] of Object.entries(highest)) if (n > (this.counters.get(kind) ?? 0)) this.counters.set(kind, n);
+  }
 
   next(kind: string): string {
     const n = (this.counters.get(kind) ?? 0) + 1;

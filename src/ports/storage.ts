@@ -39,6 +39,15 @@ export interface LeaseRequest {
 }
 
 /**
+ * How a put writes. `insert`: the row is new — its id was just made up by the engine's
+ * IdGenerator — so it is inserted, never written over a row already stored under that id: a taken
+ * id rejects the transaction with a `CONFLICT` DealflowError. Without it a put inserts or replaces.
+ */
+export interface PutOptions {
+  insert?: boolean;
+}
+
+/**
  * One transaction's view of storage. Everything a command reads and writes goes through one of
  * these, and either all of it is committed or none of it. Adapters implement it on their
  * database; the in-memory store ships in the core.
@@ -46,8 +55,8 @@ export interface LeaseRequest {
 export interface StorageTx {
   /** A deal by id, or undefined. */
   getDeal(id: string): Promise<Deal | undefined>;
-  /** Inserts or replaces a deal, by id. */
-  putDeal(deal: Deal): Promise<void>;
+  /** Inserts or replaces a deal, by id; with `insert`, only inserts (a taken id is CONFLICT). */
+  putDeal(deal: Deal, options?: PutOptions): Promise<void>;
   /** Removes a deal and its enrolments (jobs, log and records are handled separately). */
   deleteDeal(id: string): Promise<void>;
   /** Deals matching the query. */
@@ -62,8 +71,8 @@ export interface StorageTx {
   pendingJobs(dealId: string): Promise<Job[]>;
   /** A pending job by id, or undefined. */
   getJob(id: string): Promise<Job | undefined>;
-  /** Inserts or replaces a job, by id; clears any lease on it. */
-  putJob(job: Job): Promise<void>;
+  /** Inserts or replaces a job, by id; clears any lease on it. With `insert`, only inserts (a taken id is CONFLICT). */
+  putJob(job: Job, options?: PutOptions): Promise<void>;
   /** Removes a job (it ran or was cancelled). */
   removeJob(id: string): Promise<void>;
   /** Jobs due at or before `until`, earliest first (ties in scheduling order). */
@@ -84,8 +93,8 @@ export interface StorageTx {
   /** History entries matching the query, oldest first. */
   readLog(query?: LogQuery): Promise<LogEntry[]>;
 
-  /** Inserts or replaces by id. */
-  putOutbox(messages: OutboxMessage[]): Promise<void>;
+  /** Inserts or replaces by id; with `insert`, only inserts (a taken id is CONFLICT). */
+  putOutbox(messages: OutboxMessage[], options?: PutOptions): Promise<void>;
   /** Pending messages whose next attempt is at or before `until`, oldest first. */
   dueOutbox(until: string, limit: number): Promise<OutboxMessage[]>;
   /** The earliest next-attempt time of any pending outbox message, or undefined. */
@@ -108,8 +117,8 @@ export interface StorageTx {
   /** Gives back the leases `token` holds (only those with these ids, if given), so any runner may claim them at once. */
   releaseLeases(token: string, ids?: string[]): Promise<void>;
 
-  /** Inserts or replaces a record, by kind and id. */
-  putRecord(record: StoredRecord): Promise<void>;
+  /** Inserts or replaces a record, by kind and id; with `insert`, only inserts (a taken id is CONFLICT). */
+  putRecord(record: StoredRecord, options?: PutOptions): Promise<void>;
   /** A record by kind and id, or undefined. */
   getRecord(kind: string, id: string): Promise<StoredRecord | undefined>;
   /** Records of a kind, optionally only one deal's. */
@@ -123,14 +132,26 @@ export interface StorageTx {
 
 /** The storage port: a transactional store of deals, enrolments, jobs, history, outbox, records and metadata. InMemoryStorage and the SQL storage implement it. */
 export interface Storage {
-  /** Runs `fn` in one transaction: commits if it resolves, rolls back everything if it throws. */
+  /**
+   * Runs `fn` in one transaction: commits if it resolves, rolls back everything if it throws. A
+   * store that lost its database rejects with a `STORAGE_UNAVAILABLE` DealflowError (the driver's
+   * error as `cause`).
+   */
   transaction<T>(fn: (tx: StorageTx) => Promise<T>): Promise<T>;
   /**
    * Calls `onDue` when a transaction (possibly in another process) schedules work, with the
    * earliest due time it wrote; resolves to a function that stops watching, or undefined when
-   * the store cannot tell (the runner then polls).
+   * the store cannot tell (the runner then polls). If the watch breaks (its connection was lost),
+   * `onLost` is called once and nothing more is heard; the caller watches again.
    */
-  watch?(onDue: (dueAt: string) => void): Promise<(() => Promise<void>) | undefined>;
+  watch?(onDue: (dueAt: string) => void, onLost?: (error: Error) => void): Promise<(() => Promise<void>) | undefined>;
   /** Releases connections or other resources the store holds. */
   close?(): Promise<void>;
+  /**
+   * The highest number each kind of numbered id reaches in what the store holds, anywhere (rows,
+   * history, leases): `{ deal: 7, job: 12 }` for `deal-7` and `job-12`. The engine hands it to a
+   * counting IdGenerator (`SequentialIds`) before its first id, so ids continue past what an
+   * earlier run stored instead of reusing it.
+   */
+  highestIds?(): Promise<Record<string, number>>;
 }

@@ -11,11 +11,11 @@ export interface FunnelRow {
   stage: string;
   /** Deals of the cohort that were ever in this stage. */
   entered: number;
-  /** …that went on to a later stage (or won) after entering it. */
+  /** …that went on to a later stage (or won) after entering it, whether or not they came back since. */
   movedOn: number;
   /** …that were lost with this as the furthest stage they reached. */
   lost: number;
-  /** …that are in this stage now. */
+  /** …that are in this stage now and never went past it. */
   stillThere: number;
   /** …that went back to an earlier stage and are still open there. */
   movedBack: number;
@@ -91,8 +91,10 @@ export function funnel(data: ReportData, options: ReportOptions = {}): FunnelRep
         c.entered++;
         const here = info.position.get(visit.stageId)!;
         const progressed = path.some((later, j) => j > i && info.stage.get(later.stageId)?.kind !== 'lost' && (info.position.get(later.stageId) ?? -1) > here);
-        if (deal.stageId === visit.stageId) c.stillThere++;
-        else if (progressed) c.movedOn++;
+        // One column per deal, in this order, so the four split `entered`: a deal that reached a
+        // later stage moved on from this one, even if it has come back since.
+        if (progressed) c.movedOn++;
+        else if (deal.stageId === visit.stageId) c.stillThere++;
         else if (lost) c.lost++;
         else c.movedBack++;
       });

@@ -47,15 +47,16 @@ export interface RunnerOptions {
 export interface RunnerErrorContext {
   /**
    * `claim`: asking the store for due work; `job` / `delivery`: running one claimed item (the
-   * store, not the action, failed); `renew`: extending leases; `watch`: subscribing to the store's
-   * wake-ups (LISTEN), after which the runner falls back to polling.
+   * store, not the action, failed); `renew`: extending leases; `watch`: listening for the store's
+   * wake-ups (LISTEN) failed or the connection was lost: the runner polls meanwhile and listens
+   * again after `retryInMs`. A lost database is a `STORAGE_UNAVAILABLE` DealflowError.
    */
   during: 'claim' | 'job' | 'delivery' | 'renew' | 'watch';
   /** The job or outbox message concerned, when there is one. */
   id?: string;
-  /** For a failed job: how many times in a row it failed here, and when it may be claimed again. */
+  /** How many times in a row this failed (a job here, claiming, listening). */
   attempt?: number;
-  /** For a failed job: how long it stays claimed here before any runner may try it again. */
+  /** For a failed job: how long it stays claimed here before any runner may try it again; for `claim` and `watch`: when the runner tries again. */
   retryInMs?: number;
 }
 
@@ -124,6 +125,11 @@ export class Runner {
   private sleepingUntil = Number.POSITIVE_INFINITY;
   private idleWaiters: Array<() => void> = [];
   private unwatch: (() => Promise<void>) | undefined;
+  /** LISTEN attempts that failed in a row, and the timer of the next one. */
+  private watchFailures = 0;
+  private watchTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The first LISTEN attempt (settled once it holds or failed). */
+  private listening: Promise<void> = Promise.resolve();
   private readonly onLog = (entry: LogEntry) => this.heard(entry);
 
   constructor(
@@ -152,8 +158,9 @@ export class Runner {
     this.engine.on('log', this.onLog);
     this.renewTimer = setInterval(() => void this.renew(), Math.max(1, Math.floor(this.leaseMs / 3)));
     this.renewTimer.unref?.();
+    // The first LISTEN is under way before the loop looks for work, and `idle()` waits for it.
+    this.listening = this.watch();
     this.loopDone = this.loop();
-    void this.watch();
     return this;
   }
 
@@ -164,8 +171,9 @@ export class Runner {
   }
 
   /**
-   * Resolves the next time the runner finds nothing due and nothing in flight. For tests and
-   * demos that run a runner to completion; production code has no need to wait for it.
+   * Resolves the next time the runner finds nothing due and nothing in flight, once it listens for
+   * wake-ups (where the store can). For tests and demos that run a runner to completion;
+   * production code has no need to wait for it.
    */
   idle(): Promise<void> {
     return new Promise((resolve) => {
@@ -200,6 +208,7 @@ export class Runner {
     clearTimeout(timer);
     clearInterval(this.renewTimer);
     await this.release([...this.jobs].map(([id, j]): [string, string] => [id, j.token]));
+    clearTimeout(this.watchTimer);
     await this.unwatch?.().catch(() => undefined);
     this.state = 'stopped';
     for (const resolve of this.idleWaiters.splice(0)) resolve();
@@ -216,8 +225,9 @@ export class Runner {
         failures = 0;
       } catch (error) {
         failures++;
-        this.report(error, { during: 'claim', attempt: failures });
-        await this.sleep(this.backoff(failures), Number.NEGATIVE_INFINITY);
+        const retryInMs = this.backoff(failures);
+        this.report(error, { during: 'claim', attempt: failures, retryInMs });
+        await this.sleep(retryInMs, Number.NEGATIVE_INFINITY);
         continue;
       }
       if (claimed > 0) continue;
@@ -235,7 +245,11 @@ export class Runner {
       const now = this.engine.clock.now().getTime();
       // Due already but not claimable: another runner holds it, or it waits behind its deal's earlier job.
       const wait = next === undefined || next.getTime() <= now ? this.pollMs : Math.min(this.pollMs, next.getTime() - now);
-      if (this.leases.size === 0 && (next === undefined || next.getTime() > now)) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      if (this.leases.size === 0 && (next === undefined || next.getTime() > now) && this.idleWaiters.length > 0) {
+        // Idle means listening too (where the store can): a NOTIFY sent after idle() resolves is heard.
+        await this.listening;
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
+      }
       await this.sleep(wait, now + wait);
       this.news();
     }
@@ -463,15 +477,46 @@ export class Runner {
     this.wake();
   }
 
-  /** LISTEN for other processes' scheduling where the store can; otherwise polling covers it. */
+  /**
+   * LISTENs for other processes' scheduling where the store can; polling covers the rest. A lost
+   * or refused LISTEN is reported (`watch`) and tried again after a backoff; once it holds again
+   * the runner looks for work at once, since wake-ups sent meanwhile were missed.
+   */
   private async watch(): Promise<void> {
-    if (!this.engine.storage.watch) return;
+    const storage = this.engine.storage;
+    if (!storage.watch || this.state !== 'running') return;
+    const attempt: { stop?: () => Promise<void>; over: boolean } = { over: false };
+    const fail = (error: unknown) => {
+      if (attempt.over) return;
+      attempt.over = true;
+      if (attempt.stop && this.unwatch === attempt.stop) this.unwatch = undefined;
+      // Hands the broken connection back to the pool (as broken).
+      void attempt.stop?.().catch(() => undefined);
+      if (this.state !== 'running') return;
+      const failures = ++this.watchFailures;
+      const retryInMs = this.backoff(failures);
+      this.report(error, { during: 'watch', attempt: failures, retryInMs });
+      this.watchTimer = setTimeout(() => {
+        this.watchTimer = undefined;
+        void this.watch();
+      }, retryInMs);
+      this.watchTimer.unref?.();
+    };
     try {
-      const stop = await this.engine.storage.watch((dueAt) => this.dueAt(dueAt));
-      if (this.state !== 'running') await stop?.();
-      else this.unwatch = stop;
+      attempt.stop = await storage.watch((dueAt) => this.dueAt(dueAt), fail);
     } catch (error) {
-      this.report(error, { during: 'watch' });
+      fail(error);
+      return;
+    }
+    if (attempt.over || this.state !== 'running') {
+      attempt.over = true;
+      await attempt.stop?.().catch(() => undefined);
+      return;
+    }
+    this.unwatch = attempt.stop;
+    if (this.watchFailures > 0) {
+      this.watchFailures = 0;
+      this.wake();
     }
   }
 

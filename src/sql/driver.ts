@@ -36,8 +36,12 @@ export interface SqlConnection {
 export interface SqlDriver extends SqlQueryable {
   /** Runs `fn` between BEGIN and COMMIT on one connection; ROLLBACK if it throws. */
   transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T>;
-  /** Calls `onPayload` for each NOTIFY on `channel`; resolves to a function that stops listening. */
-  listen?(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Calls `onPayload` for each NOTIFY on `channel`; resolves to a function that stops listening.
+   * `onLost` is called (once) if the listening connection breaks: nothing more will be heard on
+   * it, and the caller may listen again.
+   */
+  listen?(channel: string, onPayload: (payload: string) => void, onLost?: (error: Error) => void): Promise<() => Promise<void>>;
   /** Whether one connection serves everything (PGlite): concurrency buys nothing there. */
   readonly singleConnection?: boolean;
   /** Optional: a connection of its own for a transaction, so BEGIN and COMMIT cost no round trip of their own. */
@@ -59,6 +63,7 @@ interface PgClientLike {
   release(destroy?: boolean | Error): void;
   on(event: 'notification', listener: (msg: { channel: string; payload?: string }) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** The parts of a PGlite instance the store uses. */
@@ -107,7 +112,14 @@ export function toDriver(client: unknown): SqlDriver {
               fn({ query: (text, params) => tx.query(text, params) as never, script: (sql: string) => (tx as unknown as PGliteExec).exec(sql) }),
             )
         : (fn) => c.transaction(fn),
-      ...(typeof c.listen === 'function' ? { listen: (channel: string, cb: (p: string) => void) => c.listen!(channel, cb) } : {}),
+      // PGlite's third argument is a transaction, and its in-process channel cannot break; a host driver gets `onLost`.
+      ...(typeof c.listen === 'function'
+        ? {
+            listen: pglite
+              ? (channel: string, cb: (p: string) => void) => c.listen!(channel, cb)
+              : (channel: string, cb: (p: string) => void, onLost?: (error: Error) => void) => c.listen!(channel, cb, onLost),
+          }
+        : {}),
       singleConnection: single,
     };
   }
@@ -127,19 +139,56 @@ function results(r: unknown): Array<{ rows: Record<string, unknown>[] }> {
   return (Array.isArray(r) ? r : [r]) as Array<{ rows: Record<string, unknown>[] }>;
 }
 
+/**
+ * A client checked out of a Pool, with an `'error'` listener for as long as it is out. pg-pool
+ * listens on idle clients only: a backend terminated while a client is checked out (waiting on a
+ * lock, or idle in a transaction while the engine awaits the Directory) emits `'error'` on the
+ * client, and with no listener Node ends the process. The listener keeps the error, so the client
+ * goes back to the pool as broken (destroyed, not reused), and the next statement fails instead.
+ */
+async function checkout(
+  pool: PgPoolLike,
+  onLost?: (error: Error) => void,
+): Promise<{ client: PgClientLike; lost(): Error | undefined; release(error?: Error): void }> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const listener = (error: Error) => {
+    if (lost) return;
+    lost = error;
+    onLost?.(error);
+  };
+  client.on('error', listener);
+  let released = false;
+  return {
+    client,
+    lost: () => lost,
+    release(error?: Error) {
+      if (released) return;
+      released = true;
+      const broken = error ?? lost;
+      // A kept client loses the listener (the pool's own takes over while it idles); a broken one
+      // keeps it, since pg reports the dead socket more than once (the server's FATAL message,
+      // then the closed socket) and the pool destroys the client without listening to it.
+      if (!broken) client.removeListener('error', listener);
+      client.release(broken);
+    },
+  };
+}
+
 /** Wraps a `pg` Pool: each transaction checks out one client; LISTEN holds one client while listening. */
 export function poolDriver(pool: PgPoolLike): SqlDriver {
   return {
     async connect() {
-      const client = await pool.connect();
+      const held = await checkout(pool);
       return {
-        script: async (sql: string) => results(await client.query(sql)),
-        release: (broken?: Error) => client.release(broken),
+        script: async (sql: string) => results(await held.client.query(sql)),
+        release: (broken?: Error) => held.release(broken),
       };
     },
     query: (text, params) => pool.query(text, params) as never,
     async transaction(fn) {
-      const client = await pool.connect();
+      const held = await checkout(pool);
+      const { client } = held;
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
@@ -155,24 +204,26 @@ export function poolDriver(pool: PgPoolLike): SqlDriver {
         }
         throw error;
       } finally {
-        client.release(broken);
+        held.release(broken);
       }
     },
-    async listen(channel, onPayload) {
-      const client = await pool.connect();
+    async listen(channel, onPayload, onLost) {
+      const held = await checkout(pool, onLost);
+      const { client } = held;
       client.on('notification', (msg) => {
         if (msg.channel === channel) onPayload(msg.payload ?? '');
       });
-      let lost = false;
-      client.on('error', () => {
-        lost = true;
-      });
-      await client.query(`LISTEN ${quoteIdent(channel)}`);
+      try {
+        await client.query(`LISTEN ${quoteIdent(channel)}`);
+      } catch (error) {
+        held.release(error as Error);
+        throw error;
+      }
       return async () => {
         try {
-          if (!lost) await client.query(`UNLISTEN ${quoteIdent(channel)}`);
+          if (!held.lost()) await client.query(`UNLISTEN ${quoteIdent(channel)}`);
         } finally {
-          client.release(lost || undefined);
+          held.release();
         }
       };
     },

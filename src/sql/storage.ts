@@ -1,6 +1,8 @@
 import { DealflowError } from '../model/errors.js';
 import type { Storage, StorageTx } from '../ports/storage.js';
-import { quoteIdent, toDriver, type SqlClient, type SqlDriver } from './driver.js';
+import { quoteIdent, toDriver, type PgPoolLike, type SqlClient, type SqlDriver } from './driver.js';
+import { isConnectionLoss, storageUnavailable } from './errors.js';
+import { NUMBERED_ID } from '../ports/ids.js';
 import { migrate } from './migrations.js';
 import { ConnectionSession, DriverTxSession } from './session.js';
 import { SqlTx } from './tx.js';
@@ -134,11 +136,39 @@ export class SqlStorage implements Storage {
 
   /**
    * Calls `onDue` when another transaction schedules work, with the earliest due time it wrote.
-   * Undefined when the driver cannot LISTEN; the runner then polls.
+   * Undefined when the driver cannot LISTEN; the runner then polls. If the listening connection
+   * breaks, `onLost` gets a STORAGE_UNAVAILABLE error and nothing more is heard: watch again.
    */
-  async watch(onDue: (dueAt: string) => void): Promise<(() => Promise<void>) | undefined> {
+  async watch(onDue: (dueAt: string) => void, onLost?: (error: DealflowError) => void): Promise<(() => Promise<void>) | undefined> {
     if (!this.driver.listen) return undefined;
-    return this.driver.listen(this.channel, onDue);
+    try {
+      return await this.driver.listen(this.channel, onDue, onLost && ((error) => onLost(storageUnavailable(error, 'watch'))));
+    } catch (error) {
+      throw isConnectionLoss(error) ? storageUnavailable(error, 'watch') : error;
+    }
+  }
+
+  /**
+   * The highest number per kind of numbered id (`deal-7`) anywhere in the schema: every row's
+   * document, the history, leases. Read once by an engine whose IdGenerator counts; a full scan,
+   * so meant for the test-sized stores SequentialIds are for.
+   */
+  async highestIds(): Promise<Record<string, number>> {
+    const q = this.q;
+    const docs = ['deals', 'enrolments', 'jobs', 'log', 'outbox', 'records'].map((t) => `SELECT doc::text AS t FROM ${q}.${t}`);
+    const leases = ['jobs', 'outbox'].map((t) => `SELECT to_json(lease_token)::text FROM ${q}.${t} WHERE lease_token IS NOT NULL`);
+    const sql = `SELECT m[1] AS kind, max(m[2]::bigint)::text AS n
+      FROM (SELECT regexp_matches(t, '${NUMBERED_ID.source}', 'g') AS m
+            FROM (${[...docs, `SELECT value::text FROM ${q}.meta`, `SELECT to_json(key)::text FROM ${q}.meta`, ...leases].join(' UNION ALL ')}) AS texts) AS found
+      GROUP BY 1`;
+    try {
+      const { rows } = await this.driver.query<{ kind: string; n: string }>(sql);
+      const out: Record<string, number> = {};
+      for (const r of rows) Object.defineProperty(out, r.kind, { value: Number(r.n), enumerable: true, writable: true, configurable: true });
+      return out;
+    } catch (error) {
+      throw translate(error);
+    }
   }
 
   /** Closes the connection the store opened itself (from `dataDir` or `connectionString`); a client you passed stays open. */
@@ -148,7 +178,17 @@ export class SqlStorage implements Storage {
 }
 
 function translate(error: unknown): unknown {
-  const e = error as { code?: string; message?: string };
+  if (isConnectionLoss(error)) return storageUnavailable(error, 'command');
+  const e = error as { code?: string; message?: string; constraint?: string; detail?: string };
+  if (e?.code === '23505' && /^(deals|jobs|outbox|records)_pkey$/.test(e.constraint ?? '')) {
+    // A new row whose id is taken (a read-then-create race is re-run first, so this is not one).
+    const what = e.constraint!.slice(0, -5);
+    return new DealflowError(
+      'CONFLICT',
+      `a new row's id is already taken in ${what} (${e.detail ?? e.message}), and a new row never replaces a stored one; the engine's IdGenerator made up an id in use: give engines sharing a store ids that cannot collide (UuidIds, the default), and run one SequentialIds engine per store at a time`,
+      { cause: error, details: { table: what, detail: e.detail ?? null } },
+    );
+  }
   if (e?.code === '22P05' || e?.code === '22021') {
     return new DealflowError('INVALID_INPUT', `PostgreSQL cannot store this text (${e.message}); remove NUL characters (\\u0000)`, { cause: error });
   }
@@ -167,15 +207,18 @@ export async function createSqlStorage(options: SqlStorageOptions = {}): Promise
     try {
       await migrate(driver, storage.schema);
     } catch (error) {
-      await close?.();
-      throw error;
+      await close?.().catch(() => undefined);
+      throw isConnectionLoss(error) ? storageUnavailable(error, 'open') : error;
     }
   }
   return storage;
 }
 
 async function connect(options: SqlStorageOptions): Promise<{ driver: SqlDriver; close?: () => Promise<void> }> {
-  if (options.client !== undefined) return { driver: toDriver(options.client) };
+  if (options.client !== undefined) {
+    guardPool(options.client);
+    return { driver: toDriver(options.client) };
+  }
   if (options.dataDir !== undefined) {
     const { PGlite } = await importPeer<typeof import('@electric-sql/pglite')>('@electric-sql/pglite', 'dataDir');
     const db = await PGlite.create(options.dataDir);
@@ -185,11 +228,22 @@ async function connect(options: SqlStorageOptions): Promise<{ driver: SqlDriver;
     const pg = await importPeer<{ default?: { Pool: typeof import('pg').Pool }; Pool?: typeof import('pg').Pool }>('pg', 'connectionString');
     const Pool = (pg.Pool ?? pg.default?.Pool)!;
     const pool = new Pool({ connectionString: options.connectionString });
-    // An idle client's network error must not crash the host; the next query reports it.
-    pool.on('error', () => undefined);
+    guardPool(pool);
     return { driver: toDriver(pool), close: () => pool.end() };
   }
   throw new DealflowError('INVALID_CONFIG', 'createSqlStorage needs one of: client (a pg Pool or PGlite), dataDir (embedded PGlite), connectionString');
+}
+
+/**
+ * A `pg` Pool emits `'error'` when an idle client's connection breaks (the server restarted), and
+ * Node ends a process on an `'error'` event nobody listens to. The store adds a listener that
+ * ignores it (the next query on the pool reports the outage) when the pool has none of its own.
+ */
+function guardPool(client: unknown): void {
+  const pool = client as Partial<PgPoolLike> & { on?: (event: 'error', listener: () => void) => unknown; listenerCount?: (event: string) => number };
+  if (typeof pool.totalCount !== 'number' || typeof pool.on !== 'function') return;
+  if (typeof pool.listenerCount === 'function' && pool.listenerCount('error') > 0) return;
+  pool.on('error', () => undefined);
 }
 
 async function importPeer<T>(name: string, option: string): Promise<T> {

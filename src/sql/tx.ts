@@ -1,6 +1,6 @@
 import type { Enrolment, Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
-import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, StorageTx } from '../ports/storage.js';
+import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, StorageTx } from '../ports/storage.js';
 import { bool, instant, jsonb, num, text, texts } from './literal.js';
 import type { Row, Session } from './session.js';
 
@@ -55,6 +55,11 @@ export class SqlTx implements StorageTx {
    * which then reads the row: a read-then-create never overwrites someone else's create.
    */
   private readonly missing = { deals: new Set<string>(), outbox: new Set<string>(), records: new Set<string>(), meta: new Set<string>() };
+  /**
+   * Rows put with `insert` (ids the engine just made up) and not yet written: a plain INSERT, so a
+   * taken id fails on the primary key (CONFLICT) instead of overwriting what is stored.
+   */
+  private readonly inserts = { deals: new Set<string>(), jobs: new Set<string>(), outbox: new Set<string>(), records: new Set<string>() };
 
   constructor(
     private readonly session: Session,
@@ -103,7 +108,8 @@ export class SqlTx implements StorageTx {
     return deal;
   }
 
-  async putDeal(deal: Deal): Promise<void> {
+  async putDeal(deal: Deal, options?: PutOptions): Promise<void> {
+    if (options?.insert) this.inserts.deals.add(deal.id);
     this.deals.set(deal.id, deal);
     const view = this.views.get(deal.id);
     if (view) view.deal = deal;
@@ -202,7 +208,8 @@ export class SqlTx implements StorageTx {
     return this.lockedJob(id, token);
   }
 
-  async putJob(job: Job): Promise<void> {
+  async putJob(job: Job, options?: PutOptions): Promise<void> {
+    if (options?.insert) this.inserts.jobs.add(job.id);
     // Re-put: a new place in the tie order (the map re-inserts it last), as in memory.
     this.jobs.delete(job.id);
     this.jobs.set(job.id, job);
@@ -293,8 +300,9 @@ export class SqlTx implements StorageTx {
 
   // ---- outbox ----------------------------------------------------------------------------------
 
-  async putOutbox(messages: OutboxMessage[]): Promise<void> {
+  async putOutbox(messages: OutboxMessage[], options?: PutOptions): Promise<void> {
     for (const m of messages) {
+      if (options?.insert) this.inserts.outbox.add(m.id);
       // A re-put keeps the message's place in the list, as in memory.
       this.outbox.set(m.id, m);
       if (m.status === 'pending') this.wake(m.nextAttemptAt);
@@ -355,8 +363,10 @@ export class SqlTx implements StorageTx {
 
   // ---- records and meta --------------------------------------------------------------------------
 
-  async putRecord(record: StoredRecord): Promise<void> {
-    this.records.set(`${record.kind}\u0000${record.id}`, record);
+  async putRecord(record: StoredRecord, options?: PutOptions): Promise<void> {
+    const key = `${record.kind}\u0000${record.id}`;
+    if (options?.insert) this.inserts.records.add(key);
+    this.records.set(key, record);
   }
 
   /** Locks the record: features read a record to change it (an approval decided, a task closed). */
@@ -385,17 +395,18 @@ export class SqlTx implements StorageTx {
   // ---- the write buffer ----------------------------------------------------------------------------
 
   /**
-   * Every buffered write as one statement of data-modifying CTEs (each row appears once, so no
-   * two parts touch the same row), with the NOTIFY at commit; undefined when there is nothing.
+   * Splits rows into the new ones — read as missing by this transaction, or put with `insert` —
+   * written with a plain INSERT (`true`), and the rest, upserted (`false`), leaving out empty
+   * groups. Once written, a row is neither missing nor new any more.
    */
-  /**
-   * Splits rows into those this transaction read as missing (plain INSERT: `true`) and the rest
-   * (upsert: `false`), leaving out empty groups. Once written, a row is no longer missing.
-   */
-  private split<T>(rows: T[], key: (row: T) => string, missing: Set<string>): Array<[boolean, T[]]> {
-    const fresh = rows.filter((r) => missing.has(key(r)));
-    const known = rows.filter((r) => !missing.has(key(r)));
-    for (const r of fresh) missing.delete(key(r));
+  private split<T>(rows: T[], key: (row: T) => string, missing: Set<string>, inserts?: Set<string>): Array<[boolean, T[]]> {
+    const isNew = (r: T) => missing.has(key(r)) || (inserts?.has(key(r)) ?? false);
+    const fresh = rows.filter(isNew);
+    const known = rows.filter((r) => !isNew(r));
+    for (const r of fresh) {
+      missing.delete(key(r));
+      inserts?.delete(key(r));
+    }
     return (
       [
         [true, fresh],
@@ -404,13 +415,17 @@ export class SqlTx implements StorageTx {
     ).filter(([, group]) => group.length > 0);
   }
 
+  /**
+   * Every buffered write as one statement of data-modifying CTEs (each row appears once, so no
+   * two parts touch the same row), with the NOTIFY at commit; undefined when there is nothing.
+   */
   private takeWrites(notify?: [string, string]): string | undefined {
     const s = this.s;
     const parts: string[] = [];
 
     const dealPuts = [...this.deals.values()].filter((d): d is Deal => d !== null);
     const dealDeletes = [...this.deals].filter(([, d]) => d === null).map(([id]) => id);
-    for (const [fresh, rows] of this.split(dealPuts, (d) => d.id, this.missing.deals)) {
+    for (const [fresh, rows] of this.split(dealPuts, (d) => d.id, this.missing.deals, this.inserts.deals)) {
       parts.push(`INSERT INTO ${s}.deals (id, pipeline_id, stage_id, owner_id, open, version, doc)
         SELECT d->>'id', d->>'pipelineId', d->>'stageId', d->>'ownerId', (d->'closedAt') = 'null'::jsonb, (d->>'version')::int, d
         FROM jsonb_array_elements(${jsonb(rows)}) WITH ORDINALITY AS t(d, n) ORDER BY n
@@ -435,6 +450,14 @@ export class SqlTx implements StorageTx {
     const jobPuts = [...this.jobs.values()].filter((j): j is Job => j !== null);
     const jobDeletes = [...this.jobs].filter(([, j]) => j === null).map(([id]) => id);
     if (jobPuts.length > 0) {
+      // New jobs are written by the same statement as re-put ones, so one seq order covers them
+      // all (their tie order). A new job's id must not be taken: this part copies any stored row
+      // with such an id onto itself, which fails on the primary key (CONFLICT) before anything
+      // is overwritten. Every part sees the rows as they were before the statement.
+      const fresh = jobPuts.filter((j) => this.inserts.jobs.has(j.id)).map((j) => j.id);
+      if (fresh.length > 0) {
+        parts.push(`INSERT INTO ${s}.jobs (id, deal_id, due_at, doc) SELECT id, deal_id, due_at, doc FROM ${s}.jobs WHERE id = ANY(${texts(fresh)})`);
+      }
       // A re-put job takes a new place in the tie order and loses any lease, as in memory.
       parts.push(`INSERT INTO ${s}.jobs (id, deal_id, due_at, doc)
         SELECT j->>'id', j->>'dealId', (j->>'dueAt')::timestamptz, j
@@ -443,6 +466,7 @@ export class SqlTx implements StorageTx {
           doc = excluded.doc, lease_owner = NULL, lease_token = NULL, lease_until = NULL`);
     }
     if (jobDeletes.length > 0) parts.push(`DELETE FROM ${s}.jobs WHERE id = ANY(${texts(jobDeletes)})`);
+    this.inserts.jobs.clear();
 
     if (this.log.length > 0) {
       parts.push(`INSERT INTO ${s}.log (id, deal_id, type, at, doc)
@@ -457,7 +481,7 @@ export class SqlTx implements StorageTx {
         const keep = (col: string) => `${col} = CASE WHEN ${s}.outbox.lease_token = (${tokens} ->> excluded.id) THEN NULL ELSE ${s}.outbox.${col} END`;
         leases = `, ${keep('lease_owner')}, ${keep('lease_until')}, ${keep('lease_token')}`;
       }
-      for (const [fresh, rows] of this.split([...this.outbox.values()], (m) => m.id, this.missing.outbox)) {
+      for (const [fresh, rows] of this.split([...this.outbox.values()], (m) => m.id, this.missing.outbox, this.inserts.outbox)) {
         parts.push(`INSERT INTO ${s}.outbox (id, key, deal_id, status, next_attempt_at, doc)
           SELECT m->>'id', m->>'key', m->>'dealId', m->>'status', (m->>'nextAttemptAt')::timestamptz, m
           FROM jsonb_array_elements(${jsonb(rows)}) WITH ORDINALITY AS t(m, n) ORDER BY n
@@ -469,7 +493,7 @@ export class SqlTx implements StorageTx {
           }`);
       }
     }
-    for (const [fresh, rows] of this.split([...this.records.values()], (r) => `${r.kind}\u0000${r.id}`, this.missing.records)) {
+    for (const [fresh, rows] of this.split([...this.records.values()], (r) => `${r.kind}\u0000${r.id}`, this.missing.records, this.inserts.records)) {
       parts.push(`INSERT INTO ${s}.records (kind, id, deal_id, at, doc)
         SELECT r->>'kind', r->>'id', r->>'dealId', (r->>'at')::timestamptz, r
         FROM jsonb_array_elements(${jsonb(rows)}) WITH ORDINALITY AS t(r, n) ORDER BY n

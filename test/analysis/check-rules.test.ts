@@ -150,7 +150,8 @@ describe('checkRules', () => {
     ];
     const result = checkRules(rules, { pipelines });
     expect(result.findings.map((f) => [f.severity, f.code, f.path])).toEqual([
-      ['error', 'bad-action', '$[0].actions[0].params.stage'],
+      // An unknown stage is refused when the rules are parsed, with the stages to choose from.
+      ['error', 'invalid', '$[0].actions[0].params.stage'],
       ['error', 'bad-action', '$[0].actions[1].params.field'],
       ['error', 'bad-action', '$[0].actions[2].params.value'],
     ]);
@@ -178,7 +179,13 @@ describe('checkRules', () => {
   it('accepts what the engine would accept under the same configuration (playbooks for launchPlaybook)', () => {
     const bare = checkRules(goalsRules, { pipelines: [goalsPipeline as never] });
     expect(bare.exitCode).toBe(1);
-    expect(bare.findings.map((f) => f.message)).toContain('unknown playbook "delivery"; pass playbooks to createEngine({ playbooks })');
+    expect(bare.findings).toContainEqual(
+      expect.objectContaining({
+        message: 'unknown playbook "delivery"',
+        issue: 'unknown-playbook',
+        hint: 'there are none; playbooks are passed in createEngine({ playbooks })',
+      }),
+    );
     const configured = checkRules(goalsRules, { pipelines: [goalsPipeline as never], engine: { playbooks: goalsPlaybooks as never } });
     expect(configured).toMatchObject({ findings: [], exitCode: 0 });
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/run.js';
 import { parseHistory } from '../../src/simulation/history.js';
 
@@ -11,14 +12,15 @@ const fixtures = resolve(import.meta.dirname, 'fixtures');
 const f = (name: string) => join(fixtures, name);
 const history = ['--pipelines', f('pipelines.json'), '--events', f('history.jsonl')];
 
-/** Runs the CLI in process with captured output; `tty` makes stderr look like a terminal. */
-async function cli(args: string[], options: { tty?: boolean; stdin?: string } = {}) {
+/** Runs the CLI in process with captured output; `tty` makes stderr look like a terminal, `io` adds hooks (load, now). */
+async function cli(args: string[], options: { tty?: boolean; stdin?: string; io?: Partial<CliIo> } = {}) {
   let stdout = '';
   let stderr = '';
   const code = await runCli(args, {
     stdout: { write: (t: string) => (stdout += t) },
     stderr: { write: (t: string) => (stderr += t), isTTY: options.tty ?? false },
     readStdin: async () => options.stdin ?? '',
+    ...options.io,
   });
   return { code, stdout, stderr };
 }
@@ -40,11 +42,24 @@ describe('dealflow (no command, help, bad usage)', () => {
     expect((await cli([])).code).toBe(64);
   });
 
-  it.each(['check', 'simulate', 'diff', 'explain', 'generate', 'schema'])('%s --help prints its usage and exit codes', async (name) => {
+  it.each([
+    ['check', [0, 1, 2, 64, 66]],
+    ['simulate', [0, 1, 64, 66, 69]],
+    ['diff', [0, 1, 64, 66]],
+    ['explain', [0, 1, 64, 66]],
+    ['generate', [0, 64, 66]],
+    ['schema', [0, 64]],
+  ] as const)('%s --help prints its usage and its own exit codes', async (name, codes) => {
     const { code, stdout } = await cli([name, '--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`^Usage: dealflow ${name}`));
-    expect(stdout).toContain('Exit codes:');
+    const listed = [...stdout.split('Exit codes:\n')[1]!.matchAll(/^ {2}(\d+)\s/gm)].map((m) => Number(m[1]));
+    expect(listed).toEqual(codes);
+  });
+
+  it('prints its version', async () => {
+    const { version } = JSON.parse(await readFile(resolve(import.meta.dirname, '../../package.json'), 'utf8'));
+    for (const flag of ['--version', '-V']) expect(await cli([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   it('refuses an unknown command or option with exit 64 and a pointer to --help', async () => {
@@ -53,7 +68,7 @@ describe('dealflow (no command, help, bad usage)', () => {
     expect(unknown.stderr).toContain('unknown command "simulat"');
     const option = await cli(['simulate', '--rulez', 'x']);
     expect(option.code).toBe(64);
-    expect(option.stderr).toContain("Unknown option '--rulez'");
+    expect(option.stderr).toContain("Unknown option '--rulez'; did you mean --rules?");
     expect(option.stderr).toContain('see: dealflow simulate --help');
     const missing = await cli(['simulate', ...history]);
     expect(missing.code).toBe(64);
@@ -66,7 +81,16 @@ describe('dealflow (no command, help, bad usage)', () => {
     expect(missing.stderr).toBe(`dealflow: cannot read the rules file "${f('nope.json')}": no such file\n`);
     const notJson = await cli(['check', f('history.jsonl')]);
     expect(notJson.code).toBe(1);
-    expect(notJson.stderr).toContain(`the rules file "${f('history.jsonl')}" is not valid JSON`);
+    expect(notJson.stderr).toContain(
+      `the rules file "${f('history.jsonl')}" is not valid JSON: line 2, column 1: Unexpected non-whitespace character after JSON\n`,
+    );
+    // Broken JSON is located by line and column, as an editor counts them.
+    const broken = join(dir, 'broken.json');
+    await writeFile(broken, '[\n  { "id": "a",\n    "trigger": { "type": "deal.created" },\n  }\n]\n');
+    const at = await cli(['check', broken]);
+    expect(at.code).toBe(1);
+    expect(at.stderr).toContain(`is not valid JSON: line 4, column 3: Expected double-quoted property name in JSON\n`);
+    expect(at.stderr).toContain(`${broken}:4:3`);
   });
 });
 
@@ -97,7 +121,23 @@ describe('dealflow check', () => {
     await writeFile(config, JSON.stringify({ pipeline: [] }));
     const bad = await cli(['check', rules, '--config', config]);
     expect(bad).toMatchObject({ code: 1 });
-    expect(bad.stderr).toContain('unknown key(s) pipeline');
+    expect(bad.stderr).toContain('$.pipeline: unknown key "pipeline"');
+    expect(bad.stderr).toContain('hint: did you mean "pipelines"?');
+  });
+
+  it('prints all ten mistakes of the rule file in docs/cli.md in one pass, each with its path and hint, as the page shows', async () => {
+    const page = await readFile(resolve(import.meta.dirname, '../../docs/cli.md'), 'utf8');
+    const block = (name: string) => new RegExp(`<!-- check-example: ${name} -->\\n\`\`\`[a-z]*\\n([\\s\\S]*?)\\n\`\`\``).exec(page)?.[1];
+    const rules = join(dir, 'rules.json');
+    await writeFile(rules, block('rules.json')!);
+    const pipeline = resolve(import.meta.dirname, '../../examples/proposal-deadline/pipeline.json');
+    const { code, stdout } = await cli(['check', rules, '--pipelines', pipeline]);
+    expect(code).toBe(1);
+    expect(stdout.replaceAll(rules, 'rules.json').trimEnd()).toBe(block('output'));
+    const findings = stdout.split('\n').filter((l) => l.startsWith('error'));
+    expect(findings).toHaveLength(10);
+    // Every one says how to fix it, but the duplicate id, which says it all.
+    expect(stdout.split('\n').filter((l) => l.trimStart().startsWith('hint: '))).toHaveLength(9);
   });
 
   it('exits 2 on warnings only, and prints JSON with --json', async () => {
@@ -172,15 +212,46 @@ describe('dealflow simulate', () => {
     expect(JSON.parse(skipped.stdout).events.total).toBe(11);
   });
 
-  it('draws a progress bar only when stderr is a terminal', async () => {
+  it('draws a progress bar with the time left on a terminal, and plain lines when not on one', async () => {
     const piped = await cli(['simulate', '--rules', f('rules-5-days.json'), ...history, '--json']);
-    expect(piped.stderr).toBe('');
+    expect(piped.stderr).toBe(''); // a short run prints no progress line
     const tty = await cli(['simulate', '--rules', f('rules-5-days.json'), ...history, '--json'], { tty: true });
-    expect(tty.stderr).toMatch(/simulating \[#+\] 12\/12 events {2}2026-03-20 {2}\d+\/s/);
+    expect(tty.stderr).toMatch(/simulating \[#+\] 12\/12 events {2}2026-03-20 {2}\d+\/s {2}ETA 0:00/);
     expect(tty.stderr.endsWith('\r\x1b[2K')).toBe(true);
     expect(JSON.parse(tty.stdout).events.total).toBe(12);
   });
+
+  it('prints progress lines with the time left when not on a terminal: every 5 s, or every second with --progress', async () => {
+    // A clock that moves 6 s per reading: the simulation looks slow, so lines are due.
+    let t = 0;
+    const now = () => (t += 6000);
+    const args = ['simulate', '--rules', f('rules-5-days.json'), '--pipelines', f('pipelines.json'), '--events', f('history.jsonl'), '--json'];
+    const slow = await runWith(args, now);
+    const lines = slow.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/^simulating: \d+\/12 events \(\d+%\), at 2026-\d\d-\d\d, \d+\/s, ETA \d+:\d\d$/);
+    expect(slow.stderr).not.toContain('\r');
+    t = 0;
+    const forced = await runWith([...args, '--progress'], now);
+    expect(forced.stderr.trim().split('\n').length).toBeGreaterThan(lines.length);
+    expect(forced.stderr).toMatch(/simulating: done, 12 events in \d+:\d\d\n$/);
+  });
+
+  it('--store without PGlite names --store and exits 69, before reading or writing anything', async () => {
+    const target = join(dir, 'no-pglite');
+    const { code, stderr } = await cli(['simulate', '--rules', f('rules-5-days.json'), ...history, '--store', target], {
+      io: { load: async (name) => Promise.reject(new Error(`Cannot find package '${name}'`)) },
+    });
+    expect(code).toBe(69);
+    expect(stderr).toContain('--store needs @electric-sql/pglite, which is not installed');
+    expect(stderr).toContain('npm install @electric-sql/pglite');
+  });
 });
+
+/** The CLI with a fake clock for progress. */
+async function runWith(args: string[], now: () => number) {
+  return cli(args, { io: { now } });
+}
 
 describe('dealflow diff', () => {
   it('shows what a 3-day deadline changes against the 5-day one, per deal and in total', async () => {

@@ -3,26 +3,57 @@ import { Engine as RulesEngine } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
 import { compileCondition, criteriaError, type ConditionTrace, type FactSource } from '../../src/core/criteria.js';
 import { DealFacts } from '../../src/core/facts.js';
-import { BUILTIN_OPERATORS, OPERATOR_DECORATORS, type Condition } from '../../src/model/condition.js';
+import { BUILTIN_OPERATORS, ConditionSchema, OPERATOR_DECORATORS, type Condition } from '../../src/model/condition.js';
 import type { Json } from '../../src/model/deal.js';
-import { safePathResolver } from '../../src/model/path.js';
+import { parseRules } from '../../src/index.js';
+import { parsePath } from '../../src/model/path.js';
 
 /**
  * The differential test: random condition trees (nested all/any/not, every built-in operator and
- * decorator chain, paths, missing facts, values of the wrong type, fact-reference values,
- * priorities) on random facts, evaluated by our compiled predicate and by json-rules-engine 7's
- * `engine.run`. They must agree on every case: the same boolean, and where json-rules-engine
- * rejects the run, our predicate does not hold and its trace names the error.
+ * decorator chain, paths — `.length` and characters of strings included — missing facts, strings
+ * for in/notIn/contains, values of the wrong type, fact-reference values, params, priorities) on
+ * random facts, evaluated by our compiled predicate and by json-rules-engine 7's `engine.run` with
+ * its own path resolver (jsonpath-plus). They must agree on every case: the same boolean, and where
+ * json-rules-engine rejects the run, our predicate does not hold and its trace names the error.
+ * What the parser refuses instead of evaluating is listed, each with its reason, in the last block
+ * (and in docs/rules.md).
  */
 
 const FACTS = ['deal', 'event', 'score', 'missing'] as const;
-const KEYS = ['a', 'b', 'c', 'x y'] as const;
-const PATHS = [undefined, '', '$', '$.a', '$.b', '$.a.b', 'a.c', '$.a[0]', '$[1]', "$['x y']", "$.c['a']", '$.a.b.c', '$.b[0].a', '$.length', '$.nope'];
+const KEYS = ['a', 'b', 'c', 'x y', 's', 'a.b', '01'] as const;
+const PATHS = [
+  undefined,
+  '',
+  '$',
+  '$.a',
+  '$.b',
+  '$.a.b',
+  'a.c',
+  '$.a[0]',
+  '$[1]',
+  "$['x y']",
+  "$.c['a']",
+  '$.a.b.c',
+  '$.b[0].a',
+  '$.length',
+  '$.nope',
+  // A string's length and characters, an array's length, keys that look like indexes or hold dots.
+  '$.s.length',
+  '$.a.length',
+  '$.s[0]',
+  "$.s['1']",
+  '$.b[0].length',
+  "$['a.b']",
+  '$[01]',
+  "$['01']",
+  's.length',
+];
 
+const str = fc.constantFrom<Json>('a', 'b', 'abc', 'x y', '', 'vip', 'new,vip', 'ab', 'c');
 const scalar = fc.oneof(
   fc.constantFrom<Json>(0, 1, -1, 2.5, 10, 100, -0.5, '10', '1e3', ' 5', '5px', 'abc', 'a', '', 'NaN', 'Infinity', true, false, null),
   fc.integer({ min: -3, max: 12 }),
-  fc.constantFrom<Json>('a', 'b', 'c', 'x y'),
+  str,
 );
 
 const json: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => ({
@@ -30,6 +61,7 @@ const json: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     scalar,
     fc.array(tie('value'), { maxLength: 3 }),
+    fc.array(str, { maxLength: 3 }),
     fc.dictionary(fc.constantFrom(...KEYS), tie('value'), { maxKeys: 3, noNullPrototype: true }),
   ),
 })).value;
@@ -41,11 +73,16 @@ const operator = fc
   .map(([decorators, base]) => [...decorators, base].join(':'));
 
 const factRef = fc.record(
-  { fact: fc.constantFrom(...FACTS), path: fc.constantFrom(...PATHS.filter((p): p is string => p !== undefined)) },
+  {
+    fact: fc.constantFrom(...FACTS),
+    path: fc.constantFrom(...PATHS.filter((p): p is string => p !== undefined)),
+    params: fc.constantFrom<Record<string, Json>>({ a: 1 }, {}),
+  },
   { requiredKeys: ['fact'] },
 );
 
 const priority = fc.option(fc.constantFrom(1, 2, 3, -1, 0, 2.5), { nil: undefined });
+const params = fc.option(fc.constantFrom<Record<string, Json>>({ limit: 3 }, { a: 'b' }), { nil: undefined, freq: 4 });
 
 const withPriority = <T extends object>(c: T, p: number | undefined): T => (p === undefined ? c : { ...c, priority: p });
 
@@ -57,10 +94,13 @@ const condition: fc.Arbitrary<Condition> = fc.letrec<{ cond: Condition }>((tie) 
         fc.constantFrom(...FACTS),
         fc.constantFrom(...PATHS),
         operator,
-        fc.oneof({ weight: 3, arbitrary: json }, { weight: 1, arbitrary: factRef }),
+        fc.oneof({ weight: 3, arbitrary: json }, { weight: 1, arbitrary: str }, { weight: 1, arbitrary: factRef }),
         priority,
+        params,
       )
-      .map(([fact, path, op, value, p]) => withPriority({ fact, operator: op, value, ...(path === undefined ? {} : { path }) } as Condition, p)),
+      .map(([fact, path, op, value, p, ps]) =>
+        withPriority({ fact, operator: op, value, ...(path === undefined ? {} : { path }), ...(ps === undefined ? {} : { params: ps }) } as Condition, p),
+      ),
     fc.tuple(fc.array(tie('cond'), { maxLength: 4 }), priority).map(([all, p]) => withPriority({ all }, p)),
     fc.tuple(fc.array(tie('cond'), { maxLength: 4 }), priority).map(([any, p]) => withPriority({ any }, p)),
     fc.tuple(tie('cond'), priority).map(([not, p]) => withPriority({ not }, p)),
@@ -69,8 +109,9 @@ const condition: fc.Arbitrary<Condition> = fc.letrec<{ cond: Condition }>((tie) 
 
 type Verdict = { result: boolean } | { rejected: string };
 
+/** json-rules-engine 7 as it comes: its own path resolver (jsonpath-plus), undefined facts allowed. */
 async function jsonRulesEngine(cond: Condition, factValues: Record<string, Json>): Promise<Verdict> {
-  const engine = new RulesEngine([], { allowUndefinedFacts: true, pathResolver: safePathResolver });
+  const engine = new RulesEngine([], { allowUndefinedFacts: true });
   // json-rules-engine needs all/any/not at the root; a one-element all evaluates its element alone.
   // It also rewrites priorities in place, hence the clone.
   engine.addRule({ conditions: { all: [structuredClone(cond)] } as never, event: { type: 'matched' } });
@@ -98,44 +139,108 @@ function dealflow(cond: Condition, factValues: Record<string, Json>): { result: 
 
 describe('compiled criteria against json-rules-engine 7', () => {
   it('agree on random conditions and facts, including where json-rules-engine rejects', async () => {
-    let rejected = 0;
-    let held = 0;
+    const counts = { cases: 0, held: 0, rejected: 0, stringSearch: 0, lengthRead: 0, reference: 0, withParams: 0 };
     await fc.assert(
       fc.asyncProperty(condition, facts, async (cond, factValues) => {
         const theirs = await jsonRulesEngine(cond, factValues);
         const ours = dealflow(cond, factValues);
         expect(ours.untraced).toBe(ours.result);
         expect(ours.engineFacts).toBe(true);
+        counts.cases++;
+        const leaves = leavesOf(cond);
+        if (leaves.some((c) => /(?:^|:)(?:in|notIn)$/.test(c.operator) && typeof c.value === 'string')) counts.stringSearch++;
+        if (leaves.some((c) => c.path?.endsWith('length'))) counts.lengthRead++;
+        if (leaves.some((c) => c.value !== null && typeof c.value === 'object' && !Array.isArray(c.value) && 'fact' in c.value)) counts.reference++;
+        if (leaves.some((c) => c.params !== undefined)) counts.withParams++;
         if ('rejected' in theirs) {
-          rejected++;
+          counts.rejected++;
           expect(ours.result).toBe(false);
           expect(ours.error).toBeDefined();
         } else {
-          if (theirs.result) held++;
+          if (theirs.result) counts.held++;
           expect(ours.error).toBeUndefined();
           expect(ours.result).toBe(theirs.result);
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: 4000 },
     );
-    // The generator must exercise both outcomes and the error path, or the agreement proves little.
-    expect(held).toBeGreaterThan(100);
-    expect(rejected).toBeGreaterThan(20);
+    console.log(
+      `criteria ⇔ json-rules-engine: ${counts.cases} cases (${counts.held} held, ${counts.rejected} rejected by json-rules-engine; ${counts.stringSearch} with in/notIn on a string, ${counts.lengthRead} reading a length, ${counts.reference} with a fact reference, ${counts.withParams} with params)`,
+    );
+    // The generator must exercise both outcomes, the error path and each feature, or the agreement proves little.
+    expect(counts.held).toBeGreaterThan(100);
+    expect(counts.rejected).toBeGreaterThan(20);
+    for (const k of ['stringSearch', 'lengthRead', 'reference', 'withParams'] as const) expect(counts[k]).toBeGreaterThan(100);
+  });
+
+  it('agree on strings: in / notIn search a string value (a substring), contains needs an array fact, .length and characters of strings', async () => {
+    const cases: Array<[Condition, Record<string, Json>]> = [];
+    for (const op of [
+      'in',
+      'notIn',
+      'not:in',
+      'contains',
+      'doesNotContain',
+      'swap:in',
+      'swap:notIn',
+      'swap:contains',
+      'someFact:in',
+      'everyValue:in',
+      'someValue:equal',
+    ])
+      for (const value of ['new,vip', 'vip', '', ['vip', 'new'], 'x'] as Json[])
+        for (const fact of ['vip', 'new,vip', '', 'v', ['vip'], 5] as Json[])
+          cases.push([{ fact: 'deal', path: '$.t', operator: op, value }, { deal: { t: fact } }]);
+    for (const path of ['$.s.length', '$.s[0]', "$.s['2']", '$.s[9]', '$.a.length', '$.e.length', '$.a[1]', '$.o.length'])
+      for (const value of [3, 0, 'a', 'c', 2, null] as Json[])
+        cases.push([{ fact: 'deal', path, operator: 'equal', value }, { deal: { s: 'abc', e: '', a: [1, 2], o: { length: 3 } } }]);
+    let agreed = 0;
+    for (const [cond, factValues] of cases) {
+      const theirs = await jsonRulesEngine(cond, factValues);
+      const ours = dealflow(cond, factValues);
+      if ('rejected' in theirs) expect([ours.result, ours.error !== undefined], JSON.stringify(cond)).toEqual([false, true]);
+      else expect(ours.result, `${JSON.stringify(cond)} on ${JSON.stringify(factValues)}`).toBe(theirs.result);
+      agreed++;
+    }
+    expect(agreed).toBe(cases.length);
+    // The quirks themselves, as json-rules-engine has them.
+    expect(dealflow({ fact: 'deal', path: '$.t', operator: 'in', value: 'new,vip' }, { deal: { t: 'vip' } }).result).toBe(true);
+    expect(dealflow({ fact: 'deal', path: '$.s.length', operator: 'equal', value: 3 }, { deal: { s: 'abc' } }).result).toBe(true);
+    expect(dealflow({ fact: 'deal', path: '$.e.length', operator: 'equal', value: 0 }, { deal: { e: '' } }).result).toBe(false);
   });
 
   it('agree on flat conditions over one deal-like fact, the shape rules mostly have', async () => {
     const deal = fc.record({
       amount: fc.oneof(fc.integer({ min: 0, max: 20_000 }), fc.constantFrom<Json>('5000', null, 'abc')),
       stageId: fc.constantFrom('new', 'proposal', 'won'),
-      fields: fc.dictionary(fc.constantFrom('score', 'tags', 'source'), json, { maxKeys: 3, noNullPrototype: true }),
+      fields: fc.record({ score: json, tags: fc.oneof(fc.array(str, { maxLength: 3 }), str), source: fc.oneof(str, json) }, { requiredKeys: [] }),
       flags: fc.dictionary(fc.constantFrom('complex', 'vip'), fc.boolean(), { maxKeys: 2, noNullPrototype: true }),
     });
     const flat = fc.tuple(
       fc.constantFrom('all', 'any'),
-      fc.array(fc.tuple(fc.constantFrom('$.amount', '$.stageId', '$.fields.score', '$.fields.tags', '$.flags.complex', '$.fields.source'), operator, json), {
-        minLength: 1,
-        maxLength: 5,
-      }),
+      fc.array(
+        fc.tuple(
+          fc.constantFrom(
+            '$.amount',
+            '$.stageId',
+            '$.fields.score',
+            '$.fields.tags',
+            '$.flags.complex',
+            '$.fields.source',
+            '$.fields.source.length',
+            '$.fields.tags.length',
+            '$.stageId.length',
+            '$.fields.tags[0]',
+            "$.fields.source['1']",
+          ),
+          operator,
+          fc.oneof(json, str, fc.integer({ min: 0, max: 8 })),
+        ),
+        {
+          minLength: 1,
+          maxLength: 5,
+        },
+      ),
     );
     await fc.assert(
       fc.asyncProperty(flat, deal, async ([kind, parts], d) => {
@@ -150,6 +255,13 @@ describe('compiled criteria against json-rules-engine 7', () => {
     );
   });
 });
+
+function leavesOf(c: Condition): Array<Extract<Condition, { fact: string }>> {
+  if ('fact' in c) return [c];
+  if ('all' in c) return c.all.flatMap(leavesOf);
+  if ('any' in c) return c.any.flatMap(leavesOf);
+  return leavesOf(c.not);
+}
 
 describe('json-rules-engine quirks the compiler keeps', () => {
   /** Our answer, after checking json-rules-engine gives the same one. */
@@ -197,5 +309,78 @@ describe('json-rules-engine quirks the compiler keeps', () => {
     expect(await holds({ fact: 'deal', operator: 'lessThan', value: 10 }, { deal: ' 5' })).toBe(true);
     expect(await holds({ fact: 'deal', operator: 'lessThan', value: 10 }, { deal: '5px' })).toBe(false);
     expect(await holds({ fact: 'deal', operator: 'lessThan', value: 10 }, { deal: 'abc' })).toBe(false);
+  });
+});
+
+/**
+ * Where dealflow does not answer as json-rules-engine would, it refuses the rule when it is parsed,
+ * saying why — never a silent difference. Each divergence, its reason, and json-rules-engine's side.
+ */
+describe('documented divergences: what the parser refuses instead of evaluating', () => {
+  const refused = (cond: unknown, pattern: RegExp) => {
+    const rule = { id: 'r', trigger: { type: 'deal.created' }, when: cond, actions: [{ type: 'setFlag', params: { flag: 'x' } }] };
+    expect(() => parseRules([rule]), JSON.stringify(cond)).toThrow(pattern);
+  };
+
+  it('paths outside the safe subset: jsonpath-plus would run them (wildcards, filters, scripts); dealflow refuses them', async () => {
+    // jsonpath-plus evaluates these; their results are not member reads (a filter can run code).
+    expect(await jsonRulesEngine({ fact: 'deal', path: '$.a[*]', operator: 'contains', value: 1 }, { deal: { a: [1] } })).toEqual({ result: true });
+    for (const path of [
+      '$.a[*]',
+      '$..a',
+      '$.a[?(@.b)]',
+      '$.a[0:1]',
+      "$['a','b']",
+      "$['it\\'s']",
+      ' $.a',
+      "$[ 'a' ]",
+      "$['a*']",
+      '$.__proto__',
+      "$['constructor']",
+    ]) {
+      refused({ fact: 'deal', path, operator: 'equal', value: 1 }, /path|not allowed|supported/);
+      expect(() => parsePath(path)).toThrow();
+    }
+  });
+
+  it('in / notIn with a value it cannot search, someValue / everyValue with a value that is not a list: json-rules-engine rejects every run; dealflow refuses the rule', async () => {
+    for (const [operator, value] of [
+      ['in', 5],
+      ['not:notIn', null],
+      ['in', { a: 1 }],
+      ['someValue:equal', 'abc'],
+      ['not:everyValue:in', 3],
+    ] as const) {
+      for (const fact of [1, 'a', ['a'], null] as Json[]) {
+        expect(await jsonRulesEngine({ fact: 'deal', operator, value } as Condition, { deal: fact }), `${operator} ${JSON.stringify(value)}`).toMatchObject({
+          rejected: expect.any(String),
+        });
+      }
+      refused({ fact: 'deal', operator, value }, /needs an array/);
+    }
+    // Behind another decorator the value meets the fact differently, so nothing is refused: swap:in searches the fact.
+    expect(ConditionSchema.safeParse({ fact: 'deal', operator: 'swap:in', value: 5 }).success).toBe(true);
+    expect(await jsonRulesEngine({ fact: 'deal', operator: 'swap:in', value: 5 }, { deal: [5] })).toEqual({ result: true });
+  });
+
+  it('unknown operators and decorators: json-rules-engine fails the run; dealflow refuses the rule (custom ones are registered in createEngine)', async () => {
+    expect(await jsonRulesEngine({ fact: 'deal', operator: 'lessThen', value: 1 }, { deal: 0 })).toMatchObject({
+      rejected: expect.stringMatching(/Unknown operator/),
+    });
+    refused({ fact: 'deal', operator: 'lessThen', value: 1 }, /unknown operator "lessThen"/);
+    refused({ fact: 'deal', operator: 'maybe:equal', value: 1 }, /unknown operator decorator "maybe"/);
+  });
+
+  it('a fact reference that names no fact, shared condition references, unknown facts: refused (dealflow has no condition registry, and every fact is known)', async () => {
+    refused({ fact: 'deal', operator: 'equal', value: { fact: 5 } }, /names its fact/);
+    refused({ fact: 'deal', operator: 'equal', value: { fact: 'deal', path: '$..a' } }, /recursive/);
+    refused({ all: [{ condition: 'isBig' }] }, /a condition is/);
+    refused({ fact: 'dael', operator: 'equal', value: 1 }, /unknown fact "dael"/);
+  });
+
+  it('params: accepted and handed to no fact — dealflow facts take none — so they never change a result', async () => {
+    const withParams: Condition = { fact: 'deal', path: '$.a', operator: 'equal', value: 1, params: { limit: 3 } };
+    expect(await jsonRulesEngine(withParams, { deal: { a: 1 } })).toEqual({ result: true });
+    expect(dealflow(withParams, { deal: { a: 1 } }).result).toBe(true);
   });
 });

@@ -132,6 +132,28 @@ describe('scheduled jobs are re-checked when due', () => {
     expect((await engine.history(deal.id)).filter((e) => e.type === 'job.cancelled').map((e) => e.data.reason)).toEqual(['until-met']);
   });
 
+  it('gives one reason, the first that applies when due: disabled before criteria, criteria before until (docs/rules.md)', async () => {
+    const rule = (enabled: boolean) => ({
+      id: 'chase',
+      enabled,
+      trigger: { type: 'deal.created' } as const,
+      when: { fact: 'deal', path: '$.amount', operator: 'lessThan', value: 1_000 },
+      until: { fact: 'deal', path: '$.fields.proposalSentAt', operator: 'notEqual', value: null },
+      actions: [notifyOwner('chase', { after: { days: 1 } })],
+    });
+    const reasons = async (disable: boolean) => {
+      const engine = engineWith([rule(true)]);
+      const deal = await engine.createDeal({ ...newDeal, amount: 500 });
+      // Both the criteria and until now say no; disabling the rule is a third reason.
+      await engine.updateDeal(deal.id, { amount: 5_000, fields: { proposalSentAt: '2026-03-03' } });
+      if (disable) await engine.setRules([{ ...rule(false), onChange: 'recheck' }]);
+      await engine.advance({ days: 2 });
+      return (await engine.history(deal.id)).filter((e) => e.type === 'job.cancelled').map((e) => e.data.reason);
+    };
+    expect(await reasons(false)).toEqual(['criteria-no-longer-hold']);
+    expect(await reasons(true)).toEqual(['rule-disabled']);
+  });
+
   it('runs at once a job whose due time passed before the deal reached it', async () => {
     const engine = engineWith(
       [

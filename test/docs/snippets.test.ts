@@ -52,7 +52,7 @@ function typeCheck(snippets: Block[]): string[] {
   // A page's copied blocks sit beside its snippets under their file names, so a snippet can import them.
   const virtual = new Map(snippets.map((b) => [join(dirOf(b.page), b.marker === 'from' ? basename(b.target) : b.target), b]));
   const entries = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).exports as Record<string, unknown>)
-    .filter((k) => k.startsWith('./') && k !== './package.json')
+    .filter((k) => k.startsWith('./') && k !== './package.json' && !k.endsWith('.json'))
     .map((k) => k.slice(2));
   const paths: Record<string, string[]> = { dealflow: [join(root, 'src/index.ts')] };
   for (const e of entries) paths[`dealflow/${e}`] = [join(root, `src/${e}/index.ts`)];

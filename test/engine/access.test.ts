@@ -258,6 +258,30 @@ describe('the default policy on feature actions', () => {
     }
   });
 
+  it('the policy sees what a command changes (resource.changes), so it can decide by it', async () => {
+    const seen: Array<[string, unknown]> = [];
+    // Sellers may edit titles but not amounts.
+    const policy: AccessPolicy = {
+      can(actor, action, resource) {
+        seen.push([action, resource.changes]);
+        if (action === 'deal.update' && actor.roles.includes('seller') && 'amount' in (resource.changes ?? {})) return false;
+        return new DefaultAccessPolicy().can(actor, action, resource);
+      },
+    };
+    const engine = await setup();
+    const strict = createTestEngine({ pipelines: [pipeline], rules, directory: engine.directory, access: policy });
+    await strict.createDeal({ id: 'X', pipelineId: 'sales', ownerId: 'anna', title: 'x', amount: 1 });
+    await strict.updateDeal('X', { title: 'renamed', fields: { note: null } }, { actor: ACTORS.anna });
+    await expect(strict.updateDeal('X', { amount: 2 }, { actor: ACTORS.anna })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await strict.moveDeal('X', 'proposal', { actor: ACTORS.anna });
+    expect(seen).toEqual([
+      ['deal.update', { title: 'renamed', 'fields.note': null }],
+      ['deal.update', { amount: 2 }],
+      ['deal.move', { stageId: 'proposal' }],
+    ]);
+    expect((await strict.getDeal('X'))!.amount).toBe(1);
+  });
+
   it('a host can pass its own policy', async () => {
     // Read-only auditors: may read every deal, change none.
     const auditors: AccessPolicy = { can: (actor, action) => actor.roles.includes('auditor') && (action === 'deal.read' || action === 'report.read') };

@@ -214,6 +214,20 @@ describe('exceptions and approvals', () => {
     await expect(engine.decideApproval(pending!.id, { decision: 'reject', actor: actor.maria })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
+  it('"manager" is notified as resolved at the request, and decides as resolved at the decision (docs/approvals.md)', async () => {
+    const directory = people();
+    const engine = engineWith(rules as never, { slas: [sla], directory, exceptions: { complex: { reasons: ['payment-terms'] } } });
+    const deal = await engine.createDeal(newDeal);
+    await engine.markException(deal.id, { flag: 'complex', reason: 'payment-terms' }, { actor: actor.anna });
+    expect(engine.notifications.filter((m) => m.template === 'approval.requested').map((m) => m.recipient.id)).toEqual(['maria']);
+    // Anna now reports to Mark: the request is his to decide, no longer Maria's.
+    directory.add({ id: 'anna', managerId: 'mark', roles: ['seller'], teamId: 'north' });
+    const [pending] = await approvalsOf(engine);
+    await expect(engine.decideApproval(pending!.id, { decision: 'approve', actor: actor.maria })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await engine.decideApproval(pending!.id, { decision: 'approve', actor: actor.mark });
+    expect((await approvalsOf(engine))[0]).toMatchObject({ status: 'approved', decidedBy: 'mark' });
+  });
+
   it('approvers by role and by user id; the AccessPolicy is asked as well', async () => {
     const engine = setup();
     const deal = await engine.createDeal(newDeal);
@@ -283,6 +297,41 @@ describe('exceptions and approvals', () => {
         { id: 'r', trigger: { type: 'deal.created' }, actions: [{ type: 'requestApproval', params: { subject: 'x', approvers: ['nobody'] } }] },
       ] as never),
     ).toThrow(expect.objectContaining({ code: 'INVALID_RULES' }));
+  });
+
+  it('validates what a decision would do when the approval is requested, not at each attempt to decide (command and action)', async () => {
+    const engine = setup();
+    const deal = await engine.createDeal(newDeal);
+    const before = await snapshot(engine, deal.id);
+    await expect(engine.requestApproval(deal.id, { subject: 'x', approvers: ['manager'], onApprove: { moveStage: 'heaven' } })).rejects.toMatchObject({
+      code: 'UNKNOWN_STAGE',
+      issues: [{ path: '$.onApprove.moveStage' }],
+    });
+    await expect(engine.requestApproval(deal.id, { subject: 'x', approvers: ['manager'], onReject: { set: { 'fields.nope': 1 } } })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      issues: [{ path: '$.onReject.set["fields.nope"]' }],
+    });
+    await expect(engine.requestApproval(deal.id, { subject: 'x', approvers: ['manager'], onApprove: { set: { 'flags.vip': 'yes' } } })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    await expect(engine.requestApproval(deal.id, { subject: 'x', approvers: ['manager'], onApprove: { set: { amount: 'lots' } } })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    expect(await snapshot(engine, deal.id)).toBe(before);
+    // The action form: the command that would have asked is refused, nothing is requested.
+    const byRule = engineWith(
+      [
+        {
+          id: 'ask',
+          trigger: { type: 'field.changed', field: 'flags.complex', to: true },
+          actions: [{ type: 'requestApproval', params: { subject: 'x', approvers: ['manager'], onApprove: { moveStage: 'heaven' } } }],
+        },
+      ] as never,
+      { directory: people() },
+    );
+    const other = await byRule.createDeal(newDeal);
+    await expect(byRule.updateDeal(other.id, { flags: { complex: true } })).rejects.toMatchObject({ code: 'UNKNOWN_STAGE' });
+    expect(await byRule.records('approval')).toEqual([]);
   });
 
   it('emits exception, approval and SLA events after commit, never for a refused decision', async () => {

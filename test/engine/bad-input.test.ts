@@ -59,6 +59,8 @@ describe('invalid rule JSON', () => {
         '$[3].when.all[1].operator',
         '$[4].trigger.type',
         '$[4].actions',
+        // Rule 4 repeats rule 0's id: reported although its trigger and actions are malformed too.
+        '$[4].id',
       ]),
     );
     expect(e.issues.find((i) => i.path === '$[3].when.all[0].path')?.message).toMatch(/__proto__/);
@@ -71,7 +73,7 @@ describe('invalid rule JSON', () => {
     try {
       parseRules([{ id: 'r', trigger: { type: 'deal.created' }, actoins: [], actions: [{ type: 'setFlag', params: { flag: 'x' } }] }]);
     } catch (e) {
-      expect((e as DealflowError).issues[0]).toMatchObject({ path: '$[0]' });
+      expect((e as DealflowError).issues[0]).toMatchObject({ path: '$[0].actoins', hint: expect.stringMatching(/did you mean "actions"/) });
       expect((e as DealflowError).issues[0]?.message).toMatch(/actoins/);
     }
   });
@@ -86,7 +88,9 @@ describe('invalid rule JSON', () => {
     }
     expect(error).toBeInstanceOf(DealflowError);
     expect((error as DealflowError).code).toBe('INVALID_RULES');
-    expect((error as DealflowError).issues).toEqual([{ path: '$[0].actions[0].after', message: expect.stringMatching(/cannot be negative.*offset/) }]);
+    expect((error as DealflowError).issues).toEqual([
+      { path: '$[0].actions[0].after.days', message: expect.stringMatching(/cannot be negative/), hint: expect.stringMatching(/"at".*offset/) },
+    ]);
     // A negative offset from a date field is how "2 days before" is said, and stays valid.
     const before = {
       id: 'before',
@@ -158,13 +162,45 @@ describe('bad commands change nothing', () => {
   });
 });
 
+describe('names actions refer to', () => {
+  it('refuses moveStage to an unknown stage when the rules are parsed (regression: it passed, then every createDeal the rule fired on threw UNKNOWN_STAGE)', async () => {
+    const rule = { id: 'archive', trigger: { type: 'deal.created' }, actions: [{ type: 'moveStage', params: { stage: 'archiv' } }] };
+    for (const attempt of [() => parseRules([rule], { pipelines: [salesPipeline] }), () => createEngine({ pipelines: [salesPipeline], rules: [rule] })]) {
+      expect(attempt).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_RULES',
+          issues: [
+            {
+              path: '$[0].actions[0].params.stage',
+              message: 'unknown stage "archiv"',
+              code: 'unknown-stage',
+              hint: 'the stages are "unsorted", "new", "qualification", "proposal", "negotiation", "won", "lost"',
+            },
+          ],
+        }),
+      );
+    }
+    // An approval's outcome and createDeal's stage are names too.
+    const approval = {
+      id: 'ask',
+      trigger: { type: 'deal.created' },
+      actions: [{ type: 'requestApproval', params: { subject: 's', approvers: ['manager'], onApprove: { moveStage: 'negotation' } } }],
+    };
+    expect(() => parseRules([approval], { pipelines: [salesPipeline] })).toThrow(
+      expect.objectContaining({
+        issues: [expect.objectContaining({ path: '$[0].actions[0].params.onApprove.moveStage', hint: expect.stringMatching(/^did you mean "negotiation"\?/) })],
+      }),
+    );
+  });
+});
+
 describe('reserved rule ids', () => {
   it('refuses a rule id with ":", which feature jobs use as their prefix', () => {
     try {
       parseRules([{ id: 'sla:proposal', trigger: { type: 'deal.created' }, actions: [{ type: 'setFlag', params: { flag: 'x' } }] }]);
       expect.unreachable();
     } catch (e) {
-      expect((e as DealflowError).issues).toEqual([{ path: '$[0].id', message: expect.stringMatching(/may not contain ":"/) }]);
+      expect((e as DealflowError).issues).toEqual([{ path: '$[0].id', message: expect.stringMatching(/may not contain ":"/), hint: expect.any(String) }]);
     }
   });
 });

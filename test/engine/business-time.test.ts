@@ -212,6 +212,21 @@ describe('date.reached', () => {
     expect(await sentAt(e, deal.id)).toEqual(['2026-04-14T06:30:00.000Z close.today', '2026-05-12T06:30:00.000Z close.today']);
   });
 
+  it('goes by the computed time: a future date whose offset lands in the past does not fire (docs/time.md)', async () => {
+    const before: RuleInput = { ...reached, id: 'ten-days-before', trigger: { ...reached.trigger, offset: { days: -10 } } as RuleInput['trigger'] };
+    const e = engine([before]);
+    // The close date is ahead, but ten days before it has passed: not armed, and said so.
+    const deal = await e.createDeal({ pipelineId: 'sales', ownerId: 'anna', fields: { closeDate: '2026-04-08' } });
+    expect((await e.history(deal.id)).find((l) => l.type === 'trigger.skipped')?.data).toMatchObject({ reason: 'the date is already past' });
+    // Moved later, its computed time is ahead again: armed; moved back into the past, cancelled.
+    await e.updateDeal(deal.id, { fields: { closeDate: '2026-05-20' } });
+    expect(await e.pendingJobs(deal.id)).toHaveLength(1);
+    await e.updateDeal(deal.id, { fields: { closeDate: '2026-04-09' } });
+    expect((await e.history(deal.id)).find((l) => l.type === 'job.cancelled')?.data.reason).toBe('anchor-in-the-past');
+    await e.advance({ days: 60 });
+    expect(await sentAt(e, deal.id)).toEqual([]);
+  });
+
   it("in the owner's calendar, moves when the deal changes hands", async () => {
     const e = engine([{ ...reached, calendar: 'owner', trigger: { type: 'date.reached', field: 'fields.closeDate', time: '09:00' } }]);
     const deal = await e.createDeal({ pipelineId: 'sales', ownerId: 'anna', fields: { closeDate: '2026-04-20' } });

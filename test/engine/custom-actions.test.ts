@@ -50,8 +50,8 @@ describe('custom actions (defineAction)', () => {
     expect(isDealflowError(error, 'INVALID_RULES')).toBe(true);
     expect((error as { issues: unknown[] }).issues).toEqual([
       { path: '$[0].actions[0].params.phone', message: 'a phone number in E.164 form, like +4930123456' },
-      { path: '$[0].actions[0].params.text', message: expect.stringMatching(/string/) },
-      { path: '$[0].actions[0].params', message: expect.stringMatching(/txt/) },
+      // `txt` for `text` is one mistake: the unknown key, with the key it was meant to be (not also "text is required").
+      { path: '$[0].actions[0].params.txt', message: expect.stringMatching(/txt/), hint: 'did you mean "text"?' },
     ]);
   });
 

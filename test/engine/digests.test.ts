@@ -214,6 +214,45 @@ describe('digest policies', () => {
     expect(dead.map((m) => m.lastError)).toEqual(['no recipient: owner "stranger" is not in the directory, so their manager is unknown']);
   });
 
+  it('an item held exactly at the send time goes to the next digest, not the one going out (regression: it joined the current one)', async () => {
+    const engine = engineFor('hourly');
+    const log = sentAt(engine);
+    await engine.createDeal(deal('A'));
+    // The 10:00 digest is due but not yet sent when a command at exactly 10:00 holds another item.
+    engine.clock.set(new Date('2026-03-02T10:00:00.000Z'));
+    await engine.createDeal(deal('B'));
+    await engine.advanceTo('2026-03-02T12:00:00.000Z');
+    expect(log).toEqual(['10:00 maria A', '11:00 maria B']);
+    expect(engine.notifications.map((m) => m.items!.map((i) => i.dealId))).toEqual([['A'], ['B']]);
+  });
+
+  it('lists message.items in the documented order (rule, deal, time, key), the same as data.groups (regression: items came in arrival order)', async () => {
+    const rules: RuleInput[] = [
+      {
+        id: 'z-rule',
+        name: 'B rule',
+        trigger: { type: 'deal.created' },
+        actions: [{ type: 'notify', params: { to: 'manager', template: 't', digest: 'hourly' } }],
+      },
+      {
+        id: 'a-rule',
+        name: 'A rule',
+        trigger: { type: 'deal.created' },
+        actions: [{ type: 'notify', params: { to: 'manager', template: 't', digest: 'hourly' } }],
+      },
+    ];
+    const engine = engineFor('hourly', { rules });
+    await engine.createDeal(deal('D-2'));
+    await engine.advanceTo('2026-03-02T09:30:00.000Z');
+    await engine.createDeal(deal('D-1'));
+    await engine.advanceTo('2026-03-02T10:00:00.000Z');
+    const [digest] = engine.notifications;
+    const items = digest!.items!.map((i) => `${i.ruleId} ${i.dealId}`);
+    expect(items).toEqual(['a-rule D-1', 'a-rule D-2', 'z-rule D-1', 'z-rule D-2']);
+    const groups = (digest!.data as { groups: Array<{ ruleId: string; deals: Array<{ dealId: string; items: unknown[] }> }> }).groups;
+    expect(groups.flatMap((g) => g.deals.flatMap((d) => d.items.map(() => `${g.ruleId} ${d.dealId}`)))).toEqual(items);
+  });
+
   it('rejects rules naming an unknown digest policy, and bad named policies', () => {
     expect(() => engineFor('weekly on mondays')).toThrow(
       expect.objectContaining({ code: 'INVALID_RULES', issues: [expect.objectContaining({ path: '$[0].actions[0].params.digest' })] }),

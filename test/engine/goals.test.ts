@@ -192,6 +192,13 @@ describe('goal configuration', () => {
     ]);
   });
 
+  it('counts an automatic goal from lost to won as moving back (regression: lost → won passed as forward)', () => {
+    const p = pipeline(negotiationGoals);
+    p.stages.find((s) => s.id === 'lost')!.goals = [{ id: 'revived', when: paid, moveTo: 'won' }];
+    const error = configError(() => setup(p));
+    expect(error.issues.map((i) => i.path)).toEqual(['$.pipelines[0].stages[7].goals[0].allowBackward']);
+  });
+
   it('reports unknown target stages, duplicate ids and bad conditions with their JSON paths', () => {
     const bad: Goals = [
       { id: 'a', moveTo: 'heaven' },

@@ -160,7 +160,14 @@ describe('playbook configuration', () => {
     }
     expect(error).toMatchObject({
       code: 'INVALID_RULES',
-      issues: [{ path: '$[0].actions[0].params.playbook', message: 'unknown playbook "onbaording"; the playbooks are delivery' }],
+      issues: [
+        {
+          path: '$[0].actions[0].params.playbook',
+          message: 'unknown playbook "onbaording"',
+          code: 'unknown-playbook',
+          hint: 'the playbooks are "delivery"',
+        },
+      ],
     });
   });
 });

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, LogEntry, OutboxMessage, StoredRecord } from '../../src/core/types.js';
 import type { Deal } from '../../src/model/deal.js';
-import type { Storage } from '../../src/ports/storage.js';
+import type { Storage, StorageTx } from '../../src/ports/storage.js';
+import { isDealflowError } from '../../src/model/errors.js';
 import { createTestEngine } from '../../src/testing/index.js';
 import { proposalDirectory, proposalPipeline, proposalRules } from '../../examples/proposal-deadline/setup.js';
 import { InMemoryStorage } from '../../src/memory/storage.js';
@@ -68,6 +69,10 @@ export function message(id: string, dueMinutes: number, over: Partial<OutboxMess
     payload: { recipientId: 'anna', template: 't' },
     ...over,
   };
+}
+
+function record(kind: string, id: string, dealId: string): StoredRecord {
+  return { kind, id, dealId, at: T0, data: { n: id } };
 }
 
 function entry(id: string, dealId: string | null, type: string, minutes: number): LogEntry {
@@ -351,6 +356,147 @@ export function storageContract(name: string, open: StorageFactory): void {
         expect(await tx.getMeta('str')).toBe('x');
         expect(await tx.getMeta('missing')).toBeUndefined();
       });
+    });
+
+    it('never writes a new row over a stored one: an insert of a taken id is CONFLICT, the stored row stays (deals, jobs, messages, records)', async () => {
+      const s = await open();
+      const stored = {
+        deal: deal('deal-1', { title: 'stored' }),
+        job: job('job-1', 'deal-1', 10),
+        message: message('msg-1', 0),
+        record: record('approval', 'approval-1', 'deal-1'),
+      };
+      await s.transaction(async (tx) => {
+        await tx.putDeal(stored.deal);
+        await tx.putJob(stored.job);
+        await tx.putOutbox([stored.message]);
+        await tx.putRecord(stored.record);
+      });
+      const attempts: Array<[string, (tx: StorageTx) => Promise<void>]> = [
+        ['deal', (tx) => tx.putDeal(deal('deal-1', { title: 'intruder' }), { insert: true })],
+        ['job', (tx) => tx.putJob(job('job-1', 'deal-1', 99, { ruleId: 'intruder' }), { insert: true })],
+        ['message', (tx) => tx.putOutbox([message('msg-1', 5, { key: 'intruder' })], { insert: true })],
+        ['record', (tx) => tx.putRecord({ ...stored.record, data: { intruder: true } }, { insert: true })],
+      ];
+      for (const [what, put] of attempts) {
+        const error = await s
+          .transaction(async (tx) => {
+            // Written in the same transaction before the insert: rolled back with it.
+            await tx.putDeal(deal(`other-${what}`));
+            await put(tx);
+            // A read after the insert sends it (SQL buffers writes).
+            await tx.listDeals();
+          })
+          .catch((e: unknown) => e);
+        expect(isDealflowError(error, 'CONFLICT'), `${what}: ${String(error)}`).toBe(true);
+      }
+      await s.transaction(async (tx) => {
+        expect(await tx.getDeal('deal-1')).toEqual(stored.deal);
+        expect(await tx.pendingJobs('deal-1')).toEqual([stored.job]);
+        expect(await tx.getOutbox('msg-1')).toEqual(stored.message);
+        expect(await tx.getRecord('approval', 'approval-1')).toEqual(stored.record);
+        expect((await tx.listDeals()).map((d) => d.id)).toEqual(['deal-1']);
+      });
+      // A new id inserts, and a second put of it in the same transaction replaces the first.
+      await s.transaction(async (tx) => {
+        await tx.putJob(job('job-2', 'deal-1', 20), { insert: true });
+        await tx.putJob(job('job-2', 'deal-1', 30));
+      });
+      expect((await s.transaction((tx) => tx.pendingJobs('deal-1'))).map((j) => [j.id, j.dueAt])).toEqual([
+        ['job-1', at(10)],
+        ['job-2', at(30)],
+      ]);
+    });
+
+    it('reports the highest number each kind of numbered id reaches anywhere in the store', async () => {
+      const s = await open();
+      if (!s.highestIds) return expect(s.highestIds).toBeDefined();
+      expect(await s.highestIds()).toEqual({});
+      await s.transaction(async (tx) => {
+        await tx.putDeal(deal('deal-3'));
+        await tx.putDeal(deal('deal-12'));
+        await tx.putJob(job('job-2', 'deal-3', 10, { enrolmentId: 'enrolment-5' }));
+        await tx.putOutbox([message('msg-4', 0, { dealId: 'deal-3' })]);
+        await tx.putRecord(record('playbook-run', 'playbook-run-7', 'deal-3'));
+        // A deleted job lives on in the history only; its id must not come back.
+        await tx.appendLog([{ id: 'log-9', at: T0, dealId: 'deal-40', type: 'job.scheduled', data: { jobId: 'job-31' } }]);
+      });
+      await s.transaction((tx) => tx.claimDueOutbox(at(60), 10, { owner: 'engine', token: 'lease-6', ms: 60_000 }));
+      expect(await s.highestIds()).toEqual({ deal: 40, job: 31, enrolment: 5, msg: 4, 'playbook-run': 7, log: 9, lease: 6, 'key-msg': 4 });
+    });
+
+    it('has SequentialIds resume past what it holds: a later engine on it never makes up a stored id', async () => {
+      const s = await open();
+      const engineOn = () =>
+        createTestEngine({
+          pipelines: [proposalPipeline],
+          rules: proposalRules,
+          directory: proposalDirectory(),
+          storage: s,
+          start: '2026-03-02T08:00:00.000Z',
+          deliverOnCommit: false,
+        });
+      const first = engineOn();
+      const one = await first.createDeal({ pipelineId: 'sales', ownerId: 'anna', title: 'First' });
+      await first.requestApproval(one.id, { subject: 'ok?', approvers: ['manager'] });
+      const before = {
+        deal: await first.getDeal(one.id),
+        history: await first.history(one.id),
+        jobs: await first.pendingJobs(one.id),
+        outbox: await first.outbox(),
+      };
+      // A new engine, counting from 1 again, on the same store (a restart).
+      const second = engineOn();
+      const two = await second.createDeal({ pipelineId: 'sales', ownerId: 'boris', title: 'Second' });
+      await second.requestApproval(two.id, { subject: 'ok?', approvers: ['manager'] });
+      expect([one.id, two.id]).toEqual(['deal-1', 'deal-2']);
+      expect({ deal: await second.getDeal(one.id), history: await second.history(one.id), jobs: await second.pendingJobs(one.id) }).toEqual({
+        deal: before.deal,
+        history: before.history,
+        jobs: before.jobs,
+      });
+      expect((await second.outbox()).filter((m) => m.dealId === one.id)).toEqual(before.outbox);
+      const ids = (kind: string) => async (e: typeof first) => (await e.records(kind)).map((r) => r.id);
+      expect(await ids('approval')(second)).toEqual(['approval-1', 'approval-2']);
+      const jobIds = [...before.jobs, ...(await second.pendingJobs(two.id))].map((j) => j.id);
+      expect(new Set(jobIds).size).toBe(jobIds.length);
+    });
+
+    it('refuses a made-up id that is taken with CONFLICT, through the engine, and changes nothing', async () => {
+      const s = await open();
+      const seed = createTestEngine({
+        pipelines: [proposalPipeline],
+        rules: proposalRules,
+        directory: proposalDirectory(),
+        storage: s,
+        deliverOnCommit: false,
+      });
+      await seed.createDeal({ pipelineId: 'sales', ownerId: 'anna', title: 'Stored' });
+      await seed.requestApproval('deal-1', { subject: 'ok?', approvers: ['manager'] });
+      const snapshot = async () =>
+        JSON.stringify([await seed.listDeals(), await seed.pendingJobs('deal-1'), await seed.outbox(), await seed.records('approval')]);
+      const before = await snapshot();
+      // A generator that knows nothing of the store and counts from 1 for one kind: every other id is fresh.
+      const collidingOn = (kind: string) => {
+        let n = 0;
+        return { next: (k: string) => (k === kind ? `${k}-1` : `${k}-fresh-${++n}`) };
+      };
+      for (const kind of ['deal', 'job', 'msg', 'approval']) {
+        const engine = createTestEngine({
+          pipelines: [proposalPipeline],
+          rules: proposalRules,
+          directory: proposalDirectory(),
+          storage: s,
+          deliverOnCommit: false,
+          ids: collidingOn(kind),
+        });
+        const attempt =
+          kind === 'approval'
+            ? engine.requestApproval('deal-1', { name: 'other', subject: 'again?', approvers: ['manager'] })
+            : engine.createDeal({ pipelineId: 'sales', ownerId: 'boris', title: `Intruder ${kind}` });
+        await expect(attempt, kind).rejects.toMatchObject({ code: 'CONFLICT' });
+      }
+      expect(await snapshot()).toBe(before);
     });
 
     it('runs the 5-day proposal scenario with the same deals, history, outbox, records and reports as in memory', async () => {

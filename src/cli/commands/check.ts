@@ -1,9 +1,9 @@
 import { checkRules, type RuleFinding } from '../../analysis/check-rules.js';
 import { parse } from '../args.js';
 import type { Command } from '../command.js';
-import { EXIT_CODES_HELP, showHelp } from '../command.js';
+import { exitCodes, NO_INPUT_EXIT, showHelp, USAGE_EXIT } from '../command.js';
 import { json } from '../format.js';
-import { usageError } from '../io.js';
+import { cliPhrase, usageError } from '../io.js';
 import { loadConfig, loadPipelines, loadRules } from '../inputs.js';
 
 export const check: Command = {
@@ -11,7 +11,9 @@ export const check: Command = {
   summary: 'validate a rule set and find loops, rules that never fire, conflicting rules',
   help: `Usage: dealflow check RULES.json [--pipelines PIPELINES.json] [--config CONFIG.json] [--json]
 
-Validates the rules (every problem with its JSON path) and analyses them before they go live:
+Validates the rules — every problem in one pass, each with its JSON path and, where it helps, a
+hint: "did you mean", the valid stages or values, the form to write — and analyses them before they
+go live:
   - loops: rules that trigger each other (A moves to X, B moves back) — an error when nothing
     can stop it, a warning when criteria, values or a scheduled step may
   - rules that can never fire: contradictory criteria, a trigger on a field no pipeline declares
@@ -25,10 +27,18 @@ Options:
   --config FILE      the engine's other settings as JSON: playbooks, slas, calendars, exceptions,
                      digests (and pipelines, if --pipelines is not given); their actions, SLA and
                      calendar names are then known to the check
-  --json             print the findings as JSON
+  --json             print the findings as JSON (docs/cli.md describes the shape)
   -h, --help         show this help
 
-${EXIT_CODES_HELP}`,
+The rules file is an array of rules or { "$schema": "…", "rules": [ … ] }; see dealflow schema rules.
+
+${exitCodes([
+  [0, 'no findings'],
+  [1, 'errors found, or the rules, pipelines or config file is not valid JSON or not valid'],
+  [2, 'warnings only, no errors'],
+  USAGE_EXIT,
+  NO_INPUT_EXIT,
+])}`,
   async run(args, io) {
     const { values, positionals } = parse('check', args, { pipelines: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } }, true);
     if (values.help) return showHelp(this, io);
@@ -38,7 +48,8 @@ ${EXIT_CODES_HELP}`,
     const pipelines = values.pipelines ? await loadPipelines(values.pipelines, io) : config?.pipelines;
     const result = checkRules(rules, { ...(pipelines ? { pipelines } : {}), ...(config ? { engine: config.engine } : {}) });
     if (values.json) {
-      io.stdout.write(json(result));
+      const phrased = { ...result, findings: result.findings.map((f) => (f.hint ? { ...f, hint: cliPhrase(f.hint) } : f)) };
+      io.stdout.write(json(phrased));
       return result.exitCode;
     }
     for (const f of result.findings) io.stdout.write(`${line(f)}\n`);
@@ -51,5 +62,6 @@ ${EXIT_CODES_HELP}`,
 };
 
 function line(f: RuleFinding): string {
-  return `${f.severity.padEnd(7)} ${f.path}  ${f.message} [${f.code}]`;
+  const hint = f.hint ? `\n${' '.repeat(8)}hint: ${cliPhrase(f.hint)}` : '';
+  return `${f.severity.padEnd(7)} ${f.path}  ${cliPhrase(f.message)} [${f.code}]${hint}`;
 }

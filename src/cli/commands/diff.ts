@@ -1,6 +1,6 @@
 import { diffResults } from '../../simulation/diff.js';
 import { parse, wholeNumber } from '../args.js';
-import { EXIT_CODES_HELP, showHelp, type Command } from '../command.js';
+import { exitCodes, NO_INPUT_EXIT, showHelp, USAGE_EXIT, type Command } from '../command.js';
 import { json } from '../format.js';
 import { EXIT } from '../io.js';
 import { renderDiff } from '../render.js';
@@ -24,7 +24,12 @@ ${HISTORY_HELP}
   --limit N          how many changed deals to list in the text output (default 20)
   -h, --help         show this help
 
-${EXIT_CODES_HELP}`,
+${exitCodes([
+  [0, 'done; events the engine refused are part of the result, not a failure'],
+  [1, 'invalid input: rules, pipelines, config or history fail validation, a file is not JSON'],
+  USAGE_EXIT,
+  NO_INPUT_EXIT,
+])}`,
   async run(args, io) {
     const { values } = parse('diff', args, { ...HISTORY_OPTIONS, rules: { type: 'string' }, against: { type: 'string' }, limit: { type: 'string' } });
     if (values.help) return showHelp(this, io);
@@ -32,8 +37,8 @@ ${EXIT_CODES_HELP}`,
     const a = await rulesInput('diff', values, 'rules', io);
     const b = await rulesInput('diff', values, 'against', io);
     const history = await historyInputs('diff', values, io);
-    const resultA = await runSimulation('simulating A', { ...history, rules: a }, io);
-    const resultB = await runSimulation('simulating B', { ...history, rules: b }, io);
+    const resultA = await runSimulation('simulating A', { ...history, rules: a }, io, values.progress);
+    const resultB = await runSimulation('simulating B', { ...history, rules: b }, io, values.progress);
     const d = diffResults(resultA, resultB);
     io.stdout.write(values.json ? json(d) : renderDiff(d, limit));
     return EXIT.ok;

@@ -1,5 +1,5 @@
 import { parse, required } from '../args.js';
-import { EXIT_CODES_HELP, showHelp, type Command } from '../command.js';
+import { exitCodes, NO_INPUT_EXIT, showHelp, USAGE_EXIT, type Command } from '../command.js';
 import { json } from '../format.js';
 import { EXIT } from '../io.js';
 import { renderExplanation } from '../render.js';
@@ -22,14 +22,19 @@ ${HISTORY_HELP}
   --rule ID          only this rule
   -h, --help         show this help
 
-${EXIT_CODES_HELP}`,
+${exitCodes([
+  [0, 'done; events the engine refused are part of the result, not a failure'],
+  [1, 'invalid input: rules, pipelines, config or history fail validation, a file is not JSON'],
+  USAGE_EXIT,
+  NO_INPUT_EXIT,
+])}`,
   async run(args, io) {
     const { values } = parse('explain', args, { ...HISTORY_OPTIONS, rules: { type: 'string' }, deal: { type: 'string' }, rule: { type: 'string' } });
     if (values.help) return showHelp(this, io);
     const dealId = required(values, 'deal', 'explain');
     const rules = await rulesInput('explain', values, 'rules', io);
     const history = await historyInputs('explain', values, io);
-    const result = await runSimulation('simulating', { ...history, rules }, io);
+    const result = await runSimulation('simulating', { ...history, rules }, io, values.progress);
     const explanation = await result.engine.explain(dealId, values.rule);
     io.stdout.write(values.json ? json(explanation) : renderExplanation(explanation));
     return EXIT.ok;

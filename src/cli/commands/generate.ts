@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { generateHistory, GENERATED_PIPELINE } from '../../simulation/generate.js';
 import { toJsonLines } from '../../simulation/history.js';
 import { instant, parse, wholeNumber } from '../args.js';
-import { EXIT_CODES_HELP, showHelp, type Command } from '../command.js';
+import { exitCodes, showHelp, USAGE_EXIT, type Command } from '../command.js';
 import { CliError, EXIT, usageError } from '../io.js';
 
 export const generateCommand: Command = {
@@ -27,7 +27,7 @@ Options:
   --pipelines-out FILE also write the pipeline the history uses
   -h, --help           show this help
 
-${EXIT_CODES_HELP}`,
+${exitCodes([[0, 'done'], USAGE_EXIT, [66, 'the --out or --pipelines-out file cannot be written']])}`,
   async run(args, io) {
     const { values } = parse('generate', args, {
       deals: { type: 'string' },

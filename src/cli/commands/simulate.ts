@@ -2,9 +2,9 @@ import { readdir } from 'node:fs/promises';
 import { Engine } from '../../engine/engine.js';
 import type { Storage } from '../../ports/storage.js';
 import { parse } from '../args.js';
-import { EXIT_CODES_HELP, showHelp, type Command } from '../command.js';
+import { exitCodes, NO_INPUT_EXIT, showHelp, type Command } from '../command.js';
 import { json } from '../format.js';
-import { CliError, EXIT } from '../io.js';
+import { CliError, EXIT, type CliIo } from '../io.js';
 import { renderSimulation, renderTimeline } from '../render.js';
 import { HISTORY_HELP, HISTORY_OPTIONS, historyInputs, rulesInput, runSimulation } from '../simulation-inputs.js';
 
@@ -21,7 +21,7 @@ Replays the history in time order through the rules on a fake clock, firing sche
 their own times, and prints what the rules did: per rule fired / skipped / scheduled / ran /
 cancelled (with reasons) / notifications, notifications by template, stage moves by rules,
 violations, and events the engine refused (unknown deal, unknown stage…), with their line numbers.
-On a terminal a progress bar shows events done, the simulated date and the rate.
+Progress goes to stderr: a bar on a terminal; otherwise a line every 5 seconds (see --progress).
 
 Options:
   --rules FILE       the rule set
@@ -33,7 +33,13 @@ ${HISTORY_HELP}
                      a new or empty directory; needs @electric-sql/pglite installed
   -h, --help         show this help
 
-${EXIT_CODES_HELP}`,
+${exitCodes([
+  [0, 'done; events the engine refused are part of the result, not a failure'],
+  [1, 'invalid input: rules, pipelines, config or history fail validation, a file is not JSON'],
+  [64, 'bad usage: unknown option, a missing or malformed option value, a --store directory that is not empty'],
+  NO_INPUT_EXIT,
+  [69, '--store needs @electric-sql/pglite, which is not installed'],
+])}`,
   async run(args, io) {
     const { values } = parse('simulate', args, {
       ...HISTORY_OPTIONS,
@@ -48,9 +54,9 @@ ${EXIT_CODES_HELP}`,
     // Rules and configuration are validated (an engine built in memory) before the store is opened,
     // so a bad rule set leaves no half-made database behind.
     if (values.store) new Engine({ ...history.engine, pipelines: history.pipelines, rules });
-    const storage = values.store ? await openStore(values.store) : undefined;
+    const storage = values.store ? await openStore(values.store, io) : undefined;
     try {
-      const result = await runSimulation('simulating', { ...history, rules, ...(storage ? { storage } : {}) }, io);
+      const result = await runSimulation('simulating', { ...history, rules, ...(storage ? { storage } : {}) }, io, values.progress);
       const timeline = values.deal ? result.timeline.filter((e) => e.dealId === values.deal) : result.timeline;
       if (values.json) {
         const { engine: _engine, log: _log, outbox: _outbox, ...rest } = result;
@@ -71,8 +77,18 @@ ${EXIT_CODES_HELP}`,
   },
 };
 
+const PGLITE = '@electric-sql/pglite';
+
 /** Opens a PGlite store in a new or empty directory, so a simulation never mixes with other data. */
-async function openStore(dir: string): Promise<Storage> {
+async function openStore(dir: string, io: CliIo): Promise<Storage> {
+  // PGlite is an optional peer: without it, say so in terms of the option that needs it.
+  try {
+    await (io.load ?? ((s: string) => import(s)))(PGLITE);
+  } catch {
+    throw new CliError(`--store needs ${PGLITE}, which is not installed`, EXIT.unavailable, [
+      `install it (npm install ${PGLITE}) to keep the simulated state, or leave out --store`,
+    ]);
+  }
   const entries = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return [];
     throw new CliError(`cannot use --store ${dir}: ${e.message}`, EXIT.noInput);

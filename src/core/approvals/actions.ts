@@ -1,16 +1,24 @@
 import { z } from 'zod';
-import { ApprovalRequestSchema } from '../../model/approval.js';
+import { approvalStageReferences, ApprovalRequestSchema } from '../../model/approval.js';
+import { strictObject } from '../../model/objects.js';
 import { defineAction } from '../actions.js';
 import { TemplateString } from '../templates.js';
 import { APPROVAL_FEATURE, type ApprovalInput } from './feature.js';
 
 /** The action's params: an approval request whose texts must parse as templates. */
 export const RequestApprovalParams = ApprovalRequestSchema.extend({
-  subject: TemplateString.pipe(z.string().min(1)),
+  subject: TemplateString.min(1),
   text: TemplateString.optional(),
-  /** Who asks: the deal's owner (default; or whoever marked the linked exception), or a user id. */
-  requester: z.union([z.literal('owner'), z.object({ user: z.string().min(1) }).strict()]).default('owner'),
-}).strict();
+  requester: z
+    .union([
+      z.literal('owner').describe('The deal’s owner, or whoever marked the linked exception.'),
+      strictObject({ user: z.string().min(1).describe('A user id.') }),
+    ])
+    .default('owner')
+    .describe('Who asks: "owner" (default: the owner, or whoever marked the linked exception) or { "user": id }.'),
+})
+  .strict()
+  .describe('requestApproval: asks the approvers to approve something about the deal.');
 
 /**
  * `requestApproval`: asks the approvers to approve something about the deal (more time on an SLA,
@@ -24,4 +32,5 @@ export const requestApproval = defineAction({
     const requesterId = requester === 'owner' ? null : requester.user;
     ctx.feature(APPROVAL_FEATURE, { op: 'request', request, requesterId, ruleId: ctx.rule.id } satisfies ApprovalInput);
   },
+  references: (p) => approvalStageReferences(p),
 });

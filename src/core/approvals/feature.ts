@@ -4,6 +4,7 @@ import { DealflowError } from '../../model/errors.js';
 import type { Recipient } from '../actions.js';
 import type { CoreFeature, FeatureContext } from '../features.js';
 import type { SlaFeature } from '../sla/feature.js';
+import { checkOutcome } from './outcome.js';
 
 export const APPROVAL_FEATURE = 'approval';
 export const APPROVAL_RECORD = 'approval';
@@ -69,6 +70,10 @@ export class ApprovalFeature implements CoreFeature {
     const deal = ctx.deal;
     if (!deal) throw new DealflowError('NOT_FOUND', 'an approval needs a deal');
     const { request } = input;
+    if (ctx.pipeline) {
+      checkOutcome(request.onApprove, ctx.pipeline, 'onApprove');
+      checkOutcome(request.onReject, ctx.pipeline, 'onReject');
+    }
     const source = input.ruleId ?? APPROVAL_FEATURE;
     const pending = this.approvals(ctx).find((a) => a.data.status === 'pending' && a.data.name === request.name);
     if (pending) {
@@ -102,6 +107,7 @@ export class ApprovalFeature implements CoreFeature {
       applied: null,
     };
     ctx.putRecord(APPROVAL_RECORD, id, data as unknown as Record<string, unknown>);
+    this.slas?.pauseFor(ctx, id, slasNamedBy(request.onApprove, request.onReject));
     if (exception) this.saveException(ctx, { ...exception, data: { ...exception.data, status: 'pending', approvalId: id } });
     ctx.log(
       'approval.requested',
@@ -143,6 +149,8 @@ export class ApprovalFeature implements CoreFeature {
     const status = input.decision === 'approve' ? 'approved' : 'rejected';
     let data: ApprovalData = { ...a, status, decidedAt: ctx.now, decidedBy: input.actorId, comment: input.comment };
     ctx.putRecord(APPROVAL_RECORD, found.id, data as unknown as Record<string, unknown>);
+    // SLAs paused for this approval run again first, so an extension counts from the resumed due time.
+    this.slas?.resumeFrom(ctx, found.id);
     const applied = this.apply(ctx, status === 'approved' ? a.onApprove : a.onReject, found.id, input.actorId);
     data = { ...data, applied };
     ctx.putRecord(APPROVAL_RECORD, found.id, data as unknown as Record<string, unknown>);
@@ -251,6 +259,11 @@ export class ApprovalFeature implements CoreFeature {
   private exceptions(ctx: FeatureContext): Array<Rec<ExceptionData>> {
     return ctx.records(EXCEPTION_RECORD).map((r) => ({ id: r.id, data: r.data as unknown as ExceptionData }));
   }
+}
+
+/** The SLAs an approval is "on": those its outcomes extend or exempt. */
+function slasNamedBy(...outcomes: ApprovalOutcome[]): string[] {
+  return outcomes.flatMap((o) => [...(o.extendSla ? [o.extendSla.sla] : []), ...(o.exemptSla ? [o.exemptSla] : [])]);
 }
 
 /** What `approval.*` rules see as the event. */

@@ -33,14 +33,15 @@ export interface CompiledSla {
 /** A rule-shaped carrier, so SLA triggers and actions reuse the rule book's matching and compiling. */
 function carrier(id: string, trigger: Trigger, pipelineId: string | undefined, when: Rule['when'], actions: SlaAction[]): Rule {
   const specs = actions.map((a) => ActionSpecSchema.parse({ type: a.type, id: a.id, params: a.params }));
+  // Carrier ids keep the feature's `sla:` prefix, which rule ids may not have: parsed under a stand-in id.
   const base = RuleSchema.parse({
-    id,
+    id: 'sla-carrier',
     trigger,
     ...(pipelineId ? { pipelineId } : {}),
     ...(when ? { when } : {}),
     actions: specs.length > 0 ? specs : [{ type: 'notify' }],
   });
-  return { ...base, actions: specs };
+  return { ...base, id, actions: specs };
 }
 
 const stepId = (id: string | undefined, i: number) => id ?? String(i);

@@ -1,5 +1,6 @@
 import type { Json } from '../../model/deal.js';
-import type { Duration } from '../../model/duration.js';
+import { isBusinessDuration, type Duration } from '../../model/duration.js';
+import { toMs } from '../time/business.js';
 import { DealflowError } from '../../model/errors.js';
 import type { SlaInstance } from '../../model/sla.js';
 import type { CoreFeature, FeatureContext } from '../features.js';
@@ -185,6 +186,7 @@ export class SlaFeature implements CoreFeature {
 
   private stop(ctx: FeatureContext, c: CompiledSla, inst: Instance, reason: string): void {
     const late = inst.data.status === 'breached';
+    this.closePause(ctx, inst);
     inst.data = { ...inst.data, status: late ? 'breached' : 'met', stoppedAt: ctx.now, endedAt: ctx.now, endReason: late ? 'stopped-late' : reason };
     this.disarm(ctx, c, inst, late ? 'sla-stopped' : 'sla-met');
     this.save(ctx, inst);
@@ -193,6 +195,7 @@ export class SlaFeature implements CoreFeature {
   }
 
   private end(ctx: FeatureContext, c: CompiledSla, inst: Instance, status: SlaInstance['status'], reason: string, approvalId: string | null): void {
+    this.closePause(ctx, inst);
     inst.data = { ...inst.data, status, endedAt: ctx.now, endReason: reason, exemptApprovalId: status === 'exempt' ? approvalId : inst.data.exemptApprovalId };
     this.disarm(ctx, c, inst, status === 'exempt' ? 'sla-exempt' : reason);
     this.save(ctx, inst);
@@ -243,7 +246,7 @@ export class SlaFeature implements CoreFeature {
     }
     const from = inst.data.dueAt;
     const to = this.time(ctx, c, from, input.by, true);
-    const event = this.startEvent(ctx, c, inst);
+    const event = this.eventOf(ctx, c, inst);
     for (const job of this.jobsOf(ctx, c, inst)) {
       const step = job.actionId.startsWith('reminder:') ? c.reminders.find((r) => `reminder:${r.id}` === job.actionId) : undefined;
       // `after` reminders count from the start and stay; everything tied to the old due time goes.
@@ -258,6 +261,8 @@ export class SlaFeature implements CoreFeature {
     };
     this.save(ctx, inst);
     ctx.log('sla.extended', { slaId: c.sla.id, instanceId: inst.id, from, to, by: input.actorId, approvalId: input.approvalId ?? null }, c.ruleId);
+    // A paused instance arms its jobs when it resumes, against the due time it has then.
+    if (inst.data.pausedAt) return { from, to };
     for (const step of c.reminders) {
       if (step.spec.before) this.arm(ctx, c, inst, `reminder:${step.id}`, this.time(ctx, c, to, negate(step.spec.before)), event);
     }
@@ -278,6 +283,80 @@ export class SlaFeature implements CoreFeature {
     return { instanceId: inst.id };
   }
 
+  // ---- pauses for pending approvals (pauseForApproval) ---------------------------------------------
+
+  /**
+   * Pauses the deal's open instances of those of `slaIds` that have `pauseForApproval`, for the
+   * approval just requested: their reminders and breach are cancelled (`sla-paused`) and the
+   * clock stops until the approval is decided.
+   */
+  pauseFor(ctx: FeatureContext, approvalId: string, slaIds: ReadonlyArray<string>): void {
+    for (const slaId of new Set(slaIds)) {
+      const c = this.book.get(slaId);
+      if (!c?.sla.pauseForApproval) continue;
+      const inst = this.running(ctx).find((i) => i.data.slaId === slaId);
+      if (!inst) continue;
+      if (inst.data.status !== 'open' || inst.data.pausedAt) {
+        const reason = inst.data.pausedAt ? `already paused for approval "${inst.data.pausedFor}"` : `the instance is ${inst.data.status}`;
+        ctx.log('sla.pause.skipped', { slaId, instanceId: inst.id, approvalId, reason }, c.ruleId);
+        continue;
+      }
+      const event = this.startEvent(ctx, c, inst);
+      this.disarm(ctx, c, inst, 'sla-paused');
+      inst.data = { ...inst.data, pausedAt: ctx.now, pausedFor: approvalId, pausedEvent: event };
+      this.save(ctx, inst);
+      ctx.log('sla.paused', { slaId, instanceId: inst.id, approvalId, dueAt: inst.data.dueAt }, c.ruleId);
+    }
+  }
+
+  /**
+   * Resumes what the approval paused, before its outcome applies: the paused time (working time
+   * for an SLA in business units) is added to the due time, and the breach and the reminders not
+   * yet sent are armed again (`after` reminders move by the time paused so far, `before` ones
+   * follow the due time).
+   */
+  resumeFrom(ctx: FeatureContext, approvalId: string): void {
+    for (const inst of this.running(ctx)) {
+      const from = inst.data.pausedAt;
+      const c = this.book.get(inst.data.slaId);
+      if (!from || inst.data.pausedFor !== approvalId || !c) continue;
+      const event = this.eventOf(ctx, c, inst);
+      const dueBefore = inst.data.dueAt;
+      const dueAfter = this.shifted(ctx, c, dueBefore, [{ from, to: ctx.now }]);
+      const pause = { approvalId, from, to: ctx.now, dueBefore, dueAfter };
+      inst.data = { ...inst.data, dueAt: dueAfter, pausedAt: null, pausedFor: null, pausedEvent: null, pauses: [...(inst.data.pauses ?? []), pause] };
+      this.save(ctx, inst);
+      ctx.log('sla.resumed', { slaId: c.sla.id, instanceId: inst.id, approvalId, pausedAt: from, from: dueBefore, to: dueAfter }, c.ruleId);
+      for (const step of c.reminders) {
+        if (inst.data.remindersSent.some((r) => r.id === step.id)) continue;
+        const at = step.spec.after
+          ? this.shifted(ctx, c, this.time(ctx, c, inst.data.startedAt, step.spec.after), inst.data.pauses ?? [])
+          : this.time(ctx, c, dueAfter, negate(step.spec.before!));
+        this.arm(ctx, c, inst, `reminder:${step.id}`, at, event);
+      }
+      this.arm(ctx, c, inst, BREACH, dueAfter, event);
+    }
+  }
+
+  /** `at` moved by the time the pauses took: elapsed minutes, or working minutes for an SLA in business units. */
+  private shifted(ctx: FeatureContext, c: CompiledSla, at: string, pauses: ReadonlyArray<{ from: string; to: string }>): string {
+    const calendar = c.sla.calendar ? { calendar: c.sla.calendar } : {};
+    let minutes = 0;
+    for (const p of pauses) {
+      minutes += isBusinessDuration(c.sla.within) ? ctx.workingMinutes(p.from, p.to, calendar) : (toMs(p.to) - toMs(p.from)) / 60_000;
+    }
+    if (minutes === 0) return at;
+    return this.time(ctx, c, at, isBusinessDuration(c.sla.within) ? { businessMinutes: minutes } : { minutes }, true);
+  }
+
+  /** An instance that ends while paused keeps the pause in `pauses`, its due time unmoved. */
+  private closePause(ctx: FeatureContext, inst: Instance): void {
+    const from = inst.data.pausedAt;
+    if (!from) return;
+    const pause = { approvalId: inst.data.pausedFor ?? '', from, to: ctx.now, dueBefore: inst.data.dueAt, dueAfter: inst.data.dueAt };
+    inst.data = { ...inst.data, pausedAt: null, pausedFor: null, pausedEvent: null, pauses: [...(inst.data.pauses ?? []), pause] };
+  }
+
   // ---- helpers -----------------------------------------------------------------------------------
 
   private arm(ctx: FeatureContext, c: CompiledSla, inst: Instance, actionId: string, dueAt: string, event: Readonly<Record<string, Json>> | null): void {
@@ -294,6 +373,11 @@ export class SlaFeature implements CoreFeature {
 
   private jobsOf(ctx: FeatureContext, c: CompiledSla, inst: Instance): Job[] {
     return ctx.jobs().filter((j) => j.ruleId === c.ruleId && j.enrolmentId === inst.id);
+  }
+
+  /** The event the instance's jobs carry; kept on the instance while it is paused (its jobs are cancelled then). */
+  private eventOf(ctx: FeatureContext, c: CompiledSla, inst: Instance): Readonly<Record<string, Json>> | null {
+    return inst.data.pausedAt ? (inst.data.pausedEvent ?? null) : this.startEvent(ctx, c, inst);
   }
 
   /** The event the instance's jobs carry, so re-armed jobs see the same `event` in templates. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictObject } from '../../model/objects.js';
 import { TaskSpecSchema, type Playbook, type TaskSpec } from '../../model/task.js';
 import { defineAction, type AnyActionDefinition } from '../actions.js';
 import { TemplateString } from '../templates.js';
@@ -6,7 +7,9 @@ import type { TaskInput } from './feature.js';
 import { TASK_FEATURE } from './lifecycle.js';
 
 /** `createTask`: the params are a task spec; the title is a template checked when rules are parsed. */
-export const CreateTaskParamsSchema = TaskSpecSchema.extend({ title: TemplateString.min(1) }).strict();
+export const CreateTaskParamsSchema = TaskSpecSchema.extend({ title: TemplateString.min(1) })
+  .strict()
+  .describe('createTask: creates a task on the deal.');
 
 export const createTaskAction = defineAction({
   type: 'createTask',
@@ -17,27 +20,18 @@ export const createTaskAction = defineAction({
   },
 });
 
-/** `launchPlaybook`: its `playbook` must name a playbook passed to the engine (checked when rules are parsed). */
+/** `launchPlaybook`: its `playbook` must name a playbook passed to the engine (checked when rules are parsed, through `references`). */
 export function launchPlaybookAction(playbooks: ReadonlyMap<string, Playbook>): AnyActionDefinition {
-  const known = () => [...playbooks.keys()];
   return defineAction({
     type: 'launchPlaybook',
-    params: z
-      .object({
-        playbook: z.string().superRefine((id, ctx) => {
-          if (!playbooks.has(id)) {
-            ctx.addIssue({
-              code: 'custom',
-              message: `unknown playbook "${id}"; ${known().length ? `the playbooks are ${known().join(', ')}` : 'pass playbooks to createEngine({ playbooks })'}`,
-            });
-          }
-        }),
-      })
-      .strict(),
+    params: strictObject({ playbook: z.string().min(1).describe('A playbook id from createEngine({ playbooks }).') }).describe(
+      'launchPlaybook: creates the playbook’s tasks on the deal.',
+    ),
     apply(ctx, params) {
       const input: TaskInput = { op: 'launchPlaybook', playbookId: params.playbook, launchedBy: `rule:${ctx.rule.id}` };
       ctx.feature(TASK_FEATURE, input);
     },
+    references: (p) => [{ kind: 'playbook', name: p.playbook, path: ['playbook'], known: [...playbooks.keys()] }],
   });
 }
 

@@ -46,11 +46,13 @@ export class BusinessCalendar {
       week.push(definition.workingDays.includes(name) ? toRanges(definition.hoursByDay?.[name] ?? definition.hours) : []);
     });
     this.week = week;
-    for (const h of definition.holidays) {
+    // A production calendar's days come first: a date-holidays name never replaces the decree's.
+    const overlays = definition.productionCalendars ?? [];
+    for (const h of [...definition.holidays, ...overlays.flatMap((o) => o.holidays)]) {
       const date = typeof h === 'string' ? h : h.date;
       this.holidays.set(parseIsoDate(date), typeof h === 'string' ? 'holiday' : (h.name ?? 'holiday'));
     }
-    this.extraWorking = new Set(definition.extraWorkingDays.map(parseIsoDate));
+    this.extraWorking = new Set([...definition.extraWorkingDays, ...overlays.flatMap((o) => o.workingDays)].map(parseIsoDate));
     this.library = library && definition.publicHolidays ? { hd: library, types: new Set(definition.publicHolidays.types) } : null;
   }
 
