@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { type CheckRulesOptions, checkRules } from '../../analysis/check-rules.js';
 import type { Engine } from '../../engine/engine.js';
-import { rulesJsonSchema } from '../../engine/parse-rules.js';
 import type { RuleChange } from '../../engine/rule-versions.js';
 import { DealflowError } from '../../model/errors.js';
 import { type Rule, RuleSchema } from '../../model/rule.js';
 import type { Actor } from '../../ports/access.js';
+import { rulesJsonSchema } from '../../schema/rules.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../parse.js';
 import type { ActivationView, RuleChangePreview, RuleCheckView, RulesView, RuleVersionsView } from '../views.js';
@@ -90,6 +90,19 @@ function stable(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/**
+ * The rule language's JSON Schema as the package ships it (dealflow/schema/rules.json), made for
+ * this engine: its action types (custom ones included) and its custom operators and decorators.
+ */
+export function schemaOf(engine: Engine): Record<string, unknown> {
+  const { operators, operatorDecorators } = engine.config;
+  return rulesJsonSchema({
+    actions: engine.actions,
+    ...(operators ? { operators: operators.map((o) => o.name) } : {}),
+    ...(operatorDecorators ? { decorators: operatorDecorators.map((d) => d.name) } : {}),
+  });
+}
+
 /** `GET api/rules`: the rules in force as editable JSON, the schema, stages and fields to complete, versions and activations. */
 export async function getRules(c: ApiContext): Promise<RulesView> {
   await requireRulesReader(c);
@@ -98,7 +111,7 @@ export async function getRules(c: ApiContext): Promise<RulesView> {
   const ids = new Set([...engine.rules.map((r) => r.id), ...history.flatMap((h) => h.changes.map((ch) => ch.ruleId))]);
   return {
     rules: engine.rules.map(editable),
-    schema: rulesJsonSchema({ actions: engine.actions }),
+    schema: schemaOf(engine),
     stages: engine.pipelines.flatMap((p) => p.stages.map((s) => ({ pipelineId: p.id, id: s.id, detail: s.name }))),
     fields: engine.pipelines.flatMap((p) => Object.entries(p.fields ?? {}).map(([id, f]) => ({ pipelineId: p.id, id, detail: f.type }))),
     revision: history.length,

@@ -183,7 +183,7 @@ export function createRulesEditor(o: RulesEditorOptions): RulesEditor {
     if (node.name === 'String') {
       // Inside a string: string values, unquoted, between its quotes.
       const strings = unique.filter((c) => c.json.startsWith('"')).map(({ json: j, ...c }) => ({ ...c, label: JSON.parse(j) as string }));
-      return { from: node.from + 1, to: closedString(state, node) ? node.to - 1 : node.to, options: strings, filter: !ctx.explicit, validFor: /^[^"]*$/ };
+      return { from: node.from + 1, to: closedString(state, node) ? node.to - 1 : node.to, options: strings, filter: !ctx.explicit };
     }
     const stripped = unique.map(({ json: _j, ...c }) => c);
     return isValue ? { from: node.from, to: node.to, options: stripped, filter: !ctx.explicit } : { from: pos, options: stripped, filter: !ctx.explicit };
@@ -245,7 +245,7 @@ function finding(state: EditorState, base: JsonPath, f: RuleFinding): Diagnostic
     ...rangeOf(state, [...base, ...parseJsonPath(f.path)]),
     severity: f.severity,
     source: `check: ${f.code}`,
-    message: f.message,
+    message: f.hint ? `${f.message} (${f.hint})` : f.message,
   };
 }
 

@@ -42,16 +42,22 @@ export class SchemaHelp {
         out.push({ path, key: true, message: `${String(path.at(-1))} is not allowed here${allowed.length ? `; allowed: ${allowed.join(', ')}` : ''}` });
       } else if (e.code === 'one-of-error' || e.code === 'any-of-error') {
         out.push(...this.union(path, data, e.message));
-      } else out.push({ path, key: false, message: e.message });
+      } else if (e.code === 'pattern-error') {
+        // A pattern is unreadable as a message: say what the place holds (its description), and what was written.
+        const described = this.at(path, data).find((x) => typeof x.description === 'string');
+        const received = valueAt(data, path);
+        out.push({ path, key: false, message: described ? `${JSON.stringify(received)} is not valid here: ${described.description}` : plain(e.message) });
+      } else out.push({ path, key: false, message: plain(e.message) });
     }
     return out;
   }
 
   /**
-   * A union nothing matched. When a key's constant tells its branches apart (a trigger's `type`)
-   * and the value's is none of them: that key's allowed values. Else the branch the value means
-   * (its constant, or the one whose required keys it has: a condition with `fact` and `operator`)
-   * and the problems against it, under this path; else the library's own message.
+   * A union nothing matched: the branch the value means, and the problems against it, under this
+   * path. The branch is the only one of the value's JSON type (a rule file is an array of rules or
+   * a document), else the one a key's constant picks (a trigger's `type`: when it picks none, that
+   * key's allowed values are the problem), else the one whose required keys the value has (a
+   * condition with `fact` and `operator`); failing all, the library's own message.
    */
   private union(path: JsonPath, data: unknown, fallback: string): SchemaProblem[] {
     const value = valueAt(data, path);
@@ -60,26 +66,26 @@ export class SchemaHelp {
       .map((h) => this.deref(h))
       .flatMap((h) => [...(h?.oneOf ?? []), ...(h?.anyOf ?? [])])
       .map((b: Schema) => this.deref(b))
-      .filter((b): b is Schema => b !== undefined);
-    if (value === null || typeof value !== 'object' || Array.isArray(value) || branches.length === 0) return [{ path, key: false, message: fallback }];
-    const record = value as Record<string, unknown>;
-    let picked: Schema | undefined;
-    for (const key of discriminators(branches)) {
-      if (!(key in record)) continue;
-      const constOf = (b: Schema) => this.deref(b.properties?.[key])?.const;
-      picked = branches.find((b) => constOf(b) === record[key]);
-      if (!picked) {
-        const allowed = [...new Set(branches.flatMap((b) => (constOf(b) === undefined ? [] : [JSON.stringify(constOf(b))])))];
-        return [{ path: [...path, key], key: false, message: `${key} must be one of ${allowed.join(', ')}` }];
+      .filter((b): b is Schema => b !== undefined)
+      .filter((b) => b.type === undefined || [b.type].flat().includes(jsonType(value)) || (b.type === 'number' && jsonType(value) === 'integer'));
+    let picked: Schema | undefined = branches.length === 1 ? branches[0] : undefined;
+    if (!picked && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const record = value as Record<string, unknown>;
+      for (const key of discriminators(branches)) {
+        if (!(key in record)) continue;
+        const constOf = (b: Schema) => this.deref(b.properties?.[key])?.const;
+        picked = branches.find((b) => constOf(b) === record[key]);
+        if (!picked) {
+          const allowed = [...new Set(branches.flatMap((b) => (constOf(b) === undefined ? [] : [JSON.stringify(constOf(b))])))];
+          return [{ path: [...path, key], key: false, message: `${key} must be one of ${allowed.join(', ')}` }];
+        }
+        break;
       }
+      picked ??= branches.find((b) => Array.isArray(b.required) && b.required.length > 0 && b.required.every((k: string) => k in record));
     }
-    picked ??= branches.find((b) => Array.isArray(b.required) && b.required.length > 0 && b.required.every((k: string) => k in record));
     if (!picked) return [{ path, key: false, message: fallback }];
-    const sub = compileSchema({ ...picked, $defs: this.schema.$defs });
-    const problems = sub.validate(value).errors.map((e) => {
-      const inner = parsePointer(String((e.data as { pointer?: unknown })?.pointer ?? '#'));
-      return { path: [...path, ...inner], key: e.code === 'no-additional-properties-error', message: e.message };
-    });
+    // The branch, checked the same way (its own unions explained too), under this path.
+    const problems = new SchemaHelp({ ...picked, $defs: this.schema.$defs }).validate(value).map((p) => ({ ...p, path: [...path, ...p.path] }));
     return problems.length > 0 ? problems : [{ path, key: false, message: fallback }];
   }
 
@@ -120,6 +126,9 @@ export class SchemaHelp {
       if (s.const !== undefined) out.set(JSON.stringify(s.const), { label: JSON.stringify(s.const), detail: description });
       for (const v of s.enum ?? []) if (!out.has(JSON.stringify(v))) out.set(JSON.stringify(v), { label: JSON.stringify(v), detail: description });
       if (s.type === 'boolean') for (const v of ['true', 'false']) out.set(v, { label: v, detail: description });
+      // A pattern that ends in a choice of words (an operator after its decorators) offers the words.
+      const words = typeof s.pattern === 'string' ? /\(\?:([\w|]+)\)\$$/.exec(s.pattern)?.[1] : undefined;
+      for (const w of words?.split('|') ?? []) if (!out.has(JSON.stringify(w))) out.set(JSON.stringify(w), { label: JSON.stringify(w), detail: description });
     }
     return [...out.values()];
   }
@@ -202,6 +211,19 @@ function discriminators(branches: Schema[]): string[] {
   const keys = new Set<string>();
   for (const b of branches) for (const [k, v] of Object.entries(b.properties ?? {})) if ((v as Schema)?.const !== undefined) keys.add(k);
   return [...keys];
+}
+
+/** A library message without the pointers it quotes (the editor shows the place itself). */
+function plain(message: string): string {
+  return message.replace(/ (?:in|at) `#[^`]*`/g, '');
+}
+
+/** A value's JSON Schema type. */
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
 }
 
 /** The document with the value at a path left out (copies only along the path). */

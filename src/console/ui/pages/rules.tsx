@@ -139,7 +139,8 @@ export function RulesPage() {
                 <button type="button" class="link" onClick={() => editor.current?.reveal(f.path)}>
                   {f.path}
                 </button>{' '}
-                {f.message} <span class="muted">(check: {f.code})</span>
+                {f.message}
+                {f.hint && <span class="hint"> {f.hint}</span>} <span class="muted">(check: {f.code})</span>
               </li>
             ))}
           </ul>
