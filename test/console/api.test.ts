@@ -86,6 +86,10 @@ const CASES: Case[] = [
   { name: 'report list', method: 'GET', path: 'reports', seller: 200, manager: 200 },
   { name: 'funnel report', method: 'GET', path: 'reports/funnel', seller: 200, manager: 200 },
   { name: 'funnel report as CSV', method: 'GET', path: 'reports/funnel.csv', seller: 200, manager: 200 },
+  { name: 'the rules', method: 'GET', path: 'rules', seller: 200, manager: 200 },
+  { name: 'a rule’s versions', method: 'GET', path: 'rules/new-deal/versions', seller: 200, manager: 200 },
+  { name: 'check rules', method: 'POST', path: 'rules/check', body: { rules: [] }, seller: 200, manager: 200 },
+  { name: 'activate rules', method: 'POST', path: 'rules/activate', body: { rules: [] }, seller: 403, manager: 403 },
 ];
 
 describe('every endpoint × role', () => {

@@ -73,6 +73,34 @@ describe('dry runs', () => {
   });
 });
 
+describe('settings that are code', () => {
+  it('reach the dry run’s worker from createConsole({ dryRun: { module } }); without it, rules reading them fail there, said so', async () => {
+    const settings = (await import('./fixtures/dry-run-settings.js')).default;
+    const rules = [
+      {
+        id: 'south-escalates',
+        trigger: { type: 'deal.created' },
+        when: { all: [{ fact: 'region', operator: 'equal', value: 'south' }] },
+        actions: [{ type: 'notify', after: { days: 2 }, params: { to: 'manager', template: 'south' } }],
+      },
+    ];
+    const engine = createTestEngine({ pipelines: [GENERATED_PIPELINE], rules, facts: settings.facts });
+    const edited = [{ ...rules[0], actions: [{ type: 'notify', after: { days: 1 }, params: { to: 'manager', template: 'south' } }] }];
+    const history = { source: 'generated', deals: 200, days: 20, seed: 5 };
+    const run = async (dryRun: Parameters<typeof createConsole>[0]['dryRun']) => {
+      const handler = createConsole({ engine, actor: () => ({ id: 'olga', roles: ['admin'] }), ...(dryRun ? { dryRun } : {}) });
+      const started = (await call(handler, 'admin', 'POST', 'rules/dry-run', { rules: edited, history })).body;
+      return finished(handler, 'admin', started.id);
+    };
+    const without = await run(undefined);
+    expect(without.status).toBe('failed');
+    expect(without.error.message).toContain('region');
+    const withModule = await run({ module: new URL('./fixtures/dry-run-settings.ts', import.meta.url) });
+    expect(withModule.status).toBe('done');
+    expect(withModule.result.totals.notifications.retimed).toBeGreaterThan(0);
+  });
+});
+
 describe('a dry run of 10,000 deals over 90 days', () => {
   it('completes within 3× the CLI’s time on the same history, totals equal, while the console keeps answering', { timeout: 900_000 }, async () => {
     // The seed's 5-day proposal rule, live; the 3-day one edited (examples/backtest).
