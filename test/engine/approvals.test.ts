@@ -318,19 +318,22 @@ describe('exceptions and approvals', () => {
       code: 'INVALID_INPUT',
     });
     expect(await snapshot(engine, deal.id)).toBe(before);
-    // The action form: the command that would have asked is refused, nothing is requested.
-    const byRule = engineWith(
-      [
-        {
-          id: 'ask',
-          trigger: { type: 'field.changed', field: 'flags.complex', to: true },
-          actions: [{ type: 'requestApproval', params: { subject: 'x', approvers: ['manager'], onApprove: { moveStage: 'heaven' } } }],
-        },
-      ] as never,
-      { directory: people() },
+    // The action form: an unknown stage is refused when the rules are parsed (issue 17), so no rule
+    // can request an approval nobody could decide.
+    const ask = (onApprove: unknown) => [
+      {
+        id: 'ask',
+        trigger: { type: 'field.changed', field: 'flags.complex', to: true },
+        actions: [{ type: 'requestApproval', params: { subject: 'x', approvers: ['manager'], onApprove } }],
+      },
+    ];
+    expect(() => engineWith(ask({ moveStage: 'heaven' }) as never, { directory: people() })).toThrow(
+      expect.objectContaining({ code: 'INVALID_RULES', message: expect.stringContaining('onApprove.moveStage: unknown stage "heaven"') }),
     );
+    // What parsing cannot know is checked when the rule asks: the command that would have asked is refused, nothing is requested.
+    const byRule = engineWith(ask({ set: { amount: 'lots' } }) as never, { directory: people() });
     const other = await byRule.createDeal(newDeal);
-    await expect(byRule.updateDeal(other.id, { flags: { complex: true } })).rejects.toMatchObject({ code: 'UNKNOWN_STAGE' });
+    await expect(byRule.updateDeal(other.id, { flags: { complex: true } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     expect(await byRule.records('approval')).toEqual([]);
   });
 
