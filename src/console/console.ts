@@ -52,9 +52,10 @@ export interface ConsoleOptions {
    * Dry runs of edited rules (the rules page). Each runs in a worker thread with the engine's
    * settings that are data (`engine.config`: SLAs, playbooks, calendars, digests, exceptions);
    * `engine` adds more, and `module` names an ES module whose default export adds what cannot
-   * cross to a thread (custom actions, host facts, operators). At most `maxRuns` at once (default 2).
+   * cross to a thread (custom actions, host facts, operators). At most `maxRuns` at once (default 2);
+   * a generated history of at most `maxDeals` deals (default 20,000: each costs the worker memory).
    */
-  dryRun?: { maxRuns?: number; engine?: SimulationEngineConfig; module?: string | URL };
+  dryRun?: { maxRuns?: number; maxDeals?: number; engine?: SimulationEngineConfig; module?: string | URL };
 }
 
 /** A fetch handler: a standard Request in, a Response out. */
@@ -224,6 +225,8 @@ function settingsOf(options: ConsoleOptions): ConsoleSettings {
   if (!Number.isInteger(maxRulesBytes) || maxRulesBytes < 1024) throw new DealflowError('INVALID_CONFIG', 'maxRulesBytes must be an integer of at least 1024');
   const maxRuns = options.dryRun?.maxRuns ?? 2;
   if (!Number.isInteger(maxRuns) || maxRuns < 1) throw new DealflowError('INVALID_CONFIG', 'dryRun.maxRuns must be a whole number, 1 or more');
+  const maxDeals = options.dryRun?.maxDeals ?? 20_000;
+  if (!Number.isInteger(maxDeals) || maxDeals < 1) throw new DealflowError('INVALID_CONFIG', 'dryRun.maxDeals must be a whole number, 1 or more');
   const module = options.dryRun?.module;
   return {
     engine,
@@ -235,7 +238,7 @@ function settingsOf(options: ConsoleOptions): ConsoleSettings {
     switchUsers: users,
     cookie: options.switchUser?.cookie ?? DEFAULT_SWITCH_COOKIE,
     maxRulesBytes,
-    dryRun: { engine: options.dryRun?.engine ?? {}, module: module === undefined ? null : String(module) },
+    dryRun: { engine: options.dryRun?.engine ?? {}, module: module === undefined ? null : String(module), maxDeals },
     dryRuns: new DryRuns(maxRuns),
   };
 }

@@ -26,7 +26,7 @@ export interface ConsoleSettings {
   /** The largest rule set a request may carry, in bytes. */
   maxRulesBytes: number;
   /** Settings for the simulated engines of dry runs that the engine's own config cannot give a worker. */
-  dryRun: { engine: SimulationEngineConfig; module: string | null };
+  dryRun: { engine: SimulationEngineConfig; module: string | null; maxDeals: number };
   dryRuns: DryRuns;
 }
 

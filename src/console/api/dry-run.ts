@@ -16,7 +16,7 @@ const History = z.discriminatedUnion('source', [
   z
     .object({
       source: z.literal('generated'),
-      deals: z.number().int().min(1).max(100_000),
+      deals: z.number().int().min(1),
       days: z.number().int().min(1).max(366),
       seed: z.union([z.number().int(), z.string().min(1).max(100)]),
     })
@@ -74,6 +74,12 @@ export async function startDryRun(c: ApiContext): Promise<DryRunView> {
   }
   const pipelines: PipelineInput[] = structuredClone(c.engine.config.pipelines) as PipelineInput[];
   const spec: DryRunHistory = body.history;
+  // A generated history's size is bounded: each deal costs the worker memory (10,000 deals over 90 days: ~0.5 GB).
+  if (spec.source === 'generated' && spec.deals > c.settings.dryRun.maxDeals) {
+    throw new DealflowError('INVALID_INPUT', `a generated history may have at most ${c.settings.dryRun.maxDeals} deals (createConsole's dryRun.maxDeals)`, {
+      issues: [{ path: '$.history.deals', message: `at most ${c.settings.dryRun.maxDeals}` }],
+    });
+  }
   let history: WorkerHistory;
   let directory: User[] | null = null;
   if (spec.source === 'generated') {

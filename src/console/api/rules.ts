@@ -190,28 +190,31 @@ async function preview(engine: Engine, actor: Actor, json: unknown): Promise<Rul
 }
 
 /** Pending jobs per rule and version, of the deals the actor may read: how many, and on which deals. */
-type Pending = Map<string, Map<number, { jobs: number; deals: Set<string> }>>;
+type Pending = { byRule: Map<string, Map<number, { jobs: number; deals: Set<string> }>>; capped: boolean };
+
+/** The most pending jobs a preview reads (it is asked after each edit): beyond, counts are "at least". */
+const PENDING_READ = 10_000;
 
 async function pendingByRule(engine: Engine, actor: Actor): Promise<Pending> {
-  const jobs = await engine.dueJobs({ until: '9999-12-31T00:00:00.000Z', limit: 1_000_000 }, { actor });
-  const out: Pending = new Map();
+  const jobs = await engine.dueJobs({ until: '9999-12-31T00:00:00.000Z', limit: PENDING_READ }, { actor });
+  const byRule: Pending['byRule'] = new Map();
   for (const job of jobs) {
     if (job.ruleVersion === undefined) continue;
-    let byVersion = out.get(job.ruleId);
-    if (!byVersion) out.set(job.ruleId, (byVersion = new Map()));
+    let byVersion = byRule.get(job.ruleId);
+    if (!byVersion) byRule.set(job.ruleId, (byVersion = new Map()));
     let entry = byVersion.get(job.ruleVersion);
     if (!entry) byVersion.set(job.ruleVersion, (entry = { jobs: 0, deals: new Set() }));
     entry.jobs++;
     entry.deals.add(job.dealId);
   }
-  return out;
+  return { byRule, capped: jobs.length >= PENDING_READ };
 }
 
 /** A change with the pending jobs of earlier versions it touches and, in words, what happens to them when they come due. */
 function withEffect(change: RuleChange, pending: Pending): RuleChangePreview {
   let jobs = 0;
   const deals = new Set<string>();
-  for (const [version, p] of pending.get(change.ruleId) ?? []) {
+  for (const [version, p] of pending.byRule.get(change.ruleId) ?? []) {
     if (change.to !== null && version >= change.to) continue;
     jobs += p.jobs;
     for (const d of p.deals) deals.add(d);
@@ -226,5 +229,6 @@ function withEffect(change: RuleChange, pending: Pending): RuleChangePreview {
   else if (change.kind === 'disabled') effect = `they are re-checked under ${v(change.to)}, which is disabled: cancelled when they come due (recheck)`;
   else
     effect = `they are re-checked under ${v(change.to)} when they come due: run if its criteria hold and it still has their action, else cancelled (recheck)`;
-  return { ...change, pendingJobs: jobs, deals: [...deals].sort().slice(0, 50), effect: jobs === 0 ? effect : `${jobs} pending job(s): ${effect}` };
+  const count = `${pending.capped ? 'at least ' : ''}${jobs} pending job(s)`;
+  return { ...change, pendingJobs: jobs, deals: [...deals].sort().slice(0, 50), effect: jobs === 0 ? effect : `${count}: ${effect}` };
 }

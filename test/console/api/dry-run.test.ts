@@ -30,6 +30,11 @@ describe('dry runs', () => {
     expect(res.body.error.details.issues.map((i: any) => i.path)).toContain('$[0].actions[0].type');
     const bad = await call(handler, 'manager', 'POST', 'rules/dry-run', { rules, history: { source: 'generated', deals: 0, days: 5, seed: 1 } });
     expect(bad.status).toBe(400);
+    // A generated history is bounded (dryRun.maxDeals, 20,000 by default): each deal costs the worker memory.
+    const fine = await rulesOf(handler);
+    const big = await call(handler, 'manager', 'POST', 'rules/dry-run', { rules: fine, history: { source: 'generated', deals: 20_001, days: 5, seed: 1 } });
+    expect(big.status).toBe(400);
+    expect(big.body.error.details.issues).toEqual([{ path: '$.history.deals', message: 'at most 20000' }]);
   });
 
   it('the store’s own history replayed under the same rules changes nothing, and covers only the deals the user may read', async () => {

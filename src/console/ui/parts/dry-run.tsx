@@ -80,7 +80,7 @@ export function DryRunPanel({ rules, valid }: { rules: () => unknown; valid: boo
         </label>
         <label>
           Deals
-          <input type="number" aria-label="Deals" min={1} max={100000} value={deals} disabled={source !== 'generated'} onInput={(e) => setDeals(value(e))} />
+          <input type="number" aria-label="Deals" min={1} value={deals} disabled={source !== 'generated'} onInput={(e) => setDeals(value(e))} />
         </label>
         <label>
           Days
