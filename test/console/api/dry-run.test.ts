@@ -116,65 +116,77 @@ describe('a dry run of 10,000 deals over 90 days', () => {
       await engine.createDeal({ id: `L-${i}`, pipelineId: 'sales', ownerId: `rep-${i % 4}`, title: `Live deal ${i}`, amount: 1000 * i });
     const handler = createConsole({ engine, actor: () => ({ id: 'olga', roles: ['admin'] }) });
     const history = { deals: 10_000, days: 90, seed: 42 };
+    const dir = mkdtempSync(join(tmpdir(), 'dealflow-measure-'));
+    const file = (name: string, body: string) => {
+      writeFileSync(join(dir, name), body);
+      return join(dir, name);
+    };
+    const args = [
+      'diff',
+      '--rules',
+      file('a.json', JSON.stringify(engine.rules)),
+      '--against',
+      file('b.json', JSON.stringify(candidate)),
+      '--pipelines',
+      file('pipelines.json', JSON.stringify([GENERATED_PIPELINE])),
+      '--events',
+      file('history.jsonl', toJsonLines(generateHistory(history))),
+      '--json',
+    ];
 
     // The CLI: `dealflow diff` on the history `dealflow generate` writes.
-    const dir = mkdtempSync(join(tmpdir(), 'dealflow-measure-'));
-    let cli: { ms: number; totals: unknown };
-    try {
-      const file = (name: string, body: string) => {
-        writeFileSync(join(dir, name), body);
-        return join(dir, name);
-      };
-      const args = [
-        'diff',
-        '--rules',
-        file('a.json', JSON.stringify(engine.rules)),
-        '--against',
-        file('b.json', JSON.stringify(candidate)),
-        '--pipelines',
-        file('pipelines.json', JSON.stringify([GENERATED_PIPELINE])),
-        '--events',
-        file('history.jsonl', toJsonLines(generateHistory(history))),
-        '--json',
-      ];
+    const cli = async () => {
       let out = '';
       const started = performance.now();
       expect(await runCli(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true } })).toBe(0);
-      cli = { ms: performance.now() - started, totals: JSON.parse(out).totals };
+      return { ms: performance.now() - started, totals: JSON.parse(out).totals };
+    };
+    // The console: the same dry run in its worker, while a user keeps loading the board.
+    const latencies: number[] = [];
+    let failures = 0;
+    const dryRun = async () => {
+      const started = performance.now();
+      const run = (await call(handler, 'admin', 'POST', 'rules/dry-run', { rules: candidate, history: { source: 'generated', ...history } })).body;
+      expect(run.status).toBe('running');
+      let view = run;
+      let polls = 0;
+      while (view.status === 'running') {
+        const t = performance.now();
+        const board = await handler(request('admin', 'GET', 'board'));
+        if (board.status !== 200) failures++;
+        await board.arrayBuffer();
+        latencies.push(performance.now() - t);
+        if (++polls % 5 === 0) view = (await call(handler, 'admin', 'GET', `rules/dry-run/${run.id}`)).body;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(view.status).toBe('done');
+      return { ms: performance.now() - started, totals: view.result.totals, worker: view.result.timings };
+    };
+
+    // Twice each, taking turns, so a burst of load on the machine does not land on one side only; the best of each compared.
+    const runs: Array<{ cli: Awaited<ReturnType<typeof cli>>; console: Awaited<ReturnType<typeof dryRun>> }> = [];
+    try {
+      for (let i = 0; i < 2; i++) runs.push({ cli: await cli(), console: await dryRun() });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-
-    // The console: the same dry run in its worker, while a user keeps loading the board.
-    const started = performance.now();
-    const run = (await call(handler, 'admin', 'POST', 'rules/dry-run', { rules: candidate, history: { source: 'generated', ...history } })).body;
-    expect(run.status).toBe('running');
-    const latencies: number[] = [];
-    let failures = 0;
-    let view = run;
-    let polls = 0;
-    while (view.status === 'running') {
-      const t = performance.now();
-      const board = await handler(request('admin', 'GET', 'board'));
-      if (board.status !== 200) failures++;
-      await board.arrayBuffer();
-      latencies.push(performance.now() - t);
-      if (++polls % 5 === 0) view = (await call(handler, 'admin', 'GET', `rules/dry-run/${run.id}`)).body;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const consoleMs = performance.now() - started;
-    expect(view.status).toBe('done');
+    const best = (side: 'cli' | 'console') => Math.min(...runs.map((r) => r[side].ms));
+    const ratio = best('console') / best('cli');
     const sorted = [...latencies].sort((a, b) => a - b);
     const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     console.log(
-      `dry run of ${history.deals} deals over ${history.days} days: console ${(consoleMs / 1000).toFixed(1)} s (worker: A ${(view.result.timings.a / 1000).toFixed(1)} s, B ${(view.result.timings.b / 1000).toFixed(1)} s), CLI ${(cli.ms / 1000).toFixed(1)} s, ratio ${(consoleMs / cli.ms).toFixed(2)} (target < 3); ` +
+      `dry run of ${history.deals} deals over ${history.days} days: console ${runs.map((r) => `${s(r.console.ms)} (worker A ${s(r.console.worker.a)}, B ${s(r.console.worker.b)})`).join(', ')}; ` +
+        `CLI ${runs.map((r) => s(r.cli.ms)).join(', ')}; best vs best ${ratio.toFixed(2)} (target < 3); ` +
         `meanwhile ${latencies.length} board requests answered, ${failures} failed, latency p50 ${pct(50).toFixed(0)} ms, p95 ${pct(95).toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms`,
     );
-    expect(view.result.totals).toEqual(cli.totals);
-    expect(view.result.totals.escalations.b).toBeGreaterThan(view.result.totals.escalations.a);
-    expect(consoleMs / cli.ms).toBeLessThan(3);
-    // The console kept answering: every board request succeeded, many of them while the run went on.
+    for (const r of runs) {
+      expect(r.console.totals).toEqual(r.cli.totals);
+      expect(r.console.totals.escalations.b).toBeGreaterThan(r.console.totals.escalations.a);
+    }
+    expect(ratio).toBeLessThan(3);
+    // The console kept answering: every board request succeeded, one or more a second while the runs went on.
     expect(failures).toBe(0);
-    expect(latencies.length).toBeGreaterThanOrEqual(Math.floor(consoleMs / 1000));
+    expect(latencies.length).toBeGreaterThanOrEqual(Math.floor(runs.reduce((n, r) => n + r.console.ms, 0) / 1000));
   });
 });
