@@ -1,3 +1,4 @@
+import { DealflowError } from '../model/errors.js';
 import type { z } from 'zod';
 import type { Deal, Json } from '../model/deal.js';
 import type { Pipeline } from '../model/pipeline.js';
@@ -100,7 +101,10 @@ export type AnyActionDefinition = ActionDefinition<any>;
 
 /** Declares an action type, its params checked by a zod schema when rules are parsed. */
 export function defineAction<P>(def: ActionDefinition<P>): ActionDefinition<P> {
-  if (!def.apply && !def.execute) throw new Error(`action "${def.type}" needs apply or execute`);
+  if (def === null || typeof def !== 'object' || typeof def.type !== 'string' || def.type === '') {
+    throw new DealflowError('INVALID_CONFIG', 'defineAction needs an object with a `type`, a `params` schema and `apply` or `execute`');
+  }
+  if (!def.apply && !def.execute) throw new DealflowError('INVALID_CONFIG', `action "${def.type}" needs apply or execute`);
   return def;
 }
 

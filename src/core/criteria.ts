@@ -1,4 +1,6 @@
 import { checkOperator, isFactCondition, isFactReference, type Condition, type FactCondition } from '../model/condition.js';
+import { DealflowError } from '../model/errors.js';
+import { parseCondition } from '../model/parse-condition.js';
 import { parsePath, stepInto, type PathSegments } from '../model/path.js';
 import { compileOperator, isNumberish, mayThrow, type OperatorFn } from './operators.js';
 
@@ -438,14 +440,19 @@ function conditionMayThrow(c: Condition): boolean {
 }
 
 /**
- * Compiles a condition tree into one synchronous predicate. Throws on an unknown operator or an
- * unsafe path. The predicate returns false, with an `error` entry in the trace, where
- * json-rules-engine would reject the run.
+ * Compiles a condition tree into one synchronous predicate, after checking it (parseCondition:
+ * INVALID_RULES with each problem's path). The predicate returns false, with an `error` entry in
+ * the trace, where json-rules-engine would reject the run.
  */
 export function compileCondition(cond: Condition): Predicate {
+  return compileValidCondition(parseCondition(cond));
+}
+
+/** compileCondition for a condition that rule validation has already checked (rules, goals, SLAs). */
+export function compileValidCondition(cond: Condition): Predicate {
   for (const op of operatorsUsed(cond)) {
     const problem = checkOperator(op);
-    if (problem) throw new Error(problem);
+    if (problem) throw new DealflowError('INVALID_RULES', problem);
   }
   const root = compileNode(cond);
   const test = root.test;

@@ -1,6 +1,8 @@
 import { DateTime } from 'luxon';
 import type { Json } from '../model/deal.js';
 import { DealflowError } from '../model/errors.js';
+import { offsetProblem } from '../model/instant.js';
+import { describeValue } from '../model/input.js';
 import type { Pipeline } from '../model/pipeline.js';
 
 /** Checks a custom field value against the pipeline's declaration; pipelines without declarations accept any JSON. */
@@ -37,7 +39,7 @@ export function checkFieldValue(name: string, value: Json, pipeline: Pipeline): 
 }
 
 function wrongType(name: string, value: Json, type: string, expected: string): DealflowError {
-  return new DealflowError('INVALID_INPUT', `field "${name}" must be ${expected}, not ${JSON.stringify(value)}`, {
+  return new DealflowError('INVALID_INPUT', `field "${name}" must be ${expected}, not ${describeValue(value)}`, {
     details: { field: name, expected: type },
   });
 }
@@ -47,6 +49,8 @@ const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Whether a string is an ISO date or date-time luxon accepts (what `date` fields hold). */
 function isIsoDate(value: string): boolean {
+  // luxon reads `+25:00` (even `+99:99`) as an offset; no zone has one.
+  if (offsetProblem(value) !== undefined) return false;
   if (CANONICAL.test(value)) {
     const ms = Date.parse(value);
     if (!Number.isNaN(ms) && new Date(ms).toISOString() === value) return true;

@@ -2,7 +2,7 @@ import { DealflowError } from '../model/errors.js';
 import type { Goal } from '../model/goal.js';
 import type { Stage } from '../model/pipeline.js';
 import { goesBackward } from '../model/validate-goals.js';
-import { compileCondition, type ConditionTrace, type Predicate } from './criteria.js';
+import { compileValidCondition, type ConditionTrace, type Predicate } from './criteria.js';
 import type { CoreFeature, FeatureContext } from './features.js';
 
 /** The core feature name of stage goals, for routing `achieveGoal` commands. */
@@ -20,7 +20,7 @@ const compiled = new WeakMap<Goal, Predicate>();
 function predicateOf(goal: Goal): Predicate | undefined {
   if (!goal.when) return undefined;
   let p = compiled.get(goal);
-  if (!p) compiled.set(goal, (p = compileCondition(goal.when)));
+  if (!p) compiled.set(goal, (p = compileValidCondition(goal.when)));
   return p;
 }
 

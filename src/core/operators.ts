@@ -1,3 +1,4 @@
+import { DealflowError } from '../model/errors.js';
 import { checkOperator } from '../model/condition.js';
 
 /**
@@ -37,7 +38,7 @@ const DECORATORS: Record<string, (next: OperatorFn) => OperatorFn> = {
 /** `not:someFact:equal` → a function; throws on a name that is not built in. */
 export function compileOperator(name: string): OperatorFn {
   const problem = checkOperator(name);
-  if (problem) throw new Error(problem);
+  if (problem) throw new DealflowError('INVALID_RULES', problem);
   const parts = name.split(':');
   let fn = BASE[parts.pop()!]!;
   for (let i = parts.length - 1; i >= 0; i--) fn = DECORATORS[parts[i]!]!(fn);

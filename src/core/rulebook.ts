@@ -1,7 +1,8 @@
+import { DealflowError } from '../model/errors.js';
 import type { Rule } from '../model/rule.js';
 import type { ActionSpec } from '../model/action.js';
 import type { Condition } from '../model/condition.js';
-import { ALWAYS, compileCondition, type Predicate } from './criteria.js';
+import { ALWAYS, compileValidCondition, type Predicate } from './criteria.js';
 import { fallbackPredicate, fallbackReason, type FallbackCriteria, type FallbackTriggers } from './fallback.js';
 import type { ActionRegistry, AnyActionDefinition } from './actions.js';
 import { RuleArchive } from './rule-versions.js';
@@ -80,7 +81,7 @@ function compileCriteria(rule: Rule, triggers: FallbackTriggers): Pick<CompiledR
   const fallback: NonNullable<CompiledRule['fallback']> = {};
   const one = (part: 'when' | 'until', condition: Condition): Predicate => {
     const reason = fallbackReason(condition, triggers);
-    if (reason === undefined) return compileCondition(condition);
+    if (reason === undefined) return compileValidCondition(condition);
     const criteria: FallbackCriteria = { ruleId: rule.id, part, condition, reason };
     fallback[part] = criteria;
     return fallbackPredicate(criteria);
@@ -113,7 +114,7 @@ export class RuleBook {
         ...compileCriteria(rule, criteria),
         actions: rule.actions.map((spec, index) => {
           const def = actions.get(spec.type);
-          if (!def) throw new Error(`unknown action type "${spec.type}" in rule "${rule.id}"`);
+          if (!def) throw new DealflowError('INVALID_RULES', `unknown action type "${spec.type}" in rule "${rule.id}"; register it with defineAction`);
           return { spec, index, id: spec.id ?? String(index), def, params: def.params.parse(spec.params) };
         }),
       }),

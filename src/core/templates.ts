@@ -1,3 +1,5 @@
+import { describeValue } from '../model/input.js';
+import { DealflowError } from '../model/errors.js';
 import { DateTime } from 'luxon';
 import Mustache from 'mustache';
 import { z } from 'zod';
@@ -83,6 +85,8 @@ const PLAIN: Mustache.RenderOptions = { escape: (s: unknown) => String(s) };
 
 /** Renders a template over a view built by `templateView`. Pure and synchronous. */
 export function renderTemplate(template: string, view: Record<string, unknown>): RenderResult {
+  if (typeof template !== 'string') throw new DealflowError('INVALID_INPUT', `a template must be a string, not ${describeValue(template)}`);
+  if (view === null || typeof view !== 'object') throw new DealflowError('INVALID_INPUT', `a template's view must be an object, not ${describeValue(view)}`);
   if (!template.includes('{{')) return { text: template, missing: [] };
   writer.missing = [];
   try {
@@ -95,6 +99,7 @@ export function renderTemplate(template: string, view: Record<string, unknown>):
 
 /** Why a template cannot be parsed, or undefined when it can. */
 export function templateProblem(template: string): string | undefined {
+  if (typeof template !== 'string') return `a template must be a string, not ${describeValue(template)}`;
   try {
     Mustache.parse(template);
     return undefined;

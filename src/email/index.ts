@@ -4,6 +4,7 @@
  * HTML with mustache. nodemailer is an optional peer dependency, loaded only when this notifier
  * has to build the transport itself.
  */
+import { DealflowError } from '../model/errors.js';
 import { createHash } from 'node:crypto';
 import type { User } from '../ports/directory.js';
 import { PermanentDeliveryError, type Notifier, type OutgoingMessage, type SendOptions } from '../ports/notifier.js';
@@ -69,8 +70,8 @@ export class EmailNotifier implements Notifier {
   private transport: Promise<MailTransport> | undefined;
 
   constructor(private readonly options: EmailNotifierOptions) {
-    if (!options.from) throw new TypeError('createEmailNotifier needs a `from` address');
-    if (!options.transport) throw new TypeError('createEmailNotifier needs a `transport`: a nodemailer transporter or SMTP options');
+    if (!options?.from) throw new DealflowError('INVALID_CONFIG', 'createEmailNotifier needs a `from` address');
+    if (!options.transport) throw new DealflowError('INVALID_CONFIG', 'createEmailNotifier needs a `transport`: a nodemailer transporter or SMTP options');
   }
 
   /** Renders and sends one message; throws PermanentDeliveryError for what retrying cannot fix. */

@@ -53,6 +53,7 @@ const SPECS: Array<[RegExp, (m: RegExpMatchArray) => DigestSchedule]> = [
 
 /** Parses `daily at 09:00`, `hourly` or `every 10 items`; undefined when the text is none of them. */
 export function parseDigestSpec(spec: string): DigestSchedule | undefined {
+  if (typeof spec !== 'string') return undefined;
   const text = spec.trim().replace(/\s+/g, ' ');
   for (const [re, build] of SPECS) {
     const m = text.match(re);

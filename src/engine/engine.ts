@@ -51,6 +51,9 @@ import type { Playbook, PlaybookInput, Task, TaskSpecInput } from '../model/task
 import { TaskPeople } from './task-people.js';
 import { WorkflowCommands, eventInput, parsePlaybooks, workflowParts, type TaskQuery } from './workflow.js';
 import { toIsoString } from '../core/time/iso.js';
+import { checkArguments, ENGINE_ARGUMENTS } from '../model/arguments.js';
+import { checkEngineConfig } from '../model/config.js';
+import type { Limits } from '../model/limits.js';
 
 /** Everything `createEngine` needs: pipelines and rules, plus the ports (storage, clock, ids, notifier, directory, access policy), host facts, custom actions and optional features (calendars, playbooks, SLAs, digests). Ports left out fall back to defaults. */
 export interface EngineConfig {
@@ -102,6 +105,8 @@ export interface EngineConfig {
   slas?: ReadonlyArray<SlaInput | Sla>;
   /** The reasons each exception flag may give (`markException`, docs/approvals.md). */
   exceptions?: ExceptionConfig;
+  /** Bounds on what callers may pass in (sizes, nesting, rule count), each with a default (docs/limits.md). */
+  limits?: Partial<Limits>;
 }
 
 /** `actor`: who is asking; checked by the AccessPolicy. Without one the call is a trusted system call. */
@@ -187,8 +192,11 @@ export class Engine {
   private idsResumed: Promise<void> | true | undefined;
 
   private readonly events = new EventEmitter<EngineEvents>();
+  /** The bounds on input this engine enforces: the defaults with `config.limits` applied (docs/limits.md). */
+  readonly limits: Limits;
 
   constructor(config: EngineConfig) {
+    this.limits = checkEngineConfig(config);
     const pipelines = config.pipelines.map((p, i) => {
       const parsed = PipelineSchema.safeParse(p);
       if (!parsed.success) {
@@ -338,6 +346,7 @@ export class Engine {
       actions: this.actions,
       facts: Object.keys(this.facts),
       calendars: this.calendars.names(),
+      limits: this.limits,
       ...(criteria.customOperators ? { customOperators: criteria.customOperators } : {}),
     });
     checkDigestNames(parsed, this.digestPolicies);
@@ -1096,6 +1105,9 @@ function clone<T>(v: T): T {
 function cloneDeal(deal: Deal): Deal {
   return dealWith(deal, { fields: clone(deal.fields), flags: extensibleCopy(deal.flags) });
 }
+
+// Every public call's arguments are checked before it runs (ids, options, sizes): src/model/arguments.ts.
+checkArguments(Engine.prototype, ENGINE_ARGUMENTS, (engine) => engine.limits);
 
 /** Creates an engine from its configuration; throws a DealflowError (INVALID_CONFIG / INVALID_RULES) saying what to fix when the pipelines or rules are invalid. */
 export function createEngine(config: EngineConfig): Engine {

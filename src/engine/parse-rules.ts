@@ -6,6 +6,7 @@ import { DealflowError, issuesFromZod } from '../model/errors.js';
 import { PipelineSchema, type Pipeline, type PipelineInput } from '../model/pipeline.js';
 import type { Rule } from '../model/rule.js';
 import { validateRules } from '../model/validate-rules.js';
+import { resolveLimits, type Limits } from '../model/limits.js';
 
 /** What rules are checked against when parsed: pipelines, actions, host facts and more. */
 export interface ParseRulesOptions {
@@ -19,6 +20,8 @@ export interface ParseRulesOptions {
   calendars?: ReadonlyArray<string>;
   /** Names of operators and decorators registered the json-rules-engine way (`createEngine({ operators })`). */
   customOperators?: CustomOperatorNames;
+  /** The bounds on rule JSON (nesting, strings, rule count); each defaults as in DEFAULT_LIMITS (docs/limits.md). */
+  limits?: Partial<Limits>;
 }
 
 /**
@@ -43,5 +46,6 @@ export function parseRules(json: unknown, options: ParseRulesOptions = {}): Rule
     facts: [...BUILTIN_FACTS, ...(options.facts ?? [])],
     calendars: options.calendars ?? [],
     ...(options.customOperators ? { customOperators: options.customOperators } : {}),
+    ...(options.limits ? { limits: resolveLimits(options.limits) } : {}),
   });
 }

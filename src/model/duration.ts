@@ -1,6 +1,27 @@
 import { z } from 'zod';
+import { DealflowError, formatIssues, issuesFromZod } from './errors.js';
 import { durationFromText, hinted } from './hints.js';
 import { unknownKeys } from './objects.js';
+
+/**
+ * The longest span a duration may name: 100 years, in any unit (negative offsets likewise). A
+ * delay or due time further out is a typo or an attack (a `businessHours: 1e7` due date once kept
+ * the process busy for minutes), never a plan. Each unit's bound is 100 years of 365.25 days
+ * written in that unit, rounded down; business units are also refused when their calendar puts
+ * the result more than 100 years away (a calendar with little working time). See docs/limits.md.
+ */
+export const MAX_DURATION_YEARS = 100;
+const MAX_DAYS = 36_525;
+/** The largest absolute value each duration unit accepts (100 years in that unit). */
+export const MAX_DURATION = Object.freeze({
+  minutes: MAX_DAYS * 1440,
+  hours: MAX_DAYS * 24,
+  days: MAX_DAYS,
+  weeks: Math.floor(MAX_DAYS / 7),
+  businessDays: MAX_DAYS,
+  businessHours: MAX_DAYS * 24,
+  businessMinutes: MAX_DAYS * 1440,
+});
 
 /** The unit keys of a calendar duration. */
 export const CALENDAR_UNITS = ['minutes', 'hours', 'days', 'weeks'] as const;
@@ -29,11 +50,16 @@ function durationError(iss: { code?: string; input?: unknown }): string | undefi
   return undefined;
 }
 
-/** The unit numbers of a duration; `min` bounds them from below (a delay is never negative). */
+/**
+ * The unit numbers of a duration, each within MAX_DURATION either way; `min` bounds them from
+ * below (a delay is never negative).
+ */
 function units(min?: { value: number; message: string }) {
   const n = (key: keyof typeof UNIT_HELP, int = false) => {
-    let s = int ? z.number().int() : z.number().finite();
-    if (min) s = s.min(min.value, { error: min.message });
+    const max = MAX_DURATION[key];
+    const bound = `${key} must be at most ${max.toLocaleString('en-US')} either way (${MAX_DURATION_YEARS} years); a longer span is not a delay`;
+    let s = (int ? z.number().int() : z.number().finite()).max(max, { error: bound });
+    s = min ? s.min(min.value, { error: min.message }) : s.min(-max, { error: bound });
     return s.optional().describe(UNIT_HELP[key]);
   };
   return {
@@ -125,4 +151,15 @@ export const CalendarOnlyDurationSchema = CalendarDurationSchema.refine((d) => h
 /** Whether a duration counts working time (business units) rather than calendar time. */
 export function isBusinessDuration(d: Duration): boolean {
   return hasUnit(d, BUSINESS_UNITS);
+}
+
+/**
+ * Validates a duration handed to a function directly rather than inside rules or a command
+ * (`addDurationIn`, `addBusinessHours`): INVALID_INPUT listing every problem, else the duration.
+ */
+export function parseDuration(input: unknown): Duration {
+  const parsed = DurationSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = issuesFromZod(parsed.error);
+  throw new DealflowError('INVALID_INPUT', `the duration is invalid:\n${formatIssues(issues)}`, { issues });
 }

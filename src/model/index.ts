@@ -14,3 +14,5 @@ export { parseDealPath, readDealPath, type DealPath } from './deal-path.js';
 export { parsePath, resolvePath, safePathResolver, PathSyntaxError, type PathSegments } from './path.js';
 export { validateRules, type RuleValidationContext } from './validate-rules.js';
 export { validateGoals, goesBackward } from './validate-goals.js';
+export { DEFAULT_LIMITS, type Limits } from './limits.js';
+export { InstantSchema } from './instant.js';

@@ -1,3 +1,5 @@
+import { checkInput } from './input.js';
+import { DEFAULT_LIMITS } from './limits.js';
 import { z } from 'zod';
 import type { Json } from './deal.js';
 import { CalendarChoiceSchema } from './calendar.js';
@@ -133,6 +135,7 @@ export type SlaInput = z.input<typeof SlaSchema>;
  * paths; stages, facts and action params are checked when the engine loads it (docs/slas.md).
  */
 export function defineSla(input: SlaInput): Sla {
+  checkInput(input, DEFAULT_LIMITS, 'INVALID_CONFIG', 'the SLA');
   const parsed = SlaSchema.safeParse(input);
   if (!parsed.success) {
     const issues = issuesFromZod(parsed.error);

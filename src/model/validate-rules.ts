@@ -15,6 +15,8 @@ import type { Pipeline } from './pipeline.js';
 import type { ActionReference } from './reference.js';
 import { RuleSchema, RulesDocumentSchema, type Rule } from './rule.js';
 import { TriggerSchema, type Trigger } from './trigger.js';
+import { checkInput } from './input.js';
+import { beyondLimit, DEFAULT_LIMITS, type Limits } from './limits.js';
 
 /** What rule validation needs to know beyond the JSON itself. */
 export interface RuleValidationContext {
@@ -31,6 +33,8 @@ export interface RuleValidationContext {
   customOperators?: CustomOperatorNames;
   /** Names of the calendars passed to `createEngine({ calendars })`, which rules may follow. */
   calendars?: ReadonlyArray<string>;
+  /** The bounds on rule JSON (nesting, strings, rule count); default DEFAULT_LIMITS. */
+  limits?: Limits;
 }
 
 type Seg = PropertyKey;
@@ -210,8 +214,14 @@ function ruleList(json: unknown, out: Issues): unknown[] | undefined {
  * Takes the rules as an array or as a document `{ "$schema"?, "rules": [...] }`.
  */
 export function validateRules(json: unknown, ctx: RuleValidationContext): Rule[] {
+  // Before any schema recurses into it: nesting, strings, sizes (input.ts); then the rule count.
+  const limits = ctx.limits ?? DEFAULT_LIMITS;
+  checkInput(json, limits, 'INVALID_RULES', 'the rules');
   const out = new Issues();
   const list = ruleList(json, out);
+  if (list && list.length > limits.maxRules) {
+    throw beyondLimit('INVALID_RULES', 'maxRules', limits.maxRules, list.length, Array.isArray(json) ? '$' : '$.rules', 'the rule set');
+  }
   const rules: Rule[] = [];
   const ids = new Set<string>();
   const base: Seg[] = Array.isArray(json) ? [] : ['rules'];

@@ -1,4 +1,24 @@
+import { z } from 'zod';
+import { DealflowError, issuesFromZod } from '../model/errors.js';
 import type { Cell, ColumnFormat, Report } from './types.js';
+
+/** What the renderers read of a report, checked first: a caller may pass anything. */
+const RenderableSchema = z.looseObject({
+  title: z.string(),
+  notes: z.array(z.string()),
+  columns: z.array(z.looseObject({ key: z.string(), label: z.string(), format: z.string() })),
+  rows: z.array(z.record(z.string(), z.unknown())),
+});
+
+function checkReport(report: unknown, fn: string): void {
+  const parsed = RenderableSchema.safeParse(report);
+  if (!parsed.success) {
+    const issues = issuesFromZod(parsed.error);
+    throw new DealflowError('INVALID_INPUT', `${fn} needs a report (title, notes, columns, rows): ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
+      issues,
+    });
+  }
+}
 
 type AnyReport = Pick<Report, 'title' | 'notes'> & {
   columns: ReadonlyArray<{ key: string; label: string; format: ColumnFormat }>;
@@ -54,6 +74,7 @@ function groupThousands(fixed: string): string {
 
 /** Any report as a plain-text table with its title and notes, for a terminal or a log. */
 export function toTextTable(report: AnyReport): string {
+  checkReport(report, 'toTextTable');
   const cols = report.columns;
   const cells = report.rows.map((row) => cols.map((c) => formatCell((row as Record<string, Cell>)[c.key], c.format)));
   const widths = cols.map((c, i) => Math.max(c.label.length, ...cells.map((r) => r[i]!.length)));
@@ -77,19 +98,29 @@ export interface CsvOptions {
 
 /**
  * Any report as CSV (RFC 4180, CRLF line ends): a header of field keys, raw values (shares as
- * 0..1, durations in ms), lists joined with `;`. Text that a spreadsheet would run as a formula
- * (starting with = + - @) is prefixed with a quote.
+ * 0..1, durations in ms), lists joined with `;`. Every cell that is not a number or a boolean, the
+ * header and list cells included, is guarded against formula injection: one that starts with a
+ * character a spreadsheet would run as a formula (= + - @, tab or carriage return) is prefixed
+ * with a quote (OWASP's advice for CSV injection).
  */
 export function toCsv(report: AnyReport, options: CsvOptions = {}): string {
+  checkReport(report, 'toCsv');
+  if (options?.columns !== undefined && options.columns !== 'shown' && options.columns !== 'all') {
+    throw new DealflowError('INVALID_INPUT', "toCsv's columns option is 'shown' or 'all'");
+  }
   const keys = options.columns === 'all' ? [...new Set(report.rows.flatMap((r) => Object.keys(r)))] : report.columns.map((c) => c.key);
   const lines = [keys.map(csvCell).join(',')];
   for (const row of report.rows) lines.push(keys.map((k) => csvCell((row as Record<string, Cell>)[k])).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/** What a spreadsheet would read as the start of a formula. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 function csvCell(value: Cell | undefined): string {
   if (value === null || value === undefined) return '';
   let text = Array.isArray(value) ? value.join(';') : String(value);
-  if (typeof value === 'string' && /^[=+\-@]/.test(text)) text = `'${text}`;
+  // A number is written as itself (-5 stays a number); anything else, list cells included, is text.
+  if (typeof value !== 'number' && typeof value !== 'boolean' && FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -1,6 +1,8 @@
+import { checkInput, describeValue } from '../model/input.js';
+import { DEFAULT_LIMITS } from '../model/limits.js';
 import { z } from 'zod';
 import { DealPatchSchema, JsonSchema, NewDealSchema } from '../model/deal.js';
-import { DealflowError, formatIssues, issuesFromZod, type DealflowIssue } from '../model/errors.js';
+import { isDealflowError, DealflowError, formatIssues, issuesFromZod, type DealflowIssue } from '../model/errors.js';
 
 const At = z.iso.datetime({ offset: true }).describe('When it happened: an ISO 8601 instant with an offset (Z or ±hh:mm).');
 const DealId = z.string().min(1);
@@ -95,6 +97,7 @@ export interface ParseHistoryOptions {
  * reported instead.
  */
 export function parseHistory(text: string, options: ParseHistoryOptions = {}): ParsedHistory {
+  if (typeof text !== 'string') throw new DealflowError('INVALID_INPUT', `parseHistory needs the history as text (JSON lines), not ${describeValue(text)}`);
   const events: HistoryEvent[] = [];
   const lines: number[] = [];
   const skipped: SkippedLine[] = [];
@@ -126,6 +129,12 @@ function parseLine(raw: string): { event: HistoryEvent } | { message: string; is
   } catch (e) {
     const message = `not valid JSON (${(e as Error).message})`;
     return { message, issues: [{ path: '$', message }] };
+  }
+  try {
+    checkInput(json, DEFAULT_LIMITS, 'INVALID_INPUT', 'the line');
+  } catch (e) {
+    if (!isDealflowError(e)) throw e;
+    return { message: e.message, issues: e.issues };
   }
   const parsed = HistoryEventSchema.safeParse(json);
   if (parsed.success) return { event: parsed.data };

@@ -3,6 +3,9 @@ import type { EngineConfig } from '../engine/engine.js';
 import { InMemoryStorage } from '../memory/storage.js';
 import type { Deal } from '../model/deal.js';
 import { DealflowError, isDealflowError } from '../model/errors.js';
+import { InstantSchema } from '../model/instant.js';
+import { checkInput, describeValue } from '../model/input.js';
+import { DEFAULT_LIMITS } from '../model/limits.js';
 import type { PipelineInput } from '../model/pipeline.js';
 import type { Directory, User } from '../ports/directory.js';
 import type { Notifier } from '../ports/notifier.js';
@@ -101,6 +104,7 @@ const RECORD_KINDS = ['violation', 'sla', 'exception', 'approval', 'task'];
  * same rules and history give the same result, ids included.
  */
 export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
+  checkOptions(options);
   const ordered = inTimeOrder(options.events);
   const from = instant(options.from, 'from') ?? ordered[0]?.event.at ?? instant(options.to, 'to');
   const to = instant(options.to, 'to') ?? ordered[ordered.length - 1]?.event.at ?? from;
@@ -220,4 +224,25 @@ function instant(value: string | Date | undefined, name: string): string | undef
 function dealIdOf(event: HistoryEvent): string | null {
   if (event.type === 'created') return event.deal.id;
   return event.dealId ?? null;
+}
+
+/** The options' shape and every event, before any is replayed: a bad one is INVALID_INPUT with its index. */
+function checkOptions(options: SimulateOptions): void {
+  if (options === null || typeof options !== 'object')
+    throw new DealflowError('INVALID_INPUT', `simulate needs options { rules, pipelines, events }, not ${describeValue(options)}`);
+  if (!Array.isArray(options.events))
+    throw new DealflowError('INVALID_INPUT', `simulate needs events as an array (parseHistory gives them), not ${describeValue(options.events)}`);
+  if (!Array.isArray(options.pipelines))
+    throw new DealflowError('INVALID_INPUT', `simulate needs pipelines as an array, not ${describeValue(options.pipelines)}`);
+  // Each event on its own (a history may hold any number of them): the input checks, and what
+  // ordering reads (`at`, `type`); the engine's commands check the rest as they replay it.
+  options.events.forEach((event, i) => {
+    checkInput(event, DEFAULT_LIMITS, 'INVALID_INPUT', `event ${i}`, ['events', i]);
+    const e = event as { at?: unknown; type?: unknown } | null;
+    if (e === null || typeof e !== 'object' || typeof e.type !== 'string' || !InstantSchema.safeParse(e.at).success) {
+      throw new DealflowError('INVALID_INPUT', `event ${i} needs a \`type\` and an ISO instant \`at\`, not ${describeValue(event)}`, {
+        issues: [{ path: `$.events[${i}]`, message: 'expected { at, type, … }' }],
+      });
+    }
+  });
 }

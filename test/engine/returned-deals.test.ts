@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { engineWith, newDeal, salesPipeline } from '../helpers.js';
 
-/** Custom fields of any JSON shape, one of them named like the prototype accessor. */
+/** Custom fields of any JSON shape. */
 const fieldsPipeline = {
   ...salesPipeline,
-  fields: JSON.parse('{"tags": {"type": "json"}, "address": {"type": "json"}, "plain": {"type": "number"}, "__proto__": {"type": "json"}}'),
+  fields: { tags: { type: 'json' as const }, address: { type: 'json' as const }, plain: { type: 'number' as const } },
 };
 
 describe('deals the engine hands out', () => {
@@ -22,15 +22,20 @@ describe('deals the engine hands out', () => {
     expect(Object.keys(updated)).toEqual(Object.keys(again!));
   });
 
-  it('never take a field named "__proto__" as the prototype of their fields', async () => {
+  // Regression (issue: DealflowError is the only error bad input gets): a field named
+  // "__proto__" was silently dropped by parsing (it would have set the prototype); now it is
+  // refused, in a deal and in a pipeline's declarations alike.
+  it('refuse a field named "__proto__" rather than drop it, and never take it as a prototype', async () => {
     const engine = engineWith([], { pipelines: [fieldsPipeline] });
     const fields = JSON.parse('{"__proto__": {"polluted": true}, "plain": 1}') as Record<string, unknown>;
-    const created = await engine.createDeal({ ...newDeal, fields: fields as never });
-    for (const deal of [created, await engine.getDeal(created.id), (await engine.listDeals())[0]]) {
-      expect(Object.getPrototypeOf(deal!.fields)).toBe(Object.prototype);
-      expect((deal!.fields as { polluted?: boolean }).polluted).toBeUndefined();
-      expect(deal!.fields.plain).toBe(1);
-    }
+    await expect(engine.createDeal({ ...newDeal, fields: fields as never })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      issues: [{ path: '$.deal.fields.__proto__' }],
+    });
+    expect(await engine.listDeals()).toEqual([]);
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+    const declared = { ...salesPipeline, fields: JSON.parse('{"plain": {"type": "number"}, "__proto__": {"type": "json"}}') };
+    expect(() => engineWith([], { pipelines: [declared] })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
   });
 
   it('copy a "__proto__" key a store holds (JSON.parse makes it an own property) as a field, not as a prototype', async () => {

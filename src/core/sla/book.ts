@@ -3,7 +3,7 @@ import { RuleSchema, type Rule } from '../../model/rule.js';
 import type { Sla, SlaAction, SlaEscalation, SlaReminder } from '../../model/sla.js';
 import type { Trigger } from '../../model/trigger.js';
 import type { ActionRegistry } from '../actions.js';
-import { compileCondition, type Predicate } from '../criteria.js';
+import { compileValidCondition, type Predicate } from '../criteria.js';
 import { RuleBook, type CompiledRule } from '../rulebook.js';
 
 /** The prefix of SLA job rule ids (`sla:<sla id>`), by which the core routes jobs to the SLA feature. */
@@ -82,9 +82,9 @@ export class SlaBook {
       this.byId.set(sla.id, {
         sla,
         ruleId,
-        stopWhen: !stopTrigger && sla.stop?.when ? compileCondition(sla.stop.when) : null,
+        stopWhen: !stopTrigger && sla.stop?.when ? compileValidCondition(sla.stop.when) : null,
         stopTrigger,
-        exemptWhen: sla.exemptWhen ? compileCondition(sla.exemptWhen) : null,
+        exemptWhen: sla.exemptWhen ? compileValidCondition(sla.exemptWhen) : null,
         reminders: steps(sla.reminders, 'reminder'),
         escalations: steps(sla.escalations, 'escalation'),
       });

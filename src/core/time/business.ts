@@ -1,9 +1,20 @@
-import type { DuePolicy } from '../../model/calendar.js';
+import { TimeOfDaySchema, type DuePolicy } from '../../model/calendar.js';
 import type { Duration } from '../../model/duration.js';
-import { isBusinessDuration } from '../../model/duration.js';
+import { isBusinessDuration, MAX_DURATION, MAX_DURATION_YEARS, parseDuration } from '../../model/duration.js';
 import { DealflowError } from '../../model/errors.js';
+import { parseInstant } from '../../model/instant.js';
 import { MAX_SCAN_DAYS, type BusinessCalendar } from './calendar.js';
-import { formatIsoDate, localPosition, localToInstant, MS_PER_DAY, MS_PER_MINUTE, parseTimeOfDay } from './local.js';
+import {
+  formatIsoDate,
+  localPosition,
+  localToInstant,
+  localToInstantIn,
+  MS_PER_DAY,
+  MS_PER_MINUTE,
+  parseTimeOfDay,
+  zoneOf,
+  type OffsetTable,
+} from './local.js';
 import { toIsoString } from './iso.js';
 
 /*
@@ -17,6 +28,14 @@ import { toIsoString } from './iso.js';
  * - Business hours and minutes count elapsed working time, skipping nights, days off and breaks.
  * - A raw result outside working time is then resolved by the due-time policy: `postpone` (the
  *   next working moment), `bring-forward` (the end of the previous working period) or `exact`.
+ *
+ * The walks jump whole regular weeks at once (each date its weekday's own hours, one UTC offset
+ * over the week), so their cost grows with the weeks, holidays and offset changes crossed, not
+ * with the hours: a regular week holds exactly `weekMs` of working time and `weekDates` working
+ * dates. The results are the day-by-day walk's to the millisecond (a property test checks them
+ * against it): the jumps only subtract or add whole milliseconds, which is exact in doubles. A
+ * walk that would reach more than MAX_DURATION_YEARS from its start is refused (a calendar with
+ * little working time can stretch a bounded business duration that far).
  */
 
 const HOUR = 3_600_000;
@@ -28,10 +47,104 @@ function noWorkingTime(cal: BusinessCalendar, day: number, direction: string): D
   );
 }
 
+/** How far (in local days) a business walk may reach from its start: the duration bound. */
+const HORIZON_DAYS = MAX_DURATION.days;
+
+function beyondHorizon(cal: BusinessCalendar, start: number, direction: string): DealflowError {
+  return new DealflowError(
+    'INVALID_INPUT',
+    `a business duration from ${formatIsoDate(start)} would end more than ${MAX_DURATION_YEARS} years ${direction} in the calendar (${cal.describe()}); durations are bounded to ${MAX_DURATION_YEARS} years`,
+    { details: { limit: 'duration', maxYears: MAX_DURATION_YEARS } },
+  );
+}
+
+/** Whether the seven local dates from `day` on all keep their weekday's own hours. */
+function regularDates(cal: BusinessCalendar, day: number): boolean {
+  for (let d = day; d < day + 7; d++) if (!cal.isRegularDate(d)) return false;
+  return true;
+}
+
+/** What a walk needs to know of a week it jumps: its working time, and how many of its dates have none at its start and at its end. */
+interface Week {
+  /** Every date keeps its weekday's own hours: the week holds `weekDates` working dates. */
+  regular: boolean;
+  ms: number;
+  offAtStart: number;
+  offAtEnd: number;
+}
+
+/**
+ * The working time of the seven local dates from `day` on, exactly as the day-by-day walk sums
+ * their periods: `weekMs` for a regular week over which the offset holds (two days of margin:
+ * localToInstant looks at most 18 hours plus an offset away), else each date's periods computed
+ * with the zone's OffsetTable, which asks Intl once a week instead of several times an hour.
+ */
+function week(cal: BusinessCalendar, table: OffsetTable, day: number): Week {
+  let weeks = weekCache.get(cal);
+  if (!weeks) weekCache.set(cal, (weeks = new Map()));
+  let w = weeks.get(day);
+  if (!w) {
+    w = computeWeek(cal, table, day);
+    if (weeks.size >= 20_000) weeks.clear();
+    weeks.set(day, w);
+  }
+  return w;
+}
+
+/** Each calendar's weeks by their first date, as its periods are cached by date: a running engine asks for the same weeks again and again. */
+const weekCache = new WeakMap<BusinessCalendar, Map<number, Week>>();
+
+function computeWeek(cal: BusinessCalendar, table: OffsetTable, day: number): Week {
+  const regular = regularDates(cal, day);
+  if (regular && table.constantBetween((day - 2) * MS_PER_DAY, (day + 9) * MS_PER_DAY)) {
+    return { regular, ms: cal.weekMs, offAtStart: daysOffFrom(cal, day, 1), offAtEnd: daysOffFrom(cal, day + 6, -1) };
+  }
+  let ms = 0;
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < 7; i++) {
+    let worked = false;
+    for (const [from, to] of cal.hours(day + i)) {
+      const start = localToInstantIn(table, day + i, from * MS_PER_MINUTE);
+      const end = localToInstantIn(table, day + i, to * MS_PER_MINUTE);
+      // As periods() does: a period swallowed by a DST gap has no working time.
+      if (end > start) {
+        ms += end - start;
+        worked = true;
+      }
+    }
+    if (worked) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  }
+  return { regular, ms, offAtStart: first < 0 ? 7 : first, offAtEnd: last < 0 ? 7 : 6 - last };
+}
+
+/** Days off in a row from `day` on, moving by `step`, in a regular week. */
+function daysOffFrom(cal: BusinessCalendar, day: number, step: number): number {
+  let n = 0;
+  while (n < 7 && cal.isWeekdayOff(day + n * step)) n++;
+  return n;
+}
+
+/** An amount of one unit passed to a public function: a number within the duration bound (a whole one for days). */
+function checkAmount(unit: 'businessDays' | 'businessHours' | 'businessMinutes', n: unknown): void {
+  const max = MAX_DURATION[unit];
+  if (typeof n === 'number' && Number.isFinite(n) && Math.abs(n) <= max && (unit !== 'businessDays' || Number.isInteger(n))) return;
+  parseDuration({ [unit]: n });
+}
+
+/** A due-time policy passed to a public function; INVALID_INPUT when it is not one. */
+function checkPolicy(policy: unknown): DuePolicy {
+  if (policy !== 'postpone' && policy !== 'bring-forward' && policy !== 'exact')
+    throw new DealflowError('INVALID_INPUT', 'the due-time policy is postpone, bring-forward or exact');
+  return policy as DuePolicy;
+}
+
+/** An ISO instant passed to the public functions below, as epoch milliseconds; INVALID_INPUT when it is not one. */
 export function toMs(instant: string): number {
-  const ms = Date.parse(instant);
-  if (Number.isNaN(ms)) throw new DealflowError('INVALID_INPUT', `not a valid instant: ${JSON.stringify(instant)}; use an ISO 8601 date-time`);
-  return ms;
+  return parseInstant(instant);
 }
 
 export function toIso(ms: number): string {
@@ -78,6 +191,14 @@ export function stepWorkingDates(cal: BusinessCalendar, day: number, n: number):
   let d = day;
   let idle = 0;
   while (left > 0) {
+    if (Math.abs(d - day) > HORIZON_DAYS) throw beyondHorizon(cal, day, dir > 0 ? 'after' : 'before');
+    // A regular week ahead holds weekDates working dates: skip it while the target lies beyond.
+    if (left > cal.weekDates && week(cal, zoneOf(cal.zone).table, dir > 0 ? d + 1 : d - 7).regular) {
+      d += 7 * dir;
+      left -= cal.weekDates;
+      idle = daysOffFrom(cal, d, -dir);
+      continue;
+    }
     d += dir;
     if (cal.isWorkingDate(d)) {
       left--;
@@ -112,9 +233,21 @@ export function addWorkingTimeMs(cal: BusinessCalendar, ms: number, amount: numb
   if (amount === 0) return ms;
   let left = Math.abs(amount);
   const first = localPosition(ms, cal.zone).day;
+  const table = zoneOf(cal.zone).table;
   let idle = 0;
   if (amount > 0) {
     for (let day = first; ; day++) {
+      // From three days on, every period starts after `ms` whatever the offsets: a week that ends
+      // before the result is skipped whole. One with no working time is walked (idle counts).
+      if (day >= first + 3 && left > cal.weekMs / 2) {
+        for (let w = week(cal, table, day); w.ms > 0 && left > w.ms; w = week(cal, table, day)) {
+          left -= w.ms;
+          day += 7;
+          idle = w.offAtEnd;
+          if (day - first > HORIZON_DAYS) throw beyondHorizon(cal, first, 'after');
+        }
+      }
+      if (day - first > HORIZON_DAYS) throw beyondHorizon(cal, first, 'after');
       let worked = false;
       for (const p of cal.periods(day)) {
         if (p.end <= ms) continue;
@@ -129,6 +262,16 @@ export function addWorkingTimeMs(cal: BusinessCalendar, ms: number, amount: numb
     }
   }
   for (let day = first; ; day--) {
+    // Mirrored: from three days back, every period of the week ending on `day` ends before `ms`.
+    if (day <= first - 3 && left > cal.weekMs / 2) {
+      for (let w = week(cal, table, day - 6); w.ms > 0 && left > w.ms; w = week(cal, table, day - 6)) {
+        left -= w.ms;
+        day -= 7;
+        idle = w.offAtStart;
+        if (first - day > HORIZON_DAYS) throw beyondHorizon(cal, first, 'before');
+      }
+    }
+    if (first - day > HORIZON_DAYS) throw beyondHorizon(cal, first, 'before');
     let worked = false;
     const periods = cal.periods(day);
     for (let i = periods.length - 1; i >= 0; i--) {
@@ -149,8 +292,18 @@ export function addWorkingTimeMs(cal: BusinessCalendar, ms: number, amount: numb
 export function workingTimeBetweenMs(cal: BusinessCalendar, from: number, to: number): number {
   if (to < from) return -workingTimeBetweenMs(cal, to, from);
   let total = 0;
+  const first = localPosition(from, cal.zone).day;
   const last = localPosition(to, cal.zone).day;
-  for (let day = localPosition(from, cal.zone).day; day <= last; day++) {
+  const table = zoneOf(cal.zone).table;
+  for (let day = first; day <= last; day++) {
+    // Weeks well inside the span count whole; only while the total is whole milliseconds, so
+    // adding a week at once rounds exactly as adding its periods one by one.
+    if (day >= first + 3 && Number.isInteger(total)) {
+      while (day + 10 <= last) {
+        total += week(cal, table, day).ms;
+        day += 7;
+      }
+    }
     for (const p of cal.periods(day)) {
       const a = Math.max(p.start, from);
       const b = Math.min(p.end, to);
@@ -241,27 +394,31 @@ export function previousWorkingTime(cal: BusinessCalendar, instant: string): str
 
 /** "The next working day at HH:mm": the first moment at that local time on a working date, at or after the instant. */
 export function nextWorkingDateAt(cal: BusinessCalendar, instant: string, time: string): string {
+  if (!TimeOfDaySchema.safeParse(time).success) throw new DealflowError('INVALID_INPUT', 'the time of day is HH:mm, such as "09:00"');
   return toIso(nextWorkingDateAtMs(cal, toMs(instant), parseTimeOfDay(time)));
 }
 
 /** Resolves a due time outside working time by a policy. */
 export function applyDuePolicy(cal: BusinessCalendar, instant: string, policy: DuePolicy): string {
-  return toIso(applyPolicyMs(cal, toMs(instant), policy));
+  return toIso(applyPolicyMs(cal, toMs(instant), checkPolicy(policy)));
 }
 
 /** Adds whole business days (negative: subtracts), then applies the policy (default `postpone`). */
 export function addBusinessDays(cal: BusinessCalendar, instant: string, days: number, policy: DuePolicy = 'postpone'): string {
-  return toIso(applyPolicyMs(cal, addWorkingDaysMs(cal, toMs(instant), days), policy));
+  checkAmount('businessDays', days);
+  return toIso(applyPolicyMs(cal, addWorkingDaysMs(cal, toMs(instant), days), checkPolicy(policy)));
 }
 
 /** Adds elapsed working hours (negative: subtracts), then applies the policy (default `postpone`). */
 export function addBusinessHours(cal: BusinessCalendar, instant: string, hours: number, policy: DuePolicy = 'postpone'): string {
-  return toIso(applyPolicyMs(cal, addWorkingTimeMs(cal, toMs(instant), hours * HOUR), policy));
+  checkAmount('businessHours', hours);
+  return toIso(applyPolicyMs(cal, addWorkingTimeMs(cal, toMs(instant), hours * HOUR), checkPolicy(policy)));
 }
 
 /** Adds elapsed working minutes (negative: subtracts), then applies the policy (default `postpone`). */
 export function addBusinessMinutes(cal: BusinessCalendar, instant: string, minutes: number, policy: DuePolicy = 'postpone'): string {
-  return toIso(applyPolicyMs(cal, addWorkingTimeMs(cal, toMs(instant), minutes * MS_PER_MINUTE), policy));
+  checkAmount('businessMinutes', minutes);
+  return toIso(applyPolicyMs(cal, addWorkingTimeMs(cal, toMs(instant), minutes * MS_PER_MINUTE), checkPolicy(policy)));
 }
 
 /**
@@ -271,7 +428,8 @@ export function addBusinessMinutes(cal: BusinessCalendar, instant: string, minut
  * from Monday 10:00 is Monday 18:00, where `postpone` says Tuesday 09:00 (the same working moment).
  */
 export function addDurationIn(cal: BusinessCalendar, instant: string, duration: Duration, policy?: DuePolicy): string {
-  return toIso(addDurationMs(cal, toMs(instant), duration, policy ?? defaultPolicy(duration)));
+  const d = parseDuration(duration);
+  return toIso(addDurationMs(cal, toMs(instant), d, policy === undefined ? defaultPolicy(d) : checkPolicy(policy)));
 }
 
 /** Working time between two instants in minutes (negative when `to` is earlier): for SLA clocks and reports. */

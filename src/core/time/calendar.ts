@@ -29,10 +29,14 @@ export class BusinessCalendar {
   private readonly defaultHours: ReadonlyArray<MinuteRange>;
   private readonly holidays = new Map<number, string>();
   private readonly extraWorking: ReadonlySet<number>;
-  private readonly library: { hd: Holidays; types: ReadonlySet<string> } | null;
+  private readonly library: { hd: Holidays; key: string; types: ReadonlySet<string> } | null;
   private readonly loadedYears = new Set<number>();
   private readonly periodCache = new Map<number, ReadonlyArray<WorkingPeriod>>();
   private readonly workingDateCache = new Map<number, boolean>();
+  /** Working time of a regular week (every date its weekday's own hours, one UTC offset), in ms. */
+  readonly weekMs: number;
+  /** Working dates in a regular week. */
+  readonly weekDates: number;
 
   /** Use `compileCalendar`, which validates first. */
   constructor(definition: Calendar, zone: string, library: Holidays | null) {
@@ -46,6 +50,8 @@ export class BusinessCalendar {
       week.push(definition.workingDays.includes(name) ? toRanges(definition.hoursByDay?.[name] ?? definition.hours) : []);
     });
     this.week = week;
+    this.weekMs = week.reduce((sum, ranges) => sum + ranges.reduce((s, [from, to]) => s + (to - from) * MS_PER_MINUTE, 0), 0);
+    this.weekDates = week.filter((ranges) => ranges.length > 0).length;
     // A production calendar's days come first: a date-holidays name never replaces the decree's.
     const overlays = definition.productionCalendars ?? [];
     for (const h of [...definition.holidays, ...overlays.flatMap((o) => o.holidays)]) {
@@ -53,7 +59,8 @@ export class BusinessCalendar {
       this.holidays.set(parseIsoDate(date), typeof h === 'string' ? 'holiday' : (h.name ?? 'holiday'));
     }
     this.extraWorking = new Set([...definition.extraWorkingDays, ...overlays.flatMap((o) => o.workingDays)].map(parseIsoDate));
-    this.library = library && definition.publicHolidays ? { hd: library, types: new Set(definition.publicHolidays.types) } : null;
+    const ph = definition.publicHolidays;
+    this.library = library && ph ? { hd: library, key: `${ph.country}/${ph.state ?? ''}/${ph.region ?? ''}`, types: new Set(ph.types) } : null;
   }
 
   /** The holiday's name if the local date is a day off by the calendar's holidays, else undefined. */
@@ -95,6 +102,24 @@ export class BusinessCalendar {
     return out;
   }
 
+  /**
+   * Whether a local date keeps its weekday's own hours: no holiday takes them away and no extra
+   * working day adds some. Business arithmetic jumps over weeks of such dates at once.
+   */
+  isRegularDate(day: number): boolean {
+    return this.hoursOn(day) === this.week[isoWeekday(day)];
+  }
+
+  /** Whether the date's weekday has no working hours (in a regular week). */
+  isWeekdayOff(day: number): boolean {
+    return this.week[isoWeekday(day)]!.length === 0;
+  }
+
+  /** The local date's working hours as minute ranges `[from, to)`, after holidays and extra working days. */
+  hours(day: number): ReadonlyArray<readonly [number, number]> {
+    return this.hoursOn(day);
+  }
+
   private hoursOn(day: number): ReadonlyArray<MinuteRange> {
     const weekday = this.week[isoWeekday(day)]!;
     if (this.extraWorking.has(day)) return weekday.length > 0 ? weekday : this.defaultHours;
@@ -105,12 +130,9 @@ export class BusinessCalendar {
   private loadYear(year: number): void {
     if (!this.library || this.loadedYears.has(year)) return;
     this.loadedYears.add(year);
-    for (const h of this.library.hd.getHolidays(year)) {
+    for (const h of libraryYear(this.library.key, this.library.hd, year)) {
       if (!this.library.types.has(h.type)) continue;
-      const first = parseIsoDate(h.date.slice(0, 10));
-      // Whole local days off; a holiday from 14:00 (a `bank` half-day) counts as the whole day.
-      const days = Math.max(1, Math.round((h.end.getTime() - h.start.getTime()) / 86_400_000));
-      for (let i = 0; i < days; i++) if (!this.holidays.has(first + i)) this.holidays.set(first + i, h.name);
+      for (let i = 0; i < h.days; i++) if (!this.holidays.has(h.first + i)) this.holidays.set(h.first + i, h.name);
     }
   }
 
@@ -118,6 +140,37 @@ export class BusinessCalendar {
   describe(): string {
     return `${this.zone}, ${this.definition.workingDays.join('/')} ${this.definition.hours.map((h) => `${h.from}–${h.to}`).join(', ')}`;
   }
+}
+
+interface LibraryHoliday {
+  first: number;
+  days: number;
+  name: string;
+  type: string;
+}
+
+/**
+ * date-holidays' holidays per region and year, shared by every calendar in the process:
+ * `getHolidays` costs 1–3 ms a year, and a business walk over decades would pay it per calendar.
+ */
+const libraryYears = new Map<string, Map<number, ReadonlyArray<LibraryHoliday>>>();
+
+function libraryYear(key: string, hd: Holidays, year: number): ReadonlyArray<LibraryHoliday> {
+  let years = libraryYears.get(key);
+  if (!years) libraryYears.set(key, (years = new Map()));
+  let list = years.get(year);
+  if (!list) {
+    // Whole local days off; a holiday from 14:00 (a `bank` half-day) counts as the whole day.
+    list = hd.getHolidays(year).map((h) => ({
+      first: parseIsoDate(h.date.slice(0, 10)),
+      days: Math.max(1, Math.round((h.end.getTime() - h.start.getTime()) / 86_400_000)),
+      name: h.name,
+      type: h.type,
+    }));
+    if (years.size >= 2000) years.clear();
+    years.set(year, list);
+  }
+  return list;
 }
 
 /** Options for compiling a calendar definition into a BusinessCalendar. */

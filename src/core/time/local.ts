@@ -73,9 +73,16 @@ const HOUR_MS = 3_600_000;
  */
 export class CachedZone extends Zone {
   private readonly hours = new Map<number, number>();
+  private offsetTable: OffsetTable | undefined;
 
   constructor(private readonly inner: IANAZone) {
     super();
+  }
+
+  /** The zone's offsets on a weekly grid, for walks over years (see OffsetTable). */
+  get table(): OffsetTable {
+    this.offsetTable ??= new OffsetTable(this.inner);
+    return this.offsetTable;
   }
 
   override get type(): string {
@@ -109,6 +116,91 @@ export class CachedZone extends Zone {
     if (this.hours.size >= 100_000) this.hours.clear();
     this.hours.set(hour, start);
     return start;
+  }
+}
+
+/**
+ * The grid step of an OffsetTable: four days, well under the closest two offset changes of any
+ * zone (6 days 23 hours: Recife's week of DST in October 2000, Gaza's predicted Ramadan weeks).
+ */
+export const OFFSET_GRID_MS = 4 * MS_PER_DAY;
+
+/** An offset change between two grid points, found to the millisecond. */
+interface OffsetChange {
+  at: number;
+  before: number;
+  after: number;
+}
+
+/**
+ * A zone's UTC offsets for walks over years: Intl is asked once per grid step (four days), and
+ * where two grid points differ, the change between them is found to the millisecond by bisection;
+ * every other instant is answered from those without asking Intl (per-hour caching asks twice an
+ * hour, ~4 µs each). It takes a zone to change its offset at most once within a grid step. Every
+ * zone in the IANA database keeps changes at least 6 days 23 hours apart from 1900 to 2150 (a
+ * scan of all of them every 6 hours; docs/time.md); the business walks that use the table are
+ * checked against the hour-cached offsets by a property test.
+ */
+export class OffsetTable {
+  private readonly grid = new Map<number, number>();
+  private readonly changes = new Map<number, OffsetChange | null>();
+
+  constructor(private readonly inner: IANAZone) {}
+
+  private at(i: number): number {
+    let o = this.grid.get(i);
+    if (o === undefined) {
+      o = this.inner.offset(i * OFFSET_GRID_MS);
+      if (this.grid.size >= 200_000) this.grid.clear();
+      this.grid.set(i, o);
+    }
+    return o;
+  }
+
+  /** The change between grid points `i` and `i + 1`, or null when they agree. */
+  private change(i: number): OffsetChange | null {
+    let c = this.changes.get(i);
+    if (c === undefined) {
+      const before = this.at(i);
+      const after = this.at(i + 1);
+      if (before === after) c = null;
+      else {
+        // The first millisecond with the new offset: whole seconds first (changes fall on them),
+        // then milliseconds should one not.
+        let lo = i * OFFSET_GRID_MS;
+        let hi = lo + OFFSET_GRID_MS;
+        for (let step = 1000; step >= 1; step /= 1000) {
+          while (hi - lo > step) {
+            const mid = lo + Math.floor((hi - lo) / 2 / step) * step;
+            if (this.inner.offset(mid) === before) lo = mid;
+            else hi = mid;
+          }
+          if (this.inner.offset(hi - 1) === before) break;
+          lo = hi - step;
+        }
+        c = { at: hi, before, after };
+      }
+      if (this.changes.size >= 200_000) this.changes.clear();
+      this.changes.set(i, c);
+    }
+    return c;
+  }
+
+  /** The UTC offset in minutes at `ms`. */
+  offset(ms: number): number {
+    const i = Math.floor(ms / OFFSET_GRID_MS);
+    const c = this.change(i);
+    return c === null ? this.at(i) : ms < c.at ? c.before : c.after;
+  }
+
+  /** Whether the offset is the same over `[from, to]`. */
+  constantBetween(from: number, to: number): boolean {
+    const last = Math.floor(to / OFFSET_GRID_MS);
+    for (let i = Math.floor(from / OFFSET_GRID_MS); i <= last; i++) {
+      const c = this.change(i);
+      if (c !== null && c.at > from && c.at <= to) return false;
+    }
+    return true;
   }
 }
 
@@ -147,7 +239,11 @@ export function localDay(ms: number, zone: string): number {
  * whole day, so 24:00 is the next midnight). Gaps and overlaps follow the rule at the top.
  */
 export function localToInstant(day: number, msOfDay: number, zone: string): number {
-  const z = zoneOf(zone);
+  return localToInstantIn(zoneOf(zone), day, msOfDay);
+}
+
+/** localToInstant with the offsets of `z`: a CachedZone, or its OffsetTable for long walks. */
+export function localToInstantIn(z: { offset(ms: number): number }, day: number, msOfDay: number): number {
   const local = day * MS_PER_DAY + msOfDay;
   // The offsets in force around that wall time (they differ only near a transition), and the
   // instants the wall time would be under each; a candidate counts if its own offset agrees.

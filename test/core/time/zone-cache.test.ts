@@ -51,3 +51,48 @@ describe('the per-hour offset cache', () => {
     );
   });
 });
+
+describe('the weekly offset table business walks use', () => {
+  // Every zone Intl knows, 1900 to 2150: the table asks Intl once a week and bisects each change,
+  // and must answer what luxon answers at any instant, the milliseconds around changes included.
+  const ALL = Intl.supportedValuesOf('timeZone');
+  it('gives the offset luxon gives, at any instant in any zone', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ALL), fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2150, 0, 1) }), (zone, ms) => {
+        expect(zoneOf(zone).table.offset(ms), `${zone} ${new Date(ms).toISOString()}`).toBe(IANAZone.create(zone).offset(ms));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('finds each change to the millisecond', () => {
+    for (const [zone, at] of [
+      ['Europe/Berlin', Date.UTC(2026, 2, 29, 1)],
+      ['America/St_Johns', Date.UTC(2026, 2, 8, 5, 30)],
+      ['Australia/Lord_Howe', Date.UTC(2026, 9, 3, 15, 30)],
+      ['Pacific/Apia', Date.UTC(2011, 11, 30, 10)], // the day Samoa skipped
+    ] as const) {
+      const table = zoneOf(zone).table;
+      for (const ms of [at - 1, at, at + 1]) expect(table.offset(ms), `${zone} ${ms - at}`).toBe(IANAZone.create(zone).offset(ms));
+      expect(table.offset(at - 1)).not.toBe(table.offset(at));
+      expect(table.constantBetween(at - 86_400_000, at - 1)).toBe(true);
+      expect(table.constantBetween(at - 1, at)).toBe(false);
+    }
+  });
+});
+
+describe('the offset table where changes come closest', () => {
+  // The closest two changes of any zone, 1900-2150 (6 days 23 hours apart): both must be found.
+  it.each([
+    ['America/Recife', '2000-10-05T00:00:00Z'],
+    ['America/Boa_Vista', '2000-10-05T00:00:00Z'],
+    ['Asia/Gaza', '2040-10-17T00:00:00Z'],
+    ['Asia/Hebron', '2054-03-25T00:00:00Z'],
+  ])('%s from %s, hour by hour for two weeks', (zone, from) => {
+    const start = Date.parse(from);
+    for (let h = 0; h < 14 * 24; h++) {
+      const ms = start + h * 3_600_000;
+      expect(zoneOf(zone).table.offset(ms), new Date(ms).toISOString()).toBe(IANAZone.create(zone).offset(ms));
+    }
+  });
+});
