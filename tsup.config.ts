@@ -14,10 +14,10 @@ const consoleUi: Plugin = {
       /[\\/]src[\\/]console[\\/]/.test(args.importer) ? { path: 'console-ui-assets', namespace: 'console-ui' } : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'console-ui' }, async () => {
-      const { js, css, hash } = await bundleUi(process.cwd());
+      const { script, stylesheet, files } = await bundleUi(process.cwd());
       return {
         loader: 'js',
-        contents: `const assets = ${JSON.stringify({ js, css, hash })};\n/** The browser app, bundled at build time. */\nexport function uiAssets() { return Promise.resolve(assets); }\n`,
+        contents: `const assets = ${JSON.stringify({ script, stylesheet, files })};\n/** The browser app, bundled at build time. */\nexport function uiAssets() { return Promise.resolve(assets); }\n`,
       };
     });
   },
@@ -32,6 +32,8 @@ export default defineConfig({
     'webhook/index': 'src/webhook/index.ts',
     'simulation/index': 'src/simulation/index.ts',
     'console/index': 'src/console/index.ts',
+    // The console's dry runs run in a worker thread: its script sits next to the console's entry.
+    'console/dry-run-worker': 'src/console/dry-run/worker.ts',
     // The CLI is its own entry, so importing the library never loads it.
     'cli/main': 'src/cli/main.ts',
   },

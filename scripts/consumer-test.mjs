@@ -138,7 +138,15 @@ try {
     if (!js || js.status !== 200 || (await js.text()).length < 10000) throw new Error('the console does not serve its built app');
     const board = await (await handler(new Request('http://localhost/api/board'))).json();
     if (board.columns?.[0]?.stageId !== 'new') throw new Error('the console API does not answer');
-    console.log('console ok: the packed app (' + script + ') and its API');
+    // A dry run runs in the packed worker script (dist/console/dry-run-worker.js, found next to the entry).
+    const post = (path, body) => handler(new Request('http://localhost/api/' + path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-dealflow-console': '1' }, body: JSON.stringify(body) }));
+    let run = await (await post('rules/dry-run', { rules: [], history: { source: 'generated', deals: 20, days: 5, seed: 1 } })).json();
+    while (run.status === 'running') {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      run = await (await handler(new Request('http://localhost/api/rules/dry-run/' + run.id))).json();
+    }
+    if (run.status !== 'done' || run.result.totals.deals !== 20) throw new Error('the console dry run failed: ' + JSON.stringify(run.error ?? run));
+    console.log('console ok: the packed app (' + script + '), its API and a dry run in its worker');
   `,
   );
   writeFileSync(join(work, 'package.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(work, 'package.json'), 'utf8')), type: 'module' }));

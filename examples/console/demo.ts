@@ -13,6 +13,7 @@ import {
   type SendOptions,
   type SlaInput,
 } from '../../src/index.js';
+import { GENERATED_PIPELINE } from '../../src/simulation/index.js';
 import { createConsole, switchedUserId, type ConsoleHandler } from '../../src/console/index.js';
 import { createTestEngine, type TestEngine } from '../../src/testing/index.js';
 
@@ -54,6 +55,12 @@ function stageDeadline(id: string, stage: string, within: Record<string, number>
   } as SlaInput;
 }
 
+/**
+ * Inbound small deals: the pipeline `dealflow generate` writes histories for (GENERATED_PIPELINE),
+ * with the seed's 5-day proposal rule, so a dry run over a generated history has a rule to try.
+ */
+export const inbound: PipelineInput = { ...GENERATED_PIPELINE, name: 'Inbound (small deals)' };
+
 export const slas: SlaInput[] = [
   {
     id: 'taken-into-work',
@@ -82,6 +89,30 @@ export const slas: SlaInput[] = [
 ];
 
 export const rules = [
+  {
+    id: 'proposal-within-5-days',
+    name: 'Small inbound deals get a proposal within 5 days',
+    pipelineId: 'sales',
+    trigger: { type: 'deal.created' },
+    when: { all: [{ fact: 'deal', path: '$.amount', operator: 'lessThan', value: 10000 }] },
+    until: { fact: 'deal', path: '$.fields.proposalSentAt', operator: 'notEqual', value: null },
+    actions: [
+      { id: 'brief', type: 'notify', params: { to: 'owner', template: 'proposal.requested', text: 'Send a commercial proposal within 5 days.' } },
+      {
+        id: 'remind-day-4',
+        type: 'notify',
+        after: { days: 4 },
+        params: { to: 'owner', template: 'proposal.reminder', text: 'Reminder: the proposal is due tomorrow.' },
+      },
+      {
+        id: 'escalate',
+        type: 'notify',
+        after: { days: 5 },
+        params: { to: 'manager', template: 'proposal.missed', text: 'No proposal was sent within 5 days.' },
+      },
+      { id: 'record', type: 'recordViolation', after: { days: 5 }, params: { name: 'proposal-5-days' } },
+    ],
+  },
   {
     id: 'new-deal',
     name: 'Tell the owner of a new deal',
@@ -131,6 +162,7 @@ export const people = [
   { id: 'anna', name: 'Anna Berg (sales)', email: 'anna@example.test', managerId: 'maria', roles: ['seller'], teamId: 'north' },
   { id: 'boris', name: 'Boris Lang (sales)', email: 'boris@example.test', managerId: 'maria', roles: ['seller'], teamId: 'north' },
   { id: 'maria', name: 'Maria Vogt (head of sales)', email: 'maria@example.test', roles: ['manager'], teamId: 'north' },
+  { id: 'olga', name: 'Olga Petrova (sales ops)', email: 'olga@example.test', roles: ['admin'] },
 ];
 
 /** The signed-in user for each demo id: what the host's sign-in would give. */
@@ -226,7 +258,7 @@ const at = (day: number, minute: number) => {
 export async function createDemo(options: { basePath?: string } = {}): Promise<Demo> {
   const notifier = new DemoNotifier();
   const engine = createTestEngine({
-    pipelines: [pipeline],
+    pipelines: [pipeline, inbound],
     rules,
     slas,
     exceptions: { complex: { reasons: ['special-warranty', 'custom-payment-terms', 'custom-integration'] } },

@@ -1,7 +1,8 @@
 /**
  * The console mounted in Node's http server, driven through its JSON API the way its browser app
  * does: Anna's board, a move, a refused move back, Maria's approval, the clock five days on, a
- * dead letter retried. It exits when done; `npm run console` serves the same demo for a browser.
+ * dead letter retried, the funnel report's bottleneck, and Olga's rule change: checked, dry-run
+ * over a generated history, activated. It exits when done; `npm run console` serves the same demo for a browser.
  * Run with `npx tsx examples/console/main.ts`.
  */
 import { createServer } from 'node:http';
@@ -49,5 +50,25 @@ console.log(`Five days on, D-5: ${d5.timeline.filter((t: any) => t.type === 'sla
 const dead = (await api('maria', 'GET', 'operations')).outbox.dead[0];
 const retried = await api('maria', 'POST', `outbox/${dead.id}/retry`);
 console.log(`Dead letter to ${dead.recipient} retried: ${retried.status}`);
+
+const funnel = await api('maria', 'GET', 'reports/funnel');
+console.log(`Maria's funnel: ${funnel.charts[0].markedLabel}`);
+
+// Olga (sales ops) makes the 5-day proposal rule a 3-day one: check, dry run, activate.
+const { rules, revision } = await api('olga', 'GET', 'rules');
+const edited = rules.map((r: any) =>
+  r.id !== 'proposal-within-5-days' ? r : { ...r, actions: r.actions.map((a: any) => (a.after ? { ...a, after: { days: a.after.days === 4 ? 2 : 3 } } : a)) },
+);
+const check = await api('olga', 'POST', 'rules/check', { rules: edited });
+console.log(`Checked: ${check.errors} error(s); activating changes ${check.changes.map((c: any) => `${c.ruleId} v${c.from} → v${c.to}`).join(', ')}`);
+let run = await api('olga', 'POST', 'rules/dry-run', { rules: edited, history: { source: 'generated', deals: 500, days: 30, seed: 42 } });
+while (run.status === 'running') {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  run = await api('olga', 'GET', `rules/dry-run/${run.id}`);
+}
+const e = run.result.totals.escalations;
+console.log(`Dry run over 500 generated deals: escalations ${e.a} → ${e.b} (${e.added} more, ${e.retimed} earlier)`);
+const activated = await api('olga', 'POST', 'rules/activate', { rules: edited, revision });
+console.log(`Activated revision ${activated.revision}: ${activated.changes.map((c: any) => `${c.ruleId} v${c.to}`).join(', ')}`);
 
 server.close();

@@ -1,16 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Engine } from '../engine/engine.js';
 import { DealflowError } from '../model/errors.js';
 import type { Actor } from '../ports/access.js';
 import type { RunnerStats } from '../runner/index.js';
+import type { SimulationEngineConfig } from '../simulation/simulate.js';
 import { advanceClock } from './api/clock.js';
 import { createDeal, getBoard, moveDeal } from './api/board.js';
 import { completeTask, decideApproval, explainDeal, getDeal, listApprovals, markException } from './api/deal.js';
 import { discardDeadLetter, getOperations, retryDeadLetter } from './api/operations.js';
-import { getReport, getSession, listReports, switchUser } from './api/session.js';
+import { cancelDryRun, getDryRun, startDryRun } from './api/dry-run.js';
+import { getReport, getReportCsv, listReports } from './api/reports.js';
+import { activateRules, checkRulesApi, getRules, getRuleVersions } from './api/rules.js';
+import { getSession, switchUser } from './api/session.js';
 import { type UiAssets, uiAssets } from './assets.js';
 import { type ApiContext, type ConsoleSettings, People, type SettableClock } from './context.js';
-import { checkSameOrigin, ConsoleError, errorResponse, json, readJson, SECURITY_HEADERS } from './http.js';
+import { DryRuns } from './dry-run/runs.js';
+import { checkSameOrigin, ConsoleError, contentSecurityPolicy, errorResponse, json, readJson, SECURITY_HEADERS } from './http.js';
 
 /** The default cookie the demo user switch sets (see `switchedUserId`). */
 export const DEFAULT_SWITCH_COOKIE = 'dealflow-console-user';
@@ -40,12 +46,23 @@ export interface ConsoleOptions {
    * with `switchedUserId(request)`. Anyone may pick anyone: never use it where users sign in.
    */
   switchUser?: { users: ReadonlyArray<string>; cookie?: string };
+  /** The largest rule set the rules page may send (check, dry run, activate), in bytes; bigger is 413. Default 1 MiB. */
+  maxRulesBytes?: number;
+  /**
+   * Dry runs of edited rules (the rules page). Each runs in a worker thread with the engine's
+   * settings that are data (`engine.config`: SLAs, playbooks, calendars, digests, exceptions);
+   * `engine` adds more, and `module` names an ES module whose default export adds what cannot
+   * cross to a thread (custom actions, host facts, operators). At most `maxRuns` at once (default 2);
+   * a generated history of at most `maxDeals` deals (default 20,000: each costs the worker memory).
+   */
+  dryRun?: { maxRuns?: number; maxDeals?: number; engine?: SimulationEngineConfig; module?: string | URL };
 }
 
 /** A fetch handler: a standard Request in, a Response out. */
 export type ConsoleHandler = (request: Request) => Promise<Response>;
 
-type Route = { method: 'GET' | 'POST'; path: RegExp; run: (c: ApiContext) => Promise<unknown> };
+/** A route; `rules` bodies may be as large as `maxRulesBytes` (a rule set), the others `maxBodyBytes`. */
+type Route = { method: 'GET' | 'POST'; path: RegExp; run: (c: ApiContext) => Promise<unknown>; rules?: true };
 
 const ID = '([^/]+)';
 const ROUTES: Route[] = [
@@ -64,7 +81,15 @@ const ROUTES: Route[] = [
   { method: 'POST', path: new RegExp(`^outbox/${ID}/retry$`), run: retryDeadLetter },
   { method: 'POST', path: new RegExp(`^outbox/${ID}/discard$`), run: discardDeadLetter },
   { method: 'POST', path: /^clock\/advance$/, run: advanceClock },
+  { method: 'GET', path: /^rules$/, run: getRules },
+  { method: 'GET', path: new RegExp(`^rules/${ID}/versions$`), run: getRuleVersions },
+  { method: 'POST', path: /^rules\/check$/, run: checkRulesApi, rules: true },
+  { method: 'POST', path: /^rules\/activate$/, run: activateRules, rules: true },
+  { method: 'POST', path: /^rules\/dry-run$/, run: startDryRun, rules: true },
+  { method: 'GET', path: new RegExp(`^rules/dry-run/${ID}$`), run: getDryRun },
+  { method: 'POST', path: new RegExp(`^rules/dry-run/${ID}/cancel$`), run: cancelDryRun },
   { method: 'GET', path: /^reports$/, run: listReports },
+  { method: 'GET', path: /^reports\/([^/]+)\.csv$/, run: getReportCsv },
   { method: 'GET', path: new RegExp(`^reports/${ID}$`), run: getReport },
 ];
 
@@ -82,25 +107,22 @@ export function createConsole(options: ConsoleOptions): ConsoleHandler {
 
   const asset = async (request: Request, name: string): Promise<Response> => {
     const ui = await uiAssets();
-    const files: Record<string, [string, string]> = {
-      [`app-${ui.hash}.js`]: [ui.js, 'text/javascript; charset=utf-8'],
-      [`app-${ui.hash}.css`]: [ui.css, 'text/css; charset=utf-8'],
-    };
-    const file = files[name];
-    if (!file) return json({ error: { code: 'NOT_FOUND', message: `no asset ${name}` } }, 404);
+    const text = Object.hasOwn(ui.files, name) ? ui.files[name] : undefined;
+    const type = name.endsWith('.js') ? 'text/javascript; charset=utf-8' : name.endsWith('.css') ? 'text/css; charset=utf-8' : undefined;
+    if (text === undefined || !type) return json({ error: { code: 'NOT_FOUND', message: `no asset ${name}` } }, 404);
     const headers: Record<string, string> = {
       ...SECURITY_HEADERS,
-      'content-type': file[1],
+      'content-type': type,
       'cache-control': 'public, max-age=31536000, immutable',
       vary: 'accept-encoding',
     };
     if (/\bgzip\b/.test(request.headers.get('accept-encoding') ?? '')) {
       compressed ??= new Map();
       let body = compressed.get(name);
-      if (!body) compressed.set(name, (body = gzipSync(file[0])));
+      if (!body) compressed.set(name, (body = gzipSync(text)));
       return new Response(body, { headers: { ...headers, 'content-encoding': 'gzip' } });
     }
-    return new Response(file[0], { headers });
+    return new Response(text, { headers });
   };
 
   const api = async (request: Request, url: URL, path: string): Promise<Response> => {
@@ -111,7 +133,7 @@ export function createConsole(options: ConsoleOptions): ConsoleHandler {
     if (!route) throw new ConsoleError(405, 'METHOD_NOT_ALLOWED', `${path} takes ${matches.map((r) => r.method).join(' or ')}`);
     // Cross-site and oversize requests are refused before anyone is asked who they are.
     if (route.method === 'POST') checkSameOrigin(request, settings.allowedOrigins);
-    const body = route.method === 'POST' ? await readJson(request, settings.maxBodyBytes) : undefined;
+    const body = route.method === 'POST' ? await readJson(request, route.rules ? settings.maxRulesBytes : settings.maxBodyBytes) : undefined;
     const actor = await options.actor(request);
     if (!actor) throw new ConsoleError(401, 'UNAUTHENTICATED', 'sign in first: the host gave no user for this request');
     const context: ApiContext = {
@@ -142,9 +164,14 @@ export function createConsole(options: ConsoleOptions): ConsoleHandler {
   };
 }
 
-/** Every page path answers with the app's shell; the app routes in the browser. */
+/**
+ * Every page path answers with the app's shell; the app routes in the browser. Each page gets a
+ * fresh nonce its style elements may carry (the rules editor's theme), on the stylesheet's link,
+ * where the app reads it; injected markup cannot know it.
+ */
 function page(ui: UiAssets, base: string): Response {
   const b = escapeHtml(base);
+  const nonce = randomBytes(16).toString('base64');
   const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -153,13 +180,20 @@ function page(ui: UiAssets, base: string): Response {
 <meta name="dealflow-console-base" content="${b}">
 <title>dealflow console</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${b}/assets/app-${ui.hash}.css">
-<script type="module" src="${b}/assets/app-${ui.hash}.js"></script>
+<link rel="stylesheet" href="${b}/assets/${ui.stylesheet}" nonce="${nonce}">
+<script type="module" src="${b}/assets/${ui.script}"></script>
 </head>
 <body><div id="app"><p class="loading">Loading…</p></div></body>
 </html>
 `;
-  return new Response(html, { headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' } });
+  return new Response(html, {
+    headers: {
+      ...SECURITY_HEADERS,
+      'content-security-policy': contentSecurityPolicy(nonce),
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-cache',
+    },
+  });
 }
 
 function escapeHtml(s: string): string {
@@ -187,6 +221,13 @@ function settingsOf(options: ConsoleOptions): ConsoleSettings {
   if (users !== undefined && (!Array.isArray(users) || users.some((u) => typeof u !== 'string' || u === ''))) {
     throw new DealflowError('INVALID_CONFIG', 'switchUser.users must be a list of user ids');
   }
+  const maxRulesBytes = options.maxRulesBytes ?? 1024 * 1024;
+  if (!Number.isInteger(maxRulesBytes) || maxRulesBytes < 1024) throw new DealflowError('INVALID_CONFIG', 'maxRulesBytes must be an integer of at least 1024');
+  const maxRuns = options.dryRun?.maxRuns ?? 2;
+  if (!Number.isInteger(maxRuns) || maxRuns < 1) throw new DealflowError('INVALID_CONFIG', 'dryRun.maxRuns must be a whole number, 1 or more');
+  const maxDeals = options.dryRun?.maxDeals ?? 20_000;
+  if (!Number.isInteger(maxDeals) || maxDeals < 1) throw new DealflowError('INVALID_CONFIG', 'dryRun.maxDeals must be a whole number, 1 or more');
+  const module = options.dryRun?.module;
   return {
     engine,
     basePath,
@@ -196,6 +237,9 @@ function settingsOf(options: ConsoleOptions): ConsoleSettings {
     clock: (options.clockControl ?? settable) && settable ? (clock as SettableClock) : undefined,
     switchUsers: users,
     cookie: options.switchUser?.cookie ?? DEFAULT_SWITCH_COOKIE,
+    maxRulesBytes,
+    dryRun: { engine: options.dryRun?.engine ?? {}, module: module === undefined ? null : String(module), maxDeals },
+    dryRuns: new DryRuns(maxRuns),
   };
 }
 

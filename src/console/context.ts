@@ -3,6 +3,8 @@ import type { Deal } from '../model/deal.js';
 import type { Pipeline } from '../model/pipeline.js';
 import type { AccessAction, AccessResource, Actor } from '../ports/access.js';
 import type { RunnerStats } from '../runner/index.js';
+import type { SimulationEngineConfig } from '../simulation/simulate.js';
+import type { DryRuns } from './dry-run/runs.js';
 import type { ClockView, PersonView } from './views.js';
 
 /** A clock the console may move: a FakeClock, or anything with the same `set`. */
@@ -21,6 +23,11 @@ export interface ConsoleSettings {
   clock: SettableClock | undefined;
   switchUsers: ReadonlyArray<string> | undefined;
   cookie: string;
+  /** The largest rule set a request may carry, in bytes. */
+  maxRulesBytes: number;
+  /** Settings for the simulated engines of dry runs that the engine's own config cannot give a worker. */
+  dryRun: { engine: SimulationEngineConfig; module: string | null; maxDeals: number };
+  dryRuns: DryRuns;
 }
 
 /** One API call: the engine, who asks, the URL, the path's parameters and the parsed body. */

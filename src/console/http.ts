@@ -1,7 +1,7 @@
 import { DealflowError, type DealflowErrorCode } from '../model/errors.js';
 
 /** The codes the console answers with besides a DealflowError's own. */
-export type ConsoleErrorCode = DealflowErrorCode | 'UNAUTHENTICATED' | 'CROSS_SITE' | 'TOO_LARGE' | 'NOT_JSON' | 'METHOD_NOT_ALLOWED' | 'INTERNAL';
+export type ConsoleErrorCode = DealflowErrorCode | 'UNAUTHENTICATED' | 'CROSS_SITE' | 'TOO_LARGE' | 'NOT_JSON' | 'METHOD_NOT_ALLOWED' | 'BUSY' | 'INTERNAL';
 
 /** A refusal the console itself makes (before the engine is asked). */
 export class ConsoleError extends Error {
@@ -25,13 +25,21 @@ const STATUS: Partial<Record<DealflowErrorCode, number>> = {
   DEAL_CLOSED: 409,
 };
 
+/**
+ * The Content-Security-Policy: only the console's own script, style and API. A page may add a
+ * nonce for style elements: the rules editor (CodeMirror) writes its theme into one.
+ */
+export function contentSecurityPolicy(styleNonce?: string): string {
+  const style = styleNonce ? `style-src 'self' 'nonce-${styleNonce}'` : "style-src 'self'";
+  return `default-src 'none'; script-src 'self'; ${style}; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+}
+
 /** Headers on every answer: no sniffing, no framing, nothing from elsewhere. */
 export const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy': contentSecurityPolicy(),
 };
 
 /** A JSON answer; never cached (it is one user's data). */

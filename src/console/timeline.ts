@@ -23,7 +23,22 @@ const CANCEL_REASONS: Record<string, string> = {
   'deal-gone': 'the deal is gone',
   'replaced-by-reenrolment': 'the rule fired again and replaced it',
   until: 'its stop condition became true',
+  'rule-changed': 'its rule changed, and the new version cancels pending jobs (onChange: cancel)',
+  'rule-disabled': 'its rule was disabled',
+  'rule-removed': 'its rule was removed',
+  'rule-version-unavailable': 'the rule version that scheduled it is no longer loaded',
+  'action-removed': 'its rule’s new version no longer has this action',
+  'criteria-no-longer-hold': 'the rule’s conditions no longer hold',
+  'until-met': 'its stop condition became true',
 };
+
+/** How a job scheduled by an earlier rule version ran: under which version, by which onChange policy. */
+function versionNote(d: Record<string, unknown>): string {
+  if (typeof d.scheduledVersion !== 'number' || typeof d.ruleVersion !== 'number' || (d.scheduledVersion === d.ruleVersion && d.policy !== 'keep')) return '';
+  return d.policy === 'keep'
+    ? ` as v${d.scheduledVersion} scheduled it (onChange: keep)`
+    : ` re-checked under v${d.ruleVersion} (scheduled by v${d.scheduledVersion}; onChange: recheck)`;
+}
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '—' : JSON.stringify(v));
 
@@ -114,7 +129,7 @@ class Words {
       case 'job.rescheduled':
         return [`${this.action(e.ruleId, d.actionId)} of ${this.rule(e.ruleId)} rescheduled to ${this.when(d.dueAt ?? d.to)}`, 'info'];
       case 'job.ran':
-        return [`${this.action(e.ruleId, d.actionId)} of ${this.rule(e.ruleId)} ran (due ${this.when(d.dueAt)})`, 'info'];
+        return [`${this.action(e.ruleId, d.actionId)} of ${this.rule(e.ruleId)} ran (due ${this.when(d.dueAt)})${versionNote(d)}`, 'info'];
       case 'job.overdue':
         return [`${this.action(e.ruleId, d.actionId)} of ${this.rule(e.ruleId)} ran late (was due ${this.when(d.dueAt)})`, 'warn'];
       case 'job.cancelled':

@@ -148,6 +148,12 @@ const INSERT: PutOptions = { insert: true };
  * transaction, writes the core's effects, then emits events and delivers the outbox.
  */
 export class Engine {
+  /**
+   * The configuration this engine was created with, as given (its `rules` are the first rule set;
+   * `rules` holds the ones in force). Tools that check or replay rules under the same settings read
+   * it: the console's rules check and dry run.
+   */
+  readonly config: Readonly<EngineConfig>;
   readonly storage: Storage;
   readonly clock: Clock;
   readonly notifier: Notifier;
@@ -198,6 +204,7 @@ export class Engine {
       }
       return parsed.data;
     });
+    this.config = config;
     this.pipelineIndex = new PipelineIndex(pipelines);
     this.calendars = new CalendarBook(config.calendars ?? {}, pipelines);
     this.playbooks = parsePlaybooks(config.playbooks);

@@ -34,7 +34,8 @@ function request(who: Who, method: 'GET' | 'POST', path: string, body?: unknown,
 
 async function call(handler: ConsoleHandler, who: Who, method: 'GET' | 'POST', path: string, body?: unknown) {
   const res = await handler(request(who, method, path, body));
-  return { status: res.status, body: (await res.json()) as any };
+  const text = await res.text();
+  return { status: res.status, body: (res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text) as any };
 }
 
 /** Everything a request could change in the demo's store. */
@@ -84,6 +85,11 @@ const CASES: Case[] = [
   { name: 'clock', method: 'POST', path: 'clock/advance', body: { hours: 1 }, seller: 200, manager: 200 },
   { name: 'report list', method: 'GET', path: 'reports', seller: 200, manager: 200 },
   { name: 'funnel report', method: 'GET', path: 'reports/funnel', seller: 200, manager: 200 },
+  { name: 'funnel report as CSV', method: 'GET', path: 'reports/funnel.csv', seller: 200, manager: 200 },
+  { name: 'the rules', method: 'GET', path: 'rules', seller: 200, manager: 200 },
+  { name: 'a rule’s versions', method: 'GET', path: 'rules/new-deal/versions', seller: 200, manager: 200 },
+  { name: 'check rules', method: 'POST', path: 'rules/check', body: { rules: [] }, seller: 200, manager: 200 },
+  { name: 'activate rules', method: 'POST', path: 'rules/activate', body: { rules: [] }, seller: 403, manager: 403 },
 ];
 
 describe('every endpoint × role', () => {
@@ -178,6 +184,73 @@ describe('what each role sees', () => {
     const real = createConsole({ engine: createEngine({ pipelines: [{ id: 'p', name: 'P', stages: [{ id: 'a', name: 'A' }] }] }), actor: () => actors.anna! });
     expect((await call(real, 'seller', 'GET', 'session')).body.clock.control).toBe(false);
     expect((await call(real, 'seller', 'POST', 'clock/advance', { hours: 1 })).status).toBe(404);
+  });
+});
+
+describe('reports', () => {
+  it('each report answers with its charts, scoped: a seller’s figures are her deals’, the manager’s everyone’s', async () => {
+    const { demo, handler } = await setup();
+    for (const name of ['funnel', 'slaCompliance', 'exceptions', 'flagShare', 'timeInStage', 'stale', 'velocity']) {
+      const maria = (await call(handler, 'manager', 'GET', `reports/${name}`)).body;
+      expect(maria.charts.length, name).toBeGreaterThan(0);
+      for (const chart of maria.charts) for (const s of chart.series) expect(s.values.length, `${name} ${chart.id}`).toBe(chart.x.length);
+    }
+    const anna = (await call(handler, 'seller', 'GET', 'reports/funnel')).body;
+    const maria = (await call(handler, 'manager', 'GET', 'reports/funnel')).body;
+    const entered = (view: any) => view.charts.find((c: any) => c.id === 'funnel').series[0].values;
+    const hers = await demo.engine.report('funnel', { filter: { pipelineId: 'funnel' }, actor: actors.anna! });
+    const all = await demo.engine.report('funnel', { filter: { pipelineId: 'funnel' } });
+    expect(entered(anna)).toEqual(hers.rows.map((r) => r.entered));
+    expect(entered(maria)).toEqual(all.rows.map((r) => r.entered));
+    expect(anna.owners.map((o: any) => o.id)).toEqual(['anna']);
+    expect(maria.owners.map((o: any) => o.id)).toEqual(['anna', 'boris']);
+    // Asking for Boris's deals gives a seller nothing: the engine scopes first.
+    const borisAsAnna = (await call(handler, 'seller', 'GET', 'reports/flagShare?owner=boris')).body;
+    expect(borisAsAnna.rows).toEqual([]);
+    const borisAsMaria = (await call(handler, 'manager', 'GET', 'reports/flagShare?owner=boris')).body;
+    expect(borisAsMaria.rows.map((r: any) => r.group)).toEqual(['boris']);
+  });
+
+  it('the period is whole local days; a bad date or a period backwards is 400', async () => {
+    const { demo, handler } = await setup();
+    const week = (await call(handler, 'manager', 'GET', 'reports/funnel?from=2026-03-09&to=2026-03-13')).body;
+    const expected = await demo.engine.report('funnel', {
+      filter: { pipelineId: 'funnel' },
+      // Berlin is UTC+1 in March 2026 (summer time starts on the 29th).
+      period: { from: '2026-03-08T23:00:00.000Z', to: '2026-03-13T23:00:00.000Z' },
+    });
+    expect(week.filter).toEqual({ pipelineId: 'funnel', from: '2026-03-09', to: '2026-03-13', owner: null });
+    expect(week.rows).toEqual(expected.rows);
+    expect(week.rows.reduce((n: number, r: any) => n + r.entered, 0)).toBeLessThan(
+      (await call(handler, 'manager', 'GET', 'reports/funnel')).body.rows.reduce((n: number, r: any) => n + r.entered, 0),
+    );
+    for (const q of ['from=9.3.2026', 'from=2026-03-10&to=2026-03-09', 'idle=0'])
+      expect((await call(handler, 'manager', 'GET', `reports/${q.startsWith('idle') ? 'stale' : 'funnel'}?${q}`)).status, q).toBe(400);
+    expect((await call(handler, 'manager', 'GET', 'reports/nothing')).status).toBe(404);
+  });
+
+  it('SLA runs met and missed over time add up to the report’s table', async () => {
+    const { handler } = await setup();
+    const view = (await call(handler, 'manager', 'GET', 'reports/slaCompliance')).body;
+    const [met, missed] = view.charts.find((c: any) => c.id === 'sla-over-time').series;
+    const sum = (values: number[]) => values.reduce((n, v) => n + v, 0);
+    expect(sum(met.values)).toBe(sum(view.rows.map((r: any) => r.met)));
+    expect(sum(missed.values)).toBe(sum(view.rows.map((r: any) => r.breached)));
+    expect(sum(met.values)).toBeGreaterThan(0);
+  });
+
+  it('a report downloads as CSV: the table’s raw values, as an attachment', async () => {
+    const { demo, handler } = await setup();
+    const res = await handler(request('seller', 'GET', 'reports/funnel.csv?to=2026-03-16'));
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="funnel-funnel-2026-03-16.csv"');
+    const { toCsv } = await import('../../src/reports/index.js');
+    const report = await demo.engine.report('funnel', {
+      filter: { pipelineId: 'funnel' },
+      period: { to: '2026-03-16T23:00:00.000Z' },
+      actor: actors.anna!,
+    });
+    expect(await res.text()).toBe(toCsv(report));
   });
 });
 

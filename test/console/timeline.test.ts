@@ -59,4 +59,27 @@ describe('a deal’s history in words', () => {
       ['Something new kind', 'muted'],
     ]);
   });
+
+  it('says what a rule change did to a job an earlier version scheduled: ran under which version, or cancelled by its onChange', () => {
+    const job = (data: Record<string, unknown>) => ({
+      at: '2026-03-05T08:00:00.000Z',
+      ruleId: 'nudge',
+      data: { actionId: '0', dueAt: '2026-03-05T08:00:00.000Z', ...data },
+    });
+    expect(
+      words([
+        { type: 'job.ran', ...job({ ruleVersion: 1 }) },
+        { type: 'job.ran', ...job({ ruleVersion: 2, scheduledVersion: 1, currentVersion: 2, policy: 'recheck' }) },
+        { type: 'job.ran', ...job({ ruleVersion: 1, scheduledVersion: 1, currentVersion: 2, policy: 'keep' }) },
+        { type: 'job.cancelled', ...job({ reason: 'rule-changed', scheduledVersion: 1, version: 2, policy: 'cancel' }) },
+        { type: 'job.cancelled', ...job({ reason: 'rule-removed' }) },
+      ]).map(([text]) => text),
+    ).toEqual([
+      'Notify of “Nudge the owner” ran (due Thu 5 Mar 09:00)',
+      'Notify of “Nudge the owner” ran (due Thu 5 Mar 09:00) re-checked under v2 (scheduled by v1; onChange: recheck)',
+      'Notify of “Nudge the owner” ran (due Thu 5 Mar 09:00) as v1 scheduled it (onChange: keep)',
+      'Notify of “Nudge the owner” due Thu 5 Mar 09:00 cancelled: its rule changed, and the new version cancels pending jobs (onChange: cancel)',
+      'Notify of “Nudge the owner” due Thu 5 Mar 09:00 cancelled: its rule was removed',
+    ]);
+  });
 });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { REPORTS, type ReportName } from '../../reports/index.js';
 import { DealflowError } from '../../model/errors.js';
 import { type ApiContext, clockView } from '../context.js';
+import { mayChangeRules, mayReadRules } from './rules.js';
 import { ConsoleError, json } from '../http.js';
 import { parseBody } from '../parse.js';
-import type { ReportView, SessionView } from '../views.js';
+import type { SessionView } from '../views.js';
 
 /** `GET api/session`: who is signed in (and whom the header may switch to), the pipelines, the clock. */
 export async function getSession(c: ApiContext): Promise<SessionView> {
@@ -19,7 +19,11 @@ export async function getSession(c: ApiContext): Promise<SessionView> {
       stages: p.stages.map((s) => ({ id: s.id, name: s.name, kind: s.kind })),
     })),
     clock: await clockView(settings),
-    can: { reports: await engine.access.can(actor, 'report.read', { type: 'report', name: 'funnel' }) },
+    can: {
+      reports: await engine.access.can(actor, 'report.read', { type: 'report', name: 'funnel' }),
+      rules: await mayReadRules(engine, actor),
+      activateRules: await mayChangeRules(engine, actor),
+    },
   };
 }
 
@@ -37,25 +41,4 @@ export async function switchUser(c: ApiContext): Promise<Response> {
   const response = json({ userId });
   response.headers.set('set-cookie', `${cookie}=${encodeURIComponent(userId)}; Path=${basePath || '/'}; HttpOnly; SameSite=Strict`);
   return response;
-}
-
-/** The reports the console shows, in menu order. */
-const SHOWN: ReadonlyArray<ReportName> = ['funnel', 'slaCompliance', 'timeInStage', 'stale', 'velocity', 'exceptions', 'flagShare'];
-
-/** `GET api/reports`: the report names; `GET api/reports/:name?pipeline=`: one report over the deals the actor may read. */
-export async function listReports(): Promise<Array<{ name: string }>> {
-  return SHOWN.filter((n) => n in REPORTS).map((name) => ({ name }));
-}
-
-/** `GET api/reports/:name`: one report's table, scoped to the actor. */
-export async function getReport(c: ApiContext): Promise<ReportView> {
-  const name = c.params[0]! as ReportName;
-  if (!SHOWN.includes(name)) throw new DealflowError('NOT_FOUND', `no report "${name}"; the reports are ${SHOWN.join(', ')}`);
-  const pipeline = c.url.searchParams.get('pipeline');
-  const options: Record<string, unknown> = { actor: c.actor, ...(pipeline ? { filter: { pipelineId: pipeline } } : {}) };
-  // The two reports that need a parameter get the usual one: idle a week; each rep's share of the first exception flag.
-  if (name === 'stale') options.idleFor = { days: 7 };
-  if (name === 'flagShare') Object.assign(options, { flag: Object.keys(c.engine.exceptions)[0] ?? 'complex', groupBy: 'owner' });
-  const report = (await (c.engine.report as (n: ReportName, o: unknown) => Promise<unknown>)(name, options)) as ReportView;
-  return { name: report.name, title: report.title, columns: report.columns.map((col) => ({ ...col })), rows: report.rows, notes: report.notes };
 }

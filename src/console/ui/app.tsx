@@ -8,6 +8,7 @@ import { BoardPage } from './pages/board.js';
 import { DealPage } from './pages/deal.js';
 import { OperationsPage } from './pages/operations.js';
 import { ReportsPage } from './pages/reports.js';
+import { RulesPage } from './pages/rules.js';
 import { Header } from './parts/header.js';
 import { Shell, type ShellState } from './shell.js';
 
@@ -18,6 +19,7 @@ const PAGES: Array<{ path: string; component: AnyComponent<any> }> = [
   { path: '/approvals', component: ApprovalsPage },
   { path: '/operations', component: OperationsPage },
   { path: '/reports/:name?', component: ReportsPage },
+  { path: '/rules', component: RulesPage },
 ];
 
 export function App() {

@@ -1,4 +1,5 @@
 /** Formatting for the browser: instants in the pipeline's zone, durations, money. */
+import type { NumberFormat } from '../views.js';
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
@@ -31,5 +32,22 @@ export function money(amount: number, currency: string | null): string {
       : new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 }).format(amount);
   } catch {
     return `${amount} ${currency ?? ''}`.trim();
+  }
+}
+
+/** A report's number as the charts and their tables show it: a count, a share (0..1), a duration (ms), an amount. */
+export function formatValue(value: number | null | undefined, format: NumberFormat): string {
+  if (value === null || value === undefined) return '—';
+  switch (format) {
+    case 'percent':
+      return `${Math.round(value * 1000) / 10}%`;
+    case 'duration':
+      return span(value);
+    case 'money':
+      return money(value, null);
+    case 'number':
+      return String(Math.round(value * 100) / 100);
+    default:
+      return String(value);
   }
 }

@@ -48,6 +48,10 @@ export async function open(viewport = { width: 1280, height: 800 }): Promise<Ses
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // The console's CSP must hold: a blocked script, style or eval is a failure, not a console line.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) errors.push(m.text());
+  });
   mkdirSync(SHOTS, { recursive: true });
   return {
     demo,

@@ -15,6 +15,7 @@ export function Header() {
     { href: `${BASE}/approvals`, label: 'Approvals', active: path.startsWith(`${BASE}/approvals`) },
     { href: `${BASE}/operations`, label: 'Operations', active: path.startsWith(`${BASE}/operations`) },
     ...(session.can.reports ? [{ href: `${BASE}/reports`, label: 'Reports', active: path.startsWith(`${BASE}/reports`) }] : []),
+    ...(session.can.rules ? [{ href: `${BASE}/rules`, label: 'Rules', active: path.startsWith(`${BASE}/rules`) }] : []),
   ];
 
   const switchTo = async (userId: string) => {
