@@ -23,11 +23,11 @@ export function exitCodes(lines: ReadonlyArray<ExitCodeLine>): string {
 /** Every exit code of the CLI, for `dealflow --help`. */
 export const EXIT_CODES_HELP = exitCodes([
   [0, 'done (check: no findings)'],
-  [1, 'invalid input: rules, pipelines, config or history fail validation, a file is not JSON (check: errors found)'],
+  [1, 'invalid input: rules, pipelines, config or history fail validation, a file is not JSON (check: errors found); migrate: a migration failed'],
   [2, 'check only: warnings, no errors'],
   [64, 'bad usage: unknown command or option, missing option value'],
   [66, 'a file is missing or cannot be read (or written)'],
-  [69, 'simulate --store: the embedded database (@electric-sql/pglite) is not installed'],
+  [69, 'simulate --store: @electric-sql/pglite is not installed; migrate: pg is not installed, or the database cannot be reached'],
 ]);
 
 export function showHelp(command: Command, io: CliIo): number {

@@ -13,7 +13,10 @@ export const EXIT = {
   usage: 64,
   /** A file is missing or cannot be read. */
   noInput: 66,
-  /** Something the command needs is not installed: `simulate --store` without `@electric-sql/pglite`. */
+  /**
+   * Something the command needs is not there: `simulate --store` without `@electric-sql/pglite`,
+   * `migrate --database-url` without `pg` or with a database it cannot use.
+   */
   unavailable: 69,
 } as const;
 

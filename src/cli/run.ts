@@ -4,18 +4,19 @@ import { check } from './commands/check.js';
 import { diffCommand } from './commands/diff.js';
 import { explainCommand } from './commands/explain.js';
 import { generateCommand } from './commands/generate.js';
+import { migrateCommand } from './commands/migrate.js';
 import { schemaCommand } from './commands/schema.js';
 import { simulateCommand } from './commands/simulate.js';
 import { EXIT, reportError, type CliIo } from './io.js';
 
-export const COMMANDS: ReadonlyArray<Command> = [check, simulateCommand, diffCommand, explainCommand, generateCommand, schemaCommand];
+export const COMMANDS: ReadonlyArray<Command> = [check, simulateCommand, diffCommand, explainCommand, generateCommand, schemaCommand, migrateCommand];
 
 export function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return `Usage: dealflow <command> [options]
 
 Try a rule set before it goes live: check it, replay history through it, compare it with the
-current one, and explain what it did to a deal.
+current one, and explain what it did to a deal. Migrate the SQL store's schema.
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}

@@ -4,4 +4,4 @@
  */
 export { SqlStorage, createSqlStorage, type SqlStorageOptions } from './storage.js';
 export { toDriver, poolDriver, type SqlDriver, type SqlQueryable, type SqlConnection, type SqlClient, type PgPoolLike, type PGliteLike } from './driver.js';
-export { migrate, MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';
+export { migrate, migrationScript, appliedMigrations, MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';

@@ -1,5 +1,7 @@
 import { DealflowError } from '../model/errors.js';
-import { quoteIdent, type SqlDriver } from './driver.js';
+import { quoteIdent, type SqlDriver, type SqlQueryable } from './driver.js';
+import { num, text } from './literal.js';
+import { MIGRATION_FILES } from './migrations.generated.js';
 
 /**
  * The schema, as an append-only list of migrations. Each runs once, in order, inside the
@@ -12,103 +14,81 @@ export interface Migration {
   description: string;
   /** SQL with `{{schema}}` standing for the quoted schema name. */
   sql: string;
+  /** The file in the package's `migrations/` folder it comes from (`0001-initial.sql`); absent for a host's own. */
+  file?: string;
+}
+
+/** `0001-initial.sql`: the version is the number, so adding a migration is adding the next file. */
+const FILE_NAME = /^(\d{4})-[a-z0-9][a-z0-9-]*\.sql$/;
+
+/**
+ * Reads migrations from their files: the version from the name, the description from the first
+ * line (`-- what it adds`), the SQL from the rest. Versions must run 1, 2, 3… without gaps, so
+ * two branches that each added "the next" migration collide here rather than in a database.
+ */
+export function migrationsFromFiles(files: ReadonlyArray<{ file: string; text: string }>): Migration[] {
+  const migrations = files.map(({ file, text }) => {
+    const version = Number(FILE_NAME.exec(file)?.[1]);
+    const [first = '', ...rest] = text.split('\n');
+    const description = /^--\s*(.*\S)\s*$/.exec(first)?.[1];
+    if (!version || description === undefined) {
+      throw new DealflowError(
+        'INVALID_CONFIG',
+        `migration file ${file}: name it NNNN-name.sql (0002-add-owner-index.sql) and start it with a "-- what it adds" line`,
+      );
+    }
+    return { version, description, sql: `${rest.join('\n').trim()}\n`, file };
+  });
+  migrations.sort((a, b) => a.version - b.version);
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new DealflowError(
+        'INVALID_CONFIG',
+        `migration file ${m.file} has version ${m.version} where ${i + 1} comes next; number the files 0001, 0002… once each`,
+      );
+    }
+  });
+  return migrations;
 }
 
 /**
- * Every schema migration this build ships, oldest first; what `migrate` applies by default. It is
- * exported so a host that runs its own migration tool can read the SQL (with `{{schema}}`
- * replaced by the quoted schema name), apply it there, record each version in the schema's
- * `migrations` table, and open the store with `migrate: false`.
+ * Every schema migration this build ships, oldest first; what `migrate` applies by default: the
+ * files in the package's `migrations/` folder (`migrations/0001-initial.sql`, …). It is exported so
+ * a host that runs its own migration tool can read the SQL (with `{{schema}}` replaced by the
+ * quoted schema name; `migrationScript` does that), apply it there, record each version in the
+ * schema's `migrations` table, and open the store with `migrate: false`.
  */
-export const MIGRATIONS: ReadonlyArray<Migration> = [
-  {
-    version: 1,
-    description: 'deals, enrolments, jobs, log, outbox, records, meta',
-    sql: `
-      CREATE TABLE {{schema}}.deals (
-        id          text PRIMARY KEY,
-        seq         bigserial NOT NULL,
-        pipeline_id text NOT NULL,
-        stage_id    text NOT NULL,
-        owner_id    text NOT NULL,
-        open        boolean NOT NULL,
-        version     integer NOT NULL,
-        doc         jsonb NOT NULL
-      );
-      CREATE INDEX deals_pipeline_stage ON {{schema}}.deals (pipeline_id, stage_id);
-      CREATE INDEX deals_owner ON {{schema}}.deals (owner_id);
-      CREATE INDEX deals_seq ON {{schema}}.deals (seq);
+export const MIGRATIONS: ReadonlyArray<Migration> = migrationsFromFiles(MIGRATION_FILES);
 
-      CREATE TABLE {{schema}}.enrolments (
-        deal_id text PRIMARY KEY,
-        doc     jsonb NOT NULL
-      );
-
-      CREATE SEQUENCE {{schema}}.jobs_seq;
-      CREATE TABLE {{schema}}.jobs (
-        id          text PRIMARY KEY,
-        seq         bigint NOT NULL DEFAULT nextval('{{schema}}.jobs_seq'),
-        deal_id     text NOT NULL,
-        due_at      timestamptz NOT NULL,
-        lease_owner text,
-        lease_token text,
-        lease_until timestamptz,
-        doc         jsonb NOT NULL
-      );
-      CREATE INDEX jobs_due ON {{schema}}.jobs (due_at, seq);
-      CREATE INDEX jobs_deal ON {{schema}}.jobs (deal_id, due_at, seq);
-      CREATE INDEX jobs_lease ON {{schema}}.jobs (lease_token) WHERE lease_token IS NOT NULL;
-
-      CREATE TABLE {{schema}}.log (
-        seq     bigserial PRIMARY KEY,
-        id      text NOT NULL,
-        deal_id text,
-        type    text NOT NULL,
-        at      timestamptz NOT NULL,
-        doc     jsonb NOT NULL
-      );
-      CREATE INDEX log_deal ON {{schema}}.log (deal_id, seq);
-      CREATE INDEX log_type_at ON {{schema}}.log (type, at);
-
-      CREATE TABLE {{schema}}.outbox (
-        id              text PRIMARY KEY,
-        seq             bigserial NOT NULL,
-        key             text NOT NULL,
-        deal_id         text,
-        status          text NOT NULL,
-        next_attempt_at timestamptz NOT NULL,
-        lease_owner     text,
-        lease_token     text,
-        lease_until     timestamptz,
-        doc             jsonb NOT NULL
-      );
-      CREATE INDEX outbox_due ON {{schema}}.outbox (next_attempt_at, seq) WHERE status = 'pending';
-      CREATE INDEX outbox_deal ON {{schema}}.outbox (deal_id, seq);
-      CREATE INDEX outbox_status ON {{schema}}.outbox (status, seq);
-      CREATE INDEX outbox_lease ON {{schema}}.outbox (lease_token) WHERE lease_token IS NOT NULL;
-
-      CREATE TABLE {{schema}}.records (
-        kind    text NOT NULL,
-        id      text NOT NULL,
-        seq     bigserial NOT NULL,
-        deal_id text,
-        at      timestamptz NOT NULL,
-        doc     jsonb NOT NULL,
-        PRIMARY KEY (kind, id)
-      );
-      CREATE INDEX records_kind_deal ON {{schema}}.records (kind, deal_id, seq);
-      CREATE INDEX records_kind_seq ON {{schema}}.records (kind, seq);
-
-      CREATE TABLE {{schema}}.meta (
-        key   text PRIMARY KEY,
-        value jsonb NOT NULL
-      );
-    `,
-  },
-];
+/** The latest version this build of dealflow knows. */
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
 /** Two int4 keys for pg_advisory_xact_lock: a constant for dealflow, and the schema's hash. */
 const LOCK_CLASS = 0x64666c77; // 'dflw'
+
+/** What every migration run starts with, in its transaction: the lock, then the schema and the table of versions if missing. */
+function preamble(schema: string): string[] {
+  const s = quoteIdent(schema);
+  return [
+    `SELECT pg_advisory_xact_lock(${num(LOCK_CLASS | 0)}, hashtext(${text(schema)}))`,
+    `CREATE SCHEMA IF NOT EXISTS ${s}`,
+    `CREATE TABLE IF NOT EXISTS ${s}.migrations (
+  version     integer PRIMARY KEY,
+  description text NOT NULL,
+  applied_at  timestamptz NOT NULL DEFAULT now()
+)`,
+  ];
+}
+
+/** A migration's SQL for one schema. */
+function body(m: Migration, schema: string): string {
+  return m.sql.replaceAll('{{schema}}', quoteIdent(schema));
+}
+
+/** The row that records a migration as applied. */
+function record(m: Migration, schema: string): string {
+  return `INSERT INTO ${quoteIdent(schema)}.migrations (version, description) VALUES (${num(m.version)}, ${text(m.description)})`;
+}
 
 /**
  * Brings the schema up to the latest version. Several processes may start at once: an advisory
@@ -116,43 +96,61 @@ const LOCK_CLASS = 0x64666c77; // 'dflw'
  * left to do. Returns the versions applied by this call.
  */
 export async function migrate(driver: SqlDriver, schema: string, migrations: ReadonlyArray<Migration> = MIGRATIONS): Promise<number[]> {
-  const s = quoteIdent(schema);
   return driver.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1::int4, hashtext($2))', [LOCK_CLASS | 0, schema]);
-    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await tx.query(
-      `CREATE TABLE IF NOT EXISTS ${s}.migrations (
-         version     integer PRIMARY KEY,
-         description text NOT NULL,
-         applied_at  timestamptz NOT NULL DEFAULT now()
-       )`,
-    );
-    const { rows } = await tx.query<{ version: number }>(`SELECT version FROM ${s}.migrations`);
-    const done = new Set(rows.map((r) => Number(r.version)));
+    for (const statement of preamble(schema)) await tx.query(statement);
+    const done = new Set(await versionsIn(tx, schema));
     const applied: number[] = [];
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(m.version)) continue;
       try {
-        for (const statement of splitStatements(m.sql.replaceAll('{{schema}}', s))) await tx.query(statement);
+        for (const statement of splitStatements(body(m, schema))) await tx.query(statement);
       } catch (error) {
         throw new DealflowError('INVALID_CONFIG', `migration ${m.version} (${m.description}) failed in schema ${schema}: ${(error as Error).message}`, {
           cause: error,
         });
       }
-      await tx.query(`INSERT INTO ${s}.migrations (version, description) VALUES ($1, $2)`, [m.version, m.description]);
+      await tx.query(record(m, schema));
       applied.push(m.version);
     }
     return applied;
   });
 }
 
-/** The latest version this build of dealflow knows. */
-export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+/**
+ * The versions recorded as applied in a schema, in order; empty when the schema or its
+ * `migrations` table does not exist. Only reads: nothing is created.
+ */
+export async function appliedMigrations(driver: SqlQueryable, schema: string): Promise<number[]> {
+  const { rows } = await driver.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`${quoteIdent(schema)}.migrations`]);
+  return rows[0]?.present ? versionsIn(driver, schema) : [];
+}
 
-/** Migrations hold no string literals with semicolons, so a plain split is enough (extended protocol: one statement per query). */
+async function versionsIn(q: SqlQueryable, schema: string): Promise<number[]> {
+  const { rows } = await q.query<{ version: number }>(`SELECT version FROM ${quoteIdent(schema)}.migrations ORDER BY version`);
+  return rows.map((r) => Number(r.version));
+}
+
+/**
+ * The SQL `migrate` runs to apply these migrations to a schema, as one script: one transaction,
+ * the same advisory lock, each migration followed by the row that records it. `psql -f` runs it
+ * as `migrate` would (it does not skip migrations already applied: pass the pending ones).
+ */
+export function migrationScript(schema: string, migrations: ReadonlyArray<Migration> = MIGRATIONS): string {
+  const parts = [['BEGIN', ...preamble(schema)].map((s) => `${s};\n`).join('')];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    parts.push(`-- migration ${m.version}${m.file ? ` (${m.file})` : ''}: ${m.description}\n${body(m, schema).trim()}\n${record(m, schema)};\n`);
+  }
+  parts.push('COMMIT;\n');
+  return parts.join('\n');
+}
+
+/**
+ * Migrations hold no semicolons in string literals or comments, so a plain split is enough
+ * (extended protocol: one statement per query); pieces that are only comments are left out.
+ */
 function splitStatements(sql: string): string[] {
   return sql
     .split(';')
     .map((s) => s.trim())
-    .filter((s) => s !== '');
+    .filter((s) => s.replace(/--[^\n]*/g, '').trim() !== '');
 }

@@ -35,7 +35,8 @@ export interface SqlStorageOptions {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 
-function checkSchemaName(schema: string): string {
+/** The schema name as given, if it is a plain lower-case identifier; INVALID_CONFIG otherwise. */
+export function checkSchemaName(schema: string): string {
   if (!SCHEMA_NAME.test(schema)) {
     throw new DealflowError(
       'INVALID_CONFIG',

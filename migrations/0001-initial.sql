@@ -1,0 +1,80 @@
+-- deals, enrolments, jobs, log, outbox, records, meta
+
+CREATE TABLE {{schema}}.deals (
+  id          text PRIMARY KEY,
+  seq         bigserial NOT NULL,
+  pipeline_id text NOT NULL,
+  stage_id    text NOT NULL,
+  owner_id    text NOT NULL,
+  open        boolean NOT NULL,
+  version     integer NOT NULL,
+  doc         jsonb NOT NULL
+);
+CREATE INDEX deals_pipeline_stage ON {{schema}}.deals (pipeline_id, stage_id);
+CREATE INDEX deals_owner ON {{schema}}.deals (owner_id);
+CREATE INDEX deals_seq ON {{schema}}.deals (seq);
+
+CREATE TABLE {{schema}}.enrolments (
+  deal_id text PRIMARY KEY,
+  doc     jsonb NOT NULL
+);
+
+CREATE SEQUENCE {{schema}}.jobs_seq;
+CREATE TABLE {{schema}}.jobs (
+  id          text PRIMARY KEY,
+  seq         bigint NOT NULL DEFAULT nextval('{{schema}}.jobs_seq'),
+  deal_id     text NOT NULL,
+  due_at      timestamptz NOT NULL,
+  lease_owner text,
+  lease_token text,
+  lease_until timestamptz,
+  doc         jsonb NOT NULL
+);
+CREATE INDEX jobs_due ON {{schema}}.jobs (due_at, seq);
+CREATE INDEX jobs_deal ON {{schema}}.jobs (deal_id, due_at, seq);
+CREATE INDEX jobs_lease ON {{schema}}.jobs (lease_token) WHERE lease_token IS NOT NULL;
+
+CREATE TABLE {{schema}}.log (
+  seq     bigserial PRIMARY KEY,
+  id      text NOT NULL,
+  deal_id text,
+  type    text NOT NULL,
+  at      timestamptz NOT NULL,
+  doc     jsonb NOT NULL
+);
+CREATE INDEX log_deal ON {{schema}}.log (deal_id, seq);
+CREATE INDEX log_type_at ON {{schema}}.log (type, at);
+
+CREATE TABLE {{schema}}.outbox (
+  id              text PRIMARY KEY,
+  seq             bigserial NOT NULL,
+  key             text NOT NULL,
+  deal_id         text,
+  status          text NOT NULL,
+  next_attempt_at timestamptz NOT NULL,
+  lease_owner     text,
+  lease_token     text,
+  lease_until     timestamptz,
+  doc             jsonb NOT NULL
+);
+CREATE INDEX outbox_due ON {{schema}}.outbox (next_attempt_at, seq) WHERE status = 'pending';
+CREATE INDEX outbox_deal ON {{schema}}.outbox (deal_id, seq);
+CREATE INDEX outbox_status ON {{schema}}.outbox (status, seq);
+CREATE INDEX outbox_lease ON {{schema}}.outbox (lease_token) WHERE lease_token IS NOT NULL;
+
+CREATE TABLE {{schema}}.records (
+  kind    text NOT NULL,
+  id      text NOT NULL,
+  seq     bigserial NOT NULL,
+  deal_id text,
+  at      timestamptz NOT NULL,
+  doc     jsonb NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+CREATE INDEX records_kind_deal ON {{schema}}.records (kind, deal_id, seq);
+CREATE INDEX records_kind_seq ON {{schema}}.records (kind, seq);
+
+CREATE TABLE {{schema}}.meta (
+  key   text PRIMARY KEY,
+  value jsonb NOT NULL
+);
