@@ -3,14 +3,14 @@
 // plus a TypeScript file type-checked against the packed .d.ts files, and runs the package's `bin`
 // (the `dealflow` command) as an installed executable.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const entries = Object.keys(pkg.exports)
-  .filter((k) => k !== './package.json' && !k.endsWith('.json'))
+  .filter((k) => k !== './package.json' && !k.endsWith('.json') && !k.includes('*'))
   .map((k) => (k === '.' ? 'dealflow' : `dealflow/${k.slice(2)}`));
 /** The JSON Schemas the package ships (`dealflow/schema/rules.json`, …). */
 const schemaEntries = Object.keys(pkg.exports)
@@ -226,6 +226,9 @@ function cli() {
     },
     { args: ['--version'], status: 0, stdout: new RegExp(`^${pkg.version.replaceAll('.', '\\.')}\n$`) },
     { args: ['schema', 'rules'], status: 0, stdout: /"title": "dealflow rules"/ },
+    // The migrations are in the bundle: --print needs neither pg nor a file; applying needs pg, which is not installed.
+    { args: ['migrate', '--print'], status: 0, stdout: /^BEGIN;\n[\s\S]*CREATE TABLE "dealflow"\.deals \([\s\S]*COMMIT;\n$/m },
+    { args: ['migrate', '--database-url', 'postgres://app@127.0.0.1:1/sales'], status: 69, stderr: /--database-url needs pg, which is not installed/ },
   ];
   for (const c of cases) {
     const res = spawnSync('npx', ['--no-install', 'dealflow', ...c.args], { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -237,4 +240,16 @@ function cli() {
     if (problems.length > 0) throw new Error(`${shown}: ${problems.join('; ')}\n--- stdout ---\n${res.stdout}\n--- stderr ---\n${res.stderr}`);
   }
   console.log(`cli ok: ${cases.map((c) => `dealflow ${c.args[0]} (exit ${c.status})`).join(', ')}`);
+
+  // The package ships migrations/ (dealflow/migrations/0001-initial.sql resolves), and what the
+  // bundled code prints is those files, each with the schema named.
+  const printed = execFileSync('npx', ['--no-install', 'dealflow', 'migrate', '--print'], { cwd: work, encoding: 'utf8' });
+  const shipped = readdirSync(join(work, 'node_modules', 'dealflow', 'migrations')).filter((f) => /^\d{4}-.*\.sql$/.test(f));
+  if (shipped.length === 0) throw new Error('the package ships no migrations/NNNN-*.sql');
+  for (const file of shipped) {
+    const resolved = execFileSync('node', ['-e', `console.log(require.resolve('dealflow/migrations/${file}'))`], { cwd: work, encoding: 'utf8' }).trim();
+    const body = readFileSync(resolved, 'utf8').split('\n').slice(1).join('\n').trim().replaceAll('{{schema}}', '"dealflow"');
+    if (!printed.includes(body)) throw new Error(`dealflow migrate --print does not carry ${file} as shipped`);
+  }
+  console.log(`migrations ok: ${shipped.join(', ')} shipped, resolvable, and what the bundled CLI prints`);
 }
