@@ -37,7 +37,7 @@ describe('dealflow (no command, help, bad usage)', () => {
   it('lists the commands and the exit codes', async () => {
     const { code, stdout } = await cli(['--help']);
     expect(code).toBe(0);
-    for (const name of ['check', 'simulate', 'diff', 'explain', 'generate', 'schema']) expect(stdout).toContain(`  ${name} `);
+    for (const name of ['check', 'simulate', 'diff', 'explain', 'generate', 'schema', 'migrate']) expect(stdout).toContain(`  ${name} `);
     expect(stdout).toContain('64  bad usage');
     expect((await cli([])).code).toBe(64);
   });
@@ -49,6 +49,7 @@ describe('dealflow (no command, help, bad usage)', () => {
     ['explain', [0, 1, 64, 66]],
     ['generate', [0, 64, 66]],
     ['schema', [0, 64]],
+    ['migrate', [0, 1, 64, 69]],
   ] as const)('%s --help prints its usage and its own exit codes', async (name, codes) => {
     const { code, stdout } = await cli([name, '--help']);
     expect(code).toBe(0);
