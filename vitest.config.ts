@@ -6,6 +6,8 @@ export default defineConfig({
     // The console's browser tests need Chromium: `npm run test:browser` (vitest.browser.config.ts).
     exclude: ['test/console/browser/**', '**/node_modules/**'],
     environment: 'node',
+    // One line at the end when the PostgreSQL-server tests are skipped (DATABASE_URL unset).
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     coverage: {
       provider: 'v8',

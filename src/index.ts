@@ -42,7 +42,7 @@ export { parseDigestSpec, type DigestPolicy, type DigestPolicyConfig, type Diges
 export type { DigestItem, DigestPayload, DigestGroup } from './engine/digests.js';
 export { systemClock, type Clock } from './ports/clock.js';
 export { InMemoryDirectory, type Directory, type User } from './ports/directory.js';
-export { UuidIds, SequentialIds, type IdGenerator } from './ports/ids.js';
+export { UuidIds, UuidV7Ids, SequentialIds, type IdGenerator } from './ports/ids.js';
 export { InMemoryNotifier, PermanentDeliveryError, isPermanentError } from './ports/notifier.js';
 export type { Notifier, OutgoingMessage, SendOptions, SentMessage } from './ports/notifier.js';
 export { ConsoleNotifier, type ConsoleNotifierOptions } from './ports/console-notifier.js';

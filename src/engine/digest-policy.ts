@@ -1,17 +1,24 @@
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
+import { compileCalendar, DEFAULT_CALENDAR } from '../core/time/calendar.js';
+import { CronSchedule } from '../core/time/cron.js';
+import { CalendarSchema } from '../model/calendar.js';
 import { DurationSchema, type Duration } from '../model/duration.js';
 import { DealflowError, issuesFromZod } from '../model/errors.js';
 
 /** When a digest goes out. Times of day are read in a timezone (see `DigestPolicy.timezone`). */
-export type DigestSchedule = { type: 'daily'; hour: number; minute: number } | { type: 'hourly' } | { type: 'count'; items: number; maxWait: Duration | null };
+export type DigestSchedule =
+  | { type: 'daily'; hour: number; minute: number }
+  | { type: 'hourly' }
+  | { type: 'count'; items: number; maxWait: Duration | null }
+  | { type: 'cron'; cron: CronSchedule };
 
 /** A digest policy: how notifications for one recipient are collected and sent as one message. */
 export interface DigestPolicy {
   /** The name a notification's `digest` param uses: a spec such as `daily at 09:00`, or a configured name. */
   name: string;
   schedule: DigestSchedule;
-  /** Overrides the recipient's timezone for `daily` and `hourly`. */
+  /** Overrides the recipient's timezone for `daily`, `hourly` and `cron`. */
   timezone: string | null;
   /** The digest message's template id. Default `digest`. */
   template: string;
@@ -22,7 +29,7 @@ export interface DigestPolicy {
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:mm, e.g. "09:00"');
 const Zone = z.string().refine((z) => IANAZone.isValidZone(z), { message: 'an IANA timezone such as "Europe/Berlin"' });
 const Common = {
-  timezone: Zone.optional().describe('Overrides the recipient’s timezone for daily and hourly.'),
+  timezone: Zone.optional().describe('Overrides the recipient’s timezone for daily, hourly and cron.'),
   template: z.string().min(1).optional().describe('The digest message’s template id. Default digest.'),
   subject: z.string().optional().describe('The digest message’s subject; {{count}} is the number of items.'),
 };
@@ -40,8 +47,17 @@ export const DigestPolicyConfigSchema = z
         ...Common,
       })
       .strict(),
+    z
+      .object({
+        cron: z.string().describe('Five-field cron read in the timezone: "0 9 * * MON" (Mondays 09:00), "0 17 L * *" (last day of the month).'),
+        workingDaysOnly: z.boolean().optional().describe('Skip runs on days off of the calendar.'),
+        lastWorkingDayOfMonth: z.boolean().optional().describe('Run on the last working day of each month only; the cron gives the time ("0 17 * * *").'),
+        calendar: CalendarSchema.optional().describe('Whose working days count; default Monday to Friday, no holidays.'),
+        ...Common,
+      })
+      .strict(),
   ])
-  .describe('A digest policy: a spec string, or { daily | hourly | every, timezone?, template?, subject? }.');
+  .describe('A digest policy: a spec string, or { daily | hourly | every | cron, timezone?, template?, subject? }.');
 /** What a named policy in `createEngine({ digests })` may be: see DigestPolicyConfigSchema. */
 export type DigestPolicyConfig = z.input<typeof DigestPolicyConfigSchema>;
 
@@ -77,7 +93,13 @@ export function buildDigestPolicies(config: Record<string, unknown> | undefined)
     if (typeof c === 'string') schedule = parseDigestSpec(c);
     else if ('daily' in c) schedule = { type: 'daily', hour: Number(c.daily.slice(0, 2)), minute: Number(c.daily.slice(3)) };
     else if ('hourly' in c) schedule = { type: 'hourly' };
-    else schedule = { type: 'count', items: c.every, maxWait: c.maxWait ?? null };
+    else if ('cron' in c) {
+      const working = c.workingDaysOnly || c.lastWorkingDayOfMonth;
+      const calendar = working
+        ? compileCalendar(c.calendar ?? DEFAULT_CALENDAR, { path: ['digests', name, 'calendar'], label: `digest policy "${name}"'s calendar` })
+        : null;
+      schedule = { type: 'cron', cron: CronSchedule.compile({ ...c, calendar }, ['digests', name]) };
+    } else schedule = { type: 'count', items: c.every, maxWait: c.maxWait ?? null };
     if (!schedule) {
       throw new DealflowError('INVALID_CONFIG', `digest policy "${name}" is "${String(c)}"; ${SPEC_HELP}`, {
         issues: [{ path: `$.digests[${JSON.stringify(name)}]`, message: SPEC_HELP }],
@@ -104,8 +126,8 @@ export function unknownDigestMessage(name: string): string {
 
 /**
  * When a digest collecting from `now` goes out: the next HH:mm (daily) or the next full hour
- * (hourly) strictly after `now` in `zone`; for `every N items`, `now + maxWait`, or null when
- * only the count sends it.
+ * (hourly) or cron run strictly after `now` in `zone`; for `every N items`, `now + maxWait`, or
+ * null when only the count sends it.
  */
 export function digestSendAt(schedule: DigestSchedule, now: string, zone: string): string | null {
   const t = DateTime.fromISO(now, { zone });
@@ -120,5 +142,9 @@ export function digestSendAt(schedule: DigestSchedule, now: string, zone: string
       return t.startOf('hour').plus({ hours: 1 }).toUTC().toISO()!;
     case 'count':
       return schedule.maxWait ? t.plus(schedule.maxWait).toUTC().toISO()! : null;
+    case 'cron': {
+      const next = schedule.cron.next(t.toMillis(), zone);
+      return next === null ? null : new Date(next).toISOString();
+    }
   }
 }

@@ -13,16 +13,36 @@ import { defineAction, type ActionDefinition } from '../core/actions.js';
 import { DealflowError } from '../model/errors.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { PermanentDeliveryError, type Notifier, type OutgoingMessage, type SendOptions } from '../ports/notifier.js';
-import { signWebhook, WEBHOOK_HEADERS } from './sign.js';
+import { checkWebhookScheme, signStandardWebhook, signWebhook, STANDARD_WEBHOOK_HEADERS, WEBHOOK_HEADERS, type WebhookScheme } from './sign.js';
 import { TargetPolicy, type WebhookTargets } from './targets.js';
 
-export { signWebhook, verifyWebhookSignature, WEBHOOK_HEADERS, type VerifyWebhookInput } from './sign.js';
+export {
+  signStandardWebhook,
+  signWebhook,
+  STANDARD_WEBHOOK_HEADERS,
+  standardWebhookSecret,
+  verifyWebhookSignature,
+  WEBHOOK_HEADERS,
+  WEBHOOK_SCHEMES,
+  type VerifyWebhookInput,
+  type WebhookScheme,
+} from './sign.js';
 export { LINK_LOCAL_NETWORKS, PRIVATE_NETWORKS, TargetPolicy, type WebhookTargets } from './targets.js';
 
 /** What every signed webhook call needs: the secret, and optionally a timeout, headers, a clock and a fetch. */
 export interface WebhookOptions {
-  /** The shared secret the receiver verifies the signature with. */
+  /**
+   * The shared secret the receiver verifies the signature with. For the Standard Webhooks scheme,
+   * `whsec_<base64>` is the base64 of the key's bytes (the scheme's convention); any other text is
+   * the key as UTF-8, which receivers pass as `standardWebhookSecret(secret)`.
+   */
   secret: string;
+  /**
+   * Which signature headers to send: `dealflow` (default: `x-dealflow-timestamp`,
+   * `x-dealflow-signature`), `standard` (Standard Webhooks: `webhook-id`, `webhook-timestamp`,
+   * `webhook-signature`) or `both`. The idempotency-key and attempt headers go with every scheme.
+   */
+  scheme?: WebhookScheme;
   /** How long one attempt may take, connect to last byte. Default 10 s. */
   timeoutMs?: number;
   /** Headers added to every request. */
@@ -162,15 +182,24 @@ export async function postWebhook(url: string, payload: unknown, options: PostOp
   if ('refused' in checked) throw new PermanentDeliveryError(`webhook ${where} refused: ${checked.refused}`);
   const body = JSON.stringify(payload);
   const timestamp = String(Math.floor((options.clock ?? systemClock).now().getTime() / 1000));
+  const scheme = checkWebhookScheme(options.scheme, options.secret);
   const headers: Record<string, string> = {
     ...options.headers,
     'content-type': 'application/json',
     'user-agent': 'dealflow-webhook',
-    [WEBHOOK_HEADERS.timestamp]: timestamp,
-    [WEBHOOK_HEADERS.signature]: signWebhook(options.secret, timestamp, body),
     [WEBHOOK_HEADERS.idempotencyKey]: options.idempotencyKey,
     [WEBHOOK_HEADERS.attempt]: String(options.attempt),
   };
+  if (scheme !== 'standard') {
+    headers[WEBHOOK_HEADERS.timestamp] = timestamp;
+    headers[WEBHOOK_HEADERS.signature] = signWebhook(options.secret, timestamp, body);
+  }
+  if (scheme !== 'dealflow') {
+    // The message id is the idempotency key: the scheme wants it the same on every retry.
+    headers[STANDARD_WEBHOOK_HEADERS.id] = options.idempotencyKey;
+    headers[STANDARD_WEBHOOK_HEADERS.timestamp] = timestamp;
+    headers[STANDARD_WEBHOOK_HEADERS.signature] = signStandardWebhook(options.secret, options.idempotencyKey, timestamp, body);
+  }
   let reply: Reply;
   try {
     reply = options.fetch ? await sendWithFetch(options.fetch, target, headers, body, signal) : await send(target, headers, body, signal, checked.addresses);
@@ -212,6 +241,7 @@ export function notificationPayload(message: OutgoingMessage, idempotencyKey: st
 export class WebhookNotifier implements Notifier {
   constructor(private readonly options: WebhookNotifierOptions) {
     if (!options.secret) throw new DealflowError('INVALID_CONFIG', 'createWebhookNotifier needs a `secret` to sign requests with');
+    checkWebhookScheme(options.scheme, options.secret);
     policyFor(options.targets);
   }
 
@@ -249,6 +279,7 @@ export type WebhookActionParams = z.infer<typeof WebhookActionParams>;
  */
 export function webhookAction(options: WebhookOptions & { type?: string }): ActionDefinition<WebhookActionParams> {
   if (!options.secret) throw new DealflowError('INVALID_CONFIG', 'webhookAction needs a `secret` to sign requests with');
+  checkWebhookScheme(options.scheme, options.secret);
   const policy = policyFor(options.targets);
   const params = WebhookActionParams.superRefine((p, ctx) => {
     const problem = policy.nameProblem(new URL(p.url).hostname);

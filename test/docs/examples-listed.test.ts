@@ -22,7 +22,7 @@ describe('examples are listed with their command', () => {
   });
 
   it.each(examples)('%s: the main README links it with its command', (name) => {
-    const row = readme.split('\n').find((line) => line.startsWith(`| [${name}](examples/${name}/)`));
+    const row = readme.split('\n').find((line) => line.startsWith(`| [${name}](https://github.com/dealflow/dealflow/tree/main/examples/${name}/)`));
     expect(row, `no row for ${name} in README.md's examples table`).toBeDefined();
     expect(row).toContain(name === demo ? '`npm run demo`' : `\`npx tsx examples/${name}/main.ts\``);
   });

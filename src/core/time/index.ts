@@ -22,3 +22,4 @@ export {
   workingTimeBetweenMs,
 } from './business.js';
 export { localToInstant, localPosition, dayNumber, civilDate, formatIsoDate, parseIsoDate } from './local.js';
+export { CronSchedule, MAX_CRON_LENGTH, type CronScheduleOptions } from './cron.js';
