@@ -21,7 +21,16 @@ function mtime(path, oldest = false) {
   return best;
 }
 
-const inputs = ['src', 'migrations', 'tsup.config.ts', 'tsconfig.json', 'package.json', 'package-lock.json', 'scripts/write-schemas.mjs', 'scripts/write-migrations.mjs'];
+const inputs = [
+  'src',
+  'migrations',
+  'tsup.config.ts',
+  'tsconfig.json',
+  'package.json',
+  'package-lock.json',
+  'scripts/write-schemas.mjs',
+  'scripts/write-migrations.mjs',
+];
 const newestInput = Math.max(...inputs.map((p) => mtime(join(root, p)) ?? 0));
 const builtAt = Math.min(mtime(join(root, 'dist'), true) ?? 0, mtime(join(root, 'schema'), true) ?? 0);
 if (builtAt > newestInput) {
