@@ -276,7 +276,10 @@ export class Engine {
       command: (dealId, input, authorize) => this.command(dealId, input, authorize),
     });
     // TELEMETRY (call site 4 of 4, constructor): metrics on jobs and deliveries are counted from the engine's events.
-    this.telemetry.attach?.({ on: (event, listener) => this.on(event, listener) });
+    this.telemetry.attach?.({
+      on: (event, listener) => this.on(event, listener),
+      outboxDepth: () => this.storage.transaction(async (tx) => (tx.countOutbox ? tx.countOutbox('pending') : undefined)),
+    });
   }
 
   // ---- events ----------------------------------------------------------------------------------

@@ -187,7 +187,10 @@ class OpenTelemetryAdapter implements Telemetry {
         unit: '{message}',
         description: 'Pending outbox messages: waiting for their first attempt or a retry',
       });
-      gauge.addCallback(async (result) => result.observe(await depth()));
+      gauge.addCallback(async (result) => {
+        const n = await depth();
+        if (n !== undefined) result.observe(n);
+      });
     }
   }
 

@@ -75,7 +75,7 @@ export interface TelemetryHost {
   /** Every history entry, after its transaction commits (the engine's `log` event). */
   on(event: 'log', listener: (entry: LogEntry) => void): unknown;
   /** Pending outbox messages, counted by the store; undefined when the store cannot count them cheaply. */
-  outboxDepth?: () => Promise<number>;
+  outboxDepth?: () => Promise<number | undefined>;
 }
 
 /**

@@ -61,7 +61,7 @@ const rules: RuleInput[] = [
   { id: 'forth', trigger: { type: 'stage.entered', stage: 'proposal' }, actions: [{ type: 'moveStage', params: { stage: 'negotiation' } }] },
 ];
 
-function setup(extra: { rules?: RuleInput[] } = {}) {
+function setup(extra: { rules?: RuleInput[]; deliverOnCommit?: boolean } = {}) {
   const spans = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
   const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
@@ -76,6 +76,7 @@ function setup(extra: { rules?: RuleInput[] } = {}) {
     start: '2026-03-02T09:00:00.000Z',
     retry: { baseDelayMs: 60_000, jitter: 0 },
     telemetry: openTelemetry({ tracerProvider, meterProvider }),
+    deliverOnCommit: extra.deliverOnCommit ?? true,
   });
   /** The metric's data points as `attributes → value`, read through the exporter. */
   const metric = async (name: string): Promise<Array<DataPoint<number | Histogram>>> => {
@@ -280,5 +281,15 @@ describe('dealflow/opentelemetry: metrics', () => {
       { 'dealflow.outcome': 'retry', 'dealflow.message.kind': 'digest', value: 1 },
       { 'dealflow.outcome': 'delivered', 'dealflow.message.kind': 'digest', value: 1 },
     ]);
+  });
+
+  it("the outbox's depth: pending messages, counted by the store when the metrics are read", async () => {
+    const t = setup({ deliverOnCommit: false });
+    done = t.shutdown;
+    await t.engine.createDeal(newDeal);
+    await t.engine.createDeal(newDeal);
+    expect(counts(await t.metric('dealflow.outbox.depth'))).toEqual([{ value: 2 }]);
+    await t.engine.runDue(); // one dropped (waits for its retry), one delivered
+    expect(counts(await t.metric('dealflow.outbox.depth'))).toEqual([{ value: 1 }]);
   });
 });
