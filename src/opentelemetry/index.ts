@@ -1,271 +1,94 @@
 /**
- * `dealflow/opentelemetry`: the engine's telemetry port on `@opentelemetry/api` (an optional peer
- * dependency, loaded only by this entry). A span per command, per job run and per delivery
- * attempt, and metrics counted from the engine's events; see docs/observability.md for every name.
+ * `dealflow/opentelemetry`: the engine's telemetry port on `@opentelemetry/api`, an optional peer
+ * dependency loaded only by this entry, on first use. A span per command, per job run and per
+ * delivery attempt, and metrics counted from the engine's events; docs/observability.md lists
+ * every name.
  *
  * ```ts
  * import { openTelemetry } from 'dealflow/opentelemetry';
  * const engine = createEngine({ pipelines, rules, telemetry: openTelemetry() });
  * ```
  */
-import {
-  context,
-  metrics,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Attributes,
-  type Counter,
-  type Histogram,
-  type MeterProvider,
-  type Span,
-  type Tracer,
-  type TracerProvider,
-} from '@opentelemetry/api';
-import type { Job, LogEntry } from '../core/types.js';
-import type {
-  CommandInfo,
-  CommandResult,
-  DeliveryInfo,
-  DeliveryResult,
-  JobRunResult,
-  JobRunScope,
-  Telemetry,
-  TelemetryHost,
-  TelemetryScope,
-} from '../ports/telemetry.js';
-import { ATTR, errorType, METRIC, SCOPE_NAME } from './names.js';
+import { DealflowError } from '../model/errors.js';
+import type { CommandInfo, CommandResult, DeliveryInfo, DeliveryResult, JobRunScope, Telemetry, TelemetryHost, TelemetryScope } from '../ports/telemetry.js';
+import { OpenTelemetryAdapter, type Providers } from './adapter.js';
 
-export { ATTR, METRIC, SCOPE_NAME } from './names.js';
+export { ATTR, METRIC, SCOPE_NAME, errorType } from './names.js';
+
+/** An OpenTelemetry TracerProvider (duck-typed: `@opentelemetry/api` is an optional peer). */
+export interface TracerProviderLike {
+  getTracer(name: string, version?: string, options?: object): unknown;
+}
+
+/** An OpenTelemetry MeterProvider (duck-typed, like TracerProviderLike). */
+export interface MeterProviderLike {
+  getMeter(name: string, version?: string, options?: object): unknown;
+}
 
 /** Options of `openTelemetry()`. */
 export interface OpenTelemetryOptions {
   /** Where spans go. Default: the global tracer provider (`trace.getTracerProvider()`), as the OpenTelemetry SDK registers it. */
-  tracerProvider?: TracerProvider;
+  tracerProvider?: TracerProviderLike;
   /**
    * Where metrics go. Default: the global meter provider (`metrics.getMeterProvider()`). Register
-   * the SDK before calling `openTelemetry()`: unlike tracers, meters are not forwarded to a provider
+   * the SDK before creating the engine: unlike tracers, meters are not forwarded to a provider
    * registered later.
    */
-  meterProvider?: MeterProvider;
+  meterProvider?: MeterProviderLike;
 }
-
-/** Seconds, as OpenTelemetry's semantic conventions measure durations. */
-const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
-/** A due job's lag, in seconds: from on time through a minute, an hour, to a day late. */
-const LAG_BUCKETS = [0, 1, 5, 15, 30, 60, 300, 900, 3600, 14_400, 86_400];
 
 /**
- * The engine's telemetry on OpenTelemetry: pass it as `createEngine({ telemetry: openTelemetry() })`.
- * One instance serves one engine (it subscribes to that engine's events).
+ * The engine's telemetry on OpenTelemetry: `createEngine({ telemetry: openTelemetry() })`. One
+ * instance serves one engine (it counts that engine's events). `@opentelemetry/api` is loaded on
+ * first use; without it installed, the first command rejects with INVALID_CONFIG saying so.
  */
 export function openTelemetry(options: OpenTelemetryOptions = {}): Telemetry {
-  return new OpenTelemetryAdapter(options);
+  return new LazyTelemetry(options as Providers);
 }
 
-class OpenTelemetryAdapter implements Telemetry {
-  private readonly tracer: Tracer;
-  private readonly commands: Counter;
-  private readonly commandDuration: Histogram;
-  private readonly jobRuns: Counter;
-  private readonly jobCancellations: Counter;
-  private readonly jobLag: Histogram;
-  private readonly deliveries: Counter;
-  private readonly retries: Counter;
-  private readonly deadLetters: Counter;
-  private readonly meterProvider: MeterProvider;
-  /** The last outbox entry counted: a digest's attempt is logged once per item, and counted once. */
-  private lastOutboxEntry = '';
-  private attached = false;
+/** Loads the api once, then hands every call to the adapter. */
+class LazyTelemetry implements Telemetry {
+  private adapter: OpenTelemetryAdapter | undefined;
+  private loading: Promise<OpenTelemetryAdapter> | undefined;
+  private host: TelemetryHost | undefined;
 
-  constructor(options: OpenTelemetryOptions) {
-    this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE_NAME);
-    this.meterProvider = options.meterProvider ?? metrics.getMeterProvider();
-    const meter = this.meterProvider.getMeter(SCOPE_NAME);
-    this.commands = meter.createCounter(METRIC.commands, { unit: '{command}', description: 'Commands run, by command and error type' });
-    this.commandDuration = meter.createHistogram(METRIC.commandDuration, {
-      unit: 's',
-      description: 'How long commands took, from the start of their transaction to the end of their delivery after commit',
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-    });
-    this.jobRuns = meter.createCounter(METRIC.jobRuns, { unit: '{run}', description: 'Due jobs that ran their action or whose cascade failed' });
-    this.jobCancellations = meter.createCounter(METRIC.jobCancellations, { unit: '{job}', description: 'Scheduled jobs cancelled, by reason' });
-    this.jobLag = meter.createHistogram(METRIC.jobLag, {
-      unit: 's',
-      description: "How late due jobs ran: the engine clock's now minus the job's due time",
-      advice: { explicitBucketBoundaries: LAG_BUCKETS },
-    });
-    this.deliveries = meter.createCounter(METRIC.deliveries, { unit: '{attempt}', description: 'Delivery attempts, by outcome and message kind' });
-    this.retries = meter.createCounter(METRIC.retries, {
-      unit: '{retry}',
-      description: 'Retries scheduled: after a failed attempt, or a dead letter put back by hand',
-    });
-    this.deadLetters = meter.createCounter(METRIC.deadLetters, { unit: '{message}', description: 'Messages dead-lettered, by reason' });
-  }
+  constructor(private readonly options: Providers) {}
 
   command<T>(info: CommandInfo, fn: (scope: TelemetryScope<CommandResult>) => Promise<T>): Promise<T> {
-    const attributes: Attributes = { [ATTR.command]: info.command };
-    if (info.dealId !== null) attributes[ATTR.dealId] = info.dealId;
-    const started = performance.now();
-    return this.tracer.startActiveSpan(`dealflow ${info.command}`, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
-      const metric: Attributes = { [ATTR.command]: info.command };
-      try {
-        const value = await fn({
-          done: (result) => {
-            if (result.dealId !== null) span.setAttribute(ATTR.dealId, result.dealId);
-            span.setAttribute(ATTR.rulesFired, result.rulesFired);
-          },
-        });
-        span.setAttribute(ATTR.outcome, 'committed');
-        return value;
-      } catch (error) {
-        metric[ATTR.errorType] = failed(span, error);
-        span.setAttribute(ATTR.outcome, 'failed');
-        throw error;
-      } finally {
-        span.end();
-        this.commands.add(1, metric);
-        this.commandDuration.record((performance.now() - started) / 1000, metric);
-      }
-    });
+    return this.adapter ? this.adapter.command(info, fn) : this.load().then((a) => a.command(info, fn));
   }
 
   jobRun<T>(fn: (scope: JobRunScope) => Promise<T>): Promise<T> {
-    // The span starts when the run picks its job, dated back to when the run began: a run that
-    // finds nothing due (the last of every runDue) leaves no span.
-    const started = performance.now();
-    const parent = context.active();
-    let span: Span | undefined;
-    const open = (attributes: Attributes = {}) =>
-      (span ??= this.tracer.startSpan('dealflow job', { kind: SpanKind.INTERNAL, startTime: started, attributes }, parent));
-    const scope: JobRunScope = {
-      picked: (job, now) => void open(jobAttributes(job, now)),
-      done: (result) => recordJob(open(), result),
-    };
-    return fn(scope).then(
-      (value) => {
-        span?.end();
-        return value;
-      },
-      (error: unknown) => {
-        const s = open();
-        failed(s, error);
-        s.setAttribute(ATTR.outcome, 'failed');
-        s.end();
-        throw error;
-      },
-    );
+    return this.adapter ? this.adapter.jobRun(fn) : this.load().then((a) => a.jobRun(fn));
   }
 
   delivery<T>(info: DeliveryInfo, fn: (scope: TelemetryScope<DeliveryResult>) => Promise<T>): Promise<T> {
-    const attributes: Attributes = {
-      [ATTR.messageId]: info.messageId,
-      [ATTR.messageKind]: info.kind,
-      [ATTR.attempt]: info.attempt,
-    };
-    if (info.dealId !== null) attributes[ATTR.dealId] = info.dealId;
-    if (info.ruleId !== null) attributes[ATTR.ruleId] = info.ruleId;
-    return this.tracer.startActiveSpan('dealflow delivery', { kind: SpanKind.INTERNAL, attributes }, async (span) => {
-      try {
-        return await fn({ done: (result) => recordDelivery(span, result) });
-      } catch (error) {
-        failed(span, error);
-        throw error;
-      } finally {
-        span.end();
-      }
-    });
+    return this.adapter ? this.adapter.delivery(info, fn) : this.load().then((a) => a.delivery(info, fn));
   }
 
   attach(host: TelemetryHost): void {
-    if (this.attached) throw new Error('dealflow/opentelemetry: one openTelemetry() serves one engine; call it again for another engine');
-    this.attached = true;
-    host.on('log', (entry) => this.count(entry));
-    const depth = host.outboxDepth;
-    if (depth) {
-      const gauge = this.meterProvider.getMeter(SCOPE_NAME).createObservableGauge(METRIC.outboxDepth, {
-        unit: '{message}',
-        description: 'Pending outbox messages: waiting for their first attempt or a retry',
-      });
-      gauge.addCallback(async (result) => {
-        const n = await depth();
-        if (n !== undefined) result.observe(n);
-      });
-    }
+    if (this.host) throw new DealflowError('INVALID_CONFIG', 'openTelemetry(): one instance serves one engine; call openTelemetry() again for another engine');
+    this.host = host;
+    // Every event the adapter counts follows a command, job run or delivery, which loads it first.
+    void this.load().catch(() => {});
   }
 
-  /** Metrics on jobs and deliveries, counted from the engine's history entries as they commit. */
-  private count(entry: LogEntry): void {
-    const d = entry.data;
-    switch (entry.type) {
-      case 'job.ran': {
-        this.jobRuns.add(1, { [ATTR.outcome]: 'ran' });
-        const lag = (Date.parse(entry.at) - Date.parse(String(d.dueAt))) / 1000;
-        if (Number.isFinite(lag)) this.jobLag.record(Math.max(0, lag));
-        break;
-      }
-      case 'job.failed':
-        this.jobRuns.add(1, { [ATTR.outcome]: 'failed', [ATTR.errorType]: (d.code as string | null) ?? '_OTHER' });
-        break;
-      case 'job.cancelled':
-        this.jobCancellations.add(1, { [ATTR.cancelReason]: String(d.reason) });
-        break;
-      case 'outbox.delivered':
-      case 'outbox.failed':
-      case 'outbox.dead':
-      case 'outbox.retried': {
-        const key = `${entry.type}\u0000${String(d.messageId)}\u0000${String(d.attempt ?? d.previousAttempts)}`;
-        if (key === this.lastOutboxEntry) break;
-        this.lastOutboxEntry = key;
-        const kind = String(d.kind);
-        if (entry.type === 'outbox.retried') this.retries.add(1, { [ATTR.retryTrigger]: 'manual', [ATTR.messageKind]: kind });
-        else if (entry.type === 'outbox.delivered') this.deliveries.add(1, { [ATTR.outcome]: 'delivered', [ATTR.messageKind]: kind });
-        else if (entry.type === 'outbox.failed') {
-          this.deliveries.add(1, { [ATTR.outcome]: 'retry', [ATTR.messageKind]: kind });
-          this.retries.add(1, { [ATTR.retryTrigger]: 'backoff', [ATTR.messageKind]: kind });
-        } else {
-          this.deliveries.add(1, { [ATTR.outcome]: 'dead', [ATTR.messageKind]: kind });
-          this.deadLetters.add(1, { [ATTR.deadLetterReason]: String(d.reason), [ATTR.messageKind]: kind });
-        }
-        break;
-      }
-    }
+  private load(): Promise<OpenTelemetryAdapter> {
+    this.loading ??= importApi().then((api) => {
+      const adapter = new OpenTelemetryAdapter(api, this.options);
+      if (this.host) adapter.attach(this.host);
+      this.adapter = adapter;
+      return adapter;
+    });
+    return this.loading;
   }
 }
 
-function jobAttributes(job: Job, now: Date): Attributes {
-  const attributes: Attributes = {
-    [ATTR.jobId]: job.id,
-    [ATTR.dealId]: job.dealId,
-    [ATTR.actionId]: job.actionId,
-    [ATTR.dueAt]: job.dueAt,
-    [ATTR.delay]: Math.max(0, (now.getTime() - Date.parse(job.dueAt)) / 1000),
-  };
-  if (job.ruleId) attributes[ATTR.ruleId] = job.ruleId;
-  return attributes;
-}
-
-function recordJob(span: Span, result: JobRunResult): void {
-  span.setAttribute(ATTR.outcome, result.outcome);
-  span.setAttribute(ATTR.rulesFired, result.rulesFired);
-  if (result.reason !== undefined) span.setAttribute(ATTR.cancelReason, result.reason);
-  if (result.outcome === 'failed') {
-    span.setAttribute(ATTR.errorType, result.errorCode ?? '_OTHER');
-    span.setStatus(result.errorMessage === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message: result.errorMessage });
+async function importApi(): Promise<typeof import('@opentelemetry/api')> {
+  const name = '@opentelemetry/api';
+  try {
+    return (await import(name)) as typeof import('@opentelemetry/api');
+  } catch (error) {
+    throw new DealflowError('INVALID_CONFIG', `openTelemetry() needs the optional peer dependency ${name}; install it: npm install ${name}`, { cause: error });
   }
-}
-
-function recordDelivery(span: Span, result: DeliveryResult): void {
-  span.setAttribute(ATTR.outcome, result.outcome);
-  if (result.reason !== undefined) span.setAttribute(ATTR.deadLetterReason, result.reason);
-  if (result.error !== undefined) failed(span, result.error);
-}
-
-/** Marks a span failed with the error (its `error.type` and an exception event); returns the error type. */
-function failed(span: Span, error: unknown): string {
-  const type = errorType(error);
-  span.setAttribute(ATTR.errorType, type);
-  if (error instanceof Error) span.recordException(error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-  return type;
 }

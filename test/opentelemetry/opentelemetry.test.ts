@@ -292,4 +292,13 @@ describe('dealflow/opentelemetry: metrics', () => {
     await t.engine.runDue(); // one dropped (waits for its retry), one delivered
     expect(counts(await t.metric('dealflow.outbox.depth'))).toEqual([{ value: 1 }]);
   });
+
+});
+
+describe('openTelemetry()', () => {
+  it('serves one engine: a second engine on the same instance is INVALID_CONFIG (its events would be counted twice)', () => {
+    const telemetry = openTelemetry();
+    createTestEngine({ pipelines: [salesPipeline], telemetry });
+    expect(() => createTestEngine({ pipelines: [salesPipeline], telemetry })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+  });
 });
