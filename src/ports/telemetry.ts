@@ -12,7 +12,7 @@ import type { Job, LogEntry } from '../core/types.js';
 export interface CommandInfo {
   /**
    * The kind of command: `create`, `update`, `move`, `delete`, `event`, `launch`, or for a
-   * feature's command `feature.<name>` (`feature.tasks`, `feature.approvals`, …).
+   * feature's command `feature.<name>` (`feature.task`, `feature.approval`, …).
    */
   command: string;
   dealId: string | null;

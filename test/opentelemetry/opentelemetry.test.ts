@@ -292,7 +292,6 @@ describe('dealflow/opentelemetry: metrics', () => {
     await t.engine.runDue(); // one dropped (waits for its retry), one delivered
     expect(counts(await t.metric('dealflow.outbox.depth'))).toEqual([{ value: 1 }]);
   });
-
 });
 
 describe('openTelemetry()', () => {
