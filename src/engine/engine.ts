@@ -1061,12 +1061,21 @@ export class Engine {
     try {
       await this.deliver(now);
     } catch (error) {
-      this.logger.error({ err: error }, 'dealflow: delivering the outbox after a command failed; the messages stay for the next delivery');
+      this.log('error', { err: error }, 'dealflow: delivering the outbox after a command failed; the messages stay for the next delivery');
       try {
         (this.events as unknown as EventEmitter<string>).emit('delivery.error', error);
       } catch {
         // A throwing listener must not turn a committed command into a failed one.
       }
+    }
+  }
+
+  /** Tells the logger; a logger that throws must not turn a committed command into a failed one. */
+  private log(level: 'warn' | 'error', obj: object, msg: string): void {
+    try {
+      this.logger[level](obj, msg);
+    } catch {
+      // Nowhere left to report it.
     }
   }
 
@@ -1080,7 +1089,7 @@ export class Engine {
       events.emit(entry.type, entry);
       events.emit('log', entry);
     } catch (error) {
-      this.logger.warn({ err: error, entryType: entry.type, entryId: entry.id }, 'dealflow: an event listener threw; the engine carries on');
+      this.log('warn', { err: error, entryType: entry.type, entryId: entry.id }, 'dealflow: an event listener threw; the engine carries on');
       events.emit('listener.error', error, entry);
     }
   }

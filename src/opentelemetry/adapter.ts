@@ -106,10 +106,10 @@ export class OpenTelemetryAdapter implements Telemetry {
     const started = performance.now();
     const parent = this.api.context.active();
     let span: Span | undefined;
-    const open = (attributes: Attributes = {}) =>
-      (span ??= this.tracer.startSpan('dealflow job', { kind: this.api.SpanKind.INTERNAL, startTime: started, attributes }, parent));
+    const open = () => (span ??= this.tracer.startSpan('dealflow job', { kind: this.api.SpanKind.INTERNAL, startTime: started }, parent));
     const scope: JobRunScope = {
-      picked: (job, now) => void open(jobAttributes(job, now)),
+      // A transaction run again (a serialization failure on PostgreSQL) may pick another job: the last pick counts.
+      picked: (job, now) => void open().setAttributes(jobAttributes(job, now)),
       done: (result) => this.recordJob(open(), result),
     };
     return fn(scope).then(

@@ -88,3 +88,26 @@ describe('the engine logger', () => {
     expect(refusal({ telemetry: { command: () => {} } })).toMatchObject({ code: 'INVALID_CONFIG', issues: [{ path: '$.telemetry' }] });
   });
 });
+
+describe('a logger that throws', () => {
+  it('does not turn a committed command into a failed one', async () => {
+    const throwing: Logger = {
+      debug: () => {},
+      info: () => {},
+      warn: () => {
+        throw new Error('logger down');
+      },
+      error: () => {
+        throw new Error('logger down');
+      },
+    };
+    const storage = new LosingStorage();
+    const engine = engineWith([greet], { logger: throwing, storage });
+    engine.on('deal.created', () => {
+      throw new Error('listener bug');
+    });
+    storage.lost = true;
+    const deal = await engine.createDeal(newDeal);
+    expect(await engine.getDeal(deal.id)).toMatchObject({ id: deal.id });
+  });
+});
