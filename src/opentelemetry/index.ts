@@ -17,11 +17,13 @@ export { ATTR, METRIC, SCOPE_NAME, errorType } from './names.js';
 
 /** An OpenTelemetry TracerProvider (duck-typed: `@opentelemetry/api` is an optional peer). */
 export interface TracerProviderLike {
+  /** The tracer of an instrumentation scope (dealflow asks for `dealflow`). */
   getTracer(name: string, version?: string, options?: object): unknown;
 }
 
 /** An OpenTelemetry MeterProvider (duck-typed, like TracerProviderLike). */
 export interface MeterProviderLike {
+  /** The meter of an instrumentation scope (dealflow asks for `dealflow`). */
   getMeter(name: string, version?: string, options?: object): unknown;
 }
 

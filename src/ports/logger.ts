@@ -5,9 +5,13 @@
  * logger as it is: `createEngine({ logger: pino() })`.
  */
 export interface Logger {
+  /** Detail for finding a fault; off in production as a rule. */
   debug(obj: object, msg?: string): void;
+  /** Something worth knowing happened. */
   info(obj: object, msg?: string): void;
+  /** Something went wrong and the engine carried on (a throwing event listener). */
   warn(obj: object, msg?: string): void;
+  /** Something failed that needs attention (the store lost while delivering after a commit); `obj.err` is the error. */
   error(obj: object, msg?: string): void;
 }
 

@@ -61,6 +61,7 @@ export interface DeliveryResult {
 
 /** Handed to the work a telemetry call wraps, to report how it ended. */
 export interface TelemetryScope<R> {
+  /** Reports how the work ended, once it has (a thrown error is seen by the wrapper itself). */
   done(result: R): void;
 }
 
@@ -83,8 +84,11 @@ export interface TelemetryHost {
  * throws; an adapter starts a span around it and records the result `fn` reports through its scope.
  */
 export interface Telemetry {
+  /** Wraps one command, from its transaction to the end of its delivery after commit. */
   command<T>(info: CommandInfo, fn: (scope: TelemetryScope<CommandResult>) => Promise<T>): Promise<T>;
+  /** Wraps one attempt at running a due job; `scope.picked` names the job (not called when nothing was due). */
   jobRun<T>(fn: (scope: JobRunScope) => Promise<T>): Promise<T>;
+  /** Wraps one delivery attempt of an outbox message. */
   delivery<T>(info: DeliveryInfo, fn: (scope: TelemetryScope<DeliveryResult>) => Promise<T>): Promise<T>;
   /** Called once by the engine that uses this telemetry, as it is created. */
   attach?(host: TelemetryHost): void;
