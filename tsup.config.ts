@@ -30,6 +30,7 @@ export default defineConfig({
     'sql/index': 'src/sql/index.ts',
     'email/index': 'src/email/index.ts',
     'webhook/index': 'src/webhook/index.ts',
+    'opentelemetry/index': 'src/opentelemetry/index.ts',
     'simulation/index': 'src/simulation/index.ts',
     'console/index': 'src/console/index.ts',
     // The console's dry runs run in a worker thread: its script sits next to the console's entry.

@@ -1,5 +1,5 @@
 // Packs dealflow, installs the tarball into a fresh project outside the repo (without any optional
-// peer: no pg, PGlite or nodemailer), and uses every entry point from both `import` and `require`,
+// peer: no pg, PGlite, nodemailer or @opentelemetry/api), and uses every entry point from both `import` and `require`,
 // plus a TypeScript file type-checked against the packed .d.ts files, and runs the package's `bin`
 // (the `dealflow` command) as an installed executable.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -26,7 +26,7 @@ try {
   const tarball = run('npm', ['pack', '--silent', '--pack-destination', work], root).trim().split('\n').pop();
   writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
   run('npm', ['install', '--no-audit', '--no-fund', '--silent', join(work, tarball)]);
-  for (const peer of ['pg', '@electric-sql/pglite', 'nodemailer']) {
+  for (const peer of ['pg', '@electric-sql/pglite', 'nodemailer', '@opentelemetry/api']) {
     const found = execFileSync('node', ['-e', `try { require.resolve(${JSON.stringify(peer)}); console.log('yes') } catch { console.log('no') }`], {
       cwd: work,
       encoding: 'utf8',
@@ -52,6 +52,11 @@ try {
     if (typeof createEngine !== 'function' || typeof DealflowError !== 'function') throw new Error('esm exports missing');
     ${entries.map((e, i) => `if (Object.keys(entry${i}).length === 0) throw new Error('${e} exports nothing');`).join('\n')}
     ${scenario}
+    // dealflow/opentelemetry without its peer: it imports, and the first command says what to install.
+    const { openTelemetry } = await import('dealflow/opentelemetry');
+    const traced = createTestEngine({ pipelines: [{ id: 'p', name: 'P', stages: [{ id: 'new', name: 'New' }] }], telemetry: openTelemetry() });
+    const refusal = await traced.createDeal({ pipelineId: 'p', ownerId: 'u1' }).then(() => null, (e) => e);
+    if (refusal?.code !== 'INVALID_CONFIG' || !refusal.message.includes('npm install @opentelemetry/api')) throw new Error('openTelemetry() without its peer: ' + refusal);
     // The shipped schemas are the ones the library generates, and name their dialect.
     const { rulesJsonSchema, pipelinesJsonSchema, configJsonSchema } = await import('dealflow');
     const generated = { 'dealflow/schema/rules.json': rulesJsonSchema(), 'dealflow/schema/pipelines.json': pipelinesJsonSchema(), 'dealflow/schema/config.json': configJsonSchema() };

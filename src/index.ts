@@ -41,6 +41,19 @@ export { DEFAULT_RETRY, backoffMs, type RetryPolicy } from './engine/delivery.js
 export { parseDigestSpec, type DigestPolicy, type DigestPolicyConfig, type DigestSchedule } from './engine/digest-policy.js';
 export type { DigestItem, DigestPayload, DigestGroup } from './engine/digests.js';
 export { systemClock, type Clock } from './ports/clock.js';
+export { consoleLogger, quietLogger, type Logger } from './ports/logger.js';
+export { noTelemetry } from './ports/telemetry.js';
+export type {
+  Telemetry,
+  TelemetryHost,
+  TelemetryScope,
+  JobRunScope,
+  CommandInfo,
+  CommandResult,
+  JobRunResult,
+  DeliveryInfo,
+  DeliveryResult,
+} from './ports/telemetry.js';
 export { InMemoryDirectory, type Directory, type User } from './ports/directory.js';
 export { UuidIds, UuidV7Ids, SequentialIds, type IdGenerator } from './ports/ids.js';
 export { InMemoryNotifier, PermanentDeliveryError, isPermanentError } from './ports/notifier.js';

@@ -7,6 +7,7 @@ import type { Directory } from '../ports/directory.js';
 import type { IdGenerator } from '../ports/ids.js';
 import { isPermanentError, type Notifier, type OutgoingMessage } from '../ports/notifier.js';
 import type { LeaseRequest, Storage, StorageTx } from '../ports/storage.js';
+import type { DeliveryResult, Telemetry } from '../ports/telemetry.js';
 import { digestPayload, digestSubject, groupDigestItems, renderDigestText } from './digests.js';
 import { toIsoString } from '../core/time/iso.js';
 
@@ -87,6 +88,7 @@ interface DeliveryDeps {
   retry: RetryPolicy;
   /** How long a claim on the messages this engine delivers itself lasts (no renewal here; a runner renews). */
   leaseMs: number;
+  telemetry: Telemetry;
 }
 
 /** Who claims the messages an engine delivers after its commands (a runner claims under its own name). */
@@ -189,13 +191,21 @@ export class Delivery {
   }
 
   /** One try at sending: null when it went through, else what it failed with. */
-  private async trySend(message: OutboxMessage, now: Date): Promise<unknown> {
-    try {
-      await this.send(message, message.attempts + 1, now);
-      return null;
-    } catch (e) {
-      return e ?? new Error('the notifier threw without a reason');
-    }
+  private trySend(message: OutboxMessage, now: Date): Promise<unknown> {
+    const attempt = message.attempts + 1;
+    // TELEMETRY (call site 3 of 4, Delivery.trySend): a span per delivery attempt, with what comes of it.
+    const info = { messageId: message.id, kind: message.kind, dealId: message.dealId, ruleId: message.ruleId, attempt };
+    return this.deps.telemetry.delivery(info, async (scope) => {
+      try {
+        await this.send(message, attempt, now);
+        scope.done({ outcome: 'delivered' });
+        return null;
+      } catch (e) {
+        const error = e ?? new Error('the notifier threw without a reason');
+        scope.done(afterFailure(error, attempt, this.deps.retry));
+        return error;
+      }
+    });
   }
 
   /** Records attempts (one transaction for all), each only where `token` still holds its lease; the log entries written per attempt. */
@@ -224,8 +234,8 @@ export class Delivery {
           type = 'outbox.delivered';
         } else {
           const reason = describe(error);
-          const permanent = isPermanentError(error);
-          const dead = permanent || attempt >= retry.maxAttempts;
+          const verdict = afterFailure(error, attempt, retry);
+          const dead = verdict.outcome === 'dead';
           next = {
             ...current,
             attempts: attempt,
@@ -235,7 +245,7 @@ export class Delivery {
           };
           type = dead ? 'outbox.dead' : 'outbox.failed';
           data.error = reason;
-          if (dead) data.reason = permanent ? 'permanent' : 'max-attempts';
+          if (dead) data.reason = verdict.reason;
           else data.nextAttemptAt = next.nextAttemptAt;
         }
         const entries = this.entries(message, now, type, data);
@@ -364,6 +374,13 @@ async function sealDigests(tx: StorageTx, due: OutboxMessage[]): Promise<OutboxM
   }
   if (changed.length > 0) await tx.putOutbox(changed);
   return out;
+}
+
+/** What a failed attempt leads to: a dead letter (a permanent error, or the last attempt) or another attempt. */
+function afterFailure(error: unknown, attempt: number, retry: RetryPolicy): DeliveryResult {
+  if (isPermanentError(error)) return { outcome: 'dead', reason: 'permanent', error };
+  if (attempt >= retry.maxAttempts) return { outcome: 'dead', reason: 'max-attempts', error };
+  return { outcome: 'retry', error };
 }
 
 function describe(error: unknown): string {

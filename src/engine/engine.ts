@@ -54,6 +54,9 @@ import { toIsoString } from '../core/time/iso.js';
 import { checkArguments, ENGINE_ARGUMENTS } from '../model/arguments.js';
 import { checkEngineConfig } from '../model/config.js';
 import type { Limits } from '../model/limits.js';
+import { quietLogger, type Logger } from '../ports/logger.js';
+import { noTelemetry, type JobRunScope, type Telemetry } from '../ports/telemetry.js';
+import { commandName, jobFailedResult, jobRunResult, rulesFired } from './telemetry.js';
 
 /** Everything `createEngine` needs: pipelines and rules, plus the ports (storage, clock, ids, notifier, directory, access policy), host facts, custom actions and optional features (calendars, playbooks, SLAs, digests). Ports left out fall back to defaults. */
 export interface EngineConfig {
@@ -107,6 +110,17 @@ export interface EngineConfig {
   exceptions?: ExceptionConfig;
   /** Bounds on what callers may pass in (sizes, nesting, rule count), each with a default (docs/limits.md). */
   limits?: Partial<Limits>;
+  /**
+   * Where the engine reports failures it swallows so a committed command stays committed (a
+   * delivery after commit, a throwing event listener): pino, bunyan or `consoleLogger()`.
+   * Default `quietLogger`: a library says nothing unasked (docs/observability.md).
+   */
+  logger?: Logger;
+  /**
+   * Traces and metrics: a span per command, job run and delivery, and counters from the engine's
+   * events. Pass `openTelemetry()` from `dealflow/opentelemetry`; default none (docs/observability.md).
+   */
+  telemetry?: Telemetry;
 }
 
 /** `actor`: who is asking; checked by the AccessPolicy. Without one the call is a trusted system call. */
@@ -159,6 +173,9 @@ export class Engine {
   readonly notifier: Notifier;
   readonly ids: IdGenerator;
   readonly directory: Directory;
+  /** Where failures the engine swallows are reported (`config.logger`, default quiet); a runner may share it. */
+  readonly logger: Logger;
+  private readonly telemetry: Telemetry;
   readonly actions: ActionRegistry;
   /** Checks actors against the AccessPolicy; features use it for their own commands. */
   readonly access: AccessGuard;
@@ -224,6 +241,8 @@ export class Engine {
     this.notifier = config.notifier ?? new InMemoryNotifier();
     this.ids = config.ids ?? new UuidIds();
     this.directory = config.directory ?? openDirectory;
+    this.logger = config.logger ?? quietLogger;
+    this.telemetry = config.telemetry ?? noTelemetry;
     this.maxDepth = config.maxCascadeDepth ?? 10;
     this.deliverOnCommit = config.deliverOnCommit ?? true;
     this.access = new AccessGuard(config.access ?? defaultAccessPolicy, this.directory);
@@ -235,6 +254,7 @@ export class Engine {
       ids: this.ids,
       retry: checkRetryPolicy({ ...DEFAULT_RETRY, ...config.retry }),
       leaseMs: config.deliveryLeaseMs ?? 300_000,
+      telemetry: this.telemetry,
     });
     this.outboxWriter = new OutboxWriter(this.directory, this.ids, this.digestPolicies);
     this.taskPeople = new TaskPeople(this.directory, this.ids);
@@ -254,6 +274,11 @@ export class Engine {
       access: this.access,
       pipeline: (id) => this.pipelineIndex.get(id)?.pipeline,
       command: (dealId, input, authorize) => this.command(dealId, input, authorize),
+    });
+    // TELEMETRY (call site 4 of 4, constructor): metrics on jobs and deliveries are counted from the engine's events.
+    this.telemetry.attach?.({
+      on: (event, listener) => this.on(event, listener),
+      outboxDepth: () => this.storage.transaction(async (tx) => (tx.countOutbox ? tx.countOutbox('pending') : undefined)),
     });
   }
 
@@ -883,23 +908,27 @@ export class Engine {
     inputOrRead: CoreInput | ((tx: StorageTx) => Promise<CoreInput>),
     authorize?: (before: DealSnapshot) => Promise<void>,
   ): Promise<Outcome> {
-    return this.exclusive(async () => {
-      const now = this.readClock();
-      const outcome = await this.storage.transaction(async (tx) => {
-        const input = typeof inputOrRead === 'function' ? await inputOrRead(tx) : inputOrRead;
-        const before = await loadSnapshot(tx, dealId, this.recordKinds);
-        if (!before.deal && input.type !== 'create' && (input.type !== 'event' || dealId !== null)) {
-          throw new DealflowError('NOT_FOUND', `no deal with id "${dealId}"`);
-        }
-        if (authorize) await authorize(before);
-        const out = await this.decide(before, input, now);
-        await this.write(tx, before, out, now);
-        return out;
-      });
-      this.announce(outcome.effects);
-      if (this.deliverOnCommit) await this.deliverAfterCommit(now);
-      return outcome;
-    });
+    // TELEMETRY (call site 1 of 4, command): a span per command, with the rules that fired.
+    return this.exclusive(() =>
+      this.telemetry.command({ command: commandName(inputOrRead), dealId }, async (scope) => {
+        const now = this.readClock();
+        const outcome = await this.storage.transaction(async (tx) => {
+          const input = typeof inputOrRead === 'function' ? await inputOrRead(tx) : inputOrRead;
+          const before = await loadSnapshot(tx, dealId, this.recordKinds);
+          if (!before.deal && input.type !== 'create' && (input.type !== 'event' || dealId !== null)) {
+            throw new DealflowError('NOT_FOUND', `no deal with id "${dealId}"`);
+          }
+          if (authorize) await authorize(before);
+          const out = await this.decide(before, input, now);
+          await this.write(tx, before, out, now);
+          return out;
+        });
+        scope.done({ dealId: outcome.snapshot.deal?.id ?? dealId, rulesFired: rulesFired(outcome.effects) });
+        this.announce(outcome.effects);
+        if (this.deliverOnCommit) await this.deliverAfterCommit(now);
+        return outcome;
+      }),
+    );
   }
 
   /**
@@ -909,10 +938,16 @@ export class Engine {
    * transaction, so the queue moves on. A storage failure is not the job's fault: it propagates
    * and the job stays for a later run.
    */
-  private async runJob(pick: (tx: StorageTx) => Promise<Job | undefined>, now: Date): Promise<'ran' | 'failed' | 'skipped'> {
+  private runJob(pick: (tx: StorageTx) => Promise<Job | undefined>, now: Date): Promise<'ran' | 'failed' | 'skipped'> {
+    // TELEMETRY (call site 2 of 4, runJob): a span per job run; `picked` names the job, `done` how it ended.
+    return this.telemetry.jobRun((scope) => this.runJobIn(pick, now, scope));
+  }
+
+  private async runJobIn(pick: (tx: StorageTx) => Promise<Job | undefined>, now: Date, scope: JobRunScope): Promise<'ran' | 'failed' | 'skipped'> {
     const result = await this.storage.transaction(async (tx) => {
       const current = await pick(tx);
       if (!current) return null;
+      scope.picked(current, now);
       const before = await loadSnapshot(tx, current.dealId, this.recordKinds);
       let out: Outcome;
       try {
@@ -928,16 +963,18 @@ export class Engine {
           data: { jobId: current.id, actionId: current.actionId, code: (error as DealflowError).code ?? null, error: (error as Error).message },
         };
         await tx.appendLog([e]);
-        return { failed: e };
+        return { failed: e, job: current };
       }
       await this.write(tx, before, out, now);
-      return { out };
+      return { out, job: current };
     });
     if (!result) return 'skipped';
     if (result.failed) {
+      scope.done(jobFailedResult(result.failed));
       this.announceEntry(result.failed);
       return 'failed';
     }
+    scope.done(jobRunResult(result.job, result.out!.effects));
     this.announce(result.out!.effects);
     return 'ran';
   }
@@ -1024,11 +1061,21 @@ export class Engine {
     try {
       await this.deliver(now);
     } catch (error) {
+      this.log('error', { err: error }, 'dealflow: delivering the outbox after a command failed; the messages stay for the next delivery');
       try {
         (this.events as unknown as EventEmitter<string>).emit('delivery.error', error);
       } catch {
         // A throwing listener must not turn a committed command into a failed one.
       }
+    }
+  }
+
+  /** Tells the logger; a logger that throws must not turn a committed command into a failed one. */
+  private log(level: 'warn' | 'error', obj: object, msg: string): void {
+    try {
+      this.logger[level](obj, msg);
+    } catch {
+      // Nowhere left to report it.
     }
   }
 
@@ -1042,6 +1089,7 @@ export class Engine {
       events.emit(entry.type, entry);
       events.emit('log', entry);
     } catch (error) {
+      this.log('warn', { err: error, entryType: entry.type, entryId: entry.id }, 'dealflow: an event listener threw; the engine carries on');
       events.emit('listener.error', error, entry);
     }
   }

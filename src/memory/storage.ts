@@ -1,4 +1,4 @@
-import type { Enrolment, Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
+import type { Enrolment, Job, LogEntry, OutboxMessage, OutboxStatus, StoredRecord } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, Storage, StorageTx } from '../ports/storage.js';
@@ -285,6 +285,12 @@ class MemoryTx implements StorageTx {
   }
   async getOutbox(id: string) {
     return this.s.outbox.get(id);
+  }
+  async countOutbox(status: OutboxStatus) {
+    if (status === 'pending') return this.s.outboxPending.size;
+    let n = 0;
+    for (const m of this.s.outbox.values()) if (m.status === status) n++;
+    return n;
   }
 
   // ---- leases: undone with the transaction like everything else --------------------------------

@@ -22,6 +22,8 @@ const PORTS: Record<string, ReadonlyArray<string>> = {
   ids: ['next'],
   directory: ['get'],
   access: ['can'],
+  logger: ['debug', 'info', 'warn', 'error'],
+  telemetry: ['command', 'jobRun', 'delivery'],
 };
 
 function bad(path: string, message: string): DealflowError {

@@ -101,6 +101,11 @@ export interface StorageTx {
   nextOutboxDueAt(): Promise<string | undefined>;
   /** Outbox messages matching the query. */
   listOutbox(query?: OutboxQuery): Promise<OutboxMessage[]>;
+  /**
+   * How many outbox messages have this status, counted by the store without loading them (the
+   * outbox's depth, for a metrics gauge). Optional: a store without it has no depth gauge.
+   */
+  countOutbox?(status: OutboxStatus): Promise<number>;
   /** An outbox message by id, or undefined. */
   getOutbox(id: string): Promise<OutboxMessage | undefined>;
   /**

@@ -1,4 +1,4 @@
-import type { Enrolment, Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
+import type { Enrolment, Job, LogEntry, OutboxMessage, OutboxStatus, StoredRecord } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
 import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, StorageTx } from '../ports/storage.js';
 import { bool, instant, jsonb, num, text, texts } from './literal.js';
@@ -352,6 +352,12 @@ export class SqlTx implements StorageTx {
     if (query.dealId !== undefined) where.push(`deal_id = ${text(query.dealId)}`);
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     return docs<OutboxMessage>(await this.one(`SELECT doc::text AS doc FROM ${this.s}.outbox ${filter} ORDER BY seq`));
+  }
+
+  /** Counted on the status index, without reading a document. */
+  async countOutbox(status: OutboxStatus): Promise<number> {
+    const rows = await this.one(`SELECT count(*)::int AS n FROM ${this.s}.outbox WHERE status = ${text(status)}`);
+    return Number(rows[0]?.n ?? 0);
   }
 
   /** Locks the message: features read a message to change it (digests, dead-letter retries). */

@@ -283,6 +283,7 @@ export function storageContract(name: string, open: StorageFactory): void {
         expect((await tx.listOutbox()).map((m) => m.id)).toEqual(['m1', 'm2', 'm3', 'm4']);
         expect((await tx.listOutbox({ status: 'delivered' })).map((m) => m.id)).toEqual(['m4']);
         expect((await tx.listOutbox({ dealId: 'd2' })).map((m) => m.id)).toEqual(['m2']);
+        expect([await tx.countOutbox?.('pending'), await tx.countOutbox?.('delivered'), await tx.countOutbox?.('dead')]).toEqual([3, 1, 0]);
         expect(await tx.getOutbox('m2')).toEqual(message('m2', 1, { dealId: 'd2' }));
       });
       const holder = lease('h');
