@@ -4,7 +4,7 @@ import type { Deal, Json } from '../model/deal.js';
 import type { Pipeline } from '../model/pipeline.js';
 import type { Rule } from '../model/rule.js';
 import type { ActionReference } from '../model/reference.js';
-import type { DealDraft } from './transition.js';
+import type { DealDraft } from './types.js';
 import type { StoredRecord } from './types.js';
 
 /** Who a notification goes to. `manager` is the owner's manager, found through the Directory. */

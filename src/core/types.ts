@@ -1,5 +1,12 @@
-import type { Deal, Json } from '../model/deal.js';
+import type { Deal, DealPatch, Json } from '../model/deal.js';
+import type { ExternalEvent } from '../model/event.js';
 import type { Trigger } from '../model/trigger.js';
+
+// The core's boundary: the data that goes into the pure transition and comes out of it (snapshot,
+// input, outcome, effects, history). This module imports only src/model, so everything in the
+// core (and beyond it) can import it without an import cycle. The transition's environment
+// (`CoreEnv`: rule book, actions, features, calendars) names services built from these types;
+// it lives in core/env.ts, one step up, for the same reason.
 
 /** A trigger as it happened: the rule trigger it can match, plus what changed. */
 export type Occurrence =
@@ -145,3 +152,52 @@ export interface DealSnapshot {
 }
 
 export type { Trigger };
+
+/** What a host fact is computed from. */
+export interface FactInput {
+  deal: Readonly<Deal> | null;
+  previous: Readonly<Deal> | null;
+  event: Readonly<Record<string, Json>> | null;
+  now: string;
+}
+
+/** A new deal as the engine hands it to the core: parsed, with defaults applied. */
+export interface DealDraft {
+  id?: string;
+  pipelineId: string;
+  stageId?: string;
+  ownerId: string;
+  title: string;
+  amount: number;
+  currency: string;
+  fields: Record<string, Json>;
+  flags: Record<string, boolean>;
+}
+
+/** What the pure transition is asked to do to one deal: a command (create, update, move, delete), an event, a launch, a due job, a signal or a feature command. */
+export type CoreInput =
+  | { type: 'create'; draft: DealDraft }
+  | { type: 'update'; patch: DealPatch; expectedVersion?: number }
+  | { type: 'move'; stageId: string; expectedVersion?: number }
+  | { type: 'delete' }
+  /**
+   * `externalDeals`: for an event without a deal, the deals earlier events already created under
+   * the external ids its `createDeal` actions name (key `pipelineId:externalId` → deal id), loaded
+   * by the engine so a duplicate event creates nothing.
+   */
+  | { type: 'event'; event: ExternalEvent; externalDeals?: Readonly<Record<string, string>> }
+  | { type: 'launch'; ruleId: string }
+  | { type: 'job'; job: Job }
+  /**
+   * A trigger raised by an engine feature (an approval decided, a task completed, …): logged,
+   * then fed to the rules like any other occurrence. How new trigger types enter the core.
+   */
+  | { type: 'signal'; occurrence: Occurrence; payload: Record<string, Json> | null; log?: { type: string; data: Record<string, unknown> } }
+  /** A command addressed to a core feature by name (decide an approval, complete a task, …). */
+  | { type: 'feature'; feature: string; input: unknown };
+
+/** The result of a transition: the deal's next snapshot and the effects to write and run. */
+export interface Outcome {
+  snapshot: DealSnapshot;
+  effects: Effect[];
+}
