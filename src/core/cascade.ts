@@ -247,7 +247,7 @@ export abstract class Cascade extends DealChanges {
 }
 
 /** A rule's log data, plus who evaluated its `when` when json-rules-engine did (added last, as a spread would). */
-function withEvaluator(data: Record<string, unknown>, cr: CompiledRule): Record<string, unknown> {
+function withEvaluator<D extends object>(data: D, cr: CompiledRule): D {
   if (cr.fallback?.when) Object.assign(data, evaluatedBy(cr, 'when'));
   return data;
 }

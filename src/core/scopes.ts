@@ -10,6 +10,7 @@ import type { PipelineInfo } from './pipelines.js';
 import { addDurationIn, businessMinutesBetween } from './time/business.js';
 import type { BusinessCalendar } from './time/calendar.js';
 import type { TimerHost } from './time/timers.js';
+import type { HistoryLog } from './history.js';
 import type { DealDraft, Effect, FactInput, Job, Occurrence, OutboxMessage, StoredRecord } from './types.js';
 
 /**
@@ -26,7 +27,7 @@ export interface ScopeHost {
   moveStage(stageId: string): void;
   queueNotification(spec: NotificationSpec, key: string, ruleId: string, event?: Readonly<Record<string, Json>> | null): void;
   outboxMessage(kind: OutboxMessage['kind'], key: string, ruleId: string | null, payload: Record<string, unknown>): OutboxMessage;
-  log(type: string, data: Record<string, unknown>, ruleId?: string, dealId?: string | null): void;
+  log: HistoryLog<[ruleId?: string, dealId?: string | null]>;
   putRecord(kind: string, id: string, data: Record<string, unknown>): StoredRecord;
   newId(kind: string): string;
   recordsOf(kind: string): StoredRecord[];

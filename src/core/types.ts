@@ -1,34 +1,14 @@
 import type { Deal, DealPatch, Json } from '../model/deal.js';
 import type { ExternalEvent } from '../model/event.js';
 import type { Trigger } from '../model/trigger.js';
+import type { HistoryType } from './history.js';
+import type { Occurrence } from './occurrence.js';
 
 // The core's boundary: the data that goes into the pure transition and comes out of it (snapshot,
 // input, outcome, effects, history). This module imports only src/model, so everything in the
 // core (and beyond it) can import it without an import cycle. The transition's environment
 // (`CoreEnv`: rule book, actions, features, calendars) names services built from these types;
 // it lives in core/env.ts, one step up, for the same reason.
-
-/** A trigger as it happened: the rule trigger it can match, plus what changed. */
-export type Occurrence =
-  | { type: 'deal.created' }
-  | { type: 'stage.entered'; stage: string }
-  | { type: 'stage.left'; stage: string }
-  | { type: 'field.changed'; field: string; from: Json | undefined; to: Json | undefined }
-  | { type: 'event'; name: string }
-  | { type: 'manual'; ruleId: string }
-  /** A task was completed (confirmed by its approver when it needs one) or went past its due time; `key` is the task's key. */
-  | { type: 'task.completed'; key: string | null }
-  | { type: 'task.overdue'; key: string | null }
-  /** An SLA instance ended met, or its due time passed first. */
-  | { type: 'sla.met'; sla: string }
-  | { type: 'sla.breached'; sla: string }
-  /** An approval was requested, or decided. */
-  | { type: 'approval.requested'; name: string }
-  | { type: 'approval.decided'; name: string; decision: 'approved' | 'rejected' }
-  /** A `stage.idle` timer came due: the deal sat in `stage` without activity since `since`. For rule `ruleId` only. */
-  | { type: 'stage.idle'; stage: string; ruleId: string; since: string }
-  /** A `date.reached` timer came due; `value` is the date field's value. For rule `ruleId` only. */
-  | { type: 'date.reached'; field: string; ruleId: string; value: string | null };
 
 /** A scheduled action waiting for its due time. Durable: it lives in storage until it runs or is cancelled. */
 export interface Job {
@@ -64,32 +44,17 @@ export interface Enrolment {
   lastAt: string;
 }
 
-/** The kinds of entry in a deal's history. */
-export type LogType =
-  | 'deal.created'
-  | 'deal.updated'
-  | 'stage.changed'
-  | 'deal.deleted'
-  | 'event.received'
-  | 'rule.fired'
-  | 'rule.skipped'
-  | 'job.scheduled'
-  | 'job.cancelled'
-  | 'job.ran'
-  | 'job.failed'
-  | 'action.executed'
-  | 'notification.queued'
-  | 'outbox.queued'
-  | 'outbox.delivered'
-  | 'outbox.failed'
-  | 'outbox.dead'
-  | 'outbox.retried'
-  | 'outbox.discarded'
-  | 'notification.held'
-  | 'violation.recorded'
-  | (string & {});
+/** A history entry's type: one of the typed entries (core/history.ts), or a custom action's own. */
+export type LogType = HistoryType | (string & {});
 
-/** One line of a deal's history: what happened, and why (rule, trigger, criteria values, reason). */
+/**
+ * One line of a deal's history as stored and emitted: what happened, and why (rule, trigger,
+ * criteria values, reason). Its `data` is untyped here, as custom actions and features log types
+ * of their own; every entry the core and engine write is one of the typed `HistoryEntry` union
+ * (core/history.ts), and `isHistoryEntry(entry, type)` narrows an entry to its typed form. (A
+ * `LogEntry` that *is* the union would break every reader that takes `entry.data.x` without
+ * narrowing first — the engine's and users'.)
+ */
 export interface LogEntry {
   id: string;
   at: string;
@@ -152,6 +117,9 @@ export interface DealSnapshot {
 }
 
 export type { Trigger };
+export type { Occurrence, Recipient } from './occurrence.js';
+export type { HistoryData, HistoryDataMap, HistoryEntry, HistoryLog, HistoryType } from './history.js';
+export { HISTORY_TYPES, isHistoryEntry } from './history.js';
 
 /** What a host fact is computed from. */
 export interface FactInput {

@@ -8,6 +8,7 @@ import type { PipelineIndex, PipelineInfo } from './pipelines.js';
 import { render as renderTemplate } from './templates.js';
 import type { BusinessCalendar } from './time/calendar.js';
 import { CalendarBook } from './time/calendars.js';
+import type { HistoryData, HistoryType } from './history.js';
 import type { DealSnapshot, Effect, Enrolment, FactInput, Job, LogEntry, Occurrence, OutboxMessage, Outcome, StoredRecord } from './types.js';
 
 // The bottom layer of one transition's working state: the snapshot as it changes, and the
@@ -238,8 +239,11 @@ export abstract class WorkState {
     this.log('notification.queued', { messageId: message.id, key, to: spec.to, template: spec.template }, ruleId);
   }
 
+  /** Appends to the history; a known type's data is checked against its type (core/history.ts). */
+  log<T extends HistoryType>(type: T, data: HistoryData<T>, ruleId?: string, dealId?: string | null): void;
+  log<S extends string>(type: S extends HistoryType ? never : S, data: Record<string, unknown>, ruleId?: string, dealId?: string | null): void;
   log(type: string, data: Record<string, unknown>, ruleId?: string, dealId?: string | null): void {
-    const entry: LogEntry = { id: this.env.ids.next('log'), at: this.env.now, dealId: dealId ?? this.deal?.id ?? this.original?.id ?? null, type, data };
+    const entry = { id: this.env.ids.next('log'), at: this.env.now, dealId: dealId ?? this.deal?.id ?? this.original?.id ?? null, type, data } as LogEntry;
     if (ruleId !== undefined) entry.ruleId = ruleId;
     this.effects.push({ type: 'log', entry });
   }
