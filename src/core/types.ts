@@ -39,6 +39,11 @@ export interface Enrolment {
   ruleId: string;
   /** The latest enrolment's id; jobs carry it. */
   id: string;
+  /**
+   * Dead state, kept for now: always 1 (only a `once` rule's first enrolment is kept), and
+   * `firstAt`/`lastAt` are never read. Removing them changes the stored enrolment's shape, which
+   * test/core/semantics.test.ts (a `once` rule's enrolment, asserted whole) and the storage contract assert.
+   */
   count: number;
   firstAt: string;
   lastAt: string;
