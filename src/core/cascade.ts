@@ -161,7 +161,7 @@ export abstract class Cascade extends DealChanges {
       event: q.event,
       createdAt: this.env.now,
     };
-    this.jobs.set(job.id, job);
+    this.jobs.set(job);
     this.effects.push({ type: 'job.schedule', job, fresh: true });
     this.log('job.scheduled', { jobId: job.id, actionId: action.id, type: action.spec.type, dueAt: job.dueAt, ruleVersion: cr.version }, cr.rule.id);
   }
@@ -221,7 +221,7 @@ export abstract class Cascade extends DealChanges {
       event: spec.event ?? null,
       createdAt: this.env.now,
     };
-    this.jobs.set(job.id, job);
+    this.jobs.set(job);
     this.effects.push({ type: 'job.schedule', job, fresh: true });
     this.log('job.scheduled', { jobId: job.id, actionId: job.actionId, type: feature.name, dueAt: job.dueAt }, job.ruleId);
     return job;

@@ -11,6 +11,7 @@ import { addDurationIn, businessMinutesBetween } from './time/business.js';
 import type { BusinessCalendar } from './time/calendar.js';
 import type { TimerHost } from './time/timers.js';
 import type { HistoryLog } from './history.js';
+import type { JobTable } from './job-table.js';
 import type { DealDraft, Effect, FactInput, Job, Occurrence, OutboxMessage, StoredRecord } from './types.js';
 
 /**
@@ -20,7 +21,7 @@ import type { DealDraft, Effect, FactInput, Job, Occurrence, OutboxMessage, Stor
 export interface ScopeHost {
   readonly deal: Deal | null;
   readonly env: CoreEnv;
-  readonly jobs: Map<string, Job>;
+  readonly jobs: JobTable;
   readonly effects: Effect[];
   pipelineOf(deal: Deal | null): PipelineInfo | undefined;
   setField(path: string, value: Json): void;

@@ -4,6 +4,7 @@ import { extensibleCopy } from '../model/records.js';
 import type { NotificationSpec } from './actions.js';
 import type { CoreEnv } from './env.js';
 import { makeFacts, type DealFacts } from './facts.js';
+import { JobTable } from './job-table.js';
 import type { PipelineIndex, PipelineInfo } from './pipelines.js';
 import { render as renderTemplate } from './templates.js';
 import type { BusinessCalendar } from './time/calendar.js';
@@ -66,14 +67,16 @@ export const COMMAND = new Cause(0, [], null);
 export abstract class WorkState {
   deal: Deal | null;
   protected readonly original: Deal | null;
-  readonly jobs: Map<string, Job>;
+  readonly jobs: JobTable;
   /** The snapshot's enrolments (of `once` rules); those this command makes are kept aside until `finish` (copy on write). */
   protected readonly enrolments: Record<string, Enrolment>;
   protected newEnrolments: Map<string, Enrolment> | undefined;
   readonly effects: Effect[] = [];
   protected cause: Cause = COMMAND;
-  /** The deal's feature records (SLA instances, approvals, …) as of now in this command. */
-  protected readonly records: Map<string, StoredRecord>;
+  /** The snapshot's feature records (SLA instances, approvals, …), until the first write indexes them in `written`. */
+  private readonly snapshotRecords: StoredRecord[] | undefined;
+  /** The deal's records as of now in this command, by kind and id; made on the first write (most commands write none). */
+  private written: Map<string, StoredRecord> | undefined;
   /** Ids made up in this command and not written yet (see newId). */
   protected madeUp: Set<string> | undefined;
   /** Feature values (`sla`, `approval`) templates can name while a feature runs actions. */
@@ -86,13 +89,9 @@ export abstract class WorkState {
   ) {
     this.deal = snapshot.deal;
     this.original = snapshot.deal;
-    const jobs = new Map<string, Job>();
-    for (const j of snapshot.jobs) jobs.set(j.id, j);
-    this.jobs = jobs;
+    this.jobs = new JobTable(snapshot.jobs);
     this.enrolments = snapshot.enrolments;
-    const records = new Map<string, StoredRecord>();
-    if (snapshot.records) for (const r of snapshot.records) records.set(recordKey(r.kind, r.id), r);
-    this.records = records;
+    this.snapshotRecords = snapshot.records;
   }
 
   requireDeal(): Deal {
@@ -142,7 +141,7 @@ export abstract class WorkState {
 
   /** Adds or replaces a job of the deal (timers re-arm and move theirs); a new one's id came from newId, so it is `fresh`. */
   putJob(job: Job): void {
-    this.jobs.set(job.id, job);
+    this.jobs.set(job);
     this.effects.push(this.madeUp?.delete(job.id) ? { type: 'job.schedule', job, fresh: true } : { type: 'job.schedule', job });
   }
 
@@ -165,7 +164,7 @@ export abstract class WorkState {
 
   recordsOf(kind: string): StoredRecord[] {
     const out: StoredRecord[] = [];
-    for (const r of this.records.values()) if (r.kind === kind) out.push(r);
+    for (const r of this.written?.values() ?? this.snapshotRecords ?? []) if (r.kind === kind) out.push(r);
     return out;
   }
 
@@ -182,7 +181,12 @@ export abstract class WorkState {
   /** Keeps a record; the first write of one whose id was made up here is `fresh` (inserted). */
   putRecord(kind: string, id: string, data: Record<string, unknown>): StoredRecord {
     const record: StoredRecord = { kind, id, dealId: this.deal?.id ?? null, at: this.env.now, data };
-    this.records.set(recordKey(kind, id), record);
+    let written = this.written;
+    if (!written) {
+      written = this.written = new Map();
+      if (this.snapshotRecords) for (const r of this.snapshotRecords) written.set(recordKey(r.kind, r.id), r);
+    }
+    written.set(recordKey(kind, id), record);
     this.effects.push(this.madeUp?.delete(id) ? { type: 'record', record, fresh: true } : { type: 'record', record });
     return record;
   }
@@ -254,8 +258,9 @@ export abstract class WorkState {
       deal = dealWith(deal, { version: this.original.version + 1, updatedAt: this.env.now });
     }
     const enrolments = deal ? this.enrolmentsAfter() : {};
-    const snapshot: DealSnapshot = { deal, jobs: [...this.jobs.values()], enrolments };
-    if (this.records.size > 0) snapshot.records = [...this.records.values()];
+    const snapshot: DealSnapshot = { deal, jobs: this.jobs.toArray(), enrolments };
+    const records = this.written ? [...this.written.values()] : this.snapshotRecords;
+    if (records && records.length > 0) snapshot.records = records;
     return { snapshot, effects: this.effects };
   }
 }
