@@ -7,6 +7,9 @@ export { asyncFact, type HostFact, type HostFacts, type FactInput } from './core
 /** json-rules-engine's classes for custom operators (`createEngine({ operators })`); rules using them are evaluated by json-rules-engine. */
 export { Operator, OperatorDecorator } from 'json-rules-engine';
 export { transition, type CoreEnv, type CoreInput, type Outcome, type DealDraft } from './core/transition.js';
+/** What a `CoreEnv` is built from, so `transition` can be called on its own (docs/design.md, the core). */
+export { PipelineIndex, type PipelineInfo } from './core/pipelines.js';
+export { RuleBook, type CompiledAction, type CompiledRule } from './core/rulebook.js';
 export {
   BusinessCalendar,
   CalendarBook,
@@ -27,6 +30,7 @@ export {
 } from './core/time/index.js';
 export { computeDueAt, type DueTime, type Timing } from './core/schedule.js';
 export type { Job, Enrolment, LogEntry, LogType, OutboxMessage, OutboxStatus, StoredRecord, Effect, DealSnapshot, Occurrence } from './core/types.js';
+export { HISTORY_TYPES, isHistoryEntry, type HistoryEntry, type HistoryType, type HistoryData, type HistoryDataMap } from './core/types.js';
 export { Engine, createEngine, type EngineConfig, type CommandOptions, type RunDueResult, type CriteriaExplanation } from './engine/engine.js';
 export type { TaskQuery } from './engine/workflow.js';
 export { GOAL_FEATURE, type GoalInput } from './core/goals.js';

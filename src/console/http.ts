@@ -22,7 +22,6 @@ const STATUS: Partial<Record<DealflowErrorCode, number>> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
-  DEAL_CLOSED: 409,
 };
 
 /**

@@ -4,11 +4,12 @@ import type { Deal, Json } from '../model/deal.js';
 import type { Pipeline } from '../model/pipeline.js';
 import type { Rule } from '../model/rule.js';
 import type { ActionReference } from '../model/reference.js';
-import type { DealDraft } from './transition.js';
+import type { DealDraft } from './types.js';
+import type { Recipient } from './occurrence.js';
 import type { StoredRecord } from './types.js';
+import type { HistoryLog } from './history.js';
 
-/** Who a notification goes to. `manager` is the owner's manager, found through the Directory. */
-export type Recipient = 'owner' | 'manager' | { user: string } | { role: string };
+export type { Recipient } from './occurrence.js';
 
 /** What a `notify` asks for: the recipient, a template name, and optional subject and text templates. */
 export interface NotificationSpec {
@@ -45,7 +46,7 @@ export interface ActionContext {
   /** Keeps a domain record (a violation, an SLA instance, …) beside the deal. */
   record(kind: string, data: Record<string, unknown>, id?: string): string;
   /** Appends an entry to the deal's history. */
-  log(type: string, data: Record<string, unknown>): void;
+  log: HistoryLog<[]>;
   /** A fresh id from the engine's IdGenerator (deterministic under SequentialIds). */
   newId(kind: string): string;
   /** The deal's records of a kind (SLA instances, approvals, …), including this command's writes. */

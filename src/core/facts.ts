@@ -4,14 +4,9 @@ import type { Pipeline } from '../model/pipeline.js';
 import { extensibleCopy } from '../model/records.js';
 import type { FactSource } from './criteria.js';
 import type { FallbackAnswers } from './fallback.js';
+import type { FactInput } from './types.js';
 
-/** What a host fact is computed from. */
-export interface FactInput {
-  deal: Readonly<Deal> | null;
-  previous: Readonly<Deal> | null;
-  event: Readonly<Record<string, Json>> | null;
-  now: string;
-}
+export type { FactInput } from './types.js';
 
 /**
  * A fact the host computes from the deal and event. A synchronous host fact must be pure; the

@@ -1,7 +1,7 @@
 import { checkOperator, isFactCondition, isFactReference, type Condition, type CustomOperatorNames } from '../model/condition.js';
 import type { Json } from '../model/deal.js';
 import type { ConditionTrace, FactSource, Predicate } from './criteria.js';
-import { DealFacts } from './facts.js';
+import type { FactInput } from './types.js';
 
 /**
  * Criteria the compiler does not handle — custom operators registered the json-rules-engine way,
@@ -42,7 +42,7 @@ export interface FallbackRequest {
   criteria: FallbackCriteria;
   facts: FallbackFacts;
   /** The input host facts are computed from. */
-  input: DealFacts['input'];
+  input: FactInput;
 }
 
 export interface FallbackVerdict {
@@ -68,7 +68,7 @@ export class FallbackAnswers {
 
   constructor(private readonly verdicts: ReadonlyArray<FallbackVerdict> = []) {}
 
-  answer(criteria: FallbackCriteria, facts: DealFacts, trace: ConditionTrace[] | undefined): boolean {
+  answer(criteria: FallbackCriteria, facts: AnsweringFacts, trace: ConditionTrace[] | undefined): boolean {
     const verdict = this.verdicts[this.next];
     if (!verdict) {
       const request: FallbackRequest = {
@@ -87,10 +87,23 @@ export class FallbackAnswers {
   }
 }
 
+/**
+ * The facts a fallback predicate is handed: the core's `DealFacts` (core/facts.ts), seen by its
+ * shape so that this module and that one need not import each other (they used to, in a cycle).
+ */
+interface AnsweringFacts extends FactSource {
+  readonly input: FactInput;
+  readonly answers?: FallbackAnswers;
+}
+
+function isAnswering(facts: FactSource): facts is AnsweringFacts {
+  return 'input' in facts && typeof (facts as { input?: unknown }).input === 'object';
+}
+
 /** The predicate of fallback criteria: the verdict json-rules-engine gave the engine for this point. */
 export function fallbackPredicate(criteria: FallbackCriteria): Predicate {
   return (facts: FactSource, trace?: ConditionTrace[]) => {
-    if (!(facts instanceof DealFacts)) throw new Error(`rule "${criteria.ruleId}" is evaluated by json-rules-engine and needs the engine's facts`);
+    if (!isAnswering(facts)) throw new Error(`rule "${criteria.ruleId}" is evaluated by json-rules-engine and needs the engine's facts`);
     return (facts.answers ?? new FallbackAnswers()).answer(criteria, facts, trace);
   };
 }

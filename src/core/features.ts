@@ -7,6 +7,7 @@ import type { FactSource } from './criteria.js';
 import type { RenderResult } from './templates.js';
 import type { CompiledRule } from './rulebook.js';
 import type { Job, Occurrence, StoredRecord } from './types.js';
+import type { HistoryLog } from './history.js';
 
 /**
  * A core feature (SLAs, approvals, tasks, goals…): domain state kept as records beside the deal,
@@ -76,7 +77,7 @@ export interface FeatureContext {
   /** Runs a compiled rule's immediate actions as if the rule fired, with `extra` visible to templates. */
   runActions(rule: CompiledRule, enrolmentId: string, event: Readonly<Record<string, Json>> | null, extra?: Record<string, unknown>): void;
   /** Appends an entry to the deal's history. */
-  log(type: string, data: Record<string, unknown>, sourceId?: string): void;
+  log: HistoryLog<[sourceId?: string]>;
   /** A fresh id from the engine's IdGenerator. */
   newId(kind: string): string;
   /**

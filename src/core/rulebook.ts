@@ -1,34 +1,14 @@
 import { DealflowError } from '../model/errors.js';
 import type { Rule } from '../model/rule.js';
-import type { ActionSpec } from '../model/action.js';
 import type { Condition } from '../model/condition.js';
 import { ALWAYS, compileValidCondition, type Predicate } from './criteria.js';
 import { fallbackPredicate, fallbackReason, type FallbackCriteria, type FallbackTriggers } from './fallback.js';
-import type { ActionRegistry, AnyActionDefinition } from './actions.js';
-import { RuleArchive } from './rule-versions.js';
+import type { ActionRegistry } from './actions.js';
+import type { CompiledRule } from './compiled.js';
+import { RuleArchive } from './rule-archive.js';
 import type { Occurrence } from './types.js';
 
-export interface CompiledAction {
-  spec: ActionSpec;
-  id: string;
-  index: number;
-  def: AnyActionDefinition;
-  /** Params parsed by the action's schema once, at load, with its defaults applied. */
-  params: unknown;
-}
-
-export interface CompiledRule {
-  rule: Rule;
-  /** The rule's version (`rule.version`, 1 when unset); jobs are pinned to it. */
-  version: number;
-  /** Position in the rule list: the tie-break after priority. */
-  order: number;
-  when: Predicate;
-  until: Predicate | null;
-  actions: CompiledAction[];
-  /** Criteria left to json-rules-engine (custom operators, async facts); absent when all are compiled. */
-  fallback?: { when?: FallbackCriteria; until?: FallbackCriteria };
-}
+export type { CompiledAction, CompiledRule } from './compiled.js';
 
 /**
  * What a trigger is indexed by besides its type: its stage, field or event name ('' for types

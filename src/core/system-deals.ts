@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JsonSchema, type Json } from '../model/deal.js';
 import { DealflowError } from '../model/errors.js';
+import { shown } from '../model/hints.js';
 import type { ExternalEvent } from '../model/event.js';
 import { strictObject } from '../model/objects.js';
 import { parsePath, PathSchema, resolvePath } from '../model/path.js';
@@ -102,7 +103,7 @@ export function createDealAction(pipelines: ReadonlyArray<Pipeline>): AnyActionD
       const amount = p.amount === undefined ? 0 : isFromEvent(p.amount) ? (read(event, p.amount.fromEvent) ?? 0) : p.amount;
       const amountNumber = typeof amount === 'string' && amount.trim() !== '' ? Number(amount) : amount;
       if (typeof amountNumber !== 'number' || !Number.isFinite(amountNumber)) {
-        throw new DealflowError('INVALID_INPUT', `createDeal (rule "${ctx.rule.id}"): the event's amount ${JSON.stringify(amount)} is not a number`);
+        throw new DealflowError('INVALID_INPUT', `createDeal (rule "${ctx.rule.id}"): the event's amount ${shown(amount)} is not a number`);
       }
       const stageId = p.stage ?? pipeline.stages.find((s) => s.kind === 'inbox')?.id ?? pipeline.stages.find((s) => s.kind === 'open')!.id;
       const externalId = externalIdOf(p, event);

@@ -1,27 +1,14 @@
-import type { Deal, Json } from '../model/deal.js';
+import type { Deal, DealPatch, Json } from '../model/deal.js';
+import type { ExternalEvent } from '../model/event.js';
 import type { Trigger } from '../model/trigger.js';
+import type { HistoryType } from './history.js';
+import type { Occurrence } from './occurrence.js';
 
-/** A trigger as it happened: the rule trigger it can match, plus what changed. */
-export type Occurrence =
-  | { type: 'deal.created' }
-  | { type: 'stage.entered'; stage: string }
-  | { type: 'stage.left'; stage: string }
-  | { type: 'field.changed'; field: string; from: Json | undefined; to: Json | undefined }
-  | { type: 'event'; name: string }
-  | { type: 'manual'; ruleId: string }
-  /** A task was completed (confirmed by its approver when it needs one) or went past its due time; `key` is the task's key. */
-  | { type: 'task.completed'; key: string | null }
-  | { type: 'task.overdue'; key: string | null }
-  /** An SLA instance ended met, or its due time passed first. */
-  | { type: 'sla.met'; sla: string }
-  | { type: 'sla.breached'; sla: string }
-  /** An approval was requested, or decided. */
-  | { type: 'approval.requested'; name: string }
-  | { type: 'approval.decided'; name: string; decision: 'approved' | 'rejected' }
-  /** A `stage.idle` timer came due: the deal sat in `stage` without activity since `since`. For rule `ruleId` only. */
-  | { type: 'stage.idle'; stage: string; ruleId: string; since: string }
-  /** A `date.reached` timer came due; `value` is the date field's value. For rule `ruleId` only. */
-  | { type: 'date.reached'; field: string; ruleId: string; value: string | null };
+// The core's boundary: the data that goes into the pure transition and comes out of it (snapshot,
+// input, outcome, effects, history). This module imports only src/model, so everything in the
+// core (and beyond it) can import it without an import cycle. The transition's environment
+// (`CoreEnv`: rule book, actions, features, calendars) names services built from these types;
+// it lives in core/env.ts, one step up, for the same reason.
 
 /** A scheduled action waiting for its due time. Durable: it lives in storage until it runs or is cancelled. */
 export interface Job {
@@ -52,37 +39,27 @@ export interface Enrolment {
   ruleId: string;
   /** The latest enrolment's id; jobs carry it. */
   id: string;
+  /**
+   * Dead state, kept for now: always 1 (only a `once` rule's first enrolment is kept), and
+   * `firstAt`/`lastAt` are never read. Removing them changes the stored enrolment's shape, which
+   * test/core/semantics.test.ts (a `once` rule's enrolment, asserted whole) and the storage contract assert.
+   */
   count: number;
   firstAt: string;
   lastAt: string;
 }
 
-/** The kinds of entry in a deal's history. */
-export type LogType =
-  | 'deal.created'
-  | 'deal.updated'
-  | 'stage.changed'
-  | 'deal.deleted'
-  | 'event.received'
-  | 'rule.fired'
-  | 'rule.skipped'
-  | 'job.scheduled'
-  | 'job.cancelled'
-  | 'job.ran'
-  | 'job.failed'
-  | 'action.executed'
-  | 'notification.queued'
-  | 'outbox.queued'
-  | 'outbox.delivered'
-  | 'outbox.failed'
-  | 'outbox.dead'
-  | 'outbox.retried'
-  | 'outbox.discarded'
-  | 'notification.held'
-  | 'violation.recorded'
-  | (string & {});
+/** A history entry's type: one of the typed entries (core/history.ts), or a custom action's own. */
+export type LogType = HistoryType | (string & {});
 
-/** One line of a deal's history: what happened, and why (rule, trigger, criteria values, reason). */
+/**
+ * One line of a deal's history as stored and emitted: what happened, and why (rule, trigger,
+ * criteria values, reason). Its `data` is untyped here, as custom actions and features log types
+ * of their own; every entry the core and engine write is one of the typed `HistoryEntry` union
+ * (core/history.ts), and `isHistoryEntry(entry, type)` narrows an entry to its typed form. (A
+ * `LogEntry` that *is* the union would break every reader that takes `entry.data.x` without
+ * narrowing first — the engine's and users'.)
+ */
 export interface LogEntry {
   id: string;
   at: string;
@@ -145,3 +122,55 @@ export interface DealSnapshot {
 }
 
 export type { Trigger };
+export type { Occurrence, Recipient } from './occurrence.js';
+export type { HistoryData, HistoryDataMap, HistoryEntry, HistoryLog, HistoryType } from './history.js';
+export { HISTORY_TYPES, isHistoryEntry } from './history.js';
+
+/** What a host fact is computed from. */
+export interface FactInput {
+  deal: Readonly<Deal> | null;
+  previous: Readonly<Deal> | null;
+  event: Readonly<Record<string, Json>> | null;
+  now: string;
+}
+
+/** A new deal as the engine hands it to the core: parsed, with defaults applied. */
+export interface DealDraft {
+  id?: string;
+  pipelineId: string;
+  stageId?: string;
+  ownerId: string;
+  title: string;
+  amount: number;
+  currency: string;
+  fields: Record<string, Json>;
+  flags: Record<string, boolean>;
+}
+
+/** What the pure transition is asked to do to one deal: a command (create, update, move, delete), an event, a launch, a due job, a signal or a feature command. */
+export type CoreInput =
+  | { type: 'create'; draft: DealDraft }
+  | { type: 'update'; patch: DealPatch; expectedVersion?: number }
+  | { type: 'move'; stageId: string; expectedVersion?: number }
+  | { type: 'delete' }
+  /**
+   * `externalDeals`: for an event without a deal, the deals earlier events already created under
+   * the external ids its `createDeal` actions name (key `pipelineId:externalId` → deal id), loaded
+   * by the engine so a duplicate event creates nothing.
+   */
+  | { type: 'event'; event: ExternalEvent; externalDeals?: Readonly<Record<string, string>> }
+  | { type: 'launch'; ruleId: string }
+  | { type: 'job'; job: Job }
+  /**
+   * A trigger raised by an engine feature (an approval decided, a task completed, …): logged,
+   * then fed to the rules like any other occurrence. How new trigger types enter the core.
+   */
+  | { type: 'signal'; occurrence: Occurrence; payload: Record<string, Json> | null; log?: { type: string; data: Record<string, unknown> } }
+  /** A command addressed to a core feature by name (decide an approval, complete a task, …). */
+  | { type: 'feature'; feature: string; input: unknown };
+
+/** The result of a transition: the deal's next snapshot and the effects to write and run. */
+export interface Outcome {
+  snapshot: DealSnapshot;
+  effects: Effect[];
+}

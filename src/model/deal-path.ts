@@ -24,6 +24,7 @@ export const DEAL_PATH_PATTERN = `^(?:${[...READABLE].join('|')}|${customPath})$
 /** The deal paths rules and approvals may set, as a pattern. */
 export const SETTABLE_DEAL_PATH_PATTERN = `^(?:${SETTABLE_DEAL_PROPERTIES.join('|')}|${customPath})$`;
 
+/** Parsed deal paths by text: a module-level cache, bounded at 10,000 (see parseDealPath), shared by every engine. */
 const parsed = new Map<string, DealPath | string>();
 
 const DEAL_PATH_RE = new RegExp(DEAL_PATH_PATTERN, 'u');

@@ -12,7 +12,6 @@ export type DealflowErrorCode =
   | 'CLOCK_BACKWARDS'
   | 'CONFLICT'
   | 'FORBIDDEN'
-  | 'DEAL_CLOSED'
   /** The database connection was lost or could not be opened; `cause` is the driver's error. Retry once it is back. */
   | 'STORAGE_UNAVAILABLE';
 
@@ -45,27 +44,106 @@ export interface DealflowIssue {
   hint?: string;
 }
 
+/** Keys a code's details may carry besides its typed ones (a host's own errors, later additions). */
+type Open = { readonly [key: string]: unknown };
+
+/** Which bound of docs/limits.md a value went over, and by how much (`limit` names it). */
+export type LimitDetails = Open & { limit?: string; max?: number; actual?: number };
+
+/**
+ * What `details` carries, per code: a map from code to its details' type, the way zod v4 types its
+ * issues by `code`. `isDealflowError(e, code)` narrows `e.details` to its code's type. A key is
+ * optional where some throws of the code leave it out.
+ */
+export interface DealflowErrorDetailsMap {
+  INVALID_RULES: LimitDetails;
+  /** A limit (`maxYears` for a duration), a field of the wrong type, a goal not of the deal's stage, a line of an event stream. */
+  INVALID_INPUT: LimitDetails & { maxYears?: number; field?: string; expected?: string; dealId?: string; stageId?: string; goalId?: string; line?: number };
+  INVALID_CONFIG: LimitDetails;
+  NOT_FOUND: Open;
+  UNKNOWN_STAGE: Open & { stageId: string; pipelineId: string };
+  UNKNOWN_RULE: Open;
+  /** The rules that kept triggering each other, and the chain that went too deep. */
+  CASCADE_LIMIT: Open & { rules: string[]; chain: string[] };
+  CLOCK_BACKWARDS: Open;
+  /** A stale version (`expected`, `actual`), a record in the wrong state (`status`), an id taken (`what`, `id`; `table` on SQL). */
+  CONFLICT: Open & {
+    dealId?: string;
+    expected?: number;
+    actual?: number;
+    approvalId?: string;
+    exceptionId?: string;
+    taskId?: string;
+    status?: string;
+    sla?: string;
+    waitsFor?: unknown;
+    what?: string;
+    id?: string;
+    table?: string;
+    detail?: string | null;
+    revision?: unknown;
+  };
+  /** Who was refused what (`action`), on what. */
+  FORBIDDEN: Open & {
+    actorId: string;
+    action?: string;
+    resource?: string;
+    dealId?: string | null;
+    taskId?: string;
+    approvalId?: string;
+    approverId?: string | null;
+  };
+  /** `during`: what was being done; `code`: the driver's SQLSTATE, when it gave one. */
+  STORAGE_UNAVAILABLE: Open & { during?: string; code?: string };
+}
+
+/** The details of an error of code `C` (of any code when `C` is not narrowed). */
+export type DealflowErrorDetails<C extends DealflowErrorCode = DealflowErrorCode> = DealflowErrorDetailsMap[C];
+
+/** What a DealflowError is made with; `details` is checked against the code's type. */
+export interface DealflowErrorOptions<C extends DealflowErrorCode = DealflowErrorCode> {
+  issues?: DealflowIssue[];
+  details?: DealflowErrorDetails<C>;
+  cause?: unknown;
+}
+
 /**
  * The only error type dealflow throws on bad input. `code` says what kind of problem it is,
  * `issues` lists every problem found (for rule JSON, each with its JSON path), and `details`
- * carries structured context such as the rules in a cascade loop.
+ * carries structured context such as the rules in a cascade loop, typed per code.
  */
-export class DealflowError extends Error {
+const DealflowErrorClass = class DealflowError extends Error {
   readonly code: DealflowErrorCode;
   readonly issues: DealflowIssue[];
-  readonly details: Record<string, unknown>;
+  readonly details: DealflowErrorDetails;
 
-  constructor(code: DealflowErrorCode, message: string, options: { issues?: DealflowIssue[]; details?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(code: DealflowErrorCode, message: string, options: DealflowErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DealflowError';
     this.code = code;
     this.issues = options.issues ?? [];
     this.details = options.details ?? {};
   }
+};
+
+/**
+ * DealflowError's constructor, typed so that `new DealflowError('CONFLICT', …, { details })`
+ * checks `details` against CONFLICT's. (A generic class would do that too, but `instanceof` would
+ * then narrow to `DealflowError<any>` and lose the type of `code` wherever it is used.)
+ */
+export interface DealflowErrorConstructor {
+  new <C extends DealflowErrorCode>(code: C, message: string, options?: DealflowErrorOptions<C>): DealflowError;
+  readonly prototype: DealflowError;
 }
 
-/** Whether `e` is a DealflowError, optionally with the given `code`; narrows the type. */
-export function isDealflowError(e: unknown, code?: DealflowErrorCode): e is DealflowError {
+export type DealflowError = InstanceType<typeof DealflowErrorClass>;
+export const DealflowError = DealflowErrorClass as DealflowErrorConstructor;
+
+/** A DealflowError of code `C`, its `details` typed as that code's. */
+export type DealflowErrorOf<C extends DealflowErrorCode> = DealflowError & { readonly code: C; readonly details: DealflowErrorDetails<C> };
+
+/** Whether `e` is a DealflowError, optionally with the given `code`; narrows the type, `details` included. */
+export function isDealflowError<C extends DealflowErrorCode = DealflowErrorCode>(e: unknown, code?: C): e is DealflowErrorOf<C> {
   return e instanceof DealflowError && (code === undefined || e.code === code);
 }
 

@@ -3,6 +3,7 @@ import { isBusinessDuration, type Duration } from '../../model/duration.js';
 import { toMs } from '../time/business.js';
 import { DealflowError } from '../../model/errors.js';
 import type { SlaInstance } from '../../model/sla.js';
+import type { ConditionTrace } from '../criteria.js';
 import type { CoreFeature, FeatureContext } from '../features.js';
 import type { Job, Occurrence, StoredRecord } from '../types.js';
 import { SLA_FEATURE, SLA_RECORD, type CompiledSla, type CompiledStep, type SlaBook } from './book.js';
@@ -78,8 +79,8 @@ export class SlaFeature implements CoreFeature {
     for (const inst of this.running(ctx)) this.review(ctx, inst, occ, event);
     for (const cr of this.book.starting(occ, deal.pipelineId)) {
       const c = this.book.get(cr.rule.id)!;
-      const trace: unknown[] = [];
-      if (!cr.when(ctx.facts(event), trace as never)) {
+      const trace: ConditionTrace[] = [];
+      if (!cr.when(ctx.facts(event), trace)) {
         ctx.log('sla.skipped', { slaId: c.sla.id, reason: 'criteria', trigger: occ, criteria: trace }, c.ruleId);
         continue;
       }
@@ -241,7 +242,7 @@ export class SlaFeature implements CoreFeature {
     const inst = this.running(ctx).find((i) => i.data.slaId === input.sla);
     const why = !inst ? 'no running instance' : inst.data.status !== 'open' ? `the instance is ${inst.data.status}` : null;
     if (!inst || why) {
-      ctx.log('sla.extend.skipped', { slaId: input.sla, reason: why, approvalId: input.approvalId ?? null }, c.ruleId);
+      ctx.log('sla.extend.skipped', { slaId: input.sla, reason: why ?? 'no running instance', approvalId: input.approvalId ?? null }, c.ruleId);
       return { skipped: `${input.sla}: ${why}` };
     }
     const from = inst.data.dueAt;

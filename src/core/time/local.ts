@@ -204,6 +204,7 @@ export class OffsetTable {
   }
 }
 
+/** One CachedZone per zone name, module-level and shared by every engine: each keeps its offsets per hour (bounded at 100,000 hours). */
 const zones = new Map<string, CachedZone>();
 
 export function zoneOf(name: string): CachedZone {

@@ -7,6 +7,7 @@ import type { Job, Occurrence } from '../types.js';
 import type { BusinessCalendar } from './calendar.js';
 import { toIso } from './business.js';
 import { parseIso } from './iso.js';
+import type { HistoryLog } from '../history.js';
 
 /*
  * Time-based triggers and anchored jobs, on the ordinary job mechanism:
@@ -45,7 +46,7 @@ export interface TimerHost {
   /** Adds a new job, or replaces a pending one with the same id (a reschedule). */
   putJob(job: Job): void;
   cancelJob(job: Job, reason: string, extra?: Record<string, unknown>): void;
-  log(type: string, data: Record<string, unknown>, ruleId?: string): void;
+  log: HistoryLog<[ruleId?: string]>;
   /** The calendar a rule (or one of its actions) follows for the deal; logs when `owner` falls back. */
   calendarFor(choice: string | undefined): BusinessCalendar;
 }

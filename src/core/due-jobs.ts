@@ -1,0 +1,73 @@
+import type { Job } from './types.js';
+import type { CoreFeature } from './features.js';
+import type { ConditionTrace } from './criteria.js';
+import { jobAction, resolveJobRule } from './rule-versions.js';
+import { isTimerJob, timerOccurrence } from './time/timers.js';
+import { Cascade } from './cascade.js';
+import { COMMAND, Cause } from './work.js';
+
+// A due job, re-checked before it runs: the deal still there and open, its rule's version (the
+// `onChange` policies of newer versions, core/rule-versions.ts), the rule enabled, the stage,
+// the action, `recheck` criteria and `until`. Timer jobs (core/time/timers.ts) and feature jobs
+// take their own ways.
+
+export abstract class DueJobs extends Cascade {
+  protected runJob(job: Job): void {
+    const current = this.jobs.get(job.id) ?? job;
+    if (isTimerJob(current)) return this.runTimer(current);
+    const owner = this.env.features?.find((f) => current.ruleId.startsWith(`${f.name}:`));
+    if (owner) return this.runFeatureJob(owner, current);
+    // Which version the job runs under: its own, or what newer versions' onChange policies say.
+    const resolved = resolveJobRule(current, this.env.rules);
+    const deal = this.deal;
+    const cancel = (reason: string, extra: Record<string, unknown> = {}) => this.cancelJob(current, reason, extra);
+    if (!deal) return cancel('deal-gone');
+    if (deal.closedAt !== null && current.stageId !== deal.stageId) return cancel('deal-closed');
+    if ('cancel' in resolved) return cancel(resolved.cancel, resolved.extra);
+    const { cr, note } = resolved;
+    if (!cr.rule.enabled) return cancel('rule-disabled', note);
+    if (current.cancelOnStageLeave && deal.stageId !== current.stageId) return cancel('left-stage');
+    const action = jobAction(cr, current);
+    if (!action) return cancel('action-removed', note);
+    const facts = this.factsFor({ deal, previous: null, event: current.event, now: this.env.now });
+    // What the re-checks saw goes into the history, so `explain` can say why the job ran.
+    const checked: Record<string, unknown> = {};
+    if (action.spec.recheck) {
+      const trace: ConditionTrace[] = [];
+      if (!cr.when(facts, trace)) return cancel('criteria-no-longer-hold', { criteria: trace });
+      if (trace.length > 0) checked.criteria = trace;
+    }
+    if (cr.until) {
+      const trace: ConditionTrace[] = [];
+      if (cr.until(facts, trace)) return cancel('until-met', { criteria: trace });
+      checked.until = trace;
+    }
+    this.jobs.delete(current.id);
+    this.effects.push({ type: 'job.done', jobId: current.id });
+    this.log('job.ran', { jobId: current.id, actionId: current.actionId, dueAt: current.dueAt, ...note, ...checked }, cr.rule.id);
+    this.runAction(cr, action, current.enrolmentId, current.event, new Cause(0, [], cr.rule.id));
+  }
+
+  /** A `stage.idle` or `date.reached` timer came due: its rule gets the occurrence, as time passing. */
+  private runTimer(job: Job): void {
+    const verdict = timerOccurrence(this.timerHost(), job);
+    if ('cancel' in verdict) return this.cancelJob(job, verdict.cancel);
+    this.jobs.delete(job.id);
+    this.effects.push({ type: 'job.done', jobId: job.id });
+    this.log('job.ran', { jobId: job.id, actionId: job.actionId, dueAt: job.dueAt }, job.ruleId);
+    this.enqueue(verdict.occ, this.deal, null, COMMAND);
+  }
+
+  private runFeatureJob(feature: CoreFeature, job: Job): void {
+    if (!this.deal) return this.cancelJob(job, 'deal-gone');
+    this.jobs.delete(job.id);
+    this.effects.push({ type: 'job.done', jobId: job.id });
+    this.log('job.ran', { jobId: job.id, actionId: job.actionId, dueAt: job.dueAt }, job.ruleId);
+    this.cause = new Cause(0, [], job.ruleId);
+    try {
+      feature.onJob?.(this.featureContext(feature, job.event), job);
+    } finally {
+      this.cause = COMMAND;
+    }
+  }
+}
