@@ -3,6 +3,8 @@ import { Engine, type EngineConfig } from '../engine/engine.js';
 import { isFactCondition, type Condition, type FactCondition } from '../model/condition.js';
 import type { Json } from '../model/deal.js';
 import { parseDealPath } from '../model/deal-path.js';
+import { checkInput } from '../model/input.js';
+import { resolveLimits } from '../model/limits.js';
 import { DealflowError, isDealflowError, issuesFromZod, jsonPath, type DealflowIssue, type IssueCode } from '../model/errors.js';
 import { parsePath } from '../model/path.js';
 import { PipelineSchema, type Pipeline, type PipelineInput } from '../model/pipeline.js';
@@ -102,7 +104,10 @@ export function checkRules(json: unknown, options: CheckRulesOptions = {}): Rule
 
   const rules: Array<{ rule: Rule; index: number }> = [];
   const partial: Array<{ rule: Rule; index: number; trigger: boolean }> = [];
-  if (Array.isArray(list)) {
+  // Input beyond the limits (10,000-deep nesting, say) is already a finding from the validation
+  // above; the analysis below parses the rules with recursive schemas, which would overflow the
+  // stack on it (found by the generated bad-input suite, seed 1282308853), so it stops here.
+  if (Array.isArray(list) && withinLimits(json, options.engine?.limits)) {
     list.forEach((raw, index) => {
       const parsed = RuleSchema.safeParse(raw);
       if (parsed.success) rules.push({ rule: parsed.data, index });
@@ -121,6 +126,17 @@ export function checkRules(json: unknown, options: CheckRulesOptions = {}): Rule
 }
 
 /** The engine's own validation: an engine is built on the configuration (no I/O) and given the rules. */
+/** Whether the rules are within the input limits the engine would apply (docs/limits.md). */
+function withinLimits(json: unknown, limits: unknown): boolean {
+  try {
+    checkInput(json, resolveLimits(limits), 'INVALID_RULES', 'the rules');
+    return true;
+  } catch (e) {
+    if (isDealflowError(e)) return false;
+    throw e;
+  }
+}
+
 function validationIssues(json: unknown, pipelines: Pipeline[], config: CheckEngineConfig): DealflowIssue[] {
   try {
     new Engine({ ...config, pipelines, rules: json });

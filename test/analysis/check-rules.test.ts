@@ -190,3 +190,16 @@ describe('checkRules', () => {
     expect(configured).toMatchObject({ findings: [], exitCode: 0 });
   });
 });
+
+// Regression: a rule holding a value nested 10,000 deep was refused by the validation, then the
+// analysis parsed it with recursive schemas and overflowed the stack (a RangeError, not a finding),
+// found by the generated bad-input suite with seed 1282308853.
+describe('checkRules on input beyond the limits', () => {
+  it('reports the nesting as a finding at its path and does not overflow the stack', () => {
+    let value: unknown = 1;
+    for (let i = 0; i < 10_000; i++) value = { a: value };
+    const rules = [{ id: 'deep', trigger: { type: 'manual' }, actions: [{ type: 'setField', params: { field: 'x', value } }] }];
+    const result = checkRules(rules, { pipelines: [salesPipeline] });
+    expect(result.findings.some((f) => f.severity === 'error' && /nest/i.test(f.message))).toBe(true);
+  });
+});
