@@ -20,6 +20,9 @@ import { UuidIds, type IdGenerator } from '../ports/ids.js';
 import { InMemoryNotifier, type Notifier } from '../ports/notifier.js';
 import type { DealQuery, LeaseRequest, OutboxQuery, PutOptions, Storage, StorageTx } from '../ports/storage.js';
 import { InMemoryStorage } from '../memory/storage.js';
+import { isWorkQueue, type WorkQueue } from '../ports/work-queue.js';
+import { TxWorkQueue } from './tx-work-queue.js';
+import { runJobBatch, type JobBatchDeps, type JobResult } from './job-batch.js';
 import { checkRetryPolicy, Delivery, DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
 import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from './digest-policy.js';
 import { checkDigestNames, OutboxWriter, type OutboxWriteContext } from './outbox-writer.js';
@@ -140,6 +143,9 @@ const openDirectory: Directory = {
 
 const EMPTY: DealSnapshot = { deal: null, jobs: [], enrolments: {} };
 
+/** How many due jobs one `runDue` claim takes: one transaction each. */
+const RUN_DUE_BATCH = 100;
+
 /** Writes a row whose id the engine just made up: inserted, never over a stored one (CONFLICT). */
 const INSERT: PutOptions = { insert: true };
 
@@ -155,6 +161,8 @@ export class Engine {
    */
   readonly config: Readonly<EngineConfig>;
   readonly storage: Storage;
+  /** Where due work is claimed: the store itself when it implements the port (the shipped ones do). */
+  readonly work: WorkQueue;
   readonly clock: Clock;
   readonly notifier: Notifier;
   readonly ids: IdGenerator;
@@ -185,6 +193,9 @@ export class Engine {
   /** Playbooks by id, as validated from the config. */
   readonly playbooks: ReadonlyMap<string, Playbook>;
   private readonly deliverOnCommit: boolean;
+  /** How long `runDue`'s claim on a batch of jobs lasts (its transaction gives it back). */
+  private readonly jobLeaseMs: number;
+  private readonly batchDeps: JobBatchDeps;
   private lastNow = -Infinity;
   /** Commands run one at a time per engine; the storage serialises across engines. */
   private readonly commands = new SerialQueue();
@@ -220,9 +231,18 @@ export class Engine {
     this.digestPolicies = buildDigestPolicies(config.digests);
     this.ruleBook = this.compile(config.rules ?? []);
     this.storage = config.storage ?? new InMemoryStorage();
+    this.work = isWorkQueue(this.storage) ? this.storage : new TxWorkQueue(this.storage);
+    this.jobLeaseMs = config.deliveryLeaseMs ?? 300_000;
     this.clock = config.clock ?? systemClock;
     this.notifier = config.notifier ?? new InMemoryNotifier();
     this.ids = config.ids ?? new UuidIds();
+    this.batchDeps = {
+      storage: this.storage,
+      ids: this.ids,
+      recordKinds: this.recordKinds,
+      decide: (before, input, now) => this.decide(before, input, now),
+      write: (tx, before, out, now) => this.write(tx, before, out, now),
+    };
     this.directory = config.directory ?? openDirectory;
     this.maxDepth = config.maxCascadeDepth ?? 10;
     this.deliverOnCommit = config.deliverOnCommit ?? true;
@@ -524,29 +544,37 @@ export class Engine {
     return cloneDeal(out.snapshot.deal!);
   }
 
-  /** Runs every job due at `clock.now()`, earliest first, each in its own transaction; then delivers the outbox. */
+  /**
+   * Runs every job due at `clock.now()`, in due order, then delivers the outbox: the runner's
+   * path (claim a batch, run it in one transaction, complete), with batches cut so that no job
+   * runs before one due earlier. A storage failure gives the batch's claim back and rejects.
+   */
   async runDue(): Promise<RunDueResult> {
     return this.exclusive(async () => {
       const now = this.readClock();
-      const iso = toIsoString(now.getTime());
+      const until = toIsoString(now.getTime());
       let jobsRun = 0;
       let jobsFailed = 0;
-      // The next due job is picked in the transaction that runs it: one transaction per job. It is
-      // read again through getJob, which locks it (SQL: its deal's row, then its own) and so sees
-      // whether another engine on the same store ran it meanwhile.
-      const nextDue = async (tx: StorageTx) => {
-        for (;;) {
-          const due = (await tx.dueJobs(iso, 1))[0];
-          if (!due) return undefined;
-          const job = await tx.getJob(due.id);
-          if (job) return job;
-        }
-      };
       for (;;) {
-        const result = await this.runJob(nextDue, now);
-        if (result === 'skipped') break;
-        if (result === 'failed') jobsFailed++;
-        else jobsRun++;
+        const lease = { owner: 'engine', token: this.ids.next('lease'), ms: this.jobLeaseMs, until, limit: RUN_DUE_BATCH, ordered: true };
+        const claimed = await this.work.claimJobs(lease);
+        if (claimed.length === 0) break;
+        let results: JobResult[];
+        try {
+          results = await this.runBatch(claimed, lease.token, now);
+        } catch (error) {
+          await this.work
+            .releaseLeases(
+              lease.token,
+              claimed.map((j) => j.id),
+            )
+            .catch(() => undefined);
+          throw error;
+        }
+        for (const r of results) {
+          if (r === 'ran') jobsRun++;
+          else if (r === 'failed') jobsFailed++;
+        }
       }
       const { delivered } = await this.deliver(now);
       return { jobsRun, jobsFailed, delivered };
@@ -555,40 +583,63 @@ export class Engine {
 
   // ---- claimed work, for runners (src/runner) ----------------------------------------------------
 
-  /** Leases up to `limit` jobs due now to a runner; each deal's earliest only (see StorageTx.claimDueJobs). */
+  /** Leases up to `limit` jobs due now to a runner; each deal's earliest only (see WorkQueue.claimJobs). */
   async claimJobs(limit: number, lease: LeaseRequest): Promise<Job[]> {
-    const iso = this.readClock().toISOString();
-    return this.storage.transaction((tx) => tx.claimDueJobs(iso, limit, lease));
+    const until = toIsoString(this.readClock().getTime());
+    return this.work.claimJobs({ ...lease, until, limit });
   }
 
   /** Leases up to `limit` deliveries due now to a runner. */
   async claimDeliveries(limit: number, lease: LeaseRequest): Promise<OutboxMessage[]> {
-    return this.delivery.claim(this.readClock(), limit, lease);
+    const until = toIsoString(this.readClock().getTime());
+    return this.work.claimDeliveries({ ...lease, until, limit });
   }
 
   /**
-   * Runs a claimed job if `token` still holds its lease: `skipped` when it already ran, was
-   * cancelled, or was claimed again after the lease ran out. Outside the command queue, so a
-   * runner may run several at once; the store serialises each deal. A storage failure throws and
-   * leaves the job for a later claim.
+   * Runs claimed jobs as one batch (one transaction; src/engine/job-batch.ts), each only if
+   * `token` still holds its lease: `skipped` when it already ran, was cancelled, or was claimed
+   * again after the lease ran out. Outside the command queue, so a runner may run several
+   * batches at once; the store serialises each deal. A storage failure rejects, writes nothing,
+   * and leaves the jobs for a later claim.
    */
-  async runClaimedJob(job: Job, token: string): Promise<'ran' | 'failed' | 'skipped'> {
+  async runJobs(jobs: ReadonlyArray<Job>, token: string): Promise<JobResult[]> {
     await this.resumeIds();
-    return this.runJob((tx) => tx.getClaimedJob(job.id, token), this.readClock());
+    return this.runBatch(jobs, token, this.readClock());
+  }
+
+  /** One claimed job: `runJobs` with a batch of one. */
+  async runClaimedJob(job: Job, token: string): Promise<'ran' | 'failed' | 'skipped'> {
+    return (await this.runJobs([job], token))[0]!;
+  }
+
+  /**
+   * Sends claimed messages (at most `concurrency` at once) and records every outcome, each only
+   * if `token` still holds its lease: `skipped` when it does not.
+   */
+  async deliverMessages(messages: ReadonlyArray<OutboxMessage>, token: string, concurrency = 1): Promise<Array<'delivered' | 'failed' | 'skipped'>> {
+    await this.resumeIds();
+    const recorded = await this.delivery.deliverBatch(messages, token, this.readClock(), concurrency);
+    return recorded.map((entries) => {
+      for (const e of entries) this.announceEntry(e);
+      const type = entries[0]?.type;
+      return type === undefined ? 'skipped' : type === 'outbox.delivered' ? 'delivered' : 'failed';
+    });
   }
 
   /** One attempt at a claimed delivery, recorded only if `token` still holds its lease. */
   async deliverClaimed(message: OutboxMessage, token: string): Promise<'delivered' | 'failed' | 'skipped'> {
-    await this.resumeIds();
-    const entries = await this.delivery.deliverClaimed(message, this.readClock(), token);
-    for (const e of entries) this.announceEntry(e);
-    const type = entries[0]?.type;
-    return type === undefined ? 'skipped' : type === 'outbox.delivered' ? 'delivered' : 'failed';
+    return (await this.deliverMessages([message], token))[0]!;
   }
 
-  /** Delivers what the outbox has due now (commands already do this after commit). */
+  /** Delivers what the outbox has due now (commands already deliver what they queued). */
   async deliverOutbox(): Promise<number> {
     return this.exclusive(async () => (await this.deliver(this.readClock())).delivered);
+  }
+
+  private async runBatch(jobs: ReadonlyArray<Job>, token: string, now: Date): Promise<JobResult[]> {
+    const { results, announce } = await runJobBatch(this.batchDeps, jobs, token, now);
+    for (const e of announce) this.announceEntry(e);
+    return results;
   }
 
   // ---- dead letters ----------------------------------------------------------------------------
@@ -612,7 +663,7 @@ export class Engine {
       const now = this.readClock();
       await this.authorizeOutbox(id, options.actor);
       for (const e of await this.delivery.retry(id, now)) this.announceEntry(e);
-      if (this.deliverOnCommit) await this.deliverAfterCommit(now);
+      if (this.deliverOnCommit) await this.deliverAfterCommit(now, [id]);
       return clone((await this.storage.transaction((tx) => tx.getOutbox(id)))!);
     });
   }
@@ -639,8 +690,7 @@ export class Engine {
 
   /** The earliest time a job or an outbox retry is due, or undefined when nothing waits. */
   async nextDueAt(): Promise<Date | undefined> {
-    const [job, msg] = await this.storage.transaction(async (tx) => [await tx.nextJobDueAt(), await tx.nextOutboxDueAt()]);
-    const first = [job, msg].filter((x): x is string => x !== undefined).sort()[0];
+    const first = await this.work.nextDueAt();
     return first === undefined ? undefined : new Date(first);
   }
 
@@ -885,6 +935,7 @@ export class Engine {
   ): Promise<Outcome> {
     return this.exclusive(async () => {
       const now = this.readClock();
+      const written: OutboxMessage[] = [];
       const outcome = await this.storage.transaction(async (tx) => {
         const input = typeof inputOrRead === 'function' ? await inputOrRead(tx) : inputOrRead;
         const before = await loadSnapshot(tx, dealId, this.recordKinds);
@@ -893,56 +944,20 @@ export class Engine {
         }
         if (authorize) await authorize(before);
         const out = await this.decide(before, input, now);
-        await this.write(tx, before, out, now);
+        written.length = 0; // a re-run transaction starts over
+        await this.write(tx, before, out, now, written);
         return out;
       });
       this.announce(outcome.effects);
-      if (this.deliverOnCommit) await this.deliverAfterCommit(now);
+      if (this.deliverOnCommit) await this.deliverAfterCommit(now, dueNow(written, now));
       return outcome;
     });
   }
 
-  /**
-   * Runs one job in its own transaction: the one `pick` reads in it (the next due, or a runner's
-   * claimed job while its token still holds it); `skipped` when there is none. If the job's cascade
-   * throws, none of it is written: the job is dropped with a `job.failed` entry in the same
-   * transaction, so the queue moves on. A storage failure is not the job's fault: it propagates
-   * and the job stays for a later run.
-   */
-  private async runJob(pick: (tx: StorageTx) => Promise<Job | undefined>, now: Date): Promise<'ran' | 'failed' | 'skipped'> {
-    const result = await this.storage.transaction(async (tx) => {
-      const current = await pick(tx);
-      if (!current) return null;
-      const before = await loadSnapshot(tx, current.dealId, this.recordKinds);
-      let out: Outcome;
-      try {
-        out = await this.decide(before, { type: 'job', job: current }, now);
-      } catch (error) {
-        await tx.removeJob(current.id);
-        const e: LogEntry = {
-          id: this.ids.next('log'),
-          at: toIsoString(now.getTime()),
-          dealId: current.dealId,
-          type: 'job.failed',
-          ruleId: current.ruleId,
-          data: { jobId: current.id, actionId: current.actionId, code: (error as DealflowError).code ?? null, error: (error as Error).message },
-        };
-        await tx.appendLog([e]);
-        return { failed: e };
-      }
-      await this.write(tx, before, out, now);
-      return { out };
-    });
-    if (!result) return 'skipped';
-    if (result.failed) {
-      this.announceEntry(result.failed);
-      return 'failed';
-    }
-    this.announce(result.out!.effects);
-    return 'ran';
-  }
-
-  private async write(tx: StorageTx, before: DealSnapshot, out: Outcome, now: Date): Promise<void> {
+  /** Writes an outcome's effects; the outbox messages it writes are added to `written`, when given. */
+  private async write(tx: StorageTx, before: DealSnapshot, out: Outcome, now: Date, written?: OutboxMessage[]): Promise<void> {
+    let outboxTx: StorageTx | undefined;
+    const forOutbox = () => (outboxTx ??= written ? recordingOutbox(tx, written) : tx);
     const after = out.snapshot;
     if (before.deal && !after.deal) await tx.deleteDeal(before.deal.id);
     else if (after.deal && after.deal !== before.deal) await tx.putDeal(after.deal, before.deal ? undefined : INSERT);
@@ -975,7 +990,7 @@ export class Engine {
           await tx.removeJob(effect.jobId);
           break;
         case 'outbox': {
-          const entries = await this.outboxWriter.write(tx, effect.message, context());
+          const entries = await this.outboxWriter.write(forOutbox(), effect.message, context());
           if (entries.length > 0) (held ??= []).push(...entries);
           break;
         }
@@ -999,7 +1014,7 @@ export class Engine {
         context().now,
       );
       if (assigned.log.length > 0) (held ??= []).push(...assigned.log);
-      for (const message of assigned.messages) (held ??= []).push(...(await this.outboxWriter.write(tx, message, context())));
+      for (const message of assigned.messages) (held ??= []).push(...(await this.outboxWriter.write(forOutbox(), message, context())));
     }
     if (held) {
       // Entries the writer adds (digest holds) join the outcome's, so they are announced after commit too.
@@ -1009,8 +1024,8 @@ export class Engine {
     await tx.appendLog(log);
   }
 
-  private async deliver(now: Date): Promise<{ delivered: number }> {
-    const { delivered, log } = await this.delivery.deliverDue(now);
+  private async deliver(now: Date, only?: ReadonlyArray<string>): Promise<{ delivered: number }> {
+    const { delivered, log } = await this.delivery.deliverDue(now, this.work, only);
     for (const e of log) this.announceEntry(e);
     return { delivered };
   }
@@ -1020,9 +1035,11 @@ export class Engine {
    * failure here (the store lost mid-delivery) is not the command's: it goes to `delivery.error`,
    * and the messages stay in the outbox for the next delivery or a runner.
    */
-  private async deliverAfterCommit(now: Date): Promise<void> {
+  private async deliverAfterCommit(now: Date, ids: ReadonlyArray<string>): Promise<void> {
+    // Only what the command wrote: nothing queued, no delivery transaction. Older messages stay with runners and runDue.
+    if (ids.length === 0) return;
     try {
-      await this.deliver(now);
+      await this.deliver(now, ids);
     } catch (error) {
       try {
         (this.events as unknown as EventEmitter<string>).emit('delivery.error', error);
@@ -1062,6 +1079,32 @@ async function loadSnapshot(tx: StorageTx, dealId: string | null, recordKinds: R
   }
   if (records) snapshot.records = records;
   return snapshot;
+}
+
+/** A transaction whose outbox writes are also collected in `sink` (what a command delivers after commit). */
+function recordingOutbox(tx: StorageTx, sink: OutboxMessage[]): StorageTx {
+  return new Proxy(tx, {
+    get(target, prop, receiver) {
+      if (prop === 'putOutbox') {
+        return (messages: OutboxMessage[], options?: PutOptions) => {
+          sink.push(...messages);
+          return target.putOutbox(messages, options);
+        };
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
+/** The ids of the pending messages in `written` due by `now` (last write of each wins). */
+function dueNow(written: ReadonlyArray<OutboxMessage>, now: Date): string[] {
+  const last = new Map<string, OutboxMessage>();
+  for (const m of written) last.set(m.id, m);
+  const at = now.getTime();
+  const out: string[] = [];
+  for (const m of last.values()) if (m.status === 'pending' && Date.parse(m.nextAttemptAt) <= at) out.push(m.id);
+  return out;
 }
 
 function lastKnown(entries: LogEntry[]): Deal | undefined {

@@ -87,6 +87,7 @@ const count: Arg = (v, _limits, name) => {
 };
 const lease = shaped(z.looseObject({ owner: Id, token: Id, ms: z.number().int().positive(), skip: z.array(Id).optional() }));
 const claimed = shaped(z.looseObject({ id: Id }));
+const claimedBatch = shaped(z.array(z.looseObject({ id: Id })));
 
 /** A title-like string within maxTitleLength, at `path` of an argument. */
 function checkTitle(text: unknown, limits: Limits, path: string, what: string): void {
@@ -301,6 +302,19 @@ export const ENGINE_ARGUMENTS: Readonly<Record<string, { args: ReadonlyArray<[st
     args: [
       ['message', claimed],
       ['token', id],
+    ],
+  },
+  runJobs: {
+    args: [
+      ['jobs', claimedBatch],
+      ['token', id],
+    ],
+  },
+  deliverMessages: {
+    args: [
+      ['messages', claimedBatch],
+      ['token', id],
+      ['concurrency', optional(count)],
     ],
   },
   deadLetters: {
