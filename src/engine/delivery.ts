@@ -135,21 +135,23 @@ export class Delivery {
 
   /**
    * Sends claimed messages, at most `concurrency` at once, and records their outcomes together:
-   * one transaction per RECORD_EVERY sends, each outcome only where `token` still holds the lease.
+   * one transaction per `recordEvery` sends, each outcome only where `token` still holds the lease.
+   * `recordEvery` bounds how many sends a crash can leave unrecorded (to be sent again).
    * Due digests are sealed first, so no item joins a digest after it was sent. A crash between a
    * send and its record leaves the message claimed and unrecorded, as a crash after one send
    * would: the lease runs out and it is sent again under the same idempotency key. Resolves to
    * the log entries written per message (none: skipped).
    */
-  async deliverBatch(claimed: ReadonlyArray<OutboxMessage>, token: string, now: Date, concurrency: number): Promise<LogEntry[][]> {
+  async deliverBatch(claimed: ReadonlyArray<OutboxMessage>, token: string, now: Date, concurrency: number, recordEvery = RECORD_EVERY): Promise<LogEntry[][]> {
     let batch: ReadonlyArray<OutboxMessage> = claimed;
     if (claimed.some((m) => m.kind === 'digest' && !digestPayload(m).sealed)) {
       batch = await this.deps.storage.transaction((tx) => sealDigests(tx, [...claimed]));
     }
     const byId = new Map<string, LogEntry[]>();
     // Small chunks, so slow sends cannot outlast the lease before their outcomes are recorded.
-    for (let i = 0; i < batch.length; i += RECORD_EVERY) {
-      const chunk = batch.slice(i, i + RECORD_EVERY);
+    const every = Math.max(1, recordEvery);
+    for (let i = 0; i < batch.length; i += every) {
+      const chunk = batch.slice(i, i + every);
       const errors = await mapLimited(chunk, concurrency, (m) => this.trySend(m, now));
       const recorded = await this.record(
         chunk.map((message, k) => ({ message, error: errors[k] })),

@@ -613,12 +613,14 @@ export class Engine {
   }
 
   /**
-   * Sends claimed messages (at most `concurrency` at once) and records every outcome, each only
-   * if `token` still holds its lease: `skipped` when it does not.
+   * Sends claimed messages, `concurrency` at a time, recording each group's outcomes in one
+   * transaction before the next group goes out (so a crash leaves at most `concurrency` sends
+   * unrecorded, sent again under the same idempotency keys), each only if `token` still holds its
+   * lease: `skipped` when it does not.
    */
   async deliverMessages(messages: ReadonlyArray<OutboxMessage>, token: string, concurrency = 1): Promise<Array<'delivered' | 'failed' | 'skipped'>> {
     await this.resumeIds();
-    const recorded = await this.delivery.deliverBatch(messages, token, this.readClock(), concurrency);
+    const recorded = await this.delivery.deliverBatch(messages, token, this.readClock(), concurrency, concurrency);
     return recorded.map((entries) => {
       for (const e of entries) this.announceEntry(e);
       const type = entries[0]?.type;

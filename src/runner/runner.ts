@@ -277,7 +277,8 @@ export class Runner {
       }
       claimed += jobs.length;
     }
-    if (this.deliveryBatches.size < this.concurrency && !this.exhausted.deliveries && this.state === 'running') {
+    // One delivery batch at a time: its sends go out `concurrency` at once, each group recorded before the next.
+    if (this.deliveryBatches.size === 0 && !this.exhausted.deliveries && this.state === 'running') {
       const request = this.request();
       const at = Date.now();
       const messages = await this.work.claimDeliveries(request);

@@ -1,8 +1,9 @@
 import type { Enrolment, Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
-import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, StorageTx } from '../ports/storage.js';
+import type { ClaimedJobView, DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, StorageTx } from '../ports/storage.js';
 import { bool, instant, jsonb, num, text, texts } from './literal.js';
-import type { Row, Session } from './session.js';
+import type { Row, Sendable, Session } from './session.js';
+import { claimOf, type Statements } from './statements.js';
 
 /** Documents are selected as text and parsed here, so every driver returns the same values. */
 function doc<T>(value: unknown): T {
@@ -19,9 +20,9 @@ interface DealView {
   /** Pending jobs in scheduling order, once read. */
   jobs?: Job[];
   enrolments?: Record<string, Enrolment>;
+  /** Every record of the deal, in storage order, once read; kept in step with this transaction's puts. */
+  records?: StoredRecord[];
 }
-
-const ms = (n: number) => `clock_timestamp() + ${num(n)} * interval '1 millisecond'`;
 
 /**
  * One transaction's statements, built for few round trips:
@@ -64,10 +65,11 @@ export class SqlTx implements StorageTx {
   constructor(
     private readonly session: Session,
     private readonly s: string,
+    private readonly st: Statements,
   ) {}
 
   /** Sends the buffered writes and `statements` in one round trip; resolves to the statements' rows. One round trip at a time. */
-  private run(statements: string[]): Promise<Row[][]> {
+  private run(statements: Sendable[]): Promise<Row[][]> {
     const go = async () => {
       const writes = this.takeWrites();
       const out = await this.session.run(writes ? [writes, ...statements] : statements);
@@ -78,7 +80,7 @@ export class SqlTx implements StorageTx {
     return result;
   }
 
-  private async one(statement: string): Promise<Row[]> {
+  private async one(statement: Sendable): Promise<Row[]> {
     return (await this.run([statement]))[0]!;
   }
 
@@ -97,10 +99,7 @@ export class SqlTx implements StorageTx {
   async getDeal(id: string): Promise<Deal | undefined> {
     const known = this.views.get(id);
     if (known) return known.deal;
-    const [locked, view] = await this.run([
-      `SELECT doc::text AS doc FROM ${this.s}.deals WHERE id = ${text(id)} FOR UPDATE`,
-      `SELECT ${this.viewColumns(text(id))}`,
-    ]);
+    const [locked, view] = await this.run([this.st.lockDeal(id), this.st.dealView(id)]);
     const deal = locked![0] ? doc<Deal>(locked![0].doc) : undefined;
     if (!deal) this.missing.deals.add(id);
     this.views.set(id, { deal });
@@ -138,25 +137,26 @@ export class SqlTx implements StorageTx {
   }
 
   private viewColumns(dealId: string): string {
-    return `(SELECT doc::text FROM ${this.s}.enrolments WHERE deal_id = ${dealId}) AS enrolments,
-            (SELECT coalesce(json_agg(doc ORDER BY seq), '[]')::text FROM ${this.s}.jobs WHERE deal_id = ${dealId}) AS jobs`;
+    return this.st.viewColumns(dealId);
   }
 
   /** Keeps what was read for a deal this transaction locked; an id with no row to lock is read afresh each time. */
   private keepView(dealId: string, row: Row | undefined): DealView {
     const enrolments = row?.enrolments ? doc<Record<string, Enrolment>>(row.enrolments) : {};
     const jobs = doc<Job[]>(row?.jobs ?? '[]');
+    const records = doc<StoredRecord[]>(row?.records ?? '[]');
     const view = this.views.get(dealId);
-    if (!view) return { deal: undefined, enrolments, jobs };
+    if (!view) return { deal: undefined, enrolments, jobs, records };
     view.enrolments ??= enrolments;
     view.jobs ??= jobs;
+    view.records ??= records;
     return view;
   }
 
   private async loadView(dealId: string): Promise<DealView> {
     const view = this.views.get(dealId);
     if (view?.jobs && view.enrolments) return view;
-    return this.keepView(dealId, (await this.one(`SELECT ${this.viewColumns(text(dealId))}`))[0]);
+    return this.keepView(dealId, (await this.one(this.st.dealView(dealId)))[0]);
   }
 
   // ---- enrolments ------------------------------------------------------------------------------
@@ -208,6 +208,43 @@ export class SqlTx implements StorageTx {
     return this.lockedJob(id, token);
   }
 
+  /**
+   * One round trip for a batch: the deals locked in id order, then the jobs `token` still holds
+   * (locked after their deals, the order commands take), then every deal's view, each statement
+   * seeing what committed before the locks it waited for.
+   */
+  async lockClaimedJobs(claims: ReadonlyArray<{ id: string; dealId: string }>, token: string): Promise<Map<string, ClaimedJobView>> {
+    const dealIds = [...new Set(claims.map((c) => c.dealId))];
+    const [deals, held, views] = await this.run([
+      this.st.lockDeals(dealIds),
+      this.st.lockHeldJobs(
+        claims.map((c) => c.id),
+        token,
+      ),
+      this.st.dealViews(dealIds),
+    ]);
+    const dealDocs = new Map(deals!.map((r) => [r.id as string, r.doc as string]));
+    for (const row of views!) {
+      const dealId = row.deal_id as string;
+      if (this.views.has(dealId)) {
+        this.keepView(dealId, row);
+        continue;
+      }
+      const text = dealDocs.get(dealId);
+      const deal = text === undefined ? undefined : doc<Deal>(text);
+      if (!deal) this.missing.deals.add(dealId);
+      this.views.set(dealId, { deal });
+      this.keepView(dealId, row);
+    }
+    const out = new Map<string, ClaimedJobView>();
+    for (const row of held!) {
+      const job = doc<Job>(row.doc);
+      const view = this.views.get(job.dealId)!;
+      out.set(job.id, { job, deal: view.deal, jobs: [...view.jobs!], enrolments: view.enrolments!, records: [...view.records!] });
+    }
+    return out;
+  }
+
   async putJob(job: Job, options?: PutOptions): Promise<void> {
     if (options?.insert) this.inserts.jobs.add(job.id);
     // Re-put: a new place in the tie order (the map re-inserts it last), as in memory.
@@ -235,36 +272,13 @@ export class SqlTx implements StorageTx {
 
   async claimDueJobs(until: string, limit: number, lease: LeaseRequest): Promise<Job[]> {
     // Only each deal's earliest job is claimable, so a deal's jobs run in order even across runners.
-    const rows = await this.one(
-      `WITH picked AS (
-         SELECT j.id FROM ${this.s}.jobs j
-         WHERE j.due_at <= ${instant(until)}
-           AND (j.lease_until IS NULL OR j.lease_until <= clock_timestamp())
-           AND NOT (j.id = ANY(${texts(lease.skip ?? [])}))
-           AND NOT EXISTS (
-             SELECT 1 FROM ${this.s}.jobs e
-             WHERE e.deal_id = j.deal_id AND (e.due_at, e.seq) < (j.due_at, j.seq))
-         ORDER BY j.due_at, j.seq
-         LIMIT ${num(limit)}
-         FOR UPDATE OF j SKIP LOCKED),
-       claimed AS (
-         UPDATE ${this.s}.jobs SET lease_owner = ${text(lease.owner)}, lease_token = ${text(lease.token)}, lease_until = ${ms(lease.ms)}
-         FROM picked WHERE ${this.s}.jobs.id = picked.id
-         RETURNING ${this.s}.jobs.doc, ${this.s}.jobs.due_at, ${this.s}.jobs.seq)
-       SELECT doc::text AS doc FROM claimed ORDER BY due_at, seq`,
-    );
-    return docs<Job>(rows);
+    return docs<Job>(await this.one(this.st.claimJobs(claimOf(until, limit, lease))));
   }
 
   // ---- leases ----------------------------------------------------------------------------------
 
-  async renewLeases(token: string, ms_: number, ids?: string[]): Promise<number> {
-    const only = ids === undefined ? '' : `AND id = ANY(${texts(ids)})`;
-    const rows = await this.one(
-      `WITH j AS (UPDATE ${this.s}.jobs SET lease_until = ${ms(ms_)} WHERE lease_token = ${text(token)} ${only} RETURNING 1),
-            o AS (UPDATE ${this.s}.outbox SET lease_until = ${ms(ms_)} WHERE lease_token = ${text(token)} ${only} RETURNING 1)
-       SELECT ((SELECT count(*) FROM j) + (SELECT count(*) FROM o))::int AS n`,
-    );
+  async renewLeases(token: string, ms: number, ids?: string[]): Promise<number> {
+    const rows = await this.one(this.st.renewLeases(token, ms, ids));
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -274,12 +288,7 @@ export class SqlTx implements StorageTx {
       for (const id of ids) this.releases.set(id, token);
       return;
     }
-    const only = ids === undefined ? '' : `AND id = ANY(${texts(ids)})`;
-    const free = 'lease_owner = NULL, lease_token = NULL, lease_until = NULL';
-    await this.one(
-      `WITH j AS (UPDATE ${this.s}.jobs SET ${free} WHERE lease_token = ${text(token)} ${only})
-       UPDATE ${this.s}.outbox SET ${free} WHERE lease_token = ${text(token)} ${only}`,
-    );
+    await this.one(this.st.releaseLeases(token, ids));
   }
 
   // ---- log -------------------------------------------------------------------------------------
@@ -323,22 +332,12 @@ export class SqlTx implements StorageTx {
   }
 
   async claimDueOutbox(until: string, limit: number, lease: LeaseRequest): Promise<OutboxMessage[]> {
-    const rows = await this.one(
-      `WITH picked AS (
-         SELECT id FROM ${this.s}.outbox
-         WHERE status = 'pending' AND next_attempt_at <= ${instant(until)}
-           AND (lease_until IS NULL OR lease_until <= clock_timestamp())
-           AND NOT (id = ANY(${texts(lease.skip ?? [])}))
-         ORDER BY next_attempt_at, seq
-         LIMIT ${num(limit)}
-         FOR UPDATE SKIP LOCKED),
-       claimed AS (
-         UPDATE ${this.s}.outbox SET lease_owner = ${text(lease.owner)}, lease_token = ${text(lease.token)}, lease_until = ${ms(lease.ms)}
-         FROM picked WHERE ${this.s}.outbox.id = picked.id
-         RETURNING ${this.s}.outbox.doc, ${this.s}.outbox.next_attempt_at, ${this.s}.outbox.seq)
-       SELECT doc::text AS doc FROM claimed ORDER BY next_attempt_at, seq`,
-    );
-    return docs<OutboxMessage>(rows);
+    return docs<OutboxMessage>(await this.one(this.st.claimDeliveries(claimOf(until, limit, lease))));
+  }
+
+  async getClaimedOutboxes(ids: ReadonlyArray<string>, token: string): Promise<Map<string, OutboxMessage>> {
+    const rows = await this.one(this.st.heldMessages(ids, token));
+    return new Map(rows.map((r) => [r.id as string, doc<OutboxMessage>(r.doc)]));
   }
 
   async getClaimedOutbox(id: string, token: string): Promise<OutboxMessage | undefined> {
@@ -367,6 +366,15 @@ export class SqlTx implements StorageTx {
     const key = `${record.kind}\u0000${record.id}`;
     if (options?.insert) this.inserts.records.add(key);
     this.records.set(key, record);
+    // Keep the views read in step: an upsert keeps its place (its seq), a new record goes last.
+    for (const [dealId, view] of this.views) {
+      if (!view.records) continue;
+      const i = view.records.findIndex((r) => r.kind === record.kind && r.id === record.id);
+      if (dealId === record.dealId) {
+        if (i >= 0) view.records[i] = record;
+        else view.records.push(record);
+      } else if (i >= 0) view.records.splice(i, 1);
+    }
   }
 
   /** Locks the record: features read a record to change it (an approval decided, a task closed). */
@@ -377,6 +385,9 @@ export class SqlTx implements StorageTx {
   }
 
   async listRecords(kind: string, query: { dealId?: string } = {}): Promise<StoredRecord[]> {
+    // A deal this transaction read: its records came with its view.
+    const view = query.dealId === undefined ? undefined : this.views.get(query.dealId);
+    if (view?.records) return view.records.filter((r) => r.kind === kind);
     const byDeal = query.dealId === undefined ? '' : `AND deal_id = ${text(query.dealId)}`;
     return docs<StoredRecord>(await this.one(`SELECT doc::text AS doc FROM ${this.s}.records WHERE kind = ${text(kind)} ${byDeal} ORDER BY seq`));
   }
