@@ -23,9 +23,10 @@ import { InMemoryStorage } from '../memory/storage.js';
 import { isWorkQueue, type WorkQueue } from '../ports/work-queue.js';
 import { TxWorkQueue } from './tx-work-queue.js';
 import { runJobBatch, type JobBatchDeps, type JobResult } from './job-batch.js';
+import { EffectWriter } from './effect-writer.js';
 import { checkRetryPolicy, Delivery, DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
 import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from './digest-policy.js';
-import { checkDigestNames, OutboxWriter, type OutboxWriteContext } from './outbox-writer.js';
+import { checkDigestNames, OutboxWriter } from './outbox-writer.js';
 import { TASK_RECORD } from '../core/tasks/lifecycle.js';
 import { SerialQueue } from './serial.js';
 import { AccessGuard, type AccessOptions } from './access.js';
@@ -146,9 +147,6 @@ const EMPTY: DealSnapshot = { deal: null, jobs: [], enrolments: {} };
 /** How many due jobs one `runDue` claim takes: one transaction each. */
 const RUN_DUE_BATCH = 100;
 
-/** Writes a row whose id the engine just made up: inserted, never over a stored one (CONFLICT). */
-const INSERT: PutOptions = { insert: true };
-
 /**
  * The engine: wires the ports, runs each command through the pure core inside one storage
  * transaction, writes the core's effects, then emits events and delivers the outbox.
@@ -182,6 +180,7 @@ export class Engine {
   private readonly delivery: Delivery;
   private readonly digestPolicies: Map<string, DigestPolicy>;
   private readonly outboxWriter: OutboxWriter;
+  private readonly effects: EffectWriter;
   /** Core features (tasks, goals, …): their record kinds are loaded with every deal. */
   private readonly features: CoreFeature[];
   private readonly recordKinds: string[];
@@ -258,6 +257,12 @@ export class Engine {
     });
     this.outboxWriter = new OutboxWriter(this.directory, this.ids, this.digestPolicies);
     this.taskPeople = new TaskPeople(this.directory, this.ids);
+    this.effects = new EffectWriter({
+      outboxWriter: this.outboxWriter,
+      taskPeople: this.taskPeople,
+      pipeline: (id) => this.pipelineIndex.get(id)?.pipeline,
+      ruleName: (ruleId) => this.ruleBook.get(ruleId)?.rule.name ?? null,
+    });
     this.exceptionConfig = config.exceptions ?? {};
     this.approvals = new ApprovalCommands({
       storage: this.storage,
@@ -956,74 +961,9 @@ export class Engine {
     });
   }
 
-  /** Writes an outcome's effects; the outbox messages it writes are added to `written`, when given. */
-  private async write(tx: StorageTx, before: DealSnapshot, out: Outcome, now: Date, written?: OutboxMessage[]): Promise<void> {
-    let outboxTx: StorageTx | undefined;
-    const forOutbox = () => (outboxTx ??= written ? recordingOutbox(tx, written) : tx);
-    const after = out.snapshot;
-    if (before.deal && !after.deal) await tx.deleteDeal(before.deal.id);
-    else if (after.deal && after.deal !== before.deal) await tx.putDeal(after.deal, before.deal ? undefined : INSERT);
-    // The core hands back the snapshot's enrolments object unless a rule fired (copy on write).
-    if (after.deal && after.enrolments !== before.enrolments) {
-      await tx.putEnrolments(after.deal.id, after.enrolments);
-    }
-    const log: LogEntry[] = [];
-    let held: LogEntry[] | undefined;
-    let stored: Map<string, StoredRecord> | undefined;
-    let hasTaskRecords = false;
-    const deal = after.deal ?? before.deal;
-    let outboxContext: OutboxWriteContext | undefined;
-    const context = (): OutboxWriteContext =>
-      (outboxContext ??= {
-        now: toIsoString(now.getTime()),
-        zone: (deal && this.pipelineIndex.get(deal.pipelineId)?.pipeline.timezone) || 'UTC',
-        ruleName: (ruleId: string | null) => (ruleId ? (this.ruleBook.get(ruleId)?.rule.name ?? null) : null),
-      });
-    for (const effect of out.effects) {
-      switch (effect.type) {
-        case 'log':
-          log.push(effect.entry);
-          break;
-        case 'job.schedule':
-          await tx.putJob(effect.job, effect.fresh ? INSERT : undefined);
-          break;
-        case 'job.cancel':
-        case 'job.done':
-          await tx.removeJob(effect.jobId);
-          break;
-        case 'outbox': {
-          const entries = await this.outboxWriter.write(forOutbox(), effect.message, context());
-          if (entries.length > 0) (held ??= []).push(...entries);
-          break;
-        }
-        case 'record': {
-          // Tasks name people through the Directory (a port, maybe I/O): resolved here, before storing.
-          const resolved = await this.taskPeople.resolve(effect.record, deal, context().now);
-          (stored ??= new Map()).set(resolved.record.id, resolved.record);
-          if (resolved.record.kind === TASK_RECORD) hasTaskRecords = true;
-          if (resolved.log.length > 0) (held ??= []).push(...resolved.log);
-          await tx.putRecord(resolved.record, effect.fresh ? INSERT : undefined);
-          break;
-        }
-      }
-    }
-    if (hasTaskRecords) {
-      const assigned = this.taskPeople.notifications(
-        out.effects,
-        stored!,
-        deal,
-        deal ? this.pipelineIndex.get(deal.pipelineId)?.pipeline : undefined,
-        context().now,
-      );
-      if (assigned.log.length > 0) (held ??= []).push(...assigned.log);
-      for (const message of assigned.messages) (held ??= []).push(...(await this.outboxWriter.write(forOutbox(), message, context())));
-    }
-    if (held) {
-      // Entries the writer adds (digest holds) join the outcome's, so they are announced after commit too.
-      for (const entry of held) out.effects.push({ type: 'log', entry });
-      log.push(...held);
-    }
-    await tx.appendLog(log);
+  /** Writes an outcome's effects (src/engine/effect-writer.ts); the outbox messages it writes are added to `written`, when given. */
+  private write(tx: StorageTx, before: DealSnapshot, out: Outcome, now: Date, written?: OutboxMessage[]): Promise<void> {
+    return this.effects.write(tx, before, out, now, written);
   }
 
   private async deliver(now: Date, only?: ReadonlyArray<string>): Promise<{ delivered: number }> {
@@ -1081,22 +1021,6 @@ async function loadSnapshot(tx: StorageTx, dealId: string | null, recordKinds: R
   }
   if (records) snapshot.records = records;
   return snapshot;
-}
-
-/** A transaction whose outbox writes are also collected in `sink` (what a command delivers after commit). */
-function recordingOutbox(tx: StorageTx, sink: OutboxMessage[]): StorageTx {
-  return new Proxy(tx, {
-    get(target, prop, receiver) {
-      if (prop === 'putOutbox') {
-        return (messages: OutboxMessage[], options?: PutOptions) => {
-          sink.push(...messages);
-          return target.putOutbox(messages, options);
-        };
-      }
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
 }
 
 /** The ids of the pending messages in `written` due by `now` (last write of each wins). */

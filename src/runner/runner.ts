@@ -3,97 +3,13 @@ import { hostname } from 'node:os';
 import type { Job, OutboxMessage } from '../core/types.js';
 import { toIsoString } from '../core/time/iso.js';
 import type { Engine } from '../engine/engine.js';
-import { DealflowError } from '../model/errors.js';
 import type { Logger } from '../ports/logger.js';
 import type { WorkQueue } from '../ports/work-queue.js';
 import { HeldLeases } from './leases.js';
 import { consoleFailures } from './log.js';
+import { positive, positiveInt, type RunnerErrorContext, type RunnerOptions, type RunnerStats } from './options.js';
 
-/**
- * How a runner claims and paces work; every field is optional. Tune `concurrency` and `batchSize`
- * for throughput, `leaseMs` for how soon another runner takes over a crashed one's work, and
- * `onError` to route failures to your own logging.
- */
-export interface RunnerOptions {
-  /**
-   * How many claimed batches run at once, of jobs and (separately) of deliveries; within a
-   * delivery batch, how many sends are in flight. Default 4.
-   */
-  concurrency?: number;
-  /**
-   * How long a claim lasts, in ms, measured on the store's clock. A runner that dies holds its
-   * work this long; another claims it after. A live runner renews what it holds (queued or in
-   * flight) every third of it. Default 30 s.
-   */
-  leaseMs?: number;
-  /** The longest sleep between looks at the store, in ms (a wake-up or the next due time ends it sooner). Default 1 s. */
-  pollIntervalMs?: number;
-  /** The name this runner claims under. Default `<host>:<pid>:<random>`. */
-  owner?: string;
-  /** Waits after failures (the store unreachable, a job whose transaction failed): doubled per failure from `baseMs` up to `maxMs`. */
-  backoff?: { baseMs?: number; maxMs?: number };
-  /**
-   * How many items one claim may take (of each kind). A claim of jobs runs as one batch: one
-   * transaction that locks the batch's deals, re-checks each job and writes every effect
-   * (docs/runner.md); a claim of deliveries is sent, then recorded in one transaction. Default 100.
-   */
-  batchSize?: number;
-  /** How long `stop()` waits for work in flight, in ms. Default 10 s. */
-  stopTimeoutMs?: number;
-  /**
-   * Problems the store's log cannot hold because the store is what failed (or a lease was lost).
-   * Default: `logger.error`.
-   */
-  onError?: (error: unknown, context: RunnerErrorContext) => void;
-  /**
-   * Where the runner says what it does: each failure (`error`, with the RunnerErrorContext's
-   * fields and `err`), each batch (`debug`). Default: failures to stderr, nothing else.
-   */
-  logger?: Logger;
-}
-
-/**
- * What the runner was doing when a failure reached `onError`, so a handler can tell a store outage
- * (`claim`, `renew`) from one job or delivery that could not be recorded, and log or alert on it.
- */
-export interface RunnerErrorContext {
-  /**
-   * `claim`: asking the store for due work; `job` / `delivery`: running one claimed item (the
-   * store, not the action, failed); `renew`: extending leases; `watch`: listening for the store's
-   * wake-ups (LISTEN) failed or the connection was lost: the runner polls meanwhile and listens
-   * again after `retryInMs`. A lost database is a `STORAGE_UNAVAILABLE` DealflowError.
-   */
-  during: 'claim' | 'job' | 'delivery' | 'renew' | 'watch';
-  /** The job or outbox message concerned, when there is one. */
-  id?: string;
-  /** Every job or message of a failed batch of more than one, in claim order (`id` is the first). */
-  ids?: string[];
-  /** How many times in a row this failed (a job here, claiming, listening). */
-  attempt?: number;
-  /** For a failed job: how long it stays claimed here before any runner may try it again; for `claim` and `watch`: when the runner tries again. */
-  retryInMs?: number;
-}
-
-/**
- * Running totals since `start()`, on `runner.stats`: cheap to read from a health check or a
- * metrics exporter to see that a runner is doing work and how much of it fails.
- */
-export interface RunnerStats {
-  /** Scheduled jobs this runner ran to completion. */
-  jobsRun: number;
-  /** Jobs whose own cascade threw: dropped with a `job.failed` log entry, not retried (retrying cannot help). */
-  jobsFailed: number;
-  /** Claimed jobs another process ran or cancelled first, or that were claimed again after the lease ran out. */
-  jobsSkipped: number;
-  /** Outbox messages the notifier accepted. */
-  delivered: number;
-  /** Delivery attempts the notifier rejected; the outbox retries them later or dead-letters them. */
-  deliveriesFailed: number;
-  /** Claimed messages already delivered or claimed again by another runner when this one got to them. */
-  deliveriesSkipped: number;
-  /** Runner-level failures reported to `onError`. */
-  errors: number;
-}
+export type { RunnerErrorContext, RunnerOptions, RunnerStats } from './options.js';
 
 /**
  * Drives an engine with the real clock: sleeps until the next due job or delivery (or a wake-up:
@@ -339,18 +255,36 @@ export class Runner {
     this.jobBatches.set(token, { done, ids });
   }
 
+  /**
+   * Sends a claimed batch `concurrency` messages at a time, each group recorded before the next
+   * goes out. A group starts only while the batch's lease is known to hold (confirmed within two
+   * thirds of it, renewed first if not): once it may have lapsed, another runner may be sending
+   * the rest, so the rest is dropped unsent.
+   */
   private deliver(messages: OutboxMessage[], token: string): void {
     const done = (async () => {
+      const freshFor = (this.leaseMs * 2) / 3;
+      let i = 0;
       try {
-        const results = await this.engine.deliverMessages(messages, token, this.concurrency);
-        for (const r of results) {
-          if (r === 'delivered') this.stats.delivered++;
-          else if (r === 'failed') this.stats.deliveriesFailed++;
-          else this.stats.deliveriesSkipped++;
+        for (; i < messages.length; i += this.concurrency) {
+          if (this.state !== 'running') break;
+          if (!this.leases.fresh(messages[i]!.id, Date.now(), freshFor)) {
+            await this.renew();
+            if (!this.leases.fresh(messages[i]!.id, Date.now(), freshFor)) break;
+          }
+          const results = await this.engine.deliverMessages(messages.slice(i, i + this.concurrency), token, this.concurrency);
+          for (const r of results) {
+            if (r === 'delivered') this.stats.delivered++;
+            else if (r === 'failed') this.stats.deliveriesFailed++;
+            else this.stats.deliveriesSkipped++;
+          }
         }
+        // Stopping, or the lease is in doubt: what was not sent goes back (a lapsed lease is not ours to give).
+        const unsent = messages.slice(i).map((m) => m.id);
+        if (unsent.length > 0 && this.leases.fresh(unsent[0]!, Date.now(), freshFor)) await this.work.releaseLeases(token, unsent);
       } catch (error) {
         // Recording the attempts failed; the leases lapse and the messages are tried again.
-        const ids = messages.map((m) => m.id);
+        const ids = messages.slice(i, i + this.concurrency).map((m) => m.id);
         this.report(error, { during: 'delivery', id: ids[0]!, ...(ids.length > 1 ? { ids } : {}) });
       } finally {
         this.deliveryBatches.delete(token);
@@ -368,8 +302,12 @@ export class Runner {
     if (this.renewing) return this.renewing;
     const held = this.leases.entries();
     if (held.length === 0) return Promise.resolve();
+    const at = Date.now();
     this.renewing = (async () => {
-      for (const [token, ids] of held) await this.work.renewLeases(token, this.leaseMs, ids);
+      for (const [token, ids] of held) {
+        // Confirmed only if every lease of the claim still holds; otherwise it stays unconfirmed and lapses here.
+        if ((await this.work.renewLeases(token, this.leaseMs, ids)) === ids.length) this.leases.confirm(token, at);
+      }
     })()
       .catch((error) => this.report(error, { during: 'renew' }))
       .finally(() => {
@@ -484,17 +422,6 @@ export class Runner {
       // A throwing error handler must not stop the runner.
     }
   }
-}
-
-function positive(n: number, name: string): number {
-  if (!(typeof n === 'number' && n > 0 && Number.isFinite(n)))
-    throw new DealflowError('INVALID_CONFIG', `runner option ${name} must be a positive number of ms, got ${String(n)}`);
-  return n;
-}
-
-function positiveInt(n: number, name: string): number {
-  if (!Number.isInteger(n) || n < 1) throw new DealflowError('INVALID_CONFIG', `runner option ${name} must be a whole number of at least 1, got ${String(n)}`);
-  return n;
 }
 
 /** Creates a runner for `engine` and starts it. `await runner.stop()` on shutdown (SIGTERM). */
