@@ -18,7 +18,7 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import type { Directory, User } from '../ports/directory.js';
 import { UuidIds, type IdGenerator } from '../ports/ids.js';
 import { InMemoryNotifier, type Notifier } from '../ports/notifier.js';
-import type { DealQuery, LeaseRequest, OutboxQuery, PutOptions, Storage, StorageTx } from '../ports/storage.js';
+import type { DealQuery, LeaseRequest, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
 import { InMemoryStorage } from '../memory/storage.js';
 import { isWorkQueue, type WorkQueue } from '../ports/work-queue.js';
 import { TxWorkQueue } from './tx-work-queue.js';
