@@ -17,10 +17,12 @@ import { serverCpuMs } from '../lib/server-cpu.js';
 /**
  * dealflow on the local PostgreSQL server (DATABASE_URL), beside two yardsticks measured on the
  * same server in the same run:
- *  - jobs fired per second by 1, 2 and 4 runner processes sharing one store (each job: claimed
- *    with SKIP LOCKED under a lease, then its own transaction: lock the deal, re-check, write the
- *    deal, the job's removal and the log);
- *  - commands per second (updateDeal: lock, transition, write the deal and the log), 4 engines at once;
+ *  - jobs fired per second by 1, 2 and 4 runner processes sharing one store (claimed 100 at a time
+ *    with SKIP LOCKED under a lease, each batch one transaction: lock the deals in id order with
+ *    their fenced jobs and views, re-check each job, write every effect in one statement), with
+ *    the round trips and CPU they took per job;
+ *  - commands per second (updateDeal: lock and view, transition, write the deal and the log), 4
+ *    engines at once, and their round trips;
  *  - pg-boss 10: send, then fetch + complete, jobs per second;
  *  - `pgbench -N` (TPC-B-like without the contended branch/teller updates) TPS, 4 clients.
  */
