@@ -155,7 +155,8 @@ export class SqlStorage implements Storage, WorkQueue {
   /** Sends one statement: as a named prepared statement where the driver can, else as text with literal values. */
   private async one(st: Statement): Promise<Record<string, unknown>[]> {
     try {
-      if (this.driver.named) return (await this.driver.named(st.name, st.text, [...st.values].map(param))).rows;
+      // Its own name: a transaction may have PREPAREd the same statement on this connection under `st.name`.
+      if (this.driver.named) return (await this.driver.named(`p${st.name}`, st.text, [...st.values].map(param))).rows;
       return (await this.driver.query(inline(st))).rows;
     } catch (error) {
       throw translate(error);

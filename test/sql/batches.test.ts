@@ -126,6 +126,17 @@ describe.runIf(DATABASE_URL)('batches of due jobs on the PostgreSQL server', () 
     }
   }, 300_000);
 
+  it('claims through a transaction and through the work queue on one connection (regression: both prepared the same statement name, 42P05)', async () => {
+    await ensureDatabase();
+    const storage = await createSqlStorage({ client: pool(1), schema: 'one_connection' });
+    const lease = { owner: 'o', token: 't-1', ms: 1_000 };
+    const until = '2030-01-01T00:00:00.000Z';
+    expect(await storage.transaction((tx) => tx.claimDueJobs(until, 10, lease))).toEqual([]);
+    expect(await storage.claimJobs({ ...lease, until, limit: 10 })).toEqual([]);
+    expect(await storage.transaction((tx) => tx.renewLeases('t-1', 1_000, ['x']))).toBe(0);
+    expect(await storage.renewLeases('t-1', 1_000, ['x'])).toBe(0);
+  }, 60_000);
+
   it('a runner killed in the middle of a batch loses nothing, and no job runs twice', async () => {
     await ensureDatabase();
     const schema = 'killed';
