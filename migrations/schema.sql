@@ -1,6 +1,6 @@
 -- The schema dealflow's migrations make, read back from the catalog by scripts/dump-schema.ts
 -- (npm run schema:dump). Generated: do not edit. A description for review, not a script to run.
--- Migrations: 1 (deals, enrolments, jobs, log, outbox, records, meta)
+-- Migrations: 1 (deals, enrolments, jobs, log, outbox, records, meta), 2 (batched due work: records by deal, HOT claims (no lease_token indexes, fillfactor), queue autovacuum)
 
 CREATE TABLE {{schema}}.deals (
   id          text NOT NULL,
@@ -36,7 +36,6 @@ CREATE TABLE {{schema}}.jobs (
 ALTER TABLE {{schema}}.jobs ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
 CREATE INDEX jobs_deal ON {{schema}}.jobs USING btree (deal_id, due_at, seq);
 CREATE INDEX jobs_due ON {{schema}}.jobs USING btree (due_at, seq);
-CREATE INDEX jobs_lease ON {{schema}}.jobs USING btree (lease_token) WHERE (lease_token IS NOT NULL);
 
 CREATE TABLE {{schema}}.log (
   seq     bigint DEFAULT nextval('{{schema}}.log_seq_seq'::regclass) NOT NULL,
@@ -78,7 +77,6 @@ CREATE TABLE {{schema}}.outbox (
 ALTER TABLE {{schema}}.outbox ADD CONSTRAINT outbox_pkey PRIMARY KEY (id);
 CREATE INDEX outbox_deal ON {{schema}}.outbox USING btree (deal_id, seq);
 CREATE INDEX outbox_due ON {{schema}}.outbox USING btree (next_attempt_at, seq) WHERE (status = 'pending'::text);
-CREATE INDEX outbox_lease ON {{schema}}.outbox USING btree (lease_token) WHERE (lease_token IS NOT NULL);
 CREATE INDEX outbox_status ON {{schema}}.outbox USING btree (status, seq);
 
 CREATE TABLE {{schema}}.records (
@@ -90,6 +88,7 @@ CREATE TABLE {{schema}}.records (
   doc     jsonb NOT NULL
 );
 ALTER TABLE {{schema}}.records ADD CONSTRAINT records_pkey PRIMARY KEY (kind, id);
+CREATE INDEX records_deal ON {{schema}}.records USING btree (deal_id, seq);
 CREATE INDEX records_kind_deal ON {{schema}}.records USING btree (kind, deal_id, seq);
 CREATE INDEX records_kind_seq ON {{schema}}.records USING btree (kind, seq);
 

@@ -11,20 +11,25 @@ import { FakeClock } from '../../src/testing/index.js';
 import { MarkedIds, seedDeals } from '../../test/sql/fixtures/seed.js';
 import type { Workload } from '../harness.js';
 import { SQL_BENCH_PIPELINE, SQL_BENCH_RULES } from '../lib/sql-rules.js';
+import { countRoundTrips } from '../lib/round-trips.js';
+import { serverCpuMs } from '../lib/server-cpu.js';
 
 /**
  * dealflow on the local PostgreSQL server (DATABASE_URL), beside two yardsticks measured on the
  * same server in the same run:
- *  - jobs fired per second by 1, 2 and 4 runner processes sharing one store (each job: claimed
- *    with SKIP LOCKED under a lease, then its own transaction: lock the deal, re-check, write the
- *    deal, the job's removal and the log);
- *  - commands per second (updateDeal: lock, transition, write the deal and the log), 4 engines at once;
+ *  - jobs fired per second by 1, 2 and 4 runner processes sharing one store (claimed 100 at a time
+ *    with SKIP LOCKED under a lease, each batch one transaction: lock the deals in id order with
+ *    their fenced jobs and views, re-check each job, write every effect in one statement), with
+ *    the round trips and CPU they took per job;
+ *  - commands per second (updateDeal: lock and view, transition, write the deal and the log), 4
+ *    engines at once, and their round trips;
  *  - pg-boss 10: send, then fetch + complete, jobs per second;
  *  - `pgbench -N` (TPC-B-like without the contended branch/teller updates) TPS, 4 clients.
  */
 const URL_ = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CHILD = fileURLToPath(new URL('../lib/sql-runner-child.ts', import.meta.url));
 const perSec = (n: number, ms: number) => Math.round((n / ms) * 1000);
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 async function reachable(pool: pg.Pool): Promise<boolean> {
   try {
@@ -36,7 +41,18 @@ async function reachable(pool: pg.Pool): Promise<boolean> {
 }
 
 /** Seeds `deals` deals whose jobs came due yesterday, then times `runners` runner processes until none is left. */
-async function jobsFired(pool: pg.Pool, runners: number, deals: number): Promise<{ ms: number; jobs: number; shares: number[] }> {
+interface Fired {
+  ms: number;
+  jobs: number;
+  shares: number[];
+  /** Round trips the runner processes made, all together. */
+  roundTrips: number;
+  /** CPU the runner processes used, and the server's over the same span (ms). */
+  runnerCpuMs: number;
+  serverCpuMs: number;
+}
+
+async function jobsFired(pool: pg.Pool, runners: number, deals: number): Promise<Fired> {
   const schema = `bench_sql_runners_${runners}`;
   await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   const storage = await createSqlStorage({ client: pool, schema });
@@ -52,6 +68,7 @@ async function jobsFired(pool: pg.Pool, runners: number, deals: number): Promise
   }
   const lines = children.map((c) => createInterface({ input: c.stdout! }));
   await Promise.all(lines.map((l) => once(l, 'line')));
+  const cpu0 = serverCpuMs();
   const t0 = performance.now();
   for (const c of children) c.stdin!.write('go\n');
   for (;;) {
@@ -60,16 +77,19 @@ async function jobsFired(pool: pg.Pool, runners: number, deals: number): Promise
     await new Promise((r) => setTimeout(r, 50));
   }
   const ms = performance.now() - t0;
-  const stats = lines.map((l) => once(l, 'line').then(([line]) => JSON.parse(line as string) as { jobsRun: number }));
+  const server = serverCpuMs() - cpu0;
+  const stats = lines.map((l) => once(l, 'line').then(([line]) => JSON.parse(line as string) as { jobsRun: number; roundTrips: number; cpuMs: number }));
   for (const c of children) c.kill('SIGTERM');
-  const shares = (await Promise.all(stats)).map((s) => s.jobsRun);
+  const all = await Promise.all(stats);
+  const shares = all.map((s) => s.jobsRun);
   if (shares.reduce((a, b) => a + b, 0) !== jobs) throw new Error(`runners ran ${shares.join('+')} of ${jobs} jobs`);
   await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  return { ms, jobs, shares };
+  const sum = (f: (s: (typeof all)[number]) => number) => all.reduce((n, s) => n + f(s), 0);
+  return { ms, jobs, shares, roundTrips: sum((s) => s.roundTrips), runnerCpuMs: sum((s) => s.cpuMs), serverCpuMs: server };
 }
 
 /** updateDeal from 4 engines at once (one pool), each on its own deals. */
-async function commands(pool: pg.Pool, count: number): Promise<{ ms: number; count: number }> {
+async function commands(pool: pg.Pool, count: number): Promise<{ ms: number; count: number; roundTrips: number }> {
   const schema = 'bench_sql_commands';
   await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   const storage = await createSqlStorage({ client: pool, schema });
@@ -80,6 +100,7 @@ async function commands(pool: pg.Pool, count: number): Promise<{ ms: number; cou
       for (let i = 0; i < 50; i++) await e.createDeal({ id: `E${k}-${i}`, pipelineId: 'sales', ownerId: 'anna' });
     }),
   );
+  const trips = countRoundTrips();
   const t0 = performance.now();
   await Promise.all(
     engines.map(async (e, k) => {
@@ -87,8 +108,9 @@ async function commands(pool: pg.Pool, count: number): Promise<{ ms: number; cou
     }),
   );
   const ms = performance.now() - t0;
+  const roundTrips = trips.count;
   await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  return { ms, count: perEngine * engines.length };
+  return { ms, count: perEngine * engines.length, roundTrips };
 }
 
 /** pg-boss 10 on the same server: send one by one (4 at a time), then fetch in batches of 50 and complete them. */
@@ -177,9 +199,14 @@ export default {
           what: `dealflow: jobs fired, ${r.runners} runner process${r.runners > 1 ? 'es' : ''}`,
           count: r.jobs,
           'per second': perSec(r.jobs, r.ms),
-          notes: `shares ${r.shares.join(' / ')}`,
+          notes: `shares ${r.shares.join(' / ')}; ${(r.roundTrips / r.jobs).toFixed(3)} round trips/job; CPU/job ${(r.runnerCpuMs / r.jobs).toFixed(3)} ms runner + ${(r.serverCpuMs / r.jobs).toFixed(3)} ms server`,
         })),
-        { what: 'dealflow: commands (updateDeal), 4 engines', count: cmd.count, 'per second': perSec(cmd.count, cmd.ms), notes: '' },
+        {
+          what: 'dealflow: commands (updateDeal), 4 engines',
+          count: cmd.count,
+          'per second': perSec(cmd.count, cmd.ms),
+          notes: `${(cmd.roundTrips / cmd.count).toFixed(2)} round trips/command`,
+        },
         { what: 'pg-boss 10: send', count: boss.count, 'per second': perSec(boss.count, boss.sendMs), notes: '4 at a time' },
         { what: 'pg-boss 10: fetch + complete', count: boss.count, 'per second': perSec(boss.count, boss.workMs), notes: 'batches of 50, 4 workers' },
         { what: 'pg-boss 10: send, fetch, complete', count: boss.count, 'per second': perSec(boss.count, boss.sendMs + boss.workMs), notes: 'whole cycle' },
@@ -190,6 +217,11 @@ export default {
         'sql.jobs_per_s_2_runners': perSec(runs[1]!.jobs, runs[1]!.ms),
         'sql.jobs_per_s_4_runners': perSec(runs[2]!.jobs, runs[2]!.ms),
         'sql.commands_per_s': perSec(cmd.count, cmd.ms),
+        'sql.round_trips_per_job': round3(runs[0]!.roundTrips / runs[0]!.jobs),
+        'sql.round_trips_per_command': round3(cmd.roundTrips / cmd.count),
+        'sql.cpu_ms_per_job': round3((runs[0]!.runnerCpuMs + runs[0]!.serverCpuMs) / runs[0]!.jobs),
+        'sql.cpu_ms_per_job_runner': round3(runs[0]!.runnerCpuMs / runs[0]!.jobs),
+        'sql.cpu_ms_per_job_server': round3(runs[0]!.serverCpuMs / runs[0]!.jobs),
         'sql.pgboss_send_per_s': perSec(boss.count, boss.sendMs),
         'sql.pgboss_fetch_complete_per_s': perSec(boss.count, boss.workMs),
         'sql.pgboss_jobs_per_s': perSec(boss.count, boss.sendMs + boss.workMs),
@@ -200,9 +232,10 @@ export default {
         keys,
         notes: [
           `PostgreSQL at ${URL_.replace(/:[^:@/]*@/, ':***@')}, default settings (synchronous_commit on); ${deals} deals seeded with one overdue job each.`,
-          'A dealflow job is a whole engine step: claim (SKIP LOCKED, lease), then one transaction that locks the deal, re-checks the rule, writes the deal, removes the job, appends the log.',
+          "A dealflow job is a whole engine step, run in batches: claim up to 100 (one statement, SKIP LOCKED, lease), then one transaction that locks the batch's deals in id order with their fenced jobs and views (one round trip), re-checks each job through the pure transition, and writes every deal, job removal and log line in one statement with COMMIT.",
+          "Round trips are counted in the runner processes (each pg query call is one); CPU is the runners' (process.cpuUsage) plus the server's over the same span (/proc, every postgres process: the server is shared, so other clients count too). Per-job figures are from the 1-runner run.",
           'A pg-boss job is a queue row: insert, then fetch + complete. pgbench -N: 3 updates, 1 select, 1 insert per transaction.',
-          'Each runner process: concurrency 4, batches of 16; the machine has the cores `nproc` says, shared by the server and the runners.',
+          'Each runner process: concurrency 4 (batches in flight), batches of 100; the machine has the cores `nproc` says, shared by the server and the runners.',
         ],
       };
     } finally {

@@ -211,7 +211,7 @@ export const ACCESS_TABLE: ReadonlyArray<AccessCase> = [
   {
     id: 'runner',
     path: 'runner',
-    call: 'runDue(), claimJobs(), runClaimedJob(), claimDeliveries(), deliverClaimed(), deliverOutbox(), nextDueAt()',
+    call: 'runDue(), claimJobs(), runJobs(), runClaimedJob(), claimDeliveries(), deliverMessages(), deliverClaimed(), deliverOutbox(), nextDueAt()',
     asks: 'no actor: jobs and deliveries run as the system, whoever caused them',
     allowed: 'system',
   },

@@ -6,8 +6,9 @@ import { withKey } from '../model/records.js';
 import type { Directory } from '../ports/directory.js';
 import type { IdGenerator } from '../ports/ids.js';
 import { isPermanentError, type Notifier, type OutgoingMessage } from '../ports/notifier.js';
-import type { LeaseRequest, Storage, StorageTx } from '../ports/storage.js';
+import type { Storage, StorageTx } from '../ports/storage.js';
 import type { DeliveryResult, Telemetry } from '../ports/telemetry.js';
+import type { WorkQueue } from '../ports/work-queue.js';
 import { digestPayload, digestSubject, groupDigestItems, renderDigestText } from './digests.js';
 import { toIsoString } from '../core/time/iso.js';
 
@@ -94,7 +95,8 @@ interface DeliveryDeps {
 /** Who claims the messages an engine delivers after its commands (a runner claims under its own name). */
 const ENGINE_OWNER = 'engine';
 
-const BATCH = 500;
+/** How many messages one claim of `deliverDue` takes. */
+const BATCH = 100;
 /** How many sends are recorded together (one transaction). */
 const RECORD_EVERY = 50;
 
@@ -107,52 +109,60 @@ const RECORD_EVERY = 50;
 export class Delivery {
   constructor(private readonly deps: DeliveryDeps) {}
 
-  /** Delivers every message due at `now`; returns how many were delivered and the log entries written. */
-  async deliverDue(now: Date): Promise<{ delivered: number; log: LogEntry[] }> {
+  /**
+   * Delivers what is due at `now` (only the messages `only` names, when given): claims a batch
+   * through the work queue, sends it, records the outcomes, until nothing due is left. The same
+   * path a runner takes (`deliverBatch`), one send at a time so the order is the due order.
+   */
+  async deliverDue(now: Date, work: WorkQueue, only?: ReadonlyArray<string>): Promise<{ delivered: number; log: LogEntry[] }> {
     const iso = toIsoString(now.getTime());
-    const tried = new Set<string>();
+    const tried: string[] = [];
     let delivered = 0;
     const log: LogEntry[] = [];
     for (;;) {
-      // Claimed with a lease, so engines in other processes sharing the store do not send it too.
-      const lease = { owner: ENGINE_OWNER, token: this.deps.ids.next('lease'), ms: this.deps.leaseMs };
-      const { batch, full } = await this.deps.storage.transaction(async (tx) => {
-        const due = await tx.claimDueOutbox(iso, BATCH, lease);
-        const fresh = due.filter((m) => !tried.has(m.id));
-        // Already tried in this call (a retry due at once): give it back for the next call.
-        const again = due.filter((m) => tried.has(m.id)).map((m) => m.id);
-        if (again.length > 0) await tx.releaseLeases(lease.token, again);
-        return { batch: await sealDigests(tx, fresh), full: due.length === BATCH };
-      });
-      if (batch.length === 0) break;
-      // Messages are sent RECORD_EVERY at a time, then their outcomes recorded in one transaction.
-      // A crash in between leaves them claimed and unrecorded, as a crash after one send would: the
-      // lease runs out and they are sent again under the same idempotency keys. The chunk is small
-      // so that slow sends cannot outlast the lease before their outcomes are recorded.
-      for (let i = 0; i < batch.length; i += RECORD_EVERY) {
-        const outcomes: Attempt[] = [];
-        for (const message of batch.slice(i, i + RECORD_EVERY)) {
-          tried.add(message.id);
-          outcomes.push({ message, error: await this.trySend(message, now) });
-        }
-        for (const entries of await this.record(outcomes, now, lease.token)) {
-          log.push(...entries);
-          if (entries[0]?.type === 'outbox.delivered') delivered++;
-        }
+      // Claimed with a lease, so engines in other processes sharing the store do not send it too;
+      // never what this call already tried (a retry due at once waits for the next call).
+      const request = { owner: ENGINE_OWNER, token: this.deps.ids.next('lease'), ms: this.deps.leaseMs, until: iso, limit: BATCH, skip: tried };
+      const claimed = await work.claimDeliveries(only ? { ...request, only } : request);
+      if (claimed.length === 0) break;
+      for (const m of claimed) tried.push(m.id);
+      for (const entries of await this.deliverBatch(claimed, request.token, now, 1)) {
+        log.push(...entries);
+        if (entries[0]?.type === 'outbox.delivered') delivered++;
       }
-      if (!full) break;
+      if (only || claimed.length < BATCH) break;
     }
     return { delivered, log };
   }
 
-  /** Claims up to `limit` due messages for a runner, sealing due digests; deliver each with `deliverClaimed`. */
-  claim(now: Date, limit: number, lease: LeaseRequest): Promise<OutboxMessage[]> {
-    return this.deps.storage.transaction(async (tx) => sealDigests(tx, await tx.claimDueOutbox(now.toISOString(), limit, lease)));
-  }
-
-  /** One attempt at a claimed message; records it only if `token` still holds the lease. */
-  deliverClaimed(message: OutboxMessage, now: Date, token: string): Promise<LogEntry[]> {
-    return this.attempt(message, now, token);
+  /**
+   * Sends claimed messages, at most `concurrency` at once, and records their outcomes together:
+   * one transaction per `recordEvery` sends, each outcome only where `token` still holds the lease.
+   * `recordEvery` bounds how many sends a crash can leave unrecorded (to be sent again).
+   * Due digests are sealed first, so no item joins a digest after it was sent. A crash between a
+   * send and its record leaves the message claimed and unrecorded, as a crash after one send
+   * would: the lease runs out and it is sent again under the same idempotency key. Resolves to
+   * the log entries written per message (none: skipped).
+   */
+  async deliverBatch(claimed: ReadonlyArray<OutboxMessage>, token: string, now: Date, concurrency: number, recordEvery = RECORD_EVERY): Promise<LogEntry[][]> {
+    let batch: ReadonlyArray<OutboxMessage> = claimed;
+    if (claimed.some((m) => m.kind === 'digest' && !digestPayload(m).sealed)) {
+      batch = await this.deps.storage.transaction((tx) => sealDigests(tx, [...claimed]));
+    }
+    const byId = new Map<string, LogEntry[]>();
+    // Small chunks, so slow sends cannot outlast the lease before their outcomes are recorded.
+    const every = Math.max(1, recordEvery);
+    for (let i = 0; i < batch.length; i += every) {
+      const chunk = batch.slice(i, i + every);
+      const errors = await mapLimited(chunk, concurrency, (m) => this.trySend(m, now));
+      const recorded = await this.record(
+        chunk.map((message, k) => ({ message, error: errors[k] })),
+        now,
+        token,
+      );
+      chunk.forEach((m, k) => byId.set(m.id, recorded[k]!));
+    }
+    return claimed.map((m) => byId.get(m.id) ?? []);
   }
 
   /** Dead letters, oldest first. */
@@ -185,11 +195,6 @@ export class Delivery {
     });
   }
 
-  private async attempt(message: OutboxMessage, now: Date, token: string): Promise<LogEntry[]> {
-    const error = await this.trySend(message, now);
-    return (await this.record([{ message, error }], now, token))[0]!;
-  }
-
   /** One try at sending: null when it went through, else what it failed with. */
   private trySend(message: OutboxMessage, now: Date): Promise<unknown> {
     const attempt = message.attempts + 1;
@@ -213,10 +218,16 @@ export class Delivery {
     const { storage, retry } = this.deps;
     return storage.transaction(async (tx) => {
       const out: LogEntry[][] = [];
+      // Fenced: if the lease expired and another process claimed a message, its attempt is the one recorded.
+      const held = tx.getClaimedOutboxes
+        ? await tx.getClaimedOutboxes(
+            attempts.map((a) => a.message.id),
+            token,
+          )
+        : undefined;
       for (const { message, error } of attempts) {
         const attempt = message.attempts + 1;
-        // Fenced: if the lease expired and another process claimed the message, its attempt is the one recorded.
-        const current = await tx.getClaimedOutbox(message.id, token);
+        const current = held ? held.get(message.id) : await tx.getClaimedOutbox(message.id, token);
         if (!current) {
           out.push([]);
           continue;
@@ -381,6 +392,24 @@ function afterFailure(error: unknown, attempt: number, retry: RetryPolicy): Deli
   if (isPermanentError(error)) return { outcome: 'dead', reason: 'permanent', error };
   if (attempt >= retry.maxAttempts) return { outcome: 'dead', reason: 'max-attempts', error };
   return { outcome: 'retry', error };
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in the items' order. */
+async function mapLimited<T, R>(items: ReadonlyArray<T>, limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  if (limit <= 1) {
+    for (let i = 0; i < items.length; i++) out[i] = await fn(items[i]!);
+    return out;
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 function describe(error: unknown): string {

@@ -18,11 +18,15 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import type { Directory, User } from '../ports/directory.js';
 import { UuidIds, type IdGenerator } from '../ports/ids.js';
 import { InMemoryNotifier, type Notifier } from '../ports/notifier.js';
-import type { DealQuery, LeaseRequest, OutboxQuery, PutOptions, Storage, StorageTx } from '../ports/storage.js';
+import type { DealQuery, LeaseRequest, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
 import { InMemoryStorage } from '../memory/storage.js';
+import { isWorkQueue, type WorkQueue } from '../ports/work-queue.js';
+import { TxWorkQueue } from './tx-work-queue.js';
+import { runJobBatch, type JobBatchDeps, type JobResult } from './job-batch.js';
+import { EffectWriter } from './effect-writer.js';
 import { checkRetryPolicy, Delivery, DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
 import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from './digest-policy.js';
-import { checkDigestNames, OutboxWriter, type OutboxWriteContext } from './outbox-writer.js';
+import { checkDigestNames, OutboxWriter } from './outbox-writer.js';
 import { TASK_RECORD } from '../core/tasks/lifecycle.js';
 import { SerialQueue } from './serial.js';
 import { AccessGuard, type AccessOptions } from './access.js';
@@ -55,8 +59,8 @@ import { checkArguments, ENGINE_ARGUMENTS } from '../model/arguments.js';
 import { checkEngineConfig } from '../model/config.js';
 import type { Limits } from '../model/limits.js';
 import { quietLogger, type Logger } from '../ports/logger.js';
-import { noTelemetry, type JobRunScope, type Telemetry } from '../ports/telemetry.js';
-import { commandName, jobFailedResult, jobRunResult, rulesFired } from './telemetry.js';
+import { noTelemetry, type Telemetry } from '../ports/telemetry.js';
+import { commandName, rulesFired } from './telemetry.js';
 
 /** Everything `createEngine` needs: pipelines and rules, plus the ports (storage, clock, ids, notifier, directory, access policy), host facts, custom actions and optional features (calendars, playbooks, SLAs, digests). Ports left out fall back to defaults. */
 export interface EngineConfig {
@@ -154,8 +158,8 @@ const openDirectory: Directory = {
 
 const EMPTY: DealSnapshot = { deal: null, jobs: [], enrolments: {} };
 
-/** Writes a row whose id the engine just made up: inserted, never over a stored one (CONFLICT). */
-const INSERT: PutOptions = { insert: true };
+/** How many due jobs one `runDue` claim takes: one transaction each. */
+const RUN_DUE_BATCH = 100;
 
 /**
  * The engine: wires the ports, runs each command through the pure core inside one storage
@@ -169,6 +173,8 @@ export class Engine {
    */
   readonly config: Readonly<EngineConfig>;
   readonly storage: Storage;
+  /** Where due work is claimed: the store itself when it implements the port (the shipped ones do). */
+  readonly work: WorkQueue;
   readonly clock: Clock;
   readonly notifier: Notifier;
   readonly ids: IdGenerator;
@@ -191,6 +197,7 @@ export class Engine {
   private readonly delivery: Delivery;
   private readonly digestPolicies: Map<string, DigestPolicy>;
   private readonly outboxWriter: OutboxWriter;
+  private readonly effects: EffectWriter;
   /** Core features (tasks, goals, …): their record kinds are loaded with every deal. */
   private readonly features: CoreFeature[];
   private readonly recordKinds: string[];
@@ -202,6 +209,9 @@ export class Engine {
   /** Playbooks by id, as validated from the config. */
   readonly playbooks: ReadonlyMap<string, Playbook>;
   private readonly deliverOnCommit: boolean;
+  /** How long `runDue`'s claim on a batch of jobs lasts (its transaction gives it back). */
+  private readonly jobLeaseMs: number;
+  private readonly batchDeps: JobBatchDeps;
   private lastNow = -Infinity;
   /** Commands run one at a time per engine; the storage serialises across engines. */
   private readonly commands = new SerialQueue();
@@ -237,12 +247,30 @@ export class Engine {
     this.digestPolicies = buildDigestPolicies(config.digests);
     this.ruleBook = this.compile(config.rules ?? []);
     this.storage = config.storage ?? new InMemoryStorage();
+    this.work = isWorkQueue(this.storage) ? this.storage : new TxWorkQueue(this.storage);
+    this.jobLeaseMs = config.deliveryLeaseMs ?? 300_000;
     this.clock = config.clock ?? systemClock;
     this.notifier = config.notifier ?? new InMemoryNotifier();
     this.ids = config.ids ?? new UuidIds();
+    this.telemetry = config.telemetry ?? noTelemetry;
+    this.batchDeps = {
+      storage: this.storage,
+      ids: this.ids,
+      recordKinds: this.recordKinds,
+      decide: (before, input, now) => this.decide(before, input, now),
+      write: (tx, before, out, now) => this.write(tx, before, out, now),
+      // TELEMETRY (job runs): a span per job of a batch, with how it ended, once the batch committed.
+      reportJob:
+        this.telemetry === noTelemetry
+          ? undefined
+          : (job, now, result) =>
+              this.telemetry.jobRun(async (scope) => {
+                scope.picked(job, now);
+                scope.done(result);
+              }),
+    };
     this.directory = config.directory ?? openDirectory;
     this.logger = config.logger ?? quietLogger;
-    this.telemetry = config.telemetry ?? noTelemetry;
     this.maxDepth = config.maxCascadeDepth ?? 10;
     this.deliverOnCommit = config.deliverOnCommit ?? true;
     this.access = new AccessGuard(config.access ?? defaultAccessPolicy, this.directory);
@@ -258,6 +286,12 @@ export class Engine {
     });
     this.outboxWriter = new OutboxWriter(this.directory, this.ids, this.digestPolicies);
     this.taskPeople = new TaskPeople(this.directory, this.ids);
+    this.effects = new EffectWriter({
+      outboxWriter: this.outboxWriter,
+      taskPeople: this.taskPeople,
+      pipeline: (id) => this.pipelineIndex.get(id)?.pipeline,
+      ruleName: (ruleId) => this.ruleBook.get(ruleId)?.rule.name ?? null,
+    });
     this.exceptionConfig = config.exceptions ?? {};
     this.approvals = new ApprovalCommands({
       storage: this.storage,
@@ -549,29 +583,37 @@ export class Engine {
     return cloneDeal(out.snapshot.deal!);
   }
 
-  /** Runs every job due at `clock.now()`, earliest first, each in its own transaction; then delivers the outbox. */
+  /**
+   * Runs every job due at `clock.now()`, in due order, then delivers the outbox: the runner's
+   * path (claim a batch, run it in one transaction, complete), with batches cut so that no job
+   * runs before one due earlier. A storage failure gives the batch's claim back and rejects.
+   */
   async runDue(): Promise<RunDueResult> {
     return this.exclusive(async () => {
       const now = this.readClock();
-      const iso = toIsoString(now.getTime());
+      const until = toIsoString(now.getTime());
       let jobsRun = 0;
       let jobsFailed = 0;
-      // The next due job is picked in the transaction that runs it: one transaction per job. It is
-      // read again through getJob, which locks it (SQL: its deal's row, then its own) and so sees
-      // whether another engine on the same store ran it meanwhile.
-      const nextDue = async (tx: StorageTx) => {
-        for (;;) {
-          const due = (await tx.dueJobs(iso, 1))[0];
-          if (!due) return undefined;
-          const job = await tx.getJob(due.id);
-          if (job) return job;
-        }
-      };
       for (;;) {
-        const result = await this.runJob(nextDue, now);
-        if (result === 'skipped') break;
-        if (result === 'failed') jobsFailed++;
-        else jobsRun++;
+        const lease = { owner: 'engine', token: this.ids.next('lease'), ms: this.jobLeaseMs, until, limit: RUN_DUE_BATCH, ordered: true };
+        const claimed = await this.work.claimJobs(lease);
+        if (claimed.length === 0) break;
+        let results: JobResult[];
+        try {
+          results = await this.runBatch(claimed, lease.token, now);
+        } catch (error) {
+          await this.work
+            .releaseLeases(
+              lease.token,
+              claimed.map((j) => j.id),
+            )
+            .catch(() => undefined);
+          throw error;
+        }
+        for (const r of results) {
+          if (r === 'ran') jobsRun++;
+          else if (r === 'failed') jobsFailed++;
+        }
       }
       const { delivered } = await this.deliver(now);
       return { jobsRun, jobsFailed, delivered };
@@ -580,40 +622,65 @@ export class Engine {
 
   // ---- claimed work, for runners (src/runner) ----------------------------------------------------
 
-  /** Leases up to `limit` jobs due now to a runner; each deal's earliest only (see StorageTx.claimDueJobs). */
+  /** Leases up to `limit` jobs due now to a runner; each deal's earliest only (see WorkQueue.claimJobs). */
   async claimJobs(limit: number, lease: LeaseRequest): Promise<Job[]> {
-    const iso = this.readClock().toISOString();
-    return this.storage.transaction((tx) => tx.claimDueJobs(iso, limit, lease));
+    const until = toIsoString(this.readClock().getTime());
+    return this.work.claimJobs({ ...lease, until, limit });
   }
 
   /** Leases up to `limit` deliveries due now to a runner. */
   async claimDeliveries(limit: number, lease: LeaseRequest): Promise<OutboxMessage[]> {
-    return this.delivery.claim(this.readClock(), limit, lease);
+    const until = toIsoString(this.readClock().getTime());
+    return this.work.claimDeliveries({ ...lease, until, limit });
   }
 
   /**
-   * Runs a claimed job if `token` still holds its lease: `skipped` when it already ran, was
-   * cancelled, or was claimed again after the lease ran out. Outside the command queue, so a
-   * runner may run several at once; the store serialises each deal. A storage failure throws and
-   * leaves the job for a later claim.
+   * Runs claimed jobs as one batch (one transaction; src/engine/job-batch.ts), each only if
+   * `token` still holds its lease: `skipped` when it already ran, was cancelled, or was claimed
+   * again after the lease ran out. Outside the command queue, so a runner may run several
+   * batches at once; the store serialises each deal. A storage failure rejects, writes nothing,
+   * and leaves the jobs for a later claim.
    */
-  async runClaimedJob(job: Job, token: string): Promise<'ran' | 'failed' | 'skipped'> {
+  async runJobs(jobs: ReadonlyArray<Job>, token: string): Promise<JobResult[]> {
     await this.resumeIds();
-    return this.runJob((tx) => tx.getClaimedJob(job.id, token), this.readClock());
+    return this.runBatch(jobs, token, this.readClock());
+  }
+
+  /** One claimed job: `runJobs` with a batch of one. */
+  async runClaimedJob(job: Job, token: string): Promise<'ran' | 'failed' | 'skipped'> {
+    return (await this.runJobs([job], token))[0]!;
+  }
+
+  /**
+   * Sends claimed messages, `concurrency` at a time, recording each group's outcomes in one
+   * transaction before the next group goes out (so a crash leaves at most `concurrency` sends
+   * unrecorded, sent again under the same idempotency keys), each only if `token` still holds its
+   * lease: `skipped` when it does not.
+   */
+  async deliverMessages(messages: ReadonlyArray<OutboxMessage>, token: string, concurrency = 1): Promise<Array<'delivered' | 'failed' | 'skipped'>> {
+    await this.resumeIds();
+    const recorded = await this.delivery.deliverBatch(messages, token, this.readClock(), concurrency, concurrency);
+    return recorded.map((entries) => {
+      for (const e of entries) this.announceEntry(e);
+      const type = entries[0]?.type;
+      return type === undefined ? 'skipped' : type === 'outbox.delivered' ? 'delivered' : 'failed';
+    });
   }
 
   /** One attempt at a claimed delivery, recorded only if `token` still holds its lease. */
   async deliverClaimed(message: OutboxMessage, token: string): Promise<'delivered' | 'failed' | 'skipped'> {
-    await this.resumeIds();
-    const entries = await this.delivery.deliverClaimed(message, this.readClock(), token);
-    for (const e of entries) this.announceEntry(e);
-    const type = entries[0]?.type;
-    return type === undefined ? 'skipped' : type === 'outbox.delivered' ? 'delivered' : 'failed';
+    return (await this.deliverMessages([message], token))[0]!;
   }
 
-  /** Delivers what the outbox has due now (commands already do this after commit). */
+  /** Delivers what the outbox has due now (commands already deliver what they queued). */
   async deliverOutbox(): Promise<number> {
     return this.exclusive(async () => (await this.deliver(this.readClock())).delivered);
+  }
+
+  private async runBatch(jobs: ReadonlyArray<Job>, token: string, now: Date): Promise<JobResult[]> {
+    const { results, announce } = await runJobBatch(this.batchDeps, jobs, token, now);
+    for (const e of announce) this.announceEntry(e);
+    return results;
   }
 
   // ---- dead letters ----------------------------------------------------------------------------
@@ -637,7 +704,7 @@ export class Engine {
       const now = this.readClock();
       await this.authorizeOutbox(id, options.actor);
       for (const e of await this.delivery.retry(id, now)) this.announceEntry(e);
-      if (this.deliverOnCommit) await this.deliverAfterCommit(now);
+      if (this.deliverOnCommit) await this.deliverAfterCommit(now, [id]);
       return clone((await this.storage.transaction((tx) => tx.getOutbox(id)))!);
     });
   }
@@ -664,8 +731,7 @@ export class Engine {
 
   /** The earliest time a job or an outbox retry is due, or undefined when nothing waits. */
   async nextDueAt(): Promise<Date | undefined> {
-    const [job, msg] = await this.storage.transaction(async (tx) => [await tx.nextJobDueAt(), await tx.nextOutboxDueAt()]);
-    const first = [job, msg].filter((x): x is string => x !== undefined).sort()[0];
+    const first = await this.work.nextDueAt();
     return first === undefined ? undefined : new Date(first);
   }
 
@@ -908,10 +974,11 @@ export class Engine {
     inputOrRead: CoreInput | ((tx: StorageTx) => Promise<CoreInput>),
     authorize?: (before: DealSnapshot) => Promise<void>,
   ): Promise<Outcome> {
-    // TELEMETRY (call site 1 of 4, command): a span per command, with the rules that fired.
+    // TELEMETRY (command): a span per command, with the rules that fired.
     return this.exclusive(() =>
       this.telemetry.command({ command: commandName(inputOrRead), dealId }, async (scope) => {
         const now = this.readClock();
+        const written: OutboxMessage[] = [];
         const outcome = await this.storage.transaction(async (tx) => {
           const input = typeof inputOrRead === 'function' ? await inputOrRead(tx) : inputOrRead;
           const before = await loadSnapshot(tx, dealId, this.recordKinds);
@@ -920,134 +987,25 @@ export class Engine {
           }
           if (authorize) await authorize(before);
           const out = await this.decide(before, input, now);
-          await this.write(tx, before, out, now);
+          written.length = 0; // a re-run transaction starts over
+          await this.write(tx, before, out, now, written);
           return out;
         });
         scope.done({ dealId: outcome.snapshot.deal?.id ?? dealId, rulesFired: rulesFired(outcome.effects) });
         this.announce(outcome.effects);
-        if (this.deliverOnCommit) await this.deliverAfterCommit(now);
+        if (this.deliverOnCommit) await this.deliverAfterCommit(now, dueNow(written, now));
         return outcome;
       }),
     );
   }
 
-  /**
-   * Runs one job in its own transaction: the one `pick` reads in it (the next due, or a runner's
-   * claimed job while its token still holds it); `skipped` when there is none. If the job's cascade
-   * throws, none of it is written: the job is dropped with a `job.failed` entry in the same
-   * transaction, so the queue moves on. A storage failure is not the job's fault: it propagates
-   * and the job stays for a later run.
-   */
-  private runJob(pick: (tx: StorageTx) => Promise<Job | undefined>, now: Date): Promise<'ran' | 'failed' | 'skipped'> {
-    // TELEMETRY (call site 2 of 4, runJob): a span per job run; `picked` names the job, `done` how it ended.
-    return this.telemetry.jobRun((scope) => this.runJobIn(pick, now, scope));
+  /** Writes an outcome's effects (src/engine/effect-writer.ts); the outbox messages it writes are added to `written`, when given. */
+  private write(tx: StorageTx, before: DealSnapshot, out: Outcome, now: Date, written?: OutboxMessage[]): Promise<void> {
+    return this.effects.write(tx, before, out, now, written);
   }
 
-  private async runJobIn(pick: (tx: StorageTx) => Promise<Job | undefined>, now: Date, scope: JobRunScope): Promise<'ran' | 'failed' | 'skipped'> {
-    const result = await this.storage.transaction(async (tx) => {
-      const current = await pick(tx);
-      if (!current) return null;
-      scope.picked(current, now);
-      const before = await loadSnapshot(tx, current.dealId, this.recordKinds);
-      let out: Outcome;
-      try {
-        out = await this.decide(before, { type: 'job', job: current }, now);
-      } catch (error) {
-        await tx.removeJob(current.id);
-        const e: LogEntry = {
-          id: this.ids.next('log'),
-          at: toIsoString(now.getTime()),
-          dealId: current.dealId,
-          type: 'job.failed',
-          ruleId: current.ruleId,
-          data: { jobId: current.id, actionId: current.actionId, code: (error as DealflowError).code ?? null, error: (error as Error).message },
-        };
-        await tx.appendLog([e]);
-        return { failed: e, job: current };
-      }
-      await this.write(tx, before, out, now);
-      return { out, job: current };
-    });
-    if (!result) return 'skipped';
-    if (result.failed) {
-      scope.done(jobFailedResult(result.failed));
-      this.announceEntry(result.failed);
-      return 'failed';
-    }
-    scope.done(jobRunResult(result.job, result.out!.effects));
-    this.announce(result.out!.effects);
-    return 'ran';
-  }
-
-  private async write(tx: StorageTx, before: DealSnapshot, out: Outcome, now: Date): Promise<void> {
-    const after = out.snapshot;
-    if (before.deal && !after.deal) await tx.deleteDeal(before.deal.id);
-    else if (after.deal && after.deal !== before.deal) await tx.putDeal(after.deal, before.deal ? undefined : INSERT);
-    // The core hands back the snapshot's enrolments object unless a rule fired (copy on write).
-    if (after.deal && after.enrolments !== before.enrolments) {
-      await tx.putEnrolments(after.deal.id, after.enrolments);
-    }
-    const log: LogEntry[] = [];
-    let held: LogEntry[] | undefined;
-    let stored: Map<string, StoredRecord> | undefined;
-    let hasTaskRecords = false;
-    const deal = after.deal ?? before.deal;
-    let outboxContext: OutboxWriteContext | undefined;
-    const context = (): OutboxWriteContext =>
-      (outboxContext ??= {
-        now: toIsoString(now.getTime()),
-        zone: (deal && this.pipelineIndex.get(deal.pipelineId)?.pipeline.timezone) || 'UTC',
-        ruleName: (ruleId: string | null) => (ruleId ? (this.ruleBook.get(ruleId)?.rule.name ?? null) : null),
-      });
-    for (const effect of out.effects) {
-      switch (effect.type) {
-        case 'log':
-          log.push(effect.entry);
-          break;
-        case 'job.schedule':
-          await tx.putJob(effect.job, effect.fresh ? INSERT : undefined);
-          break;
-        case 'job.cancel':
-        case 'job.done':
-          await tx.removeJob(effect.jobId);
-          break;
-        case 'outbox': {
-          const entries = await this.outboxWriter.write(tx, effect.message, context());
-          if (entries.length > 0) (held ??= []).push(...entries);
-          break;
-        }
-        case 'record': {
-          // Tasks name people through the Directory (a port, maybe I/O): resolved here, before storing.
-          const resolved = await this.taskPeople.resolve(effect.record, deal, context().now);
-          (stored ??= new Map()).set(resolved.record.id, resolved.record);
-          if (resolved.record.kind === TASK_RECORD) hasTaskRecords = true;
-          if (resolved.log.length > 0) (held ??= []).push(...resolved.log);
-          await tx.putRecord(resolved.record, effect.fresh ? INSERT : undefined);
-          break;
-        }
-      }
-    }
-    if (hasTaskRecords) {
-      const assigned = this.taskPeople.notifications(
-        out.effects,
-        stored!,
-        deal,
-        deal ? this.pipelineIndex.get(deal.pipelineId)?.pipeline : undefined,
-        context().now,
-      );
-      if (assigned.log.length > 0) (held ??= []).push(...assigned.log);
-      for (const message of assigned.messages) (held ??= []).push(...(await this.outboxWriter.write(tx, message, context())));
-    }
-    if (held) {
-      // Entries the writer adds (digest holds) join the outcome's, so they are announced after commit too.
-      for (const entry of held) out.effects.push({ type: 'log', entry });
-      log.push(...held);
-    }
-    await tx.appendLog(log);
-  }
-
-  private async deliver(now: Date): Promise<{ delivered: number }> {
-    const { delivered, log } = await this.delivery.deliverDue(now);
+  private async deliver(now: Date, only?: ReadonlyArray<string>): Promise<{ delivered: number }> {
+    const { delivered, log } = await this.delivery.deliverDue(now, this.work, only);
     for (const e of log) this.announceEntry(e);
     return { delivered };
   }
@@ -1057,9 +1015,11 @@ export class Engine {
    * failure here (the store lost mid-delivery) is not the command's: it goes to `delivery.error`,
    * and the messages stay in the outbox for the next delivery or a runner.
    */
-  private async deliverAfterCommit(now: Date): Promise<void> {
+  private async deliverAfterCommit(now: Date, ids: ReadonlyArray<string>): Promise<void> {
+    // Only what the command wrote: nothing queued, no delivery transaction. Older messages stay with runners and runDue.
+    if (ids.length === 0) return;
     try {
-      await this.deliver(now);
+      await this.deliver(now, ids);
     } catch (error) {
       this.log('error', { err: error }, 'dealflow: delivering the outbox after a command failed; the messages stay for the next delivery');
       try {
@@ -1110,6 +1070,16 @@ async function loadSnapshot(tx: StorageTx, dealId: string | null, recordKinds: R
   }
   if (records) snapshot.records = records;
   return snapshot;
+}
+
+/** The ids of the pending messages in `written` due by `now` (last write of each wins). */
+function dueNow(written: ReadonlyArray<OutboxMessage>, now: Date): string[] {
+  const last = new Map<string, OutboxMessage>();
+  for (const m of written) last.set(m.id, m);
+  const at = now.getTime();
+  const out: string[] = [];
+  for (const m of last.values()) if (m.status === 'pending' && Date.parse(m.nextAttemptAt) <= at) out.push(m.id);
+  return out;
 }
 
 function lastKnown(entries: LogEntry[]): Deal | undefined {

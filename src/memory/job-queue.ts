@@ -52,9 +52,10 @@ export class JobQueue {
 
   /**
    * Live jobs due at or before `until`, earliest first, left in the queue. `accept` may pass over
-   * some (they still count as seen, not as taken). At most `limit` are returned.
+   * some (they still count as seen, not as taken), or end the look with `'stop'`. At most `limit`
+   * are returned.
    */
-  due(until: string, limit: number, accept?: (job: Job) => boolean): Job[] {
+  due(until: string, limit: number, accept?: (job: Job) => boolean | 'stop'): Job[] {
     const untilMs = Date.parse(until);
     if (limit === 1 && accept === undefined) {
       // The engine's runDue asks for the next due job, one at a time: just look at the top.
@@ -71,7 +72,9 @@ export class JobQueue {
       // A job re-added by a rollback may have two entries; it is still one job.
       if (seen.has(entry[2])) continue;
       seen.add(entry[2]);
-      if (!accept || accept(entry[2])) out.push(entry[2]);
+      const verdict = accept ? accept(entry[2]) : true;
+      if (verdict === 'stop') break;
+      if (verdict) out.push(entry[2]);
     }
     for (const [due, seq, job] of held) this.push(due, seq, job);
     return out;

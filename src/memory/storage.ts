@@ -2,6 +2,7 @@ import type { Enrolment, Job, LogEntry, OutboxMessage, OutboxStatus, StoredRecor
 import type { Deal, Json } from '../model/deal.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, Storage, StorageTx } from '../ports/storage.js';
+import type { ClaimRequest, WorkQueue } from '../ports/work-queue.js';
 import { highestNumberedIds } from '../ports/ids.js';
 import { DealflowError } from '../model/errors.js';
 import { JobQueue } from './job-queue.js';
@@ -33,7 +34,7 @@ export interface InMemoryStorageOptions {
  * Storage in process memory. A transaction writes in place and keeps an undo list, so a
  * rollback restores exactly the state before it. Transactions are run one at a time.
  */
-export class InMemoryStorage implements Storage {
+export class InMemoryStorage implements Storage, WorkQueue {
   readonly deals = new Map<string, Deal>();
   readonly enrolments = new Map<string, Record<string, Enrolment>>();
   /** Pending jobs by id, by deal and by due time (src/memory/job-queue.ts). */
@@ -57,6 +58,8 @@ export class InMemoryStorage implements Storage {
   readonly keepDelivered: boolean;
   /** Transactions run one at a time, in call order. */
   private readonly serial = new SerialQueue();
+  /** Who hears, after commit, that a transaction scheduled work (the runners in this process). */
+  private readonly watchers = new Set<(dueAt: string) => void>();
 
   constructor(options: InMemoryStorageOptions = {}) {
     this.leaseClock = options.leaseClock ?? systemClock;
@@ -73,7 +76,10 @@ export class InMemoryStorage implements Storage {
     return this.serial.run(async () => {
       const undo: Undo[] = [];
       try {
-        return await fn(new MemoryTx(this, undo));
+        const tx = new MemoryTx(this, undo);
+        const result = await fn(tx);
+        if (tx.wakeAt !== undefined && this.watchers.size > 0) this.announce(tx.wakeAt);
+        return result;
       } catch (e) {
         for (let i = undo.length - 1; i >= 0; i--) {
           const step = undo[i]!;
@@ -83,6 +89,60 @@ export class InMemoryStorage implements Storage {
         throw e;
       }
     });
+  }
+
+  // ---- the work-queue port ------------------------------------------------------------------------
+
+  /** Leases due jobs, each deal's earliest only (see WorkQueue.claimJobs). */
+  claimJobs(request: ClaimRequest): Promise<Job[]> {
+    return this.transaction(async (tx) => (tx as MemoryTx).claimJobsFor(request));
+  }
+
+  /** Leases due deliveries (see WorkQueue.claimDeliveries). */
+  claimDeliveries(request: ClaimRequest): Promise<OutboxMessage[]> {
+    return this.transaction(async (tx) => (tx as MemoryTx).claimDeliveriesFor(request));
+  }
+
+  renewLeases(token: string, ms: number, ids?: string[]): Promise<number> {
+    return this.transaction((tx) => tx.renewLeases(token, ms, ids));
+  }
+
+  releaseLeases(token: string, ids?: string[]): Promise<void> {
+    return this.transaction((tx) => tx.releaseLeases(token, ids));
+  }
+
+  /** The earliest due job or pending delivery. */
+  nextDueAt(): Promise<string | undefined> {
+    return this.serial.run(async () => {
+      const job = this.jobQueue.next()?.dueAt;
+      let message: string | undefined;
+      for (const id of this.outboxPending) {
+        const at = this.outbox.get(id)!.nextAttemptAt;
+        if (message === undefined || at < message) message = at;
+      }
+      if (job === undefined) return message;
+      if (message === undefined) return job;
+      return Date.parse(job) <= Date.parse(message) ? job : message;
+    });
+  }
+
+  /** Hears every transaction on this store that schedules work, right after it commits. */
+  async watch(onDue: (dueAt: string) => void): Promise<() => Promise<void>> {
+    const listener = (dueAt: string) => onDue(dueAt);
+    this.watchers.add(listener);
+    return async () => {
+      this.watchers.delete(listener);
+    };
+  }
+
+  private announce(dueAt: string): void {
+    for (const w of [...this.watchers]) {
+      try {
+        w(dueAt);
+      } catch {
+        // A watcher's failure is its own; the transaction committed.
+      }
+    }
   }
 
   /** The highest number per kind of numbered id (`deal-7`) anywhere in the store: rows, history, leases. */
@@ -126,6 +186,9 @@ class MapEntryUndo<K, V> {
 type Undo = (() => void) | MapEntryUndo<unknown, unknown>;
 
 class MemoryTx implements StorageTx {
+  /** The earliest due time this transaction wrote (jobs, pending deliveries), announced at commit. */
+  wakeAt: string | undefined;
+
   constructor(
     private readonly s: InMemoryStorage,
     private readonly undo: Undo[],
@@ -182,6 +245,7 @@ class MemoryTx implements StorageTx {
     this.dropLease(`job:${job.id}`);
     const prev = this.s.dropJob(job.id);
     this.s.addJob(job);
+    this.wake(job.dueAt);
     this.undo.push(() => {
       this.s.dropJob(job.id);
       if (prev) this.s.addJob(prev);
@@ -205,6 +269,50 @@ class MemoryTx implements StorageTx {
       this.setLease(`job:${job.id}`, lease);
       return true;
     });
+  }
+  /** @internal The work-queue claim: `claimDueJobs`, narrowed to `only`, or stopped at the first job out of order. */
+  claimJobsFor(request: ClaimRequest): Job[] {
+    const seenDeals = new Set<string>();
+    const only = request.only ? new Set(request.only) : undefined;
+    const skip = request.skip ? new Set(request.skip) : undefined;
+    return this.s.jobQueue.due(request.until, request.limit, (job) => {
+      // Only a deal's earliest job is claimable, as in SQL: its later ones wait for it.
+      const first = !seenDeals.has(job.dealId);
+      seenDeals.add(job.dealId);
+      if (!first || this.leased(`job:${job.id}`) || skip?.has(job.id) || (only && !only.has(job.id))) return request.ordered ? 'stop' : false;
+      this.setLease(`job:${job.id}`, request);
+      return true;
+    });
+  }
+  /** @internal */
+  claimDeliveriesFor(request: ClaimRequest): OutboxMessage[] {
+    let due: OutboxMessage[];
+    if (request.only) {
+      due = [];
+      for (const id of request.only) {
+        const m = this.s.outbox.get(id);
+        if (m && this.s.outboxPending.has(id) && m.nextAttemptAt <= request.until) due.push(m);
+      }
+    } else {
+      due = [];
+      for (const id of this.s.outboxPending) {
+        const m = this.s.outbox.get(id)!;
+        if (m.nextAttemptAt <= request.until) due.push(m);
+      }
+      due.sort((a, b) => (a.nextAttemptAt < b.nextAttemptAt ? -1 : a.nextAttemptAt > b.nextAttemptAt ? 1 : 0));
+    }
+    const skip = request.skip ? new Set(request.skip) : undefined;
+    const out: OutboxMessage[] = [];
+    for (const m of due) {
+      if (out.length >= request.limit) break;
+      if (this.leased(`outbox:${m.id}`) || skip?.has(m.id)) continue;
+      this.setLease(`outbox:${m.id}`, request);
+      out.push(m);
+    }
+    return out;
+  }
+  private wake(at: string): void {
+    if (this.wakeAt === undefined || Date.parse(at) < Date.parse(this.wakeAt)) this.wakeAt = at;
   }
   async getClaimedJob(id: string, token: string) {
     const job = this.s.jobQueue.get(id);
@@ -248,8 +356,10 @@ class MemoryTx implements StorageTx {
         continue;
       }
       this.s.outbox.set(m.id, m);
-      if (m.status === 'pending') this.s.outboxPending.add(m.id);
-      else this.s.outboxPending.delete(m.id);
+      if (m.status === 'pending') {
+        this.s.outboxPending.add(m.id);
+        this.wake(m.nextAttemptAt);
+      } else this.s.outboxPending.delete(m.id);
     }
   }
   async dueOutbox(until: string, limit: number) {

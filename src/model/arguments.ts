@@ -87,6 +87,11 @@ const count: Arg = (v, _limits, name) => {
 };
 const lease = shaped(z.looseObject({ owner: Id, token: Id, ms: z.number().int().positive(), skip: z.array(Id).optional() }));
 const claimed = shaped(z.looseObject({ id: Id }));
+/** A claimed batch: a list of claimed items, each checked as `claimed` is. */
+const claimedBatch: Arg = (v, limits, name) => {
+  if (!Array.isArray(v)) throw invalid(name, `must be an array of claimed items, not ${describeValue(v)}`);
+  v.forEach((item, i) => claimed(item, limits, `${name}[${i}]`));
+};
 
 /** A title-like string within maxTitleLength, at `path` of an argument. */
 function checkTitle(text: unknown, limits: Limits, path: string, what: string): void {
@@ -301,6 +306,19 @@ export const ENGINE_ARGUMENTS: Readonly<Record<string, { args: ReadonlyArray<[st
     args: [
       ['message', claimed],
       ['token', id],
+    ],
+  },
+  runJobs: {
+    args: [
+      ['jobs', claimedBatch],
+      ['token', id],
+    ],
+  },
+  deliverMessages: {
+    args: [
+      ['messages', claimedBatch],
+      ['token', id],
+      ['concurrency', optional(count)],
     ],
   },
   deadLetters: {

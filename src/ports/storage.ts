@@ -47,6 +47,16 @@ export interface PutOptions {
   insert?: boolean;
 }
 
+/** A claimed job still held, locked, with its deal's view (see `StorageTx.lockClaimedJobs`). */
+export interface ClaimedJobView {
+  job: Job;
+  deal: Deal | undefined;
+  jobs: Job[];
+  enrolments: Record<string, Enrolment>;
+  /** Every record of the deal, of any kind, in storage order. */
+  records: StoredRecord[];
+}
+
 /**
  * One transaction's view of storage. Everything a command reads and writes goes through one of
  * these, and either all of it is committed or none of it. Adapters implement it on their
@@ -87,6 +97,14 @@ export interface StorageTx {
   claimDueJobs(until: string, limit: number, lease: LeaseRequest): Promise<Job[]>;
   /** The job if `token` still holds its lease (locked for this transaction), else undefined: it ran, was cancelled or was claimed again. */
   getClaimedJob(id: string, token: string): Promise<Job | undefined>;
+  /**
+   * Optional, for a batch of claimed jobs (at most one per deal): locks their deals in id order (so
+   * two batches never deadlock), then the jobs `token` still holds, and reads each deal's view —
+   * what `getDeal`, `pendingJobs`, `getEnrolments` and `listRecords(kind, { dealId })` would
+   * answer — in one round trip. Jobs no longer held are left out. Without it the engine asks job
+   * by job, deals in the same order.
+   */
+  lockClaimedJobs?(claims: ReadonlyArray<{ id: string; dealId: string }>, token: string): Promise<Map<string, ClaimedJobView>>;
 
   /** Appends history entries, in order. */
   appendLog(entries: LogEntry[]): Promise<void>;
@@ -116,6 +134,8 @@ export interface StorageTx {
   claimDueOutbox(until: string, limit: number, lease: LeaseRequest): Promise<OutboxMessage[]>;
   /** The message if `token` still holds its lease (locked for this transaction), else undefined. */
   getClaimedOutbox(id: string, token: string): Promise<OutboxMessage | undefined>;
+  /** Optional: `getClaimedOutbox` for many ids in one round trip; the messages still held, by id. */
+  getClaimedOutboxes?(ids: ReadonlyArray<string>, token: string): Promise<Map<string, OutboxMessage>>;
 
   /** Extends the leases `token` holds (only those with these ids, if given) to `ms` from now; returns how many it still holds. */
   renewLeases(token: string, ms: number, ids?: string[]): Promise<number>;

@@ -1,4 +1,5 @@
 import { DealflowError } from '../model/errors.js';
+import type { PreparedSet } from './statements.js';
 
 /** What the SQL store needs from a connection: one parameterised query at a time. */
 export interface SqlQueryable {
@@ -27,6 +28,12 @@ export interface SqlConnection {
    * failed: the connection's state is unknown, so a pool should close it rather than reuse it.
    */
   release(broken?: Error): void;
+  /**
+   * Optional: the named statements prepared on this connection (the same set each time the pool
+   * hands it out). With it the store sends its statements as EXECUTE of statements it prepared
+   * once per connection, so the server plans them once; without it, as text with literal values.
+   */
+  readonly prepared?: PreparedSet;
 }
 
 /**
@@ -46,14 +53,16 @@ export interface SqlDriver extends SqlQueryable {
   readonly singleConnection?: boolean;
   /** Optional: a connection of its own for a transaction, so BEGIN and COMMIT cost no round trip of their own. */
   connect?(): Promise<SqlConnection>;
+  /** Optional: one statement outside a transaction as a named prepared statement (the driver prepares it once per connection). */
+  named?<R = Record<string, unknown>>(name: string, text: string, params: unknown[]): Promise<{ rows: R[] }>;
 }
 
 /** The parts of a `pg` Pool the store uses (duck-typed: `pg` is an optional peer dependency). */
 export interface PgPoolLike {
   /** Checks out a client for one transaction, or to hold LISTEN while a runner sleeps. */
   connect(): Promise<PgClientLike>;
-  /** A single statement outside a transaction, on whichever client the pool has free. */
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  /** A single statement outside a transaction, on whichever client the pool has free (a config object names a prepared statement). */
+  query(text: string | { name: string; text: string; values: unknown[] }, params?: unknown[]): Promise<{ rows: unknown[] }>;
   /** Only read to recognise a Pool: a `pg` Pool has it, a PGlite instance or a driver does not. */
   readonly totalCount: number;
 }
@@ -175,17 +184,24 @@ async function checkout(
   };
 }
 
+/** What each pooled client has prepared, kept as long as the client lives. */
+const preparedOn = new WeakMap<object, PreparedSet>();
+
 /** Wraps a `pg` Pool: each transaction checks out one client; LISTEN holds one client while listening. */
 export function poolDriver(pool: PgPoolLike): SqlDriver {
   return {
     async connect() {
       const held = await checkout(pool);
+      let prepared = preparedOn.get(held.client);
+      if (!prepared) preparedOn.set(held.client, (prepared = { names: new Set(), dirty: false }));
       return {
         script: async (sql: string) => results(await held.client.query(sql)),
         release: (broken?: Error) => held.release(broken),
+        prepared,
       };
     },
     query: (text, params) => pool.query(text, params) as never,
+    named: (name, text, params) => pool.query({ name, text, values: params } as never) as never,
     async transaction(fn) {
       const held = await checkout(pool);
       const { client } = held;

@@ -1,6 +1,40 @@
 import type { SqlConnection, SqlQueryable } from './driver.js';
+import { execute, inline, prepare, type PreparedSet, type Statement } from './statements.js';
 
 export type Row = Record<string, unknown>;
+
+/** A statement to send: literal SQL text, or a parameterised Statement (prepared where the connection keeps them). */
+export type Sendable = string | Statement;
+
+/**
+ * Renders statements as one script: a Statement becomes `EXECUTE name(values)`, preceded by its
+ * `PREPARE` the first time this connection sees it; without a PreparedSet, its text with the values
+ * written in. `pick` maps each statement to its result's index in the script.
+ */
+export function render(statements: ReadonlyArray<Sendable>, prepared: PreparedSet | undefined): { sql: string[]; pick: number[]; preparing: boolean } {
+  const sql: string[] = [];
+  const pick: number[] = [];
+  let preparing = false;
+  if (prepared?.dirty) {
+    sql.push('DEALLOCATE ALL');
+    prepared.names.clear();
+    prepared.dirty = false;
+  }
+  for (const st of statements) {
+    if (typeof st === 'string') sql.push(st);
+    else if (!prepared) sql.push(inline(st));
+    else {
+      if (!prepared.names.has(st.name)) {
+        sql.push(prepare(st));
+        prepared.names.add(st.name);
+        preparing = true;
+      }
+      sql.push(execute(st));
+    }
+    pick.push(sql.length - 1);
+  }
+  return { sql, pick, preparing };
+}
 
 /**
  * The statements of one transaction, sent as few round trips as the driver allows. The store
@@ -8,9 +42,9 @@ export type Row = Record<string, unknown>;
  */
 export interface Session {
   /** Runs the statements in order inside the transaction; resolves to each one's rows. */
-  run(statements: string[]): Promise<Row[][]>;
+  run(statements: Sendable[]): Promise<Row[][]>;
   /** Runs the last statements and commits. */
-  commit(statements: string[]): Promise<void>;
+  commit(statements: Sendable[]): Promise<void>;
   rollback(): Promise<void>;
 }
 
@@ -30,16 +64,28 @@ export class ConnectionSession implements Session {
     this.conn.release(this.broken);
   }
 
-  async run(statements: string[]): Promise<Row[][]> {
+  async run(statements: Sendable[]): Promise<Row[][]> {
     const all = this.begun ? statements : ['BEGIN', ...statements];
     this.begun = true;
-    const out = await this.conn.script(all.join(';\n'));
-    return out.slice(out.length - statements.length).map((r) => r.rows ?? []);
+    const out = await this.script(all);
+    return out.slice(out.length - statements.length);
   }
 
-  async commit(statements: string[]): Promise<void> {
-    if (this.begun) await this.conn.script([...statements, 'COMMIT'].join(';\n'));
-    else if (statements.length > 0) await this.conn.script(statements.join(';\n'));
+  async commit(statements: Sendable[]): Promise<void> {
+    if (this.begun) await this.script([...statements, 'COMMIT']);
+    else if (statements.length > 0) await this.script(statements);
+  }
+
+  /** One round trip; resolves to each statement's rows (PREPAREs left out). */
+  private async script(statements: Sendable[]): Promise<Row[][]> {
+    const { sql, pick, preparing } = render(statements, this.conn.prepared);
+    try {
+      const out = await this.conn.script(sql.join(';\n'));
+      return pick.map((i) => out[i]?.rows ?? []);
+    } catch (error) {
+      if (preparing && this.conn.prepared) this.conn.prepared.dirty = true;
+      throw error;
+    }
   }
 
   async rollback(): Promise<void> {
@@ -57,18 +103,19 @@ export class ConnectionSession implements Session {
 export class DriverTxSession implements Session {
   constructor(private readonly tx: SqlQueryable) {}
 
-  async run(statements: string[]): Promise<Row[][]> {
+  async run(statements: Sendable[]): Promise<Row[][]> {
     if (statements.length === 0) return [];
+    const sql = statements.map((st) => (typeof st === 'string' ? st : inline(st)));
     if (this.tx.script) {
-      const out = await this.tx.script(statements.join(';\n'));
-      return out.slice(out.length - statements.length).map((r) => r.rows ?? []);
+      const out = await this.tx.script(sql.join(';\n'));
+      return out.slice(out.length - sql.length).map((r) => r.rows ?? []);
     }
     const out: Row[][] = [];
-    for (const s of statements) out.push((await this.tx.query<Row>(s)).rows);
+    for (const s of sql) out.push((await this.tx.query<Row>(s)).rows);
     return out;
   }
 
-  async commit(statements: string[]): Promise<void> {
+  async commit(statements: Sendable[]): Promise<void> {
     await this.run(statements);
   }
 

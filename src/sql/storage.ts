@@ -6,6 +6,9 @@ import { NUMBERED_ID } from '../ports/ids.js';
 import { migrate } from './migrations.js';
 import { ConnectionSession, DriverTxSession } from './session.js';
 import { SqlTx } from './tx.js';
+import { inline, Statements, type Statement } from './statements.js';
+import type { Job, OutboxMessage } from '../core/types.js';
+import type { ClaimRequest, WorkQueue } from '../ports/work-queue.js';
 
 export interface SqlStorageOptions {
   /** A `pg` Pool, a PGlite instance, or a driver of your own. The store never closes a client it was given. */
@@ -62,7 +65,7 @@ function isTransient(error: unknown): boolean {
  * serialised and none is lost; jobs and deliveries are claimed with `FOR UPDATE SKIP LOCKED` and
  * a lease measured on the database's clock.
  */
-export class SqlStorage implements Storage {
+export class SqlStorage implements Storage, WorkQueue {
   readonly driver: SqlDriver;
   readonly schema: string;
   /** The LISTEN/NOTIFY channel runners wake on. */
@@ -73,6 +76,10 @@ export class SqlStorage implements Storage {
   private readonly notifyIntervalMs: number;
   private lastNotify = { at: Number.NEGATIVE_INFINITY, due: '' };
   private readonly owned: (() => Promise<void>) | undefined;
+  /** The statements, built for this schema. */
+  private readonly st: Statements;
+  /** Watchers in this process, told at commit without waiting for the NOTIFY to come back. */
+  private readonly local = new Set<(dueAt: string) => void>();
 
   /** Use `createSqlStorage`, which also migrates; this constructor only wires the driver. */
   constructor(
@@ -88,6 +95,7 @@ export class SqlStorage implements Storage {
     this.maxRetries = options.maxRetries ?? 5;
     this.notifyIntervalMs = options.notifyIntervalMs ?? 100;
     this.owned = options.close;
+    this.st = new Statements(this.q, schema);
   }
 
   async transaction<T>(fn: (tx: StorageTx) => Promise<T>): Promise<T> {
@@ -108,23 +116,79 @@ export class SqlStorage implements Storage {
       const session = new ConnectionSession(await this.driver.connect());
       let ok = false;
       try {
-        const tx = new SqlTx(session, this.q);
+        const tx = new SqlTx(session, this.q, this.st);
         const result = await fn(tx);
         await session.commit(finish(tx));
         ok = true;
+        this.committed(tx.wakeAt);
         return result;
       } finally {
         if (!ok) await session.rollback();
         session.release();
       }
     }
-    return this.driver.transaction(async (conn) => {
+    let wakeAt: string | undefined;
+    const result = await this.driver.transaction(async (conn) => {
       const session = new DriverTxSession(conn);
-      const tx = new SqlTx(session, this.q);
+      const tx = new SqlTx(session, this.q, this.st);
       const result = await fn(tx);
       await session.commit(finish(tx));
+      wakeAt = tx.wakeAt;
       return result;
     });
+    this.committed(wakeAt);
+    return result;
+  }
+
+  private committed(wakeAt: string | undefined): void {
+    if (wakeAt === undefined || this.local.size === 0) return;
+    for (const w of [...this.local]) {
+      try {
+        w(wakeAt);
+      } catch {
+        // A watcher's failure is its own; the transaction committed.
+      }
+    }
+  }
+
+  // ---- the work-queue port: each call one statement, outside any transaction (it is atomic on its own) ----
+
+  /** Sends one statement: as a named prepared statement where the driver can, else as text with literal values. */
+  private async one(st: Statement): Promise<Record<string, unknown>[]> {
+    try {
+      // Its own name: a transaction may have PREPAREd the same statement on this connection under `st.name`.
+      if (this.driver.named) return (await this.driver.named(`p${st.name}`, st.text, [...st.values].map(param))).rows;
+      return (await this.driver.query(inline(st))).rows;
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  /** Leases due jobs, each deal's earliest only, in one statement (see WorkQueue.claimJobs). */
+  async claimJobs(request: ClaimRequest): Promise<Job[]> {
+    return (await this.one(this.st.claimJobs(request))).map((r) => JSON.parse(r.doc as string) as Job);
+  }
+
+  /** Leases due deliveries in one statement (see WorkQueue.claimDeliveries). */
+  async claimDeliveries(request: ClaimRequest): Promise<OutboxMessage[]> {
+    return (await this.one(this.st.claimDeliveries(request))).map((r) => JSON.parse(r.doc as string) as OutboxMessage);
+  }
+
+  async renewLeases(token: string, ms: number, ids?: string[]): Promise<number> {
+    return Number((await this.one(this.st.renewLeases(token, ms, ids)))[0]?.n ?? 0);
+  }
+
+  async releaseLeases(token: string, ids?: string[]): Promise<void> {
+    await this.one(this.st.releaseLeases(token, ids));
+  }
+
+  async nextDueAt(): Promise<string | undefined> {
+    const row = (await this.one(this.st.nextDue()))[0];
+    const job = (row?.job as string | null | undefined) ?? undefined;
+    const message = (row?.message as string | null | undefined) ?? undefined;
+    if (job === undefined) return message;
+    if (message === undefined) return job;
+    return Date.parse(job) <= Date.parse(message) ? job : message;
   }
 
   private shouldNotify(due: string | undefined): boolean {
@@ -142,11 +206,19 @@ export class SqlStorage implements Storage {
    */
   async watch(onDue: (dueAt: string) => void, onLost?: (error: DealflowError) => void): Promise<(() => Promise<void>) | undefined> {
     if (!this.driver.listen) return undefined;
+    let stop: () => Promise<void>;
     try {
-      return await this.driver.listen(this.channel, onDue, onLost && ((error) => onLost(storageUnavailable(error, 'watch'))));
+      stop = await this.driver.listen(this.channel, onDue, onLost && ((error) => onLost(storageUnavailable(error, 'watch'))));
     } catch (error) {
       throw isConnectionLoss(error) ? storageUnavailable(error, 'watch') : error;
     }
+    // This process's own commits are heard at once, not when the (throttled) NOTIFY comes back.
+    const local = (dueAt: string) => onDue(dueAt);
+    this.local.add(local);
+    return async () => {
+      this.local.delete(local);
+      await stop();
+    };
   }
 
   /**
@@ -176,6 +248,12 @@ export class SqlStorage implements Storage {
   async close(): Promise<void> {
     await this.owned?.();
   }
+}
+
+/** A value as `pg` binds it: arrays as they are (text[]), everything else as text. */
+function param(value: unknown): unknown {
+  if (value === null || value === undefined || Array.isArray(value) || typeof value === 'string') return value ?? null;
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 function translate(error: unknown): unknown {

@@ -1,8 +1,10 @@
 import type { Enrolment, Job, LogEntry, OutboxMessage, OutboxStatus, StoredRecord } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
-import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, StorageTx } from '../ports/storage.js';
-import { bool, instant, jsonb, num, text, texts } from './literal.js';
-import type { Row, Session } from './session.js';
+import type { ClaimedJobView, DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, StorageTx } from '../ports/storage.js';
+import { bool, instant, num, text, texts } from './literal.js';
+import type { Row, Sendable, Session } from './session.js';
+import { claimOf, type Statements } from './statements.js';
+import { WriteBuffer } from './write-buffer.js';
 
 /** Documents are selected as text and parsed here, so every driver returns the same values. */
 function doc<T>(value: unknown): T {
@@ -19,9 +21,9 @@ interface DealView {
   /** Pending jobs in scheduling order, once read. */
   jobs?: Job[];
   enrolments?: Record<string, Enrolment>;
+  /** Every record of the deal, in storage order, once read; kept in step with this transaction's puts. */
+  records?: StoredRecord[];
 }
-
-const ms = (n: number) => `clock_timestamp() + ${num(n)} * interval '1 millisecond'`;
 
 /**
  * One transaction's statements, built for few round trips:
@@ -39,37 +41,21 @@ export class SqlTx implements StorageTx {
   private readonly views = new Map<string, DealView>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  // Buffered writes. Maps keep one entry per row; a delete is `null`.
-  private readonly deals = new Map<string, Deal | null>();
-  private readonly enrolments = new Map<string, Record<string, Enrolment> | null>();
-  private readonly jobs = new Map<string, Job | null>();
-  private readonly log: LogEntry[] = [];
-  private readonly outbox = new Map<string, OutboxMessage>();
-  /** Leases to give back with the buffered write of the same message: message id → token. */
-  private readonly releases = new Map<string, string>();
-  private readonly records = new Map<string, StoredRecord>();
-  private readonly meta = new Map<string, Json>();
-  /**
-   * Rows this transaction read as missing (nothing to lock). Writing one is a plain INSERT, so if
-   * another transaction created it meanwhile, the insert fails and the store re-runs this one,
-   * which then reads the row: a read-then-create never overwrites someone else's create.
-   */
-  private readonly missing = { deals: new Set<string>(), outbox: new Set<string>(), records: new Set<string>(), meta: new Set<string>() };
-  /**
-   * Rows put with `insert` (ids the engine just made up) and not yet written: a plain INSERT, so a
-   * taken id fails on the primary key (CONFLICT) instead of overwriting what is stored.
-   */
-  private readonly inserts = { deals: new Set<string>(), jobs: new Set<string>(), outbox: new Set<string>(), records: new Set<string>() };
+  /** The writes not yet sent. */
+  private readonly w: WriteBuffer;
 
   constructor(
     private readonly session: Session,
     private readonly s: string,
-  ) {}
+    private readonly st: Statements,
+  ) {
+    this.w = new WriteBuffer(s);
+  }
 
   /** Sends the buffered writes and `statements` in one round trip; resolves to the statements' rows. One round trip at a time. */
-  private run(statements: string[]): Promise<Row[][]> {
+  private run(statements: Sendable[]): Promise<Row[][]> {
     const go = async () => {
-      const writes = this.takeWrites();
+      const writes = this.w.take();
       const out = await this.session.run(writes ? [writes, ...statements] : statements);
       return out.slice(out.length - statements.length);
     };
@@ -78,13 +64,13 @@ export class SqlTx implements StorageTx {
     return result;
   }
 
-  private async one(statement: string): Promise<Row[]> {
+  private async one(statement: Sendable): Promise<Row[]> {
     return (await this.run([statement]))[0]!;
   }
 
   /** The writes still buffered and the NOTIFY, as the last statement before COMMIT. */
   finalStatements(notify?: [string, string]): string[] {
-    const writes = this.takeWrites(notify);
+    const writes = this.w.take(notify);
     return writes ? [writes] : [];
   }
 
@@ -97,28 +83,25 @@ export class SqlTx implements StorageTx {
   async getDeal(id: string): Promise<Deal | undefined> {
     const known = this.views.get(id);
     if (known) return known.deal;
-    const [locked, view] = await this.run([
-      `SELECT doc::text AS doc FROM ${this.s}.deals WHERE id = ${text(id)} FOR UPDATE`,
-      `SELECT ${this.viewColumns(text(id))}`,
-    ]);
+    const [locked, view] = await this.run([this.st.lockDeal(id), this.st.dealView(id)]);
     const deal = locked![0] ? doc<Deal>(locked![0].doc) : undefined;
-    if (!deal) this.missing.deals.add(id);
+    if (!deal) this.w.missing.deals.add(id);
     this.views.set(id, { deal });
     this.keepView(id, view![0]);
     return deal;
   }
 
   async putDeal(deal: Deal, options?: PutOptions): Promise<void> {
-    if (options?.insert) this.inserts.deals.add(deal.id);
-    this.deals.set(deal.id, deal);
+    if (options?.insert) this.w.inserts.deals.add(deal.id);
+    this.w.deals.set(deal.id, deal);
     const view = this.views.get(deal.id);
     if (view) view.deal = deal;
     else this.views.set(deal.id, { deal });
   }
 
   async deleteDeal(id: string): Promise<void> {
-    this.deals.set(id, null);
-    this.enrolments.set(id, null);
+    this.w.deals.set(id, null);
+    this.w.enrolments.set(id, null);
     const view = this.views.get(id);
     if (view) {
       view.deal = undefined;
@@ -138,25 +121,26 @@ export class SqlTx implements StorageTx {
   }
 
   private viewColumns(dealId: string): string {
-    return `(SELECT doc::text FROM ${this.s}.enrolments WHERE deal_id = ${dealId}) AS enrolments,
-            (SELECT coalesce(json_agg(doc ORDER BY seq), '[]')::text FROM ${this.s}.jobs WHERE deal_id = ${dealId}) AS jobs`;
+    return this.st.viewColumns(dealId);
   }
 
   /** Keeps what was read for a deal this transaction locked; an id with no row to lock is read afresh each time. */
   private keepView(dealId: string, row: Row | undefined): DealView {
     const enrolments = row?.enrolments ? doc<Record<string, Enrolment>>(row.enrolments) : {};
     const jobs = doc<Job[]>(row?.jobs ?? '[]');
+    const records = doc<StoredRecord[]>(row?.records ?? '[]');
     const view = this.views.get(dealId);
-    if (!view) return { deal: undefined, enrolments, jobs };
+    if (!view) return { deal: undefined, enrolments, jobs, records };
     view.enrolments ??= enrolments;
     view.jobs ??= jobs;
+    view.records ??= records;
     return view;
   }
 
   private async loadView(dealId: string): Promise<DealView> {
     const view = this.views.get(dealId);
     if (view?.jobs && view.enrolments) return view;
-    return this.keepView(dealId, (await this.one(`SELECT ${this.viewColumns(text(dealId))}`))[0]);
+    return this.keepView(dealId, (await this.one(this.st.dealView(dealId)))[0]);
   }
 
   // ---- enrolments ------------------------------------------------------------------------------
@@ -166,7 +150,7 @@ export class SqlTx implements StorageTx {
   }
 
   async putEnrolments(dealId: string, enrolments: Record<string, Enrolment>): Promise<void> {
-    this.enrolments.set(dealId, enrolments);
+    this.w.enrolments.set(dealId, enrolments);
     const view = this.views.get(dealId);
     if (view) view.enrolments = enrolments;
   }
@@ -199,7 +183,7 @@ export class SqlTx implements StorageTx {
   }
 
   getJob(id: string): Promise<Job | undefined> {
-    const buffered = this.jobs.get(id);
+    const buffered = this.w.jobs.get(id);
     if (buffered !== undefined) return Promise.resolve(buffered ?? undefined);
     return this.lockedJob(id);
   }
@@ -208,11 +192,48 @@ export class SqlTx implements StorageTx {
     return this.lockedJob(id, token);
   }
 
+  /**
+   * One round trip for a batch: the deals locked in id order, then the jobs `token` still holds
+   * (locked after their deals, the order commands take), then every deal's view, each statement
+   * seeing what committed before the locks it waited for.
+   */
+  async lockClaimedJobs(claims: ReadonlyArray<{ id: string; dealId: string }>, token: string): Promise<Map<string, ClaimedJobView>> {
+    const dealIds = [...new Set(claims.map((c) => c.dealId))];
+    const [deals, held, views] = await this.run([
+      this.st.lockDeals(dealIds),
+      this.st.lockHeldJobs(
+        claims.map((c) => c.id),
+        token,
+      ),
+      this.st.dealViews(dealIds),
+    ]);
+    const dealDocs = new Map(deals!.map((r) => [r.id as string, r.doc as string]));
+    for (const row of views!) {
+      const dealId = row.deal_id as string;
+      if (this.views.has(dealId)) {
+        this.keepView(dealId, row);
+        continue;
+      }
+      const text = dealDocs.get(dealId);
+      const deal = text === undefined ? undefined : doc<Deal>(text);
+      if (!deal) this.w.missing.deals.add(dealId);
+      this.views.set(dealId, { deal });
+      this.keepView(dealId, row);
+    }
+    const out = new Map<string, ClaimedJobView>();
+    for (const row of held!) {
+      const job = doc<Job>(row.doc);
+      const view = this.views.get(job.dealId)!;
+      out.set(job.id, { job, deal: view.deal, jobs: [...view.jobs!], enrolments: view.enrolments!, records: [...view.records!] });
+    }
+    return out;
+  }
+
   async putJob(job: Job, options?: PutOptions): Promise<void> {
-    if (options?.insert) this.inserts.jobs.add(job.id);
+    if (options?.insert) this.w.inserts.jobs.add(job.id);
     // Re-put: a new place in the tie order (the map re-inserts it last), as in memory.
-    this.jobs.delete(job.id);
-    this.jobs.set(job.id, job);
+    this.w.jobs.delete(job.id);
+    this.w.jobs.set(job.id, job);
     this.wake(job.dueAt);
     for (const view of this.views.values()) if (view.jobs) view.jobs = view.jobs.filter((j) => j.id !== job.id);
     const view = this.views.get(job.dealId);
@@ -220,7 +241,7 @@ export class SqlTx implements StorageTx {
   }
 
   async removeJob(id: string): Promise<void> {
-    this.jobs.set(id, null);
+    this.w.jobs.set(id, null);
     for (const view of this.views.values()) if (view.jobs) view.jobs = view.jobs.filter((j) => j.id !== id);
   }
 
@@ -235,57 +256,29 @@ export class SqlTx implements StorageTx {
 
   async claimDueJobs(until: string, limit: number, lease: LeaseRequest): Promise<Job[]> {
     // Only each deal's earliest job is claimable, so a deal's jobs run in order even across runners.
-    const rows = await this.one(
-      `WITH picked AS (
-         SELECT j.id FROM ${this.s}.jobs j
-         WHERE j.due_at <= ${instant(until)}
-           AND (j.lease_until IS NULL OR j.lease_until <= clock_timestamp())
-           AND NOT (j.id = ANY(${texts(lease.skip ?? [])}))
-           AND NOT EXISTS (
-             SELECT 1 FROM ${this.s}.jobs e
-             WHERE e.deal_id = j.deal_id AND (e.due_at, e.seq) < (j.due_at, j.seq))
-         ORDER BY j.due_at, j.seq
-         LIMIT ${num(limit)}
-         FOR UPDATE OF j SKIP LOCKED),
-       claimed AS (
-         UPDATE ${this.s}.jobs SET lease_owner = ${text(lease.owner)}, lease_token = ${text(lease.token)}, lease_until = ${ms(lease.ms)}
-         FROM picked WHERE ${this.s}.jobs.id = picked.id
-         RETURNING ${this.s}.jobs.doc, ${this.s}.jobs.due_at, ${this.s}.jobs.seq)
-       SELECT doc::text AS doc FROM claimed ORDER BY due_at, seq`,
-    );
-    return docs<Job>(rows);
+    return docs<Job>(await this.one(this.st.claimJobs(claimOf(until, limit, lease))));
   }
 
   // ---- leases ----------------------------------------------------------------------------------
 
-  async renewLeases(token: string, ms_: number, ids?: string[]): Promise<number> {
-    const only = ids === undefined ? '' : `AND id = ANY(${texts(ids)})`;
-    const rows = await this.one(
-      `WITH j AS (UPDATE ${this.s}.jobs SET lease_until = ${ms(ms_)} WHERE lease_token = ${text(token)} ${only} RETURNING 1),
-            o AS (UPDATE ${this.s}.outbox SET lease_until = ${ms(ms_)} WHERE lease_token = ${text(token)} ${only} RETURNING 1)
-       SELECT ((SELECT count(*) FROM j) + (SELECT count(*) FROM o))::int AS n`,
-    );
+  async renewLeases(token: string, ms: number, ids?: string[]): Promise<number> {
+    const rows = await this.one(this.st.renewLeases(token, ms, ids));
     return Number(rows[0]?.n ?? 0);
   }
 
   async releaseLeases(token: string, ids?: string[]): Promise<void> {
     // Recording a delivery writes the message, then releases it: fold the release into that write.
-    if (ids !== undefined && ids.length > 0 && ids.every((id) => this.outbox.has(id))) {
-      for (const id of ids) this.releases.set(id, token);
+    if (ids !== undefined && ids.length > 0 && ids.every((id) => this.w.outbox.has(id))) {
+      for (const id of ids) this.w.releases.set(id, token);
       return;
     }
-    const only = ids === undefined ? '' : `AND id = ANY(${texts(ids)})`;
-    const free = 'lease_owner = NULL, lease_token = NULL, lease_until = NULL';
-    await this.one(
-      `WITH j AS (UPDATE ${this.s}.jobs SET ${free} WHERE lease_token = ${text(token)} ${only})
-       UPDATE ${this.s}.outbox SET ${free} WHERE lease_token = ${text(token)} ${only}`,
-    );
+    await this.one(this.st.releaseLeases(token, ids));
   }
 
   // ---- log -------------------------------------------------------------------------------------
 
   async appendLog(entries: LogEntry[]): Promise<void> {
-    this.log.push(...entries);
+    this.w.log.push(...entries);
   }
 
   async readLog(query: LogQuery = {}): Promise<LogEntry[]> {
@@ -302,9 +295,9 @@ export class SqlTx implements StorageTx {
 
   async putOutbox(messages: OutboxMessage[], options?: PutOptions): Promise<void> {
     for (const m of messages) {
-      if (options?.insert) this.inserts.outbox.add(m.id);
+      if (options?.insert) this.w.inserts.outbox.add(m.id);
       // A re-put keeps the message's place in the list, as in memory.
-      this.outbox.set(m.id, m);
+      this.w.outbox.set(m.id, m);
       if (m.status === 'pending') this.wake(m.nextAttemptAt);
     }
   }
@@ -323,22 +316,12 @@ export class SqlTx implements StorageTx {
   }
 
   async claimDueOutbox(until: string, limit: number, lease: LeaseRequest): Promise<OutboxMessage[]> {
-    const rows = await this.one(
-      `WITH picked AS (
-         SELECT id FROM ${this.s}.outbox
-         WHERE status = 'pending' AND next_attempt_at <= ${instant(until)}
-           AND (lease_until IS NULL OR lease_until <= clock_timestamp())
-           AND NOT (id = ANY(${texts(lease.skip ?? [])}))
-         ORDER BY next_attempt_at, seq
-         LIMIT ${num(limit)}
-         FOR UPDATE SKIP LOCKED),
-       claimed AS (
-         UPDATE ${this.s}.outbox SET lease_owner = ${text(lease.owner)}, lease_token = ${text(lease.token)}, lease_until = ${ms(lease.ms)}
-         FROM picked WHERE ${this.s}.outbox.id = picked.id
-         RETURNING ${this.s}.outbox.doc, ${this.s}.outbox.next_attempt_at, ${this.s}.outbox.seq)
-       SELECT doc::text AS doc FROM claimed ORDER BY next_attempt_at, seq`,
-    );
-    return docs<OutboxMessage>(rows);
+    return docs<OutboxMessage>(await this.one(this.st.claimDeliveries(claimOf(until, limit, lease))));
+  }
+
+  async getClaimedOutboxes(ids: ReadonlyArray<string>, token: string): Promise<Map<string, OutboxMessage>> {
+    const rows = await this.one(this.st.heldMessages(ids, token));
+    return new Map(rows.map((r) => [r.id as string, doc<OutboxMessage>(r.doc)]));
   }
 
   async getClaimedOutbox(id: string, token: string): Promise<OutboxMessage | undefined> {
@@ -363,7 +346,7 @@ export class SqlTx implements StorageTx {
   /** Locks the message: features read a message to change it (digests, dead-letter retries). */
   async getOutbox(id: string): Promise<OutboxMessage | undefined> {
     const rows = await this.one(`SELECT doc::text AS doc FROM ${this.s}.outbox WHERE id = ${text(id)} FOR UPDATE`);
-    if (!rows[0]) this.missing.outbox.add(id);
+    if (!rows[0]) this.w.missing.outbox.add(id);
     return rows[0] ? doc<OutboxMessage>(rows[0].doc) : undefined;
   }
 
@@ -371,18 +354,30 @@ export class SqlTx implements StorageTx {
 
   async putRecord(record: StoredRecord, options?: PutOptions): Promise<void> {
     const key = `${record.kind}\u0000${record.id}`;
-    if (options?.insert) this.inserts.records.add(key);
-    this.records.set(key, record);
+    if (options?.insert) this.w.inserts.records.add(key);
+    this.w.records.set(key, record);
+    // Keep the views read in step: an upsert keeps its place (its seq), a new record goes last.
+    for (const [dealId, view] of this.views) {
+      if (!view.records) continue;
+      const i = view.records.findIndex((r) => r.kind === record.kind && r.id === record.id);
+      if (dealId === record.dealId) {
+        if (i >= 0) view.records[i] = record;
+        else view.records.push(record);
+      } else if (i >= 0) view.records.splice(i, 1);
+    }
   }
 
   /** Locks the record: features read a record to change it (an approval decided, a task closed). */
   async getRecord(kind: string, id: string): Promise<StoredRecord | undefined> {
     const rows = await this.one(`SELECT doc::text AS doc FROM ${this.s}.records WHERE kind = ${text(kind)} AND id = ${text(id)} FOR UPDATE`);
-    if (!rows[0]) this.missing.records.add(`${kind}\u0000${id}`);
+    if (!rows[0]) this.w.missing.records.add(`${kind}\u0000${id}`);
     return rows[0] ? doc<StoredRecord>(rows[0].doc) : undefined;
   }
 
   async listRecords(kind: string, query: { dealId?: string } = {}): Promise<StoredRecord[]> {
+    // A deal this transaction read: its records came with its view.
+    const view = query.dealId === undefined ? undefined : this.views.get(query.dealId);
+    if (view?.records) return view.records.filter((r) => r.kind === kind);
     const byDeal = query.dealId === undefined ? '' : `AND deal_id = ${text(query.dealId)}`;
     return docs<StoredRecord>(await this.one(`SELECT doc::text AS doc FROM ${this.s}.records WHERE kind = ${text(kind)} ${byDeal} ORDER BY seq`));
   }
@@ -390,139 +385,11 @@ export class SqlTx implements StorageTx {
   /** Locks the key: features keep read-modify-write pointers here (a recipient's open digest). */
   async getMeta(key: string): Promise<Json | undefined> {
     const rows = await this.one(`SELECT value::text AS value FROM ${this.s}.meta WHERE key = ${text(key)} FOR UPDATE`);
-    if (!rows[0]) this.missing.meta.add(key);
+    if (!rows[0]) this.w.missing.meta.add(key);
     return rows[0] ? doc<Json>(rows[0].value) : undefined;
   }
 
   async putMeta(key: string, value: Json): Promise<void> {
-    this.meta.set(key, value);
-  }
-
-  // ---- the write buffer ----------------------------------------------------------------------------
-
-  /**
-   * Splits rows into the new ones — read as missing by this transaction, or put with `insert` —
-   * written with a plain INSERT (`true`), and the rest, upserted (`false`), leaving out empty
-   * groups. Once written, a row is neither missing nor new any more.
-   */
-  private split<T>(rows: T[], key: (row: T) => string, missing: Set<string>, inserts?: Set<string>): Array<[boolean, T[]]> {
-    const isNew = (r: T) => missing.has(key(r)) || (inserts?.has(key(r)) ?? false);
-    const fresh = rows.filter(isNew);
-    const known = rows.filter((r) => !isNew(r));
-    for (const r of fresh) {
-      missing.delete(key(r));
-      inserts?.delete(key(r));
-    }
-    return (
-      [
-        [true, fresh],
-        [false, known],
-      ] as Array<[boolean, T[]]>
-    ).filter(([, group]) => group.length > 0);
-  }
-
-  /**
-   * Every buffered write as one statement of data-modifying CTEs (each row appears once, so no
-   * two parts touch the same row), with the NOTIFY at commit; undefined when there is nothing.
-   */
-  private takeWrites(notify?: [string, string]): string | undefined {
-    const s = this.s;
-    const parts: string[] = [];
-
-    const dealPuts = [...this.deals.values()].filter((d): d is Deal => d !== null);
-    const dealDeletes = [...this.deals].filter(([, d]) => d === null).map(([id]) => id);
-    for (const [fresh, rows] of this.split(dealPuts, (d) => d.id, this.missing.deals, this.inserts.deals)) {
-      parts.push(`INSERT INTO ${s}.deals (id, pipeline_id, stage_id, owner_id, open, version, doc)
-        SELECT d->>'id', d->>'pipelineId', d->>'stageId', d->>'ownerId', (d->'closedAt') = 'null'::jsonb, (d->>'version')::int, d
-        FROM jsonb_array_elements(${jsonb(rows)}) WITH ORDINALITY AS t(d, n) ORDER BY n
-        ${
-          fresh
-            ? ''
-            : `ON CONFLICT (id) DO UPDATE SET pipeline_id = excluded.pipeline_id, stage_id = excluded.stage_id,
-          owner_id = excluded.owner_id, open = excluded.open, version = excluded.version, doc = excluded.doc`
-        }`);
-    }
-    if (dealDeletes.length > 0) parts.push(`DELETE FROM ${s}.deals WHERE id = ANY(${texts(dealDeletes)})`);
-
-    const enrolPuts = [...this.enrolments].filter(([, e]) => e !== null).map(([dealId, d]) => ({ dealId, doc: d }));
-    const enrolDeletes = [...this.enrolments].filter(([, e]) => e === null).map(([id]) => id);
-    if (enrolPuts.length > 0) {
-      parts.push(`INSERT INTO ${s}.enrolments (deal_id, doc)
-        SELECT e->>'dealId', e->'doc' FROM jsonb_array_elements(${jsonb(enrolPuts)}) AS t(e)
-        ON CONFLICT (deal_id) DO UPDATE SET doc = excluded.doc`);
-    }
-    if (enrolDeletes.length > 0) parts.push(`DELETE FROM ${s}.enrolments WHERE deal_id = ANY(${texts(enrolDeletes)})`);
-
-    const jobPuts = [...this.jobs.values()].filter((j): j is Job => j !== null);
-    const jobDeletes = [...this.jobs].filter(([, j]) => j === null).map(([id]) => id);
-    if (jobPuts.length > 0) {
-      // New jobs are written by the same statement as re-put ones, so one seq order covers them
-      // all (their tie order). A new job's id must not be taken: this part copies any stored row
-      // with such an id onto itself, which fails on the primary key (CONFLICT) before anything
-      // is overwritten. Every part sees the rows as they were before the statement.
-      const fresh = jobPuts.filter((j) => this.inserts.jobs.has(j.id)).map((j) => j.id);
-      if (fresh.length > 0) {
-        parts.push(`INSERT INTO ${s}.jobs (id, deal_id, due_at, doc) SELECT id, deal_id, due_at, doc FROM ${s}.jobs WHERE id = ANY(${texts(fresh)})`);
-      }
-      // A re-put job takes a new place in the tie order and loses any lease, as in memory.
-      parts.push(`INSERT INTO ${s}.jobs (id, deal_id, due_at, doc)
-        SELECT j->>'id', j->>'dealId', (j->>'dueAt')::timestamptz, j
-        FROM jsonb_array_elements(${jsonb(jobPuts)}) WITH ORDINALITY AS t(j, n) ORDER BY n
-        ON CONFLICT (id) DO UPDATE SET seq = nextval('${s}.jobs_seq'), deal_id = excluded.deal_id, due_at = excluded.due_at,
-          doc = excluded.doc, lease_owner = NULL, lease_token = NULL, lease_until = NULL`);
-    }
-    if (jobDeletes.length > 0) parts.push(`DELETE FROM ${s}.jobs WHERE id = ANY(${texts(jobDeletes)})`);
-    this.inserts.jobs.clear();
-
-    if (this.log.length > 0) {
-      parts.push(`INSERT INTO ${s}.log (id, deal_id, type, at, doc)
-        SELECT e->>'id', e->>'dealId', e->>'type', (e->>'at')::timestamptz, e
-        FROM jsonb_array_elements(${jsonb(this.log)}) WITH ORDINALITY AS t(e, n) ORDER BY n`);
-    }
-    if (this.outbox.size > 0) {
-      // Writing a message keeps its lease, unless this transaction released it (with the holder's token).
-      let leases = '';
-      if (this.releases.size > 0) {
-        const tokens = jsonb(Object.fromEntries(this.releases));
-        const keep = (col: string) => `${col} = CASE WHEN ${s}.outbox.lease_token = (${tokens} ->> excluded.id) THEN NULL ELSE ${s}.outbox.${col} END`;
-        leases = `, ${keep('lease_owner')}, ${keep('lease_until')}, ${keep('lease_token')}`;
-      }
-      for (const [fresh, rows] of this.split([...this.outbox.values()], (m) => m.id, this.missing.outbox, this.inserts.outbox)) {
-        parts.push(`INSERT INTO ${s}.outbox (id, key, deal_id, status, next_attempt_at, doc)
-          SELECT m->>'id', m->>'key', m->>'dealId', m->>'status', (m->>'nextAttemptAt')::timestamptz, m
-          FROM jsonb_array_elements(${jsonb(rows)}) WITH ORDINALITY AS t(m, n) ORDER BY n
-          ${
-            fresh
-              ? ''
-              : `ON CONFLICT (id) DO UPDATE SET key = excluded.key, deal_id = excluded.deal_id, status = excluded.status,
-            next_attempt_at = excluded.next_attempt_at, doc = excluded.doc${leases}`
-          }`);
-      }
-    }
-    for (const [fresh, rows] of this.split([...this.records.values()], (r) => `${r.kind}\u0000${r.id}`, this.missing.records, this.inserts.records)) {
-      parts.push(`INSERT INTO ${s}.records (kind, id, deal_id, at, doc)
-        SELECT r->>'kind', r->>'id', r->>'dealId', (r->>'at')::timestamptz, r
-        FROM jsonb_array_elements(${jsonb(rows)}) WITH ORDINALITY AS t(r, n) ORDER BY n
-        ${fresh ? '' : 'ON CONFLICT (kind, id) DO UPDATE SET deal_id = excluded.deal_id, at = excluded.at, doc = excluded.doc'}`);
-    }
-    const metaEntries = [...this.meta].map(([key, value]) => ({ key, value }));
-    for (const [fresh, rows] of this.split(metaEntries, (m) => m.key, this.missing.meta)) {
-      parts.push(`INSERT INTO ${s}.meta (key, value)
-        SELECT m->>'key', m->'value' FROM jsonb_array_elements(${jsonb(rows)}) AS t(m)
-        ${fresh ? '' : 'ON CONFLICT (key) DO UPDATE SET value = excluded.value'}`);
-    }
-
-    this.deals.clear();
-    this.enrolments.clear();
-    this.jobs.clear();
-    this.log.length = 0;
-    this.outbox.clear();
-    this.releases.clear();
-    this.records.clear();
-    this.meta.clear();
-
-    const tail = notify ? `SELECT pg_notify(${text(notify[0])}, ${text(notify[1])})` : 'SELECT 1';
-    if (parts.length === 0) return notify ? tail : undefined;
-    return `WITH ${parts.map((p, i) => `w${i} AS (${p})`).join(',\n')}\n${tail}`;
+    this.w.meta.set(key, value);
   }
 }

@@ -1,0 +1,159 @@
+import type { Enrolment, Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
+import type { Deal, Json } from '../model/deal.js';
+import { jsonb, text, texts } from './literal.js';
+
+/**
+ * One transaction's buffered writes: the last write of each row wins, and everything goes out as
+ * one statement of data-modifying CTEs in front of the next read that could see it, or with COMMIT.
+ */
+export class WriteBuffer {
+  // Buffered writes. Maps keep one entry per row; a delete is `null`.
+  readonly deals = new Map<string, Deal | null>();
+  readonly enrolments = new Map<string, Record<string, Enrolment> | null>();
+  readonly jobs = new Map<string, Job | null>();
+  readonly log: LogEntry[] = [];
+  readonly outbox = new Map<string, OutboxMessage>();
+  /** Leases to give back with the buffered write of the same message: message id → token. */
+  readonly releases = new Map<string, string>();
+  readonly records = new Map<string, StoredRecord>();
+  readonly meta = new Map<string, Json>();
+  /**
+   * Rows this transaction read as missing (nothing to lock). Writing one is a plain INSERT, so if
+   * another transaction created it meanwhile, the insert fails and the store re-runs this one,
+   * which then reads the row: a read-then-create never overwrites someone else's create.
+   */
+  readonly missing = { deals: new Set<string>(), outbox: new Set<string>(), records: new Set<string>(), meta: new Set<string>() };
+  /**
+   * Rows put with `insert` (ids the engine just made up) and not yet written: a plain INSERT, so a
+   * taken id fails on the primary key (CONFLICT) instead of overwriting what is stored.
+   */
+  readonly inserts = { deals: new Set<string>(), jobs: new Set<string>(), outbox: new Set<string>(), records: new Set<string>() };
+
+  constructor(private readonly s: string) {}
+
+  /**
+   * Splits rows into the new ones — read as missing by this transaction, or put with `insert` —
+   * written with a plain INSERT (`true`), and the rest, upserted (`false`), leaving out empty
+   * groups. Once written, a row is neither missing nor new any more.
+   */
+  private split<T>(rows: T[], key: (row: T) => string, missing: Set<string>, inserts?: Set<string>): Array<[boolean, T[]]> {
+    const isNew = (r: T) => missing.has(key(r)) || (inserts?.has(key(r)) ?? false);
+    const fresh = rows.filter(isNew);
+    const known = rows.filter((r) => !isNew(r));
+    for (const r of fresh) {
+      missing.delete(key(r));
+      inserts?.delete(key(r));
+    }
+    return (
+      [
+        [true, fresh],
+        [false, known],
+      ] as Array<[boolean, T[]]>
+    ).filter(([, group]) => group.length > 0);
+  }
+
+  /**
+   * Every buffered write as one statement of data-modifying CTEs (each row appears once, so no
+   * two parts touch the same row), with the NOTIFY at commit; undefined when there is nothing.
+   */
+  take(notify?: [string, string]): string | undefined {
+    const s = this.s;
+    const parts: string[] = [];
+
+    const dealPuts = [...this.deals.values()].filter((d): d is Deal => d !== null);
+    const dealDeletes = [...this.deals].filter(([, d]) => d === null).map(([id]) => id);
+    for (const [fresh, rows] of this.split(dealPuts, (d) => d.id, this.missing.deals, this.inserts.deals)) {
+      parts.push(`INSERT INTO ${s}.deals (id, pipeline_id, stage_id, owner_id, open, version, doc)
+        SELECT d->>'id', d->>'pipelineId', d->>'stageId', d->>'ownerId', (d->'closedAt') = 'null'::jsonb, (d->>'version')::int, d
+        FROM jsonb_array_elements(${jsonb(rows)}) WITH ORDINALITY AS t(d, n) ORDER BY n
+        ${
+          fresh
+            ? ''
+            : `ON CONFLICT (id) DO UPDATE SET pipeline_id = excluded.pipeline_id, stage_id = excluded.stage_id,
+          owner_id = excluded.owner_id, open = excluded.open, version = excluded.version, doc = excluded.doc`
+        }`);
+    }
+    if (dealDeletes.length > 0) parts.push(`DELETE FROM ${s}.deals WHERE id = ANY(${texts(dealDeletes)})`);
+
+    const enrolPuts = [...this.enrolments].filter(([, e]) => e !== null).map(([dealId, d]) => ({ dealId, doc: d }));
+    const enrolDeletes = [...this.enrolments].filter(([, e]) => e === null).map(([id]) => id);
+    if (enrolPuts.length > 0) {
+      parts.push(`INSERT INTO ${s}.enrolments (deal_id, doc)
+        SELECT e->>'dealId', e->'doc' FROM jsonb_array_elements(${jsonb(enrolPuts)}) AS t(e)
+        ON CONFLICT (deal_id) DO UPDATE SET doc = excluded.doc`);
+    }
+    if (enrolDeletes.length > 0) parts.push(`DELETE FROM ${s}.enrolments WHERE deal_id = ANY(${texts(enrolDeletes)})`);
+
+    const jobPuts = [...this.jobs.values()].filter((j): j is Job => j !== null);
+    const jobDeletes = [...this.jobs].filter(([, j]) => j === null).map(([id]) => id);
+    if (jobPuts.length > 0) {
+      // New jobs are written by the same statement as re-put ones, so one seq order covers them
+      // all (their tie order). A new job's id must not be taken: this part copies any stored row
+      // with such an id onto itself, which fails on the primary key (CONFLICT) before anything
+      // is overwritten. Every part sees the rows as they were before the statement.
+      const fresh = jobPuts.filter((j) => this.inserts.jobs.has(j.id)).map((j) => j.id);
+      if (fresh.length > 0) {
+        parts.push(`INSERT INTO ${s}.jobs (id, deal_id, due_at, doc) SELECT id, deal_id, due_at, doc FROM ${s}.jobs WHERE id = ANY(${texts(fresh)})`);
+      }
+      // A re-put job takes a new place in the tie order and loses any lease, as in memory.
+      parts.push(`INSERT INTO ${s}.jobs (id, deal_id, due_at, doc)
+        SELECT j->>'id', j->>'dealId', (j->>'dueAt')::timestamptz, j
+        FROM jsonb_array_elements(${jsonb(jobPuts)}) WITH ORDINALITY AS t(j, n) ORDER BY n
+        ON CONFLICT (id) DO UPDATE SET seq = nextval('${s}.jobs_seq'), deal_id = excluded.deal_id, due_at = excluded.due_at,
+          doc = excluded.doc, lease_owner = NULL, lease_token = NULL, lease_until = NULL`);
+    }
+    if (jobDeletes.length > 0) parts.push(`DELETE FROM ${s}.jobs WHERE id = ANY(${texts(jobDeletes)})`);
+    this.inserts.jobs.clear();
+
+    if (this.log.length > 0) {
+      parts.push(`INSERT INTO ${s}.log (id, deal_id, type, at, doc)
+        SELECT e->>'id', e->>'dealId', e->>'type', (e->>'at')::timestamptz, e
+        FROM jsonb_array_elements(${jsonb(this.log)}) WITH ORDINALITY AS t(e, n) ORDER BY n`);
+    }
+    if (this.outbox.size > 0) {
+      // Writing a message keeps its lease, unless this transaction released it (with the holder's token).
+      let leases = '';
+      if (this.releases.size > 0) {
+        const tokens = jsonb(Object.fromEntries(this.releases));
+        const keep = (col: string) => `${col} = CASE WHEN ${s}.outbox.lease_token = (${tokens} ->> excluded.id) THEN NULL ELSE ${s}.outbox.${col} END`;
+        leases = `, ${keep('lease_owner')}, ${keep('lease_until')}, ${keep('lease_token')}`;
+      }
+      for (const [fresh, rows] of this.split([...this.outbox.values()], (m) => m.id, this.missing.outbox, this.inserts.outbox)) {
+        parts.push(`INSERT INTO ${s}.outbox (id, key, deal_id, status, next_attempt_at, doc)
+          SELECT m->>'id', m->>'key', m->>'dealId', m->>'status', (m->>'nextAttemptAt')::timestamptz, m
+          FROM jsonb_array_elements(${jsonb(rows)}) WITH ORDINALITY AS t(m, n) ORDER BY n
+          ${
+            fresh
+              ? ''
+              : `ON CONFLICT (id) DO UPDATE SET key = excluded.key, deal_id = excluded.deal_id, status = excluded.status,
+            next_attempt_at = excluded.next_attempt_at, doc = excluded.doc${leases}`
+          }`);
+      }
+    }
+    for (const [fresh, rows] of this.split([...this.records.values()], (r) => `${r.kind}\u0000${r.id}`, this.missing.records, this.inserts.records)) {
+      parts.push(`INSERT INTO ${s}.records (kind, id, deal_id, at, doc)
+        SELECT r->>'kind', r->>'id', r->>'dealId', (r->>'at')::timestamptz, r
+        FROM jsonb_array_elements(${jsonb(rows)}) WITH ORDINALITY AS t(r, n) ORDER BY n
+        ${fresh ? '' : 'ON CONFLICT (kind, id) DO UPDATE SET deal_id = excluded.deal_id, at = excluded.at, doc = excluded.doc'}`);
+    }
+    const metaEntries = [...this.meta].map(([key, value]) => ({ key, value }));
+    for (const [fresh, rows] of this.split(metaEntries, (m) => m.key, this.missing.meta)) {
+      parts.push(`INSERT INTO ${s}.meta (key, value)
+        SELECT m->>'key', m->'value' FROM jsonb_array_elements(${jsonb(rows)}) AS t(m)
+        ${fresh ? '' : 'ON CONFLICT (key) DO UPDATE SET value = excluded.value'}`);
+    }
+
+    this.deals.clear();
+    this.enrolments.clear();
+    this.jobs.clear();
+    this.log.length = 0;
+    this.outbox.clear();
+    this.releases.clear();
+    this.records.clear();
+    this.meta.clear();
+
+    const tail = notify ? `SELECT pg_notify(${text(notify[0])}, ${text(notify[1])})` : 'SELECT 1';
+    if (parts.length === 0) return notify ? tail : undefined;
+    return `WITH ${parts.map((p, i) => `w${i} AS (${p})`).join(',\n')}\n${tail}`;
+  }
+}
