@@ -6,13 +6,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 // The house style's structure rules, checked over src/ (the same rules as the lead's
 // tools/cycles.mjs, self-contained here): no import cycle, type-only imports included, and no file
 // over 500 lines. The cycle rule is strict for all of src/. The size rule is strict for every
-// file except the ones listed in OVERSIZE, which were over the limit when this test was written
-// and are being split in other branches: they may shrink (and should leave the list), but no
-// other file may grow past the limit.
+// file except the ones listed in OVERSIZE, still over the limit: engine.ts waits for the facade
+// of issue 19 (runner.ts and sql/tx.ts left the list when the batched due work split them). A
+// listed file that falls under the limit fails the test too, so the list cannot go stale.
 
 const root = resolve(import.meta.dirname, '..');
 const MAX_LINES = 500;
-const OVERSIZE = new Set(['engine/engine.ts', 'runner/runner.ts', 'sql/tx.ts']);
+const OVERSIZE = new Set(['engine/engine.ts']);
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -107,6 +107,8 @@ describe('the structure of src/', () => {
       .map((f) => ({ file: relative(src, f), lines: readFileSync(f, 'utf8').split('\n').length }))
       .filter((f) => f.lines > MAX_LINES && !OVERSIZE.has(f.file));
     expect(over).toEqual([]);
+    const under = [...OVERSIZE].filter((f) => readFileSync(join(src, f), 'utf8').split('\n').length <= MAX_LINES);
+    expect(under, 'these are no longer over the limit: remove them from OVERSIZE').toEqual([]);
   });
 
   it('keeps src/core and src/model under the limit, every file', () => {

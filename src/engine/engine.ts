@@ -16,7 +16,7 @@ import { PipelineSchema, type Pipeline, type PipelineInput } from '../model/pipe
 import type { Rule } from '../model/rule.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { Directory, User } from '../ports/directory.js';
-import { UuidIds, type IdGenerator } from '../ports/ids.js';
+import { UuidV7Ids, type IdGenerator } from '../ports/ids.js';
 import { InMemoryNotifier, type Notifier } from '../ports/notifier.js';
 import type { DealQuery, LeaseRequest, OutboxQuery, Storage, StorageTx } from '../ports/storage.js';
 import { InMemoryStorage } from '../memory/storage.js';
@@ -251,7 +251,8 @@ export class Engine {
     this.jobLeaseMs = config.deliveryLeaseMs ?? 300_000;
     this.clock = config.clock ?? systemClock;
     this.notifier = config.notifier ?? new InMemoryNotifier();
-    this.ids = config.ids ?? new UuidIds();
+    // Time-ordered ids by default: smaller indexes and faster inserts on PostgreSQL (docs/performance.md#ids-uuidv7-against-uuidv4).
+    this.ids = config.ids ?? new UuidV7Ids();
     this.telemetry = config.telemetry ?? noTelemetry;
     this.batchDeps = {
       storage: this.storage,

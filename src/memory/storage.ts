@@ -6,6 +6,7 @@ import type { ClaimRequest, WorkQueue } from '../ports/work-queue.js';
 import { highestNumberedIds } from '../ports/ids.js';
 import { DealflowError } from '../model/errors.js';
 import { JobQueue } from './job-queue.js';
+import { MapEntryUndo } from './undo.js';
 import { SerialQueue } from '../engine/serial.js';
 
 interface Lease {
@@ -165,21 +166,6 @@ export class InMemoryStorage implements Storage, WorkQueue {
   /** @internal */
   dropJob(id: string): Job | undefined {
     return this.jobQueue.remove(id);
-  }
-}
-
-/** Puts one map entry back as it was (the common undo step: no closure per write). */
-class MapEntryUndo<K, V> {
-  constructor(
-    private readonly map: Map<K, V>,
-    private readonly key: K,
-    private readonly had: boolean,
-    private readonly prev: V | undefined,
-  ) {}
-
-  restore(): void {
-    if (this.had) this.map.set(this.key, this.prev as V);
-    else this.map.delete(this.key);
   }
 }
 
