@@ -7,6 +7,7 @@ import type { FallbackCriteria } from './fallback.js';
 // A rule as the rule book compiled it. Its own module, below the rule book and the archive of
 // versions, so that neither has to import the other for it (they used to form an import cycle).
 
+/** One action of a compiled rule: its spec, its id within the rule, and its params parsed once. */
 export interface CompiledAction {
   spec: ActionSpec;
   id: string;
@@ -16,6 +17,7 @@ export interface CompiledAction {
   params: unknown;
 }
 
+/** A rule as the rule book holds it: criteria compiled to predicates, actions resolved to their definitions. */
 export interface CompiledRule {
   rule: Rule;
   /** The rule's version (`rule.version`, 1 when unset); jobs are pinned to it. */

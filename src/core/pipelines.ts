@@ -21,14 +21,17 @@ export class PipelineIndex {
     }
   }
 
+  /** The pipeline with this id, with its stages indexed; undefined for an unknown id. */
   get(id: string): PipelineInfo | undefined {
     return this.byId.get(id);
   }
 
+  /** Every pipeline, in the order given. */
   all(): Pipeline[] {
     return [...this.byId.values()].map((i) => i.pipeline);
   }
 
+  /** Whether the stage closes the deal (won or lost); false for an unknown pipeline or stage. */
   isClosed(pipelineId: string, stageId: string): boolean {
     const s = this.byId.get(pipelineId)?.stages.get(stageId);
     return s ? isClosedStage(s) : false;

@@ -125,6 +125,7 @@ export class RuleBook {
   }
   private _hasFallback: boolean | undefined;
 
+  /** The compiled rule with this id in the current version of the rules; undefined if none. */
   get(id: string): CompiledRule | undefined {
     return this.byId.get(id);
   }

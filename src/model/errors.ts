@@ -136,7 +136,13 @@ export interface DealflowErrorConstructor {
   readonly prototype: DealflowError;
 }
 
+/**
+ * The only error type dealflow throws on bad input: `code` says what kind of problem it is,
+ * `issues` every problem found (each with its JSON path for rule JSON), `details` the context,
+ * typed per code (`isDealflowError(e, 'CONFLICT')` narrows it).
+ */
 export type DealflowError = InstanceType<typeof DealflowErrorClass>;
+/** The class of {@link DealflowError}: `e instanceof DealflowError`, `new DealflowError(code, message, { details })`. */
 export const DealflowError = DealflowErrorClass as DealflowErrorConstructor;
 
 /** A DealflowError of code `C`, its `details` typed as that code's. */
