@@ -146,14 +146,15 @@ let weekdays: BusinessCalendar | undefined;
 /** A `schedule` trigger: its cron as a digest policy's is checked (same messages and hints), and its timezone. */
 function checkSchedule(t: Extract<Trigger, { type: 'schedule' }>, at: Seg[], out: Issues): void {
   if (t.timezone !== undefined && !IANAZone.isValidZone(t.timezone)) {
-    out.add([...at, 'timezone'], hinted(`unknown timezone "${t.timezone}"`, 'use an IANA name such as "Europe/Berlin"'));
+    out.add([...at, 'timezone'], hinted(`unknown timezone "${t.timezone}"`, 'use an IANA name such as "Europe/Berlin"'), 'schedule');
   }
   const working = t.workingDaysOnly || t.lastWorkingDayOfMonth;
   try {
     CronSchedule.compile({ ...t, calendar: working ? (weekdays ??= compileCalendar(DEFAULT_CALENDAR)) : null }, at);
   } catch (e) {
     if (!(e instanceof DealflowError)) throw e;
-    out.list.push(...(e.issues ?? []));
+    // Code `schedule`: the JSON Schema says "a string", only croner knows a cron spec.
+    out.list.push(...e.issues.map((i) => ({ ...i, code: 'schedule' as const })));
   }
 }
 

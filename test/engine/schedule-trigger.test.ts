@@ -94,7 +94,12 @@ describe('schedule trigger (cron)', () => {
     }
     expect((error as DealflowError).code).toBe('INVALID_RULES');
     expect((error as DealflowError).issues).toEqual([
-      { path: '$[1].trigger.cron', message: expect.stringMatching(/"0 25 \* \* MON" is not a cron spec/), hint: expect.stringMatching(/five fields/) },
+      {
+        path: '$[1].trigger.cron',
+        code: 'schedule',
+        message: expect.stringMatching(/"0 25 \* \* MON" is not a cron spec/),
+        hint: expect.stringMatching(/five fields/),
+      },
     ]);
   });
 
