@@ -2,7 +2,7 @@ import type { Job } from './types.js';
 import type { CoreFeature } from './features.js';
 import type { ConditionTrace } from './criteria.js';
 import { jobAction, resolveJobRule } from './rule-versions.js';
-import { isTimerJob, timerOccurrence } from './time/timers.js';
+import { afterTimer, isTimerJob, timerOccurrence } from './time/timers.js';
 import { Cascade } from './cascade.js';
 import { COMMAND, Cause } from './work.js';
 
@@ -48,7 +48,7 @@ export abstract class DueJobs extends Cascade {
     this.runAction(cr, action, current.enrolmentId, current.event, new Cause(0, [], cr.rule.id));
   }
 
-  /** A `stage.idle` or `date.reached` timer came due: its rule gets the occurrence, as time passing. */
+  /** A `stage.idle`, `date.reached` or `schedule` timer came due: its rule gets the occurrence, as time passing. */
   private runTimer(job: Job): void {
     const verdict = timerOccurrence(this.timerHost(), job);
     if ('cancel' in verdict) return this.cancelJob(job, verdict.cancel);
@@ -56,6 +56,8 @@ export abstract class DueJobs extends Cascade {
     this.effects.push({ type: 'job.done', jobId: job.id });
     this.log('job.ran', { jobId: job.id, actionId: job.actionId, dueAt: job.dueAt }, job.ruleId);
     this.enqueue(verdict.occ, this.deal, null, COMMAND);
+    // A recurring (`schedule`) timer is re-armed for its next time; the others fire once.
+    afterTimer(this.timerHost(), job);
   }
 
   private runFeatureJob(feature: CoreFeature, job: Job): void {

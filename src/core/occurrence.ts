@@ -26,4 +26,6 @@ export type Occurrence =
   /** A `stage.idle` timer came due: the deal sat in `stage` without activity since `since`. For rule `ruleId` only. */
   | { type: 'stage.idle'; stage: string; ruleId: string; since: string }
   /** A `date.reached` timer came due; `value` is the date field's value. For rule `ruleId` only. */
-  | { type: 'date.reached'; field: string; ruleId: string; value: string | null };
+  | { type: 'date.reached'; field: string; ruleId: string; value: string | null }
+  /** A `schedule` trigger's cron time came; `at` is that time. For rule `ruleId` only. */
+  | { type: 'schedule'; ruleId: string; at: string };

@@ -136,7 +136,7 @@ export class RuleBook {
       const cr = this.byId.get(occ.ruleId);
       return cr?.rule.enabled ? [cr] : [];
     }
-    if (occ.type === 'stage.idle' || occ.type === 'date.reached') {
+    if (occ.type === 'stage.idle' || occ.type === 'date.reached' || occ.type === 'schedule') {
       // A timer fires its own rule only (each rule has its own duration or offset).
       const cr = this.byId.get(occ.ruleId);
       const ok =

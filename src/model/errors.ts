@@ -19,7 +19,7 @@ export type DealflowErrorCode =
  * What kind of problem an issue is. `invalid` is a problem of shape — what the JSON Schema of the
  * rule language refuses too; the others need what the schema cannot know: the pipelines, host
  * facts, named calendars, playbooks, registered actions and operators, uniqueness, template
- * syntax (docs/rules.md, "What the schema cannot check").
+ * syntax, cron specs (docs/rules.md, "What the schema cannot check").
  */
 export type IssueCode =
   | 'invalid'
@@ -32,6 +32,7 @@ export type IssueCode =
   | 'unknown-operator'
   | 'duplicate-id'
   | 'template'
+  | 'schedule'
   | 'json';
 
 /** One problem found in user input, located by a JSON path such as `$[0].trigger.stage`. */

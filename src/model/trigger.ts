@@ -66,6 +66,22 @@ const OPTIONS = [
     time: TimeOfDaySchema.optional().describe('The local time of day, HH:mm.'),
     policy,
   }),
+  strictObject({
+    type: type('schedule', 'Recurring: at each time a cron spec names, for every open deal the rule applies to, until the deal closes.'),
+    cron: z
+      .string()
+      .min(1)
+      .describe(
+        'Five-field cron read in the timezone: "0 9 * * MON" (Mondays 09:00), "0 17 L * *" (last day of the month); the same as a digest policy’s cron.',
+      ),
+    timezone: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('IANA timezone the cron is read in, e.g. Europe/Berlin. Default: the timezone of the rule’s calendar (the pipeline’s).'),
+    workingDaysOnly: z.boolean().optional().describe('Skip runs on days off of the rule’s calendar.'),
+    lastWorkingDayOfMonth: z.boolean().optional().describe('Run on the last working day of each month only; the cron gives the time ("0 17 * * *").'),
+  }),
 ] as const;
 
 /** Every trigger type, in the order docs/rules.md lists them. */

@@ -15,6 +15,9 @@ import type { Pipeline } from './pipeline.js';
 import type { ActionReference } from './reference.js';
 import { RuleSchema, RulesDocumentSchema, type Rule } from './rule.js';
 import { TriggerSchema, type Trigger } from './trigger.js';
+import { IANAZone } from 'luxon';
+import { compileCalendar, DEFAULT_CALENDAR, type BusinessCalendar } from '../core/time/calendar.js';
+import { CronSchedule } from '../core/time/cron.js';
 import { checkInput } from './input.js';
 import { beyondLimit, DEFAULT_LIMITS, type Limits } from './limits.js';
 
@@ -134,6 +137,25 @@ function checkReference(ref: ActionReference, pipelineId: string | undefined, wh
 
 function checkTrigger(t: Trigger, pipelineId: string | undefined, at: Seg[], ctx: RuleValidationContext, out: Issues): void {
   if (t.type === 'stage.entered' || t.type === 'stage.left' || t.type === 'stage.idle') checkStage(t.stage, pipelineId, [...at, 'stage'], ctx, out);
+  if (t.type === 'schedule') checkSchedule(t, at, out);
+}
+
+/** The working-day check at parse uses Monday to Friday; the rule's own calendar is read when the deal's timer is armed. */
+let weekdays: BusinessCalendar | undefined;
+
+/** A `schedule` trigger: its cron as a digest policy's is checked (same messages and hints), and its timezone. */
+function checkSchedule(t: Extract<Trigger, { type: 'schedule' }>, at: Seg[], out: Issues): void {
+  if (t.timezone !== undefined && !IANAZone.isValidZone(t.timezone)) {
+    out.add([...at, 'timezone'], hinted(`unknown timezone "${t.timezone}"`, 'use an IANA name such as "Europe/Berlin"'), 'schedule');
+  }
+  const working = t.workingDaysOnly || t.lastWorkingDayOfMonth;
+  try {
+    CronSchedule.compile({ ...t, calendar: working ? (weekdays ??= compileCalendar(DEFAULT_CALENDAR)) : null }, at);
+  } catch (e) {
+    if (!(e instanceof DealflowError)) throw e;
+    // Code `schedule`: the JSON Schema says "a string", only croner knows a cron spec.
+    out.list.push(...e.issues.map((i) => ({ ...i, code: 'schedule' as const })));
+  }
 }
 
 /** One action: its type and params are checked even when its timing is wrong, so one pass finds both. */

@@ -19,6 +19,7 @@ const SEMANTIC: ReadonlySet<IssueCode> = new Set([
   'unknown-playbook', // playbooks
   'duplicate-id', // unique rule ids, unique action ids in a rule
   'template', // mustache syntax
+  'schedule', // a schedule trigger's cron spec and timezone (croner, IANA)
 ]);
 
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
@@ -166,6 +167,15 @@ const trigger = pick(
       { requiredKeys: ['type', 'stage', 'after'] },
     ),
     fc.record({ type: fc.constant('date.reached'), field: dealPath, offset: maybe(duration), time: maybe(time) }, { requiredKeys: ['type', 'field'] }),
+    fc.record(
+      {
+        type: fc.constant('schedule'),
+        cron: pick(u('0 9 * * MON', '0 17 * * *'), u('0 25 * * *', 'every monday', '', 5)),
+        timezone: maybe(pick(u('Europe/Berlin'), u('Mars/Olympus', 1))),
+        lastWorkingDayOfMonth: maybe(pick<unknown>(fc.boolean(), u('yes'))),
+      },
+      { requiredKeys: ['type', 'cron'] },
+    ),
   ),
   u(
     { type: 'stage.enterd', stage: 'won' },

@@ -7,6 +7,7 @@ import type { Job, Occurrence } from '../types.js';
 import type { BusinessCalendar } from './calendar.js';
 import { toIso } from './business.js';
 import { parseIso } from './iso.js';
+import { CronSchedule } from './cron.js';
 import type { HistoryLog } from '../history.js';
 
 /*
@@ -20,13 +21,18 @@ import type { HistoryLog } from '../history.js';
  * - Scheduled actions anchored to a date field (`at: { field }`) move with their field, or are
  *   cancelled when it is cleared.
  *
+ * - `schedule` keeps one timer job per rule at the next time its cron names: armed when the deal
+ *   is created (or reopened), re-armed for the following time each time it fires, cancelled when
+ *   the deal closes. Time comes from the transition's `now`, never the wall clock.
+ *
  * Timer jobs are owned by the core: `ruleId` is `time:<rule id>`, `actionIndex` −1 and `actionId`
  * the trigger type, so rule re-enrolment and versioning leave them alone.
  */
 
 export const TIMER_PREFIX = 'time:';
 
-export type TimerTrigger = Extract<Trigger, { type: 'stage.idle' } | { type: 'date.reached' }>;
+export type TimerTrigger = Extract<Trigger, { type: 'stage.idle' } | { type: 'date.reached' } | { type: 'schedule' }>;
+type ScheduleTrigger = Extract<Trigger, { type: 'schedule' }>;
 
 export function isTimerJob(job: Job): boolean {
   return job.ruleId.startsWith(TIMER_PREFIX);
@@ -56,7 +62,10 @@ const timerRulesCache = new WeakMap<RuleBook, { all: CompiledRule[]; byPipeline:
 function timerRuleIndex(book: RuleBook): { all: CompiledRule[]; byPipeline: Map<string, CompiledRule[]> } {
   let index = timerRulesCache.get(book);
   if (!index) {
-    const all = book.rules.filter((cr) => cr.rule.trigger.type === 'stage.idle' || cr.rule.trigger.type === 'date.reached');
+    const all = book.rules.filter((cr) => {
+      const type = cr.rule.trigger.type;
+      return type === 'stage.idle' || type === 'date.reached' || type === 'schedule';
+    });
     timerRulesCache.set(book, (index = { all, byPipeline: new Map() }));
   }
   return index;
@@ -191,6 +200,51 @@ function rescheduleAnchored(host: TimerHost, deal: Deal, field: string | null, w
   }
 }
 
+// ---- schedule (cron) -------------------------------------------------------------------------------
+
+/** Compiled cron schedules per trigger and calendar (the working days are the rule's calendar's). */
+const cronCache = new WeakMap<ScheduleTrigger, WeakMap<BusinessCalendar, CronSchedule>>();
+
+function cronOf(t: ScheduleTrigger, cal: BusinessCalendar, ruleId: string): CronSchedule {
+  let byCal = cronCache.get(t);
+  if (!byCal) cronCache.set(t, (byCal = new WeakMap()));
+  let cron = byCal.get(cal);
+  if (!cron) {
+    // Validated at parse against Monday–Friday; a rule calendar without a working day can still fail here.
+    cron = CronSchedule.compile({ ...t, calendar: cal }, ['rules', ruleId, 'trigger']);
+    byCal.set(cal, cron);
+  }
+  return cron;
+}
+
+/** Arms a `schedule` rule's timer at its next cron time after now, unless one is pending. */
+function armSchedule(host: TimerHost, deal: Deal, cr: CompiledRule, reason: string): void {
+  if (timerOf(host, cr.rule.id)) return;
+  const t = cr.rule.trigger as ScheduleTrigger;
+  const cal = host.calendarFor(cr.rule.calendar);
+  // The rule's calendar's zone is the pipeline's timezone unless the calendar names another.
+  const zone = t.timezone ?? cal.zone;
+  const next = cronOf(t, cal, cr.rule.id).next(parseIso(host.now), zone);
+  if (next === null) return;
+  const dueAt = toIso(next);
+  const job = newTimer(host, deal, cr, dueAt, null);
+  host.putJob(job);
+  host.log('job.scheduled', { jobId: job.id, actionId: job.actionId, type: 'schedule', dueAt, armedBy: reason, calendar: zone }, job.ruleId);
+}
+
+/** After a `schedule` timer fired: the next one, the same rule's next cron time. */
+export function afterTimer(host: TimerHost, job: Job): void {
+  const deal = host.deal;
+  if (!deal || deal.closedAt !== null || job.actionId !== 'schedule') return;
+  const cr = host.rules.get(timerRuleId(job));
+  if (cr?.rule.enabled && cr.rule.trigger.type === 'schedule') armSchedule(host, deal, cr, 'fired');
+}
+
+/** A deal that closes stops its recurring timers at once (a reopened deal gets them back). */
+function cancelSchedules(host: TimerHost): void {
+  for (const job of host.jobs()) if (isTimerJob(job) && job.actionId === 'schedule') host.cancelJob(job, 'deal-closed');
+}
+
 // ---- reacting to what happened ---------------------------------------------------------------------
 
 /**
@@ -199,10 +253,17 @@ function rescheduleAnchored(host: TimerHost, deal: Deal, field: string | null, w
  */
 export function onOccurrence(host: TimerHost, occ: Occurrence, byCommand: boolean): void {
   const deal = host.deal;
-  if (!deal || deal.closedAt !== null) return;
+  if (!deal) return;
+  if (deal.closedAt !== null) {
+    if (occ.type === 'stage.entered') cancelSchedules(host);
+    return;
+  }
   switch (occ.type) {
     case 'deal.created':
-      for (const cr of timerRules(host.rules, deal.pipelineId)) if (cr.rule.trigger.type === 'date.reached') syncDateTimer(host, deal, cr, 'created');
+      for (const cr of timerRules(host.rules, deal.pipelineId)) {
+        if (cr.rule.trigger.type === 'date.reached') syncDateTimer(host, deal, cr, 'created');
+        if (cr.rule.trigger.type === 'schedule') armSchedule(host, deal, cr, 'created');
+      }
       return;
     case 'stage.entered': {
       if (occ.stage !== deal.stageId) return;
@@ -211,6 +272,7 @@ export function onOccurrence(host: TimerHost, occ: Occurrence, byCommand: boolea
         if (t.type === 'stage.idle' && t.stage === occ.stage) armIdle(host, deal, cr, 'stage.entered');
         // A deal reopened from a closed stage gets its date timers back.
         if (t.type === 'date.reached') syncDateTimer(host, deal, cr, 'sync');
+        if (t.type === 'schedule') armSchedule(host, deal, cr, 'stage.entered');
       }
       rescheduleAnchored(host, deal, 'stageEnteredAt', 'stage-entered');
       return;
@@ -248,5 +310,6 @@ export function timerOccurrence(host: TimerHost, job: Job): { occ: Occurrence } 
   if (t.type === 'date.reached' && job.actionId === 'date.reached' && t.field === job.anchorField) {
     return { occ: { type: 'date.reached', field: t.field, ruleId: cr.rule.id, value: (readDealPath(deal, t.field) as string | undefined) ?? null } };
   }
+  if (t.type === 'schedule' && job.actionId === 'schedule') return { occ: { type: 'schedule', ruleId: cr.rule.id, at: job.dueAt } };
   return { cancel: 'trigger-changed' };
 }
