@@ -6,6 +6,7 @@
  *   npx tsx examples/two-runners/main.ts        (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test)
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -28,8 +29,11 @@ async function runner(name: string): Promise<void> {
   const sent: string[] = [];
   const notifier: Notifier = { send: async (_message, { idempotencyKey }) => void sent.push(idempotencyKey) };
   const engine = createEngine({ pipelines: [proposalPipeline], rules: proposalRules, directory: proposalDirectory(), storage, notifier });
-  const r = createRunner(engine, { owner: name, concurrency: 4, leaseMs: 10_000, pollIntervalMs: 200 });
+  // Ready, then wait for the word to start, so neither runner gets a head start while the other
+  // process is still loading: with batches of 100 the first one would claim everything.
   process.stdout.write(`${JSON.stringify({ ready: name })}\n`);
+  await once(createInterface({ input: process.stdin }), 'line');
+  const r = createRunner(engine, { owner: name, concurrency: 2, batchSize: 25, leaseMs: 10_000, pollIntervalMs: 200 });
   process.once('SIGTERM', async () => {
     await r.stop();
     process.stdout.write(`${JSON.stringify({ name, stats: r.stats, sent })}\n`);
@@ -70,7 +74,7 @@ async function main(): Promise<void> {
   // Two runner processes, started at once on the real clock.
   const here = fileURLToPath(import.meta.url);
   const children = ['runner-A', 'runner-B'].map((name) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', here, 'runner', name], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', here, 'runner', name], { stdio: ['pipe', 'pipe', 'inherit'] });
     const lines: Array<Record<string, unknown>> = [];
     const seen = (key: string) =>
       new Promise<Record<string, unknown>>((resolve) => {
@@ -85,6 +89,7 @@ async function main(): Promise<void> {
     return { name, child, seen };
   });
   await Promise.all(children.map((c) => c.seen('ready')));
+  for (const c of children) c.child.stdin!.write('go\n');
   const started = Date.now();
 
   // Wait until nothing is left, then stop both with SIGTERM (runner.stop(): finish in-flight work, let go).
