@@ -142,7 +142,14 @@ export interface DealflowErrorConstructor {
  * `issues` every problem found (each with its JSON path for rule JSON), `details` the context,
  * typed per code (`isDealflowError(e, 'CONFLICT')` narrows it).
  */
-export type DealflowError = InstanceType<typeof DealflowErrorClass>;
+// Spelled out rather than `InstanceType<typeof DealflowErrorClass>`: that made the published
+// .d.ts carry Error's constructor statics, whose `NodeJS.CallSite` breaks a consumer compiling
+// without @types/node (scripts/consumer-test.mjs).
+export interface DealflowError extends Error {
+  readonly code: DealflowErrorCode;
+  readonly issues: DealflowIssue[];
+  readonly details: DealflowErrorDetails;
+}
 /** The class of {@link DealflowError}: `e instanceof DealflowError`, `new DealflowError(code, message, { details })`. */
 export const DealflowError = DealflowErrorClass as DealflowErrorConstructor;
 

@@ -89,7 +89,7 @@ export function standardWebhookSecret(secret: string): string {
 }
 
 /** `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` with the Standard Webhooks key of `secret`. */
-export function signStandardWebhook(secret: string | Buffer, id: string, timestamp: string, body: string): string {
+export function signStandardWebhook(secret: string | Uint8Array, id: string, timestamp: string, body: string): string {
   const key = typeof secret === 'string' ? standardWebhookKey(secret) : secret;
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
