@@ -59,8 +59,13 @@ export interface SqlDriver extends SqlQueryable {
 
 /** The parts of a `pg` Pool the store uses (duck-typed: `pg` is an optional peer dependency). */
 export interface PgPoolLike {
-  /** Checks out a client for one transaction, or to hold LISTEN while a runner sleeps. */
-  connect(): Promise<PgClientLike>;
+  /**
+   * Checks out a client for one transaction, or to hold LISTEN while a runner sleeps. The store
+   * uses the callback form: it is called synchronously as the client is handed over, so the store
+   * attaches its `'error'` listener before pg reads another message from the socket. A pool-like
+   * object that only returns a promise works too (without that guarantee).
+   */
+  connect(callback: (error: Error | undefined, client: PgClientLike | undefined) => void): Promise<PgClientLike> | undefined | void;
   /** A single statement outside a transaction, on whichever client the pool has free (a config object names a prepared statement). */
   query(text: string | { name: string; text: string; values: unknown[] }, params?: unknown[]): Promise<{ rows: unknown[] }>;
   /** Only read to recognise a Pool: a `pg` Pool has it, a PGlite instance or a driver does not. */
@@ -159,14 +164,28 @@ async function checkout(
   pool: PgPoolLike,
   onLost?: (error: Error) => void,
 ): Promise<{ client: PgClientLike; lost(): Error | undefined; release(error?: Error): void }> {
-  const client = await pool.connect();
   let lost: Error | undefined;
   const listener = (error: Error) => {
     if (lost) return;
     lost = error;
     onLost?.(error);
   };
-  client.on('error', listener);
+  // Not `await pool.connect()`: pg-pool removes its idle listener as it hands a client over, and
+  // pg parses every message of a TCP chunk in one go. A backend terminated just as its connection
+  // opened sends ReadyForQuery and the FATAL error in one chunk: the FATAL is emitted before a
+  // promise's continuation could attach a listener, and the host process ends (seen in CI with a
+  // runner through a server restart). The callback runs between the two messages.
+  const client = await new Promise<PgClientLike>((resolve, reject) => {
+    let handed = false;
+    const take = (client: PgClientLike) => {
+      if (handed) return;
+      handed = true;
+      client.on('error', listener);
+      resolve(client);
+    };
+    const promised = pool.connect((error, client) => (error || !client ? reject(error ?? new Error('the pool handed over no client')) : take(client)));
+    if (promised && typeof promised.then === 'function') promised.then(take, reject);
+  });
   let released = false;
   return {
     client,
