@@ -65,7 +65,7 @@ export interface PgPoolLike {
    * attaches its `'error'` listener before pg reads another message from the socket. A pool-like
    * object that only returns a promise works too (without that guarantee).
    */
-  connect(callback: (error: Error | undefined, client: PgClientLike | undefined) => void): Promise<PgClientLike> | undefined | void;
+  connect(callback: (error: Error | undefined, client: PgClientLike | undefined) => void): unknown;
   /** A single statement outside a transaction, on whichever client the pool has free (a config object names a prepared statement). */
   query(text: string | { name: string; text: string; values: unknown[] }, params?: unknown[]): Promise<{ rows: unknown[] }>;
   /** Only read to recognise a Pool: a `pg` Pool has it, a PGlite instance or a driver does not. */
@@ -184,7 +184,7 @@ async function checkout(
       resolve(client);
     };
     const promised = pool.connect((error, client) => (error || !client ? reject(error ?? new Error('the pool handed over no client')) : take(client)));
-    if (promised && typeof promised.then === 'function') promised.then(take, reject);
+    if (isThenable(promised)) promised.then(take, reject);
   });
   let released = false;
   return {
@@ -268,4 +268,8 @@ export function poolDriver(pool: PgPoolLike): SqlDriver {
 /** Quotes an identifier that was already validated as a plain lower-case name. */
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+function isThenable(v: unknown): v is Promise<PgClientLike> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }

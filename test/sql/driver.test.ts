@@ -67,7 +67,13 @@ describe('poolDriver: a connection that dies as the pool hands it over', () => {
     await expect(conn.script('BEGIN; SELECT 1')).rejects.toThrow(/not queryable/);
     conn.release();
     const lost: Error[] = [];
-    await expect(driver.listen!('dealflow', () => undefined, (e) => lost.push(e))).rejects.toThrow(/not queryable/);
+    await expect(
+      driver.listen!(
+        'dealflow',
+        () => undefined,
+        (e) => lost.push(e),
+      ),
+    ).rejects.toThrow(/not queryable/);
     expect(seen.unheardErrors).toBe(0);
     expect(lost).toEqual([FATAL]);
     expect(seen.releasedBroken.every((b) => b instanceof Error)).toBe(true);
