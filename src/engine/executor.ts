@@ -141,9 +141,17 @@ export class CommandExecutor {
   deliverAfterCommit(now: Date, ids: ReadonlyArray<string>): Promise<void> | undefined {
     // Only what the command wrote: nothing queued, no delivery transaction. Older messages stay with runners and runDue.
     if (ids.length === 0) return undefined;
-    return this.deliver(now, ids).then(
-      () => undefined,
-      (error: unknown) => this.deps.announcer.deliveryFailed(error),
+    const { announcer } = this.deps;
+    // One `then` for both outcomes (no async wrapper): a throw while announcing is reported as the delivery's too.
+    return this.deps.delivery.deliverDue(now, this.deps.work, ids).then(
+      ({ log }) => {
+        try {
+          for (const e of log) announcer.announceEntry(e);
+        } catch (error) {
+          announcer.deliveryFailed(error);
+        }
+      },
+      (error: unknown) => announcer.deliveryFailed(error),
     );
   }
 
@@ -184,7 +192,19 @@ export class CommandExecutor {
     written: OutboxMessage[],
   ): Promise<Outcome> {
     const input = typeof commandInput === 'function' ? await commandInput(tx) : commandInput;
-    const before = dealId === null ? EMPTY : await loadSnapshot(tx, dealId, this.deps.recordKinds);
+    // Load: the deal, then its pending jobs, enrolments and the records features read, one after
+    // the other (every store answers these from what getDeal loaded; SQL reads them with the row lock).
+    let before = EMPTY;
+    const deal = dealId === null ? undefined : await tx.getDeal(dealId);
+    if (dealId !== null && deal) {
+      before = { deal, jobs: await tx.pendingJobs(dealId), enrolments: await tx.getEnrolments(dealId) };
+      let records: StoredRecord[] | undefined;
+      for (const kind of this.deps.recordKinds) {
+        const some = await tx.listRecords(kind, { dealId });
+        if (some.length > 0) records = records ? records.concat(some) : some;
+      }
+      if (records) before.records = records;
+    }
     if (!before.deal && input.type !== 'create' && (input.type !== 'event' || dealId !== null)) {
       throw new DealflowError('NOT_FOUND', `no deal with id "${dealId}"`);
     }
@@ -195,23 +215,6 @@ export class CommandExecutor {
     await this.deps.effects.write(tx, before, out, now, written);
     return out;
   }
-}
-
-/** The deal's snapshot as the core reads it: deal, pending jobs, enrolments and the records features read. */
-async function loadSnapshot(tx: StorageTx, dealId: string, recordKinds: ReadonlyArray<string>): Promise<DealSnapshot> {
-  const deal = await tx.getDeal(dealId);
-  if (!deal) return EMPTY;
-  // One after the other: every store answers these from what getDeal loaded (SQL reads them with the row lock).
-  const jobs = await tx.pendingJobs(dealId);
-  const enrolments = await tx.getEnrolments(dealId);
-  const snapshot: DealSnapshot = { deal, jobs, enrolments };
-  let records: StoredRecord[] | undefined;
-  for (const kind of recordKinds) {
-    const some = await tx.listRecords(kind, { dealId });
-    if (some.length > 0) records = records ? records.concat(some) : some;
-  }
-  if (records) snapshot.records = records;
-  return snapshot;
 }
 
 /** The ids of the pending messages in `written` due by `now` (last write of each wins). */
