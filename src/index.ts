@@ -7,6 +7,8 @@ export { asyncFact, type HostFact, type HostFacts, type FactInput } from './core
 /** json-rules-engine's classes for custom operators (`createEngine({ operators })`); rules using them are evaluated by json-rules-engine. */
 export { Operator, OperatorDecorator } from 'json-rules-engine';
 export { transition, type CoreEnv, type CoreInput, type Outcome, type DealDraft } from './core/transition.js';
+/** What `transition` reads to make its effects final (recipients, digest holds, task people), and the error naming what it lacks. */
+export { EffectDataNeeded, type DirectoryView, type EffectNeeds } from './core/effects/directory-view.js';
 /** What a `CoreEnv` is built from, so `transition` can be called on its own (docs/design.md, the core). */
 export { PipelineIndex, type PipelineInfo } from './core/pipelines.js';
 export { RuleBook, type CompiledAction, type CompiledRule } from './core/rulebook.js';
@@ -42,7 +44,7 @@ export { parseRules, type ParseRulesOptions } from './engine/parse-rules.js';
 export { rulesJsonSchema, pipelinesJsonSchema, configJsonSchema, JSON_SCHEMA_DIALECT, type RulesJsonSchemaOptions } from './schema/index.js';
 export { standardActions } from './core/standard-actions.js';
 export { DEFAULT_RETRY, backoffMs, type RetryPolicy } from './engine/delivery.js';
-export { parseDigestSpec, type DigestPolicy, type DigestPolicyConfig, type DigestSchedule } from './engine/digest-policy.js';
+export { parseDigestSpec, type DigestPolicy, type DigestPolicyConfig, type DigestSchedule } from './core/digest-policy.js';
 export type { DigestItem, DigestPayload, DigestGroup } from './engine/digests.js';
 export { systemClock, type Clock } from './ports/clock.js';
 export { consoleLogger, quietLogger, type Logger } from './ports/logger.js';

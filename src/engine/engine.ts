@@ -6,7 +6,7 @@ import { BUILTIN_FACTS } from '../core/facts.js';
 import type { HostFacts } from '../core/facts.js';
 import { PipelineIndex } from '../core/pipelines.js';
 import type { RuleBook } from '../core/rulebook.js';
-import { transition, type CoreEnv, type CoreInput, type Outcome } from '../core/transition.js';
+import { draftTransition, type CoreEnv, type CoreInput, type Outcome } from '../core/transition.js';
 import type { DealSnapshot, Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
 import { dealWith, DealPatchSchema, NewDealSchema, type Deal, type DealPatch, type NewDeal } from '../model/deal.js';
 import { extensibleCopy } from '../model/records.js';
@@ -23,10 +23,11 @@ import { InMemoryStorage } from '../memory/storage.js';
 import { isWorkQueue, type WorkQueue } from '../ports/work-queue.js';
 import { TxWorkQueue } from './tx-work-queue.js';
 import { runJobBatch, type JobBatchDeps, type JobResult } from './job-batch.js';
-import { EffectWriter } from './effect-writer.js';
+import { finalOutcome } from './effect-data.js';
+import { writeOutcome } from './effect-writer.js';
 import { checkRetryPolicy, Delivery, DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
-import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from './digest-policy.js';
-import { checkDigestNames, OutboxWriter } from './outbox-writer.js';
+import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from '../core/digest-policy.js';
+import { checkDigestNames } from './digest-names.js';
 import { TASK_RECORD } from '../core/tasks/lifecycle.js';
 import { SerialQueue } from './serial.js';
 import { AccessGuard, type AccessOptions } from './access.js';
@@ -52,7 +53,6 @@ import { ruleChanges, versionedRuleBook, type RuleChange } from './rule-versions
 import type { CoreFeature } from '../core/features.js';
 import { validateGoals } from '../model/validate-goals.js';
 import type { Playbook, PlaybookInput, Task, TaskSpecInput } from '../model/task.js';
-import { TaskPeople } from './task-people.js';
 import { WorkflowCommands, eventInput, parsePlaybooks, workflowParts, type TaskQuery } from './workflow.js';
 import { toIsoString } from '../core/time/iso.js';
 import { checkArguments, ENGINE_ARGUMENTS } from '../model/arguments.js';
@@ -196,15 +196,12 @@ export class Engine {
   private readonly maxDepth: number;
   private readonly delivery: Delivery;
   private readonly digestPolicies: Map<string, DigestPolicy>;
-  private readonly outboxWriter: OutboxWriter;
-  private readonly effects: EffectWriter;
   /** Core features (tasks, goals, …): their record kinds are loaded with every deal. */
   private readonly features: CoreFeature[];
   private readonly recordKinds: string[];
   private readonly workflow: WorkflowCommands;
   private readonly approvals: ApprovalCommands;
   private readonly slaBook: SlaBook;
-  private readonly taskPeople: TaskPeople;
   private readonly exceptionConfig: ExceptionConfig;
   /** Playbooks by id, as validated from the config. */
   readonly playbooks: ReadonlyMap<string, Playbook>;
@@ -258,8 +255,8 @@ export class Engine {
       storage: this.storage,
       ids: this.ids,
       recordKinds: this.recordKinds,
-      decide: (before, input, now) => this.decide(before, input, now),
-      write: (tx, before, out, now) => this.write(tx, before, out, now),
+      decide: (before, input, now, tx) => this.decide(before, input, now, tx),
+      write: (tx, before, out) => this.write(tx, before, out),
       // TELEMETRY (job runs): a span per job of a batch, with how it ended, once the batch committed.
       reportJob:
         this.telemetry === noTelemetry
@@ -284,14 +281,6 @@ export class Engine {
       retry: checkRetryPolicy({ ...DEFAULT_RETRY, ...config.retry }),
       leaseMs: config.deliveryLeaseMs ?? 300_000,
       telemetry: this.telemetry,
-    });
-    this.outboxWriter = new OutboxWriter(this.directory, this.ids, this.digestPolicies);
-    this.taskPeople = new TaskPeople(this.directory, this.ids);
-    this.effects = new EffectWriter({
-      outboxWriter: this.outboxWriter,
-      taskPeople: this.taskPeople,
-      pipeline: (id) => this.pipelineIndex.get(id)?.pipeline,
-      ruleName: (ruleId) => this.ruleBook.get(ruleId)?.rule.name ?? null,
     });
     this.exceptionConfig = config.exceptions ?? {};
     this.approvals = new ApprovalCommands({
@@ -933,11 +922,12 @@ export class Engine {
       facts: this.facts,
       maxDepth: this.maxDepth,
       features: this.features,
+      digests: this.digestPolicies,
     };
   }
 
   /** The pure transition; with rules left to json-rules-engine, re-run until their verdicts are all in (core/fallback.ts). */
-  private decide(before: DealSnapshot, input: CoreInput, now: Date): Outcome | Promise<Outcome> {
+  private decide(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx): Outcome | Promise<Outcome> {
     // Owner calendars need the owner's Directory record; the core is sync, so load it first.
     const owners = ownersToLoad(
       this.ruleBook,
@@ -945,14 +935,17 @@ export class Engine {
       input,
       this.slaBook.all.some((c) => c.sla.calendar === 'owner'),
     );
-    if (owners.length > 0) return loadUserTimes(this.directory, owners).then((users) => this.decideWith(before, input, now, users));
-    return this.decideWith(before, input, now, undefined);
+    if (owners.length > 0) return loadUserTimes(this.directory, owners).then((users) => this.decideWith(before, input, now, users, tx));
+    return this.decideWith(before, input, now, undefined, tx);
   }
 
-  private decideWith(before: DealSnapshot, input: CoreInput, now: Date, users: UserTimes | undefined): Outcome | Promise<Outcome> {
+  /** The core's decisions, then what its effects read loaded (src/engine/effect-data.ts) and the effects made final by the core. */
+  private decideWith(before: DealSnapshot, input: CoreInput, now: Date, users: UserTimes | undefined, tx: StorageTx): Outcome | Promise<Outcome> {
     const env = this.env(now, users);
-    if (!this.ruleBook.hasFallback) return transition(before, input, env);
-    return this.fallback.settle(env.ids, (fallback, ids) => transition(before, input, { ...env, ids, fallback }));
+    if (!this.ruleBook.hasFallback) return finalOutcome(before, draftTransition(before, input, env), env, this.directory, tx);
+    return this.fallback
+      .settle(env.ids, (fallback, ids) => draftTransition(before, input, { ...env, ids, fallback }))
+      .then((draft) => finalOutcome(before, draft, env, this.directory, tx));
   }
 
   /** Which rules' criteria are compiled and which json-rules-engine evaluates, and how often it has. */
@@ -987,9 +980,9 @@ export class Engine {
             throw new DealflowError('NOT_FOUND', `no deal with id "${dealId}"`);
           }
           if (authorize) await authorize(before);
-          const out = await this.decide(before, input, now);
+          const out = await this.decide(before, input, now, tx);
           written.length = 0; // a re-run transaction starts over
-          await this.write(tx, before, out, now, written);
+          await this.write(tx, before, out, written);
           return out;
         });
         scope.done({ dealId: outcome.snapshot.deal?.id ?? dealId, rulesFired: rulesFired(outcome.effects) });
@@ -1001,8 +994,8 @@ export class Engine {
   }
 
   /** Writes an outcome's effects (src/engine/effect-writer.ts); the outbox messages it writes are added to `written`, when given. */
-  private write(tx: StorageTx, before: DealSnapshot, out: Outcome, now: Date, written?: OutboxMessage[]): Promise<void> {
-    return this.effects.write(tx, before, out, now, written);
+  private write(tx: StorageTx, before: DealSnapshot, out: Outcome, written?: OutboxMessage[]): Promise<void> {
+    return writeOutcome(tx, before, out, written);
   }
 
   private async deliver(now: Date, only?: ReadonlyArray<string>): Promise<{ delivered: number }> {
