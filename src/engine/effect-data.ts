@@ -22,12 +22,23 @@ const MAX_ROUNDS = 8;
  * The draft's effects made final by the core, after loading what they read from the Directory
  * and (for digests) the transaction. A draft with no notification and no task is returned as it is.
  */
-export function finalOutcome(before: DealSnapshot, draft: Outcome, env: CoreEnv, directory: Directory, tx: StorageTx): Outcome | Promise<Outcome> {
-  return needsFinalizing(draft) ? loadAndFinalize(before, draft, env, directory, tx) : draft;
+export function finalOutcome(
+  before: DealSnapshot,
+  draft: Outcome,
+  env: CoreEnv,
+  directory: Directory,
+  tx: StorageTx,
+  view: LoadedView = emptyView(),
+): Outcome | Promise<Outcome> {
+  return needsFinalizing(draft) ? loadAndFinalize(before, draft, env, directory, tx, view) : draft;
 }
 
-async function loadAndFinalize(before: DealSnapshot, draft: Outcome, env: CoreEnv, directory: Directory, tx: StorageTx): Promise<Outcome> {
-  const view: MutableView = { users: {}, roles: {}, digests: {} };
+/** A view to load into; the engine loads a command's owners into its `users` first, for calendars. */
+export function emptyView(): LoadedView {
+  return { users: {}, roles: {}, digests: {} };
+}
+
+async function loadAndFinalize(before: DealSnapshot, draft: Outcome, env: CoreEnv, directory: Directory, tx: StorageTx, view: LoadedView): Promise<Outcome> {
   for (let round = 0; ; round++) {
     const probe = new Lookup(view);
     finalizeEffects(before, draft, env, probe, PROBE_IDS);
@@ -42,13 +53,14 @@ async function loadAndFinalize(before: DealSnapshot, draft: Outcome, env: CoreEn
   return out;
 }
 
-interface MutableView extends DirectoryView {
+/** What one command loaded: a DirectoryView being filled in. */
+export interface LoadedView extends DirectoryView {
   users: Record<string, User | null>;
   roles: Record<string, ReadonlyArray<string>>;
   digests: Record<string, DirectoryView['digests'][string]>;
 }
 
-async function loadInto(view: MutableView, needs: EffectNeeds, directory: Directory, tx: StorageTx): Promise<void> {
+async function loadInto(view: LoadedView, needs: EffectNeeds, directory: Directory, tx: StorageTx): Promise<void> {
   for (const id of needs.users) view.users[id] = (await directory.get(id)) ?? null;
   for (const role of needs.roles) view.roles[role] = (await directory.withRole(role)).map((u) => u.id);
   for (const pointer of needs.digests) {

@@ -23,7 +23,7 @@ import { InMemoryStorage } from '../memory/storage.js';
 import { isWorkQueue, type WorkQueue } from '../ports/work-queue.js';
 import { TxWorkQueue } from './tx-work-queue.js';
 import { runJobBatch, type JobBatchDeps, type JobResult } from './job-batch.js';
-import { finalOutcome } from './effect-data.js';
+import { emptyView, finalOutcome, type LoadedView } from './effect-data.js';
 import { writeOutcome } from './effect-writer.js';
 import { checkRetryPolicy, Delivery, DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
 import { buildDigestPolicies, type DigestPolicy, type DigestPolicyConfig } from '../core/digest-policy.js';
@@ -40,7 +40,7 @@ import type { EngineEvents } from './events.js';
 import { FallbackEvaluator } from './fallback.js';
 import { parseRules } from './parse-rules.js';
 import { explainDeal, type DealExplanation } from './explain.js';
-import { loadUserTimes, ownersToLoad } from './owner-times.js';
+import { loadUsers, ownersToLoad, userTimes } from './owner-times.js';
 import { CalendarBook, type UserTimes } from '../core/time/calendars.js';
 import type { CalendarInput } from '../model/calendar.js';
 import { ApprovalCommands, type DecideApprovalInput, type ExceptionConfig, type MarkExceptionInput } from './approvals.js';
@@ -935,17 +935,20 @@ export class Engine {
       input,
       this.slaBook.all.some((c) => c.sla.calendar === 'owner'),
     );
-    if (owners.length > 0) return loadUserTimes(this.directory, owners).then((users) => this.decideWith(before, input, now, users, tx));
-    return this.decideWith(before, input, now, undefined, tx);
+    // One load of Directory records per command: the owners read here are there for the effects too.
+    const view = emptyView();
+    if (owners.length > 0) return loadUsers(this.directory, owners, view.users).then(() => this.decideWith(before, input, now, tx, view));
+    return this.decideWith(before, input, now, tx, view);
   }
 
   /** The core's decisions, then what its effects read loaded (src/engine/effect-data.ts) and the effects made final by the core. */
-  private decideWith(before: DealSnapshot, input: CoreInput, now: Date, users: UserTimes | undefined, tx: StorageTx): Outcome | Promise<Outcome> {
-    const env = this.env(now, users);
-    if (!this.ruleBook.hasFallback) return finalOutcome(before, draftTransition(before, input, env), env, this.directory, tx);
+  private decideWith(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx, view: LoadedView): Outcome | Promise<Outcome> {
+    const loaded = Object.keys(view.users).length > 0;
+    const env = this.env(now, loaded ? userTimes(view.users) : undefined);
+    if (!this.ruleBook.hasFallback) return finalOutcome(before, draftTransition(before, input, env), env, this.directory, tx, view);
     return this.fallback
       .settle(env.ids, (fallback, ids) => draftTransition(before, input, { ...env, ids, fallback }))
-      .then((draft) => finalOutcome(before, draft, env, this.directory, tx));
+      .then((draft) => finalOutcome(before, draft, env, this.directory, tx, view));
   }
 
   /** Which rules' criteria are compiled and which json-rules-engine evaluates, and how often it has. */
