@@ -1,7 +1,8 @@
 export * from './model/index.js';
 export { defineAction, ActionRegistry } from './core/actions.js';
 export type { ActionDefinition, AnyActionDefinition, ActionContext, ExecuteContext, NotificationSpec, Recipient } from './core/actions.js';
-export { BUILTIN_ACTIONS } from './core/builtin-actions.js';
+export { DEAL_ACTIONS } from './core/builtin-actions.js';
+export { BUILTIN_ACTIONS, FEATURES } from './core/feature-list.js';
 export { compileCondition, criteriaError, type Predicate, type FactSource, type ConditionTrace } from './core/criteria.js';
 export { asyncFact, type HostFact, type HostFacts, type FactInput } from './core/facts.js';
 /** json-rules-engine's classes for custom operators (`createEngine({ operators })`); rules using them are evaluated by json-rules-engine. */
@@ -150,4 +151,4 @@ export {
   type RenderResult,
   type TemplateScope,
 } from './core/templates.js';
-export type { CoreFeature, FeatureContext, FeatureJobSpec } from './core/features.js';
+export type { CoreFeature, FeatureContext, FeatureJobSpec, FeatureRegistration, FeatureSetup } from './core/features.js';

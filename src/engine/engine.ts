@@ -1,7 +1,8 @@
 import EventEmitter from 'eventemitter3';
 import type { Operator, OperatorDecorator } from 'json-rules-engine';
 import { ActionRegistry, type AnyActionDefinition } from '../core/actions.js';
-import { BUILTIN_ACTIONS } from '../core/builtin-actions.js';
+import { buildFeatures } from '../core/feature-list.js';
+import { standardActions } from '../core/standard-actions.js';
 import { BUILTIN_FACTS } from '../core/facts.js';
 import type { HostFacts } from '../core/facts.js';
 import { PipelineIndex } from '../core/pipelines.js';
@@ -44,7 +45,7 @@ import { loadUsers, ownersToLoad, userTimes } from './owner-times.js';
 import { CalendarBook, type UserTimes } from '../core/time/calendars.js';
 import type { CalendarInput } from '../model/calendar.js';
 import { ApprovalCommands, type DecideApprovalInput, type ExceptionConfig, type MarkExceptionInput } from './approvals.js';
-import { slaParts } from './slas.js';
+import { compileSlas } from './slas.js';
 import type { SlaBook } from '../core/sla/book.js';
 import type { ApprovalRequestInput } from '../model/approval.js';
 import type { Duration } from '../model/duration.js';
@@ -53,7 +54,7 @@ import { ruleChanges, versionedRuleBook, type RuleChange } from './rule-versions
 import type { CoreFeature } from '../core/features.js';
 import { validateGoals } from '../model/validate-goals.js';
 import type { Playbook, PlaybookInput, Task, TaskSpecInput } from '../model/task.js';
-import { WorkflowCommands, eventInput, parsePlaybooks, workflowParts, type TaskQuery } from './workflow.js';
+import { WorkflowCommands, eventInput, parsePlaybooks, type TaskQuery } from './workflow.js';
 import { toIsoString } from '../core/time/iso.js';
 import { checkArguments, ENGINE_ARGUMENTS } from '../model/arguments.js';
 import { checkEngineConfig } from '../model/config.js';
@@ -232,11 +233,10 @@ export class Engine {
     this.pipelineIndex = new PipelineIndex(pipelines);
     this.calendars = new CalendarBook(config.calendars ?? {}, pipelines);
     this.playbooks = parsePlaybooks(config.playbooks);
-    const workflow = workflowParts(pipelines, this.playbooks);
-    this.actions = new ActionRegistry([...BUILTIN_ACTIONS, ...workflow.actions, ...(config.actions ?? [])]);
-    const slas = slaParts(config.slas, { pipelines, actions: this.actions, facts: Object.keys(config.facts ?? {}) });
-    this.slaBook = slas.book;
-    this.features = [...workflow.features, ...slas.features];
+    // One door for action types and features: the deal actions, each feature's, `createDeal`, the host's.
+    this.actions = new ActionRegistry([...standardActions(pipelines, this.playbooks), ...(config.actions ?? [])]);
+    this.slaBook = compileSlas(config.slas, { pipelines, actions: this.actions, facts: Object.keys(config.facts ?? {}) });
+    this.features = buildFeatures({ playbooks: this.playbooks, slas: this.slaBook });
     this.recordKinds = [...new Set(this.features.flatMap((f) => f.recordKinds))];
     this.facts = config.facts ?? {};
     validateGoals(pipelines, [...BUILTIN_FACTS, ...Object.keys(this.facts)]);
