@@ -1,5 +1,5 @@
 import { EffectDataNeeded, Lookup, type DirectoryView, type EffectNeeds } from '../core/effects/directory-view.js';
-import { finalizeEffects, needsFinalizing } from '../core/effects/finalize.js';
+import { finalizeEffects, needsFinalizing, readsDirectory } from '../core/effects/finalize.js';
 import type { CoreEnv } from '../core/env.js';
 import type { DealSnapshot, Outcome } from '../core/types.js';
 import type { Directory, User } from '../ports/directory.js';
@@ -30,7 +30,10 @@ export function finalOutcome(
   tx: StorageTx,
   view: LoadedView = emptyView(),
 ): Outcome | Promise<Outcome> {
-  return needsFinalizing(draft) ? loadAndFinalize(before, draft, env, directory, tx, view) : draft;
+  if (!needsFinalizing(draft)) return draft;
+  // Nothing to load (notifications to the owner or a user, no digest, no task people): one pass, no probe.
+  if (!readsDirectory(draft)) return finalize(before, draft, env, view);
+  return loadAndFinalize(before, draft, env, directory, tx, view);
 }
 
 /** A view to load into; the engine loads a command's owners into its `users` first, for calendars. */
@@ -46,9 +49,14 @@ async function loadAndFinalize(before: DealSnapshot, draft: Outcome, env: CoreEn
     if (round >= MAX_ROUNDS) throw new EffectDataNeeded(probe.needs);
     await loadInto(view, probe.needs, directory, tx);
   }
+  return finalize(before, draft, env, view);
+}
+
+/** The pass that counts: real ids, on a view that holds everything it reads. */
+function finalize(before: DealSnapshot, draft: Outcome, env: CoreEnv, view: DirectoryView): Outcome {
   const lookup = new Lookup(view);
   const out = finalizeEffects(before, draft, env, lookup, env.ids);
-  // Not reachable: the probe found nothing missing, and the pass is deterministic.
+  // Not reachable: the probe (or readsDirectory) found nothing missing, and the pass is deterministic.
   if (lookup.needs) throw new EffectDataNeeded(lookup.needs);
   return out;
 }

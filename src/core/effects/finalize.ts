@@ -26,6 +26,23 @@ export function needsFinalizing(draft: Outcome): boolean {
 }
 
 /**
+ * Whether making a draft's effects final reads anything from the Directory or storage: a
+ * notification to the manager or a role, or held for a digest; a task with people to resolve.
+ * When not (notifications to the owner or a user, the usual case), no load is needed.
+ */
+export function readsDirectory(draft: Outcome): boolean {
+  for (const e of draft.effects) {
+    if (e.type === 'outbox' && e.message.kind === 'notification') {
+      const { to, digest } = e.message.payload;
+      if (digest || to === 'manager' || (typeof to === 'object' && to !== null && 'role' in to)) return true;
+    } else if (e.type === 'record' && e.record.kind === TASK_RECORD && (e.record.data as { unresolved?: unknown }).unresolved) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
  * Makes a draft's effects final, reading the Directory and open digests through `lookup`. Every
  * id it makes comes from `ids`, in the order the effects come. A lookup of something not loaded
  * is noted on `lookup` (its `needs`); the result is then incomplete, for the caller to discard.
