@@ -1,12 +1,15 @@
 export * from './model/index.js';
 export { defineAction, ActionRegistry } from './core/actions.js';
 export type { ActionDefinition, AnyActionDefinition, ActionContext, ExecuteContext, NotificationSpec, Recipient } from './core/actions.js';
-export { BUILTIN_ACTIONS } from './core/builtin-actions.js';
+export { DEAL_ACTIONS } from './core/builtin-actions.js';
+export { BUILTIN_ACTIONS, FEATURES } from './core/feature-list.js';
 export { compileCondition, criteriaError, type Predicate, type FactSource, type ConditionTrace } from './core/criteria.js';
 export { asyncFact, type HostFact, type HostFacts, type FactInput } from './core/facts.js';
 /** json-rules-engine's classes for custom operators (`createEngine({ operators })`); rules using them are evaluated by json-rules-engine. */
 export { Operator, OperatorDecorator } from 'json-rules-engine';
 export { transition, type CoreEnv, type CoreInput, type Outcome, type DealDraft } from './core/transition.js';
+/** What `transition` reads to make its effects final (recipients, digest holds, task people), and the error naming what it lacks. */
+export { EffectDataNeeded, type DirectoryView, type EffectNeeds } from './core/effects/directory-view.js';
 /** What a `CoreEnv` is built from, so `transition` can be called on its own (docs/design.md, the core). */
 export { PipelineIndex, type PipelineInfo } from './core/pipelines.js';
 export { RuleBook, type CompiledAction, type CompiledRule } from './core/rulebook.js';
@@ -42,7 +45,7 @@ export { parseRules, type ParseRulesOptions } from './engine/parse-rules.js';
 export { rulesJsonSchema, pipelinesJsonSchema, configJsonSchema, JSON_SCHEMA_DIALECT, type RulesJsonSchemaOptions } from './schema/index.js';
 export { standardActions } from './core/standard-actions.js';
 export { DEFAULT_RETRY, backoffMs, type RetryPolicy } from './engine/delivery.js';
-export { parseDigestSpec, type DigestPolicy, type DigestPolicyConfig, type DigestSchedule } from './engine/digest-policy.js';
+export { parseDigestSpec, type DigestPolicy, type DigestPolicyConfig, type DigestSchedule } from './core/digest-policy.js';
 export type { DigestItem, DigestPayload, DigestGroup } from './engine/digests.js';
 export { systemClock, type Clock } from './ports/clock.js';
 export { consoleLogger, quietLogger, type Logger } from './ports/logger.js';
@@ -148,4 +151,4 @@ export {
   type RenderResult,
   type TemplateScope,
 } from './core/templates.js';
-export type { CoreFeature, FeatureContext, FeatureJobSpec } from './core/features.js';
+export type { CoreFeature, FeatureContext, FeatureJobSpec, FeatureRegistration, FeatureSetup } from './core/features.js';

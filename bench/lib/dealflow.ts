@@ -17,4 +17,4 @@ const testing = (await import(new URL('testing/index.js', dist).href)) as typeof
 
 export const { createEngine, InMemoryStorage, InMemoryDirectory, InMemoryNotifier, SequentialIds, REPORT_INPUTS, transition } = lib;
 export const { createTestEngine, FakeClock } = testing;
-export type { CoreEnv, DealSnapshot, Engine, Job, Notifier } from '../../src/index.js';
+export type { CoreEnv, DealSnapshot, DirectoryView, Engine, Job, Notifier, User } from '../../src/index.js';

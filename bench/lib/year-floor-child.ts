@@ -8,15 +8,18 @@
  */
 import { JobQueue } from '../../src/memory/job-queue.js';
 import { createTestEngine, transition } from './dealflow.js';
-import type { CoreEnv, DealSnapshot } from './dealflow.js';
-import { DAY, draftOf, patchAt, START, Timeline } from './year-timeline.js';
+import type { CoreEnv, DealSnapshot, DirectoryView } from './dealflow.js';
+import { DAY, draftOf, OWNERS, patchAt, START, Timeline } from './year-timeline.js';
 import { yearPipeline, yearRules } from './year-rules.js';
 
 const DEALS = Number(process.argv[2] ?? 100_000);
 
 const wall0 = performance.now();
 const engine = createTestEngine({ pipelines: [yearPipeline], rules: yearRules, start: new Date(START) });
-const envAt = (ms: number) => (engine as unknown as { env(now: Date): CoreEnv }).env(new Date(ms));
+// The Directory records the engine would load for the effects (owners, for `manager`), loaded
+// once: the engine's default Directory knows each owner by id alone, so `manager` is unresolved.
+const directory: DirectoryView = { users: Object.fromEntries(OWNERS.map((id) => [id, { id }])), roles: {}, digests: {} };
+const envAt = (ms: number): CoreEnv => ({ ...(engine as unknown as { env(now: Date): CoreEnv }).env(new Date(ms)), directory });
 const none: DealSnapshot = { deal: null, jobs: [], enrolments: {} };
 const snapshots = new Map<string, DealSnapshot>();
 const ids = new Map<number, string>();

@@ -1,6 +1,6 @@
 import { createActor, setup, SimulatedClock } from 'xstate';
 import { createTestEngine, InMemoryStorage, transition } from '../lib/dealflow.js';
-import type { CoreEnv, DealSnapshot, Job } from '../lib/dealflow.js';
+import type { CoreEnv, DealSnapshot, DirectoryView, Job } from '../lib/dealflow.js';
 import { proposalDirectory, proposalPipeline, proposalRules } from '../../examples/proposal-deadline/setup.js';
 import type { Workload } from '../harness.js';
 
@@ -59,7 +59,10 @@ function pureCore(deals: number): Outcome {
     return out;
   };
   const engine = createTestEngine({ pipelines: [proposalPipeline], rules: proposalRules, directory: proposalDirectory(), start: '2026-03-02T08:00:00.000Z' });
-  const envAt = (ms: number) => (engine as unknown as { env(now: Date): CoreEnv }).env(new Date(ms));
+  // The Directory records the engine would load for the effects (the manager on day 5), loaded once.
+  const users = Object.fromEntries(['anna', 'boris', 'maria'].map((id) => [id, proposalDirectory().get(id) ?? null]));
+  const directory: DirectoryView = { users, roles: {}, digests: {} };
+  const envAt = (ms: number): CoreEnv => ({ ...(engine as unknown as { env(now: Date): CoreEnv }).env(new Date(ms)), directory });
   const snapshots = new Map<string, DealSnapshot>();
   let jobs: Job[] = [];
   let notifications = 0;

@@ -4,8 +4,6 @@ import { SettableDealPathSchema } from '../model/deal-path.js';
 import { hinted } from '../model/hints.js';
 import { strictObject } from '../model/objects.js';
 import { defineAction, type AnyActionDefinition, type NotificationSpec } from './actions.js';
-import { requestApproval } from './approvals/actions.js';
-import { exemptSla, extendSla } from './sla/actions.js';
 import { setTitle } from './template-actions.js';
 import { TemplateString } from './templates.js';
 
@@ -86,5 +84,8 @@ export const recordViolation = defineAction({
   },
 });
 
-/** The action types every engine knows: notify, setField, setFlag, moveStage, recordViolation, setTitle, requestApproval, extendSla, exemptSla. */
-export const BUILTIN_ACTIONS: AnyActionDefinition[] = [notify, setField, setFlag, moveStage, recordViolation, setTitle, requestApproval, extendSla, exemptSla];
+/**
+ * The actions on the deal itself, which every engine knows: notify, setField, setFlag, moveStage,
+ * recordViolation, setTitle. Features add theirs through their registration (core/feature-list.ts).
+ */
+export const DEAL_ACTIONS: AnyActionDefinition[] = [notify, setField, setFlag, moveStage, recordViolation, setTitle];

@@ -1,5 +1,7 @@
 import type { IdGenerator } from '../ports/ids.js';
 import type { ActionRegistry } from './actions.js';
+import type { DigestPolicy } from './digest-policy.js';
+import type { DirectoryView } from './effects/directory-view.js';
 import type { HostFacts } from './facts.js';
 import type { FallbackAnswers } from './fallback.js';
 import type { CoreFeature } from './features.js';
@@ -29,4 +31,13 @@ export interface CoreEnv {
   calendars?: CalendarBook;
   /** Directory records the engine loaded for this command (the deal's owner), for `owner` calendars. */
   users?: UserTimes;
+  /**
+   * The Directory records and open digests the effects read (recipients, digest holds, task
+   * people), loaded before the step (core/effects/directory-view.ts). Default: none, which is
+   * enough for notifications to the owner or a user without a digest; anything else it lacks
+   * makes `transition` throw EffectDataNeeded, naming what to load.
+   */
+  directory?: DirectoryView;
+  /** The named digest policies of `createEngine({ digests })`; a notification's `digest` may also be a spec. */
+  digests?: ReadonlyMap<string, DigestPolicy>;
 }

@@ -2,7 +2,9 @@ import type { DuePolicy } from '../model/calendar.js';
 import type { Deal, Json } from '../model/deal.js';
 import type { Duration } from '../model/duration.js';
 import type { Pipeline } from '../model/pipeline.js';
-import type { NotificationSpec } from './actions.js';
+import type { Playbook } from '../model/task.js';
+import type { AnyActionDefinition, NotificationSpec } from './actions.js';
+import type { SlaBook } from './sla/book.js';
 import type { FactSource } from './criteria.js';
 import type { RenderResult } from './templates.js';
 import type { CompiledRule } from './rulebook.js';
@@ -91,3 +93,26 @@ export interface FeatureContext {
 }
 
 export type { RenderResult };
+
+/** What the features of an engine are built from: its configuration, parsed and compiled. */
+export interface FeatureSetup {
+  /** Playbooks by id (`createEngine({ playbooks })`). */
+  readonly playbooks: ReadonlyMap<string, Playbook>;
+  /** The SLAs, compiled against the engine's actions (engine/slas.ts). */
+  readonly slas: SlaBook;
+}
+
+/**
+ * One feature as an engine registers it (core/feature-list.ts): its name, the action types it
+ * adds to the rule language, the record kinds it may keep, and how its core feature is built.
+ * Actions come first and from the playbooks alone: SLAs are compiled against the action
+ * registry, so the registry must exist before any feature is built.
+ */
+export interface FeatureRegistration {
+  readonly name: string;
+  /** Every record kind the feature may keep (the built feature says which it reads for this engine). */
+  readonly recordKinds: ReadonlyArray<string>;
+  actions(playbooks: ReadonlyMap<string, Playbook>): AnyActionDefinition[];
+  /** `built`: the features registered before this one, by name, for one that works with another (approvals pause SLAs). */
+  build(setup: FeatureSetup, built: ReadonlyMap<string, CoreFeature>): CoreFeature;
+}

@@ -3,7 +3,7 @@ import type { Goal } from '../model/goal.js';
 import type { Stage } from '../model/pipeline.js';
 import { goesBackward } from '../model/validate-goals.js';
 import { compileValidCondition, type ConditionTrace, type Predicate } from './criteria.js';
-import type { CoreFeature, FeatureContext } from './features.js';
+import type { CoreFeature, FeatureContext, FeatureRegistration } from './features.js';
 
 /** The core feature name of stage goals, for routing `achieveGoal` commands. */
 export const GOAL_FEATURE = 'goal';
@@ -94,3 +94,11 @@ function reach(ctx: FeatureContext, stage: Stage, goal: Goal, how: { by: string;
   );
   ctx.moveStage(goal.moveTo);
 }
+
+/** Stage goals: no action types, no records (a goal reached moves the deal). */
+export const GOALS: FeatureRegistration = {
+  name: GOAL_FEATURE,
+  recordKinds: [],
+  actions: () => [],
+  build: () => goalFeature(),
+};

@@ -2,6 +2,8 @@ import type { ExternalEvent } from '../model/event.js';
 import { DealflowError } from '../model/errors.js';
 import { DueJobs } from './due-jobs.js';
 import type { CoreEnv } from './env.js';
+import { EffectDataNeeded, EMPTY_DIRECTORY_VIEW, Lookup } from './effects/directory-view.js';
+import { finalizeEffects } from './effects/finalize.js';
 import type { CoreInput, DealSnapshot, Outcome } from './types.js';
 import { COMMAND } from './work.js';
 
@@ -12,14 +14,30 @@ import { COMMAND } from './work.js';
 
 export type { CoreEnv } from './env.js';
 export type { CoreInput, DealDraft, Outcome } from './types.js';
+export { EffectDataNeeded, type DirectoryView, type EffectNeeds } from './effects/directory-view.js';
 
 /**
  * The pure transition: (snapshot, input, env) → (next snapshot, effects). It runs nothing:
- * jobs to schedule or cancel, log lines, outbox messages and records are returned for the
- * engine to write in one transaction. Throws a DealflowError for bad input; the caller then
- * discards everything, so a rejected command changes nothing.
+ * jobs to schedule or cancel, log lines, outbox messages (one per recipient, or held in a
+ * digest) and records are returned, final, for the engine to write in one transaction. Throws a
+ * DealflowError for bad input; the caller then discards everything, so a rejected command
+ * changes nothing. Throws EffectDataNeeded when the effects read Directory records or open
+ * digests that `env.directory` does not hold.
  */
 export function transition(snapshot: DealSnapshot, input: CoreInput, env: CoreEnv): Outcome {
+  const draft = draftTransition(snapshot, input, env);
+  const lookup = new Lookup(env.directory ?? EMPTY_DIRECTORY_VIEW);
+  const out = finalizeEffects(snapshot, draft, env, lookup, env.ids);
+  if (lookup.needs) throw new EffectDataNeeded(lookup.needs);
+  return out;
+}
+
+/**
+ * The transition's decisions before its effects are made final: notifications still name their
+ * recipient spec, tasks their unresolved people. `transition` is this and then `finalizeEffects`
+ * (core/effects/finalize.ts); the engine runs the two apart to load what the second reads.
+ */
+export function draftTransition(snapshot: DealSnapshot, input: CoreInput, env: CoreEnv): Outcome {
   const work = new Work(snapshot, env);
   work.start(input);
   work.drain();

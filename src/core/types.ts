@@ -106,7 +106,13 @@ export type Effect =
   | { type: 'job.schedule'; job: Job; fresh?: true }
   | { type: 'job.cancel'; jobId: string; reason: string }
   | { type: 'job.done'; jobId: string }
-  | { type: 'outbox'; message: OutboxMessage }
+  /**
+   * A message to store. Every one is new (inserted, never over a stored row) but a digest the core
+   * adds an item to, which `replace` marks: written over the stored row of that id.
+   */
+  | { type: 'outbox'; message: OutboxMessage; replace?: true }
+  /** A meta value to store under its key: the pointer from (digest policy, recipient) to the open digest. */
+  | { type: 'meta'; key: string; value: string }
   /** `fresh`: a new record whose id was just made up; stored as an insert, never over a stored record. */
   | { type: 'record'; record: StoredRecord; fresh?: true }
   | { type: 'log'; entry: LogEntry };

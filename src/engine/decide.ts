@@ -5,12 +5,15 @@ import type { PipelineIndex } from '../core/pipelines.js';
 import type { SlaBook } from '../core/sla/book.js';
 import type { CalendarBook, UserTimes } from '../core/time/calendars.js';
 import { toIsoString } from '../core/time/iso.js';
-import { transition, type CoreEnv, type CoreInput, type Outcome } from '../core/transition.js';
+import { draftTransition, type CoreEnv, type CoreInput, type Outcome } from '../core/transition.js';
 import type { DealSnapshot } from '../core/types.js';
+import type { DigestPolicy } from '../core/digest-policy.js';
+import type { StorageTx } from '../ports/storage.js';
+import { emptyView, finalOutcome, type LoadedView } from './effect-data.js';
 import type { Directory } from '../ports/directory.js';
 import type { IdGenerator } from '../ports/ids.js';
 import type { FallbackEvaluator } from './fallback.js';
-import { loadUserTimes, ownersToLoad } from './owner-times.js';
+import { loadUsers, ownersToLoad, userTimes } from './owner-times.js';
 import type { RuleSet } from './rule-set.js';
 
 /** What the pure step runs against: the engine's configuration and the rules in force. */
@@ -26,6 +29,8 @@ export interface DeciderDeps {
   fallback: FallbackEvaluator;
   slas: SlaBook;
   directory: Directory;
+  /** Digest policies by name: the core decides what a digest holds. */
+  digests: Map<string, DigestPolicy>;
 }
 
 /**
@@ -42,11 +47,13 @@ export class Decider {
   }
 
   /** The pure transition; with rules left to json-rules-engine, re-run until their verdicts are all in (core/fallback.ts). */
-  decide(before: DealSnapshot, input: CoreInput, now: Date): Outcome | Promise<Outcome> {
+  decide(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx): Outcome | Promise<Outcome> {
     // Owner calendars need the owner's Directory record; the core is sync, so load it first.
     const owners = ownersToLoad(this.deps.rules.book, before, input, this.slaUsesOwner);
-    if (owners.length > 0) return loadUserTimes(this.deps.directory, owners).then((users) => this.decideWith(before, input, now, users));
-    return this.decideWith(before, input, now, undefined);
+    // One load of Directory records per command: the owners read here are there for the effects too.
+    const view = emptyView();
+    if (owners.length > 0) return loadUsers(this.deps.directory, owners, view.users).then(() => this.decideWith(before, input, now, tx, view));
+    return this.decideWith(before, input, now, tx, view);
   }
 
   /** The core's environment for a command at `now`. */
@@ -64,12 +71,18 @@ export class Decider {
       facts: deps.facts,
       maxDepth: deps.maxDepth,
       features: deps.features,
+      digests: deps.digests,
     };
   }
 
-  private decideWith(before: DealSnapshot, input: CoreInput, now: Date, users: UserTimes | undefined): Outcome | Promise<Outcome> {
-    const env = this.env(now, users);
-    if (!env.rules.hasFallback) return transition(before, input, env);
-    return this.deps.fallback.settle(env.ids, (fallback, ids) => transition(before, input, { ...env, ids, fallback }));
+  /** The core's decisions, then what its effects read loaded (src/engine/effect-data.ts) and the effects made final by the core. */
+  private decideWith(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx, view: LoadedView): Outcome | Promise<Outcome> {
+    const loaded = Object.keys(view.users).length > 0;
+    const env = this.env(now, loaded ? userTimes(view.users) : undefined);
+    const { directory } = this.deps;
+    if (!env.rules.hasFallback) return finalOutcome(before, draftTransition(before, input, env), env, directory, tx, view);
+    return this.deps.fallback
+      .settle(env.ids, (fallback, ids) => draftTransition(before, input, { ...env, ids, fallback }))
+      .then((draft) => finalOutcome(before, draft, env, directory, tx, view));
   }
 }

@@ -16,7 +16,7 @@ import type { Storage } from '../ports/storage.js';
 import type { Telemetry } from '../ports/telemetry.js';
 import type { ExceptionConfig } from './approvals.js';
 import type { RetryPolicy } from './delivery.js';
-import type { DigestPolicyConfig } from './digest-policy.js';
+import type { DigestPolicyConfig } from '../core/digest-policy.js';
 
 /** Everything `createEngine` needs: pipelines and rules, plus the ports (storage, clock, ids, notifier, directory, access policy), host facts, custom actions and optional features (calendars, playbooks, SLAs, digests). Ports left out fall back to defaults. */
 export interface EngineConfig {

@@ -9,7 +9,7 @@ import type { WorkQueue } from '../ports/work-queue.js';
 import type { Announcer } from './announcer.js';
 import type { Decider } from './decide.js';
 import type { Delivery } from './delivery.js';
-import type { EffectWriter } from './effect-writer.js';
+import { writeOutcome } from './effect-writer.js';
 import type { RuleChange } from './rule-versions.js';
 import { SerialQueue } from './serial.js';
 import { commandName, rulesFired } from './telemetry.js';
@@ -24,7 +24,6 @@ export interface ExecutorDeps {
   /** The record kinds core features read: the part of a deal's records its snapshot carries. */
   recordKinds: ReadonlyArray<string>;
   decider: Decider;
-  effects: EffectWriter;
   delivery: Delivery;
   announcer: Announcer;
   /** Deliver what a command queued right after it commits. */
@@ -111,8 +110,8 @@ export class CommandExecutor {
   }
 
   /** Writes an outcome's effects (src/engine/effect-writer.ts); the outbox messages it writes are added to `written`, when given. */
-  write(tx: StorageTx, before: DealSnapshot, out: Outcome, now: Date, written?: OutboxMessage[]): Promise<void> {
-    return this.deps.effects.write(tx, before, out, now, written);
+  write(tx: StorageTx, before: DealSnapshot, out: Outcome, written?: OutboxMessage[]): Promise<void> {
+    return writeOutcome(tx, before, out, written);
   }
 
   /** Logs a deal-less `rules.changed` entry listing which rules moved to which version, and the policy for their pending jobs. */
@@ -209,10 +208,10 @@ export class CommandExecutor {
       throw new DealflowError('NOT_FOUND', `no deal with id "${dealId}"`);
     }
     if (authorize) await authorize(before);
-    const decided = this.deps.decider.decide(before, input, now);
+    const decided = this.deps.decider.decide(before, input, now, tx);
     // The core is synchronous: only owner calendars and json-rules-engine make the decision wait.
     const out = decided instanceof Promise ? await decided : decided;
-    await this.deps.effects.write(tx, before, out, now, written);
+    await writeOutcome(tx, before, out, written);
     return out;
   }
 }

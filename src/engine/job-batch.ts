@@ -16,7 +16,8 @@ export interface JobBatchDeps {
   ids: IdGenerator;
   /** The record kinds core features read: the part of a deal's records its snapshot carries. */
   recordKinds: ReadonlyArray<string>;
-  decide(before: DealSnapshot, input: CoreInput, now: Date): Outcome | Promise<Outcome>;
+  /** `tx` is the batch's: what the effects read (open digests) is loaded through it. */
+  decide(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx): Outcome | Promise<Outcome>;
   write(tx: StorageTx, before: DealSnapshot, out: Outcome, now: Date): Promise<void>;
   /**
    * Tells telemetry how each job of a part ended, once the part committed (absent: no telemetry).
@@ -76,7 +77,7 @@ async function runPart(deps: JobBatchDeps, tx: StorageTx, claims: ReadonlyArray<
     const before = snapshotOf(view, deps.recordKinds);
     let out: Outcome;
     try {
-      out = await deps.decide(before, { type: 'job', job: view.job }, now);
+      out = await deps.decide(before, { type: 'job', job: view.job }, now, tx);
     } catch (error) {
       // The job's own rules threw: retrying cannot help. Drop it with a record of why; the rest of the batch commits.
       await tx.removeJob(view.job.id);

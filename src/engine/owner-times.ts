@@ -3,7 +3,7 @@ import type { UserTimes } from '../core/time/calendars.js';
 import { usesOwnerCalendar } from '../core/time/timers.js';
 import type { RuleBook } from '../core/rulebook.js';
 import type { DealSnapshot } from '../core/types.js';
-import type { Directory } from '../ports/directory.js';
+import type { Directory, User } from '../ports/directory.js';
 
 /**
  * The users whose calendars a command may need: the deal's owner, and the new owner when the
@@ -19,13 +19,24 @@ export function ownersToLoad(rules: RuleBook, before: DealSnapshot, input: CoreI
   return [...ids];
 }
 
-/** Reads the users' timezone and calendar from the Directory (which may be async) for the pure core. */
-export async function loadUserTimes(directory: Directory, ids: ReadonlyArray<string>): Promise<UserTimes> {
-  const out: Record<string, { id: string; timezone?: string; calendar?: NonNullable<UserTimes[string]['calendar']> }> = {};
-  for (const id of ids) {
-    const user = await directory.get(id);
-    if (!user) continue;
-    out[id] = { id, ...(user.timezone !== undefined ? { timezone: user.timezone } : {}), ...(user.calendar !== undefined ? { calendar: user.calendar } : {}) };
+/**
+ * Reads the users from the Directory (which may be async) into `into`, null for one it does not
+ * know: the same records the effects read later (engine/effect-data.ts), so an owner is loaded once.
+ */
+export async function loadUsers(directory: Directory, ids: ReadonlyArray<string>, into: Record<string, User | null>): Promise<void> {
+  for (const id of ids) into[id] = (await directory.get(id)) ?? null;
+}
+
+/** The loaded users' timezone and calendar, for `owner` calendars in the pure core. */
+export function userTimes(users: Readonly<Record<string, User | null>>): UserTimes {
+  const out: Record<string, UserTimes[string]> = {};
+  for (const [id, user] of Object.entries(users)) {
+    if (user)
+      out[id] = {
+        id,
+        ...(user.timezone !== undefined ? { timezone: user.timezone } : {}),
+        ...(user.calendar !== undefined ? { calendar: user.calendar } : {}),
+      };
   }
   return out;
 }

@@ -10,9 +10,9 @@ import type { Limits } from '../model/limits.js';
 import type { Rule } from '../model/rule.js';
 import type { AccessGuard, AccessOptions } from './access.js';
 import { approvalActionPaths, approvalOwnedPaths } from './deal-changes.js';
-import type { DigestPolicy } from './digest-policy.js';
+import type { DigestPolicy } from '../core/digest-policy.js';
 import type { FallbackEvaluator } from './fallback.js';
-import { checkDigestNames } from './outbox-writer.js';
+import { checkDigestNames } from './digest-names.js';
 import { parseRules } from './parse-rules.js';
 import { ruleChanges, versionedRuleBook, type RuleChange } from './rule-versions.js';
 

@@ -1,8 +1,5 @@
 import type { ActionRegistry } from '../core/actions.js';
-import { ApprovalFeature } from '../core/approvals/feature.js';
-import type { CoreFeature } from '../core/features.js';
 import { SlaBook, stopTriggerOf } from '../core/sla/book.js';
-import { SlaFeature } from '../core/sla/feature.js';
 import { DealflowError, formatIssues, type DealflowIssue } from '../model/errors.js';
 import type { Pipeline } from '../model/pipeline.js';
 import { SlaSchema, type Sla, type SlaInput } from '../model/sla.js';
@@ -98,9 +95,7 @@ function mapPath(path: string, where: string, map: Record<string, string>): stri
   return `${where}.${head}${m[2]}`;
 }
 
-/** The SLA and approval features of an engine, from its config. */
-export function slaParts(slas: ReadonlyArray<SlaInput | Sla> | undefined, ctx: SlaCheckContext): { features: CoreFeature[]; book: SlaBook } {
-  const book = new SlaBook(parseSlas(slas, ctx), ctx.actions);
-  const sla = new SlaFeature(book);
-  return { features: [sla, new ApprovalFeature(sla)], book };
+/** The SLAs of an engine, from its config, compiled (their features are built from the feature list, core/feature-list.ts). */
+export function compileSlas(slas: ReadonlyArray<SlaInput | Sla> | undefined, ctx: SlaCheckContext): SlaBook {
+  return new SlaBook(parseSlas(slas, ctx), ctx.actions);
 }

@@ -1,5 +1,6 @@
 import { ActionRegistry } from '../core/actions.js';
-import { BUILTIN_ACTIONS } from '../core/builtin-actions.js';
+import { buildFeatures } from '../core/feature-list.js';
+import { standardActions } from '../core/standard-actions.js';
 import { BUILTIN_FACTS } from '../core/facts.js';
 import { PipelineIndex } from '../core/pipelines.js';
 import type { SlaBook } from '../core/sla/book.js';
@@ -27,19 +28,16 @@ import { DealCommands } from './deal-commands.js';
 import { DeadLetters } from './dead-letters.js';
 import { Decider } from './decide.js';
 import { checkRetryPolicy, Delivery, DEFAULT_RETRY } from './delivery.js';
-import { buildDigestPolicies } from './digest-policy.js';
+import { buildDigestPolicies } from '../core/digest-policy.js';
 import { DueWork } from './due-work.js';
-import { EffectWriter } from './effect-writer.js';
 import type { EngineConfig } from './engine-config.js';
 import { CommandExecutor } from './executor.js';
 import { FallbackEvaluator } from './fallback.js';
-import { OutboxWriter } from './outbox-writer.js';
 import { EngineQueries } from './queries.js';
 import { RuleSet } from './rule-set.js';
-import { slaParts } from './slas.js';
-import { TaskPeople } from './task-people.js';
+import { compileSlas } from './slas.js';
 import { TxWorkQueue } from './tx-work-queue.js';
-import { WorkflowCommands, parsePlaybooks, workflowParts } from './workflow.js';
+import { WorkflowCommands, parsePlaybooks } from './workflow.js';
 
 /** Knows nobody, but lets notifications to user ids through as `{ id }`: the default when the host passes no directory. */
 const openDirectory: Directory = {
@@ -93,11 +91,11 @@ export function wireEngine(config: EngineConfig): EngineParts {
   const pipelineIndex = new PipelineIndex(pipelines);
   const calendars = new CalendarBook(config.calendars ?? {}, pipelines);
   const playbooks = parsePlaybooks(config.playbooks);
-  const wfParts = workflowParts(pipelines, playbooks);
-  const actions = new ActionRegistry([...BUILTIN_ACTIONS, ...wfParts.actions, ...(config.actions ?? [])]);
-  const slas = slaParts(config.slas, { pipelines, actions, facts: Object.keys(config.facts ?? {}) });
+  // One door for action types and features: the deal actions, each feature's, `createDeal`, the host's.
+  const actions = new ActionRegistry([...standardActions(pipelines, playbooks), ...(config.actions ?? [])]);
+  const slaBook = compileSlas(config.slas, { pipelines, actions, facts: Object.keys(config.facts ?? {}) });
   // Core features (tasks, goals, …): their record kinds are loaded with every deal.
-  const features = [...wfParts.features, ...slas.features];
+  const features = buildFeatures({ playbooks, slas: slaBook });
   const recordKinds = [...new Set(features.flatMap((f) => f.recordKinds))];
   const facts = config.facts ?? {};
   validateGoals(pipelines, [...BUILTIN_FACTS, ...Object.keys(facts)]);
@@ -106,7 +104,7 @@ export function wireEngine(config: EngineConfig): EngineParts {
   const directory = config.directory ?? openDirectory;
   const access = new AccessGuard(config.access ?? defaultAccessPolicy, directory);
   const ruleSet = new RuleSet(
-    { pipelines: pipelineIndex, actions, facts, calendars, limits, fallback, digestPolicies, slas: slas.book, access },
+    { pipelines: pipelineIndex, actions, facts, calendars, limits, fallback, digestPolicies, slas: slaBook, access },
     config.rules ?? [],
   );
   const storage = config.storage ?? new InMemoryStorage();
@@ -122,12 +120,6 @@ export function wireEngine(config: EngineConfig): EngineParts {
   const retry = checkRetryPolicy({ ...DEFAULT_RETRY, ...config.retry });
   const delivery = new Delivery({ storage, notifier, directory, actions, ids, retry, leaseMs, telemetry });
   const pipeline = (id: string) => pipelineIndex.get(id)?.pipeline;
-  const effects = new EffectWriter({
-    outboxWriter: new OutboxWriter(directory, ids, digestPolicies),
-    taskPeople: new TaskPeople(directory, ids),
-    pipeline,
-    ruleName: (ruleId) => ruleSet.book.get(ruleId)?.rule.name ?? null,
-  });
   const maxDepth = config.maxCascadeDepth ?? 10;
   const decider = new Decider({
     calendars,
@@ -139,15 +131,16 @@ export function wireEngine(config: EngineConfig): EngineParts {
     maxDepth,
     features,
     fallback,
-    slas: slas.book,
+    slas: slaBook,
     directory,
+    digests: digestPolicies,
   });
   const announcer = new Announcer(logger);
-  const executor = new CommandExecutor({ storage, work, clock, ids, telemetry, recordKinds, decider, effects, delivery, announcer, deliverOnCommit });
+  const executor = new CommandExecutor({ storage, work, clock, ids, telemetry, recordKinds, decider, delivery, announcer, deliverOnCommit });
   const command = executor.run.bind(executor);
   const exceptionConfig = config.exceptions ?? {};
   const ownedPaths = ruleSet.ownedPaths.bind(ruleSet);
-  const approvals = new ApprovalCommands({ storage, access, directory, slas: () => slas.book, exceptions: exceptionConfig, pipeline, ownedPaths, command });
+  const approvals = new ApprovalCommands({ storage, access, directory, slas: () => slaBook, exceptions: exceptionConfig, pipeline, ownedPaths, command });
   const queries = new EngineQueries({ storage, clock, access, pipelines: pipelineIndex, calendars, rules: ruleSet });
   const due = new DueWork({
     work,
@@ -160,8 +153,8 @@ export function wireEngine(config: EngineConfig): EngineParts {
       storage,
       ids,
       recordKinds,
-      decide: (before, input, now) => decider.decide(before, input, now),
-      write: (tx, before, out, now) => executor.write(tx, before, out, now),
+      decide: (before, input, now, tx) => decider.decide(before, input, now, tx),
+      write: (tx, before, out) => executor.write(tx, before, out),
       // TELEMETRY (job runs): a span per job of a batch, with how it ended, once the batch committed.
       reportJob:
         telemetry === noTelemetry
@@ -184,7 +177,7 @@ export function wireEngine(config: EngineConfig): EngineParts {
     calendars,
     playbooks,
     actions,
-    slaBook: slas.book,
+    slaBook,
     exceptionConfig,
     storage,
     work,

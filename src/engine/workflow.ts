@@ -1,10 +1,7 @@
 import { DateTime } from 'luxon';
-import type { AnyActionDefinition } from '../core/actions.js';
-import type { CoreFeature } from '../core/features.js';
-import { GOAL_FEATURE, goalFeature, type GoalInput } from '../core/goals.js';
-import { EXTERNAL_DEAL_RECORD, createDealAction, externalDealKeys } from '../core/system-deals.js';
-import { taskActions } from '../core/tasks/actions.js';
-import { taskFeature, type TaskInput } from '../core/tasks/feature.js';
+import { GOAL_FEATURE, type GoalInput } from '../core/goals.js';
+import { EXTERNAL_DEAL_RECORD, externalDealKeys } from '../core/system-deals.js';
+import type { TaskInput } from '../core/tasks/feature.js';
 import { TASK_FEATURE, TASK_RECORD } from '../core/tasks/lifecycle.js';
 import type { RuleBook } from '../core/rulebook.js';
 import type { CoreInput, Outcome } from '../core/transition.js';
@@ -38,17 +35,6 @@ export function parsePlaybooks(input: ReadonlyArray<PlaybookInput> = []): Map<st
     });
   }
   return out;
-}
-
-/** The core features and action types of the workflow issue (tasks, playbooks, goals, system-created deals). */
-export function workflowParts(
-  pipelines: ReadonlyArray<Pipeline>,
-  playbooks: ReadonlyMap<string, Playbook>,
-): { features: CoreFeature[]; actions: AnyActionDefinition[] } {
-  return {
-    features: [taskFeature({ playbooks }), goalFeature()],
-    actions: [...taskActions(playbooks), createDealAction(pipelines)],
-  };
 }
 
 /**

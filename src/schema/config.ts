@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DigestPolicyConfigSchema } from '../engine/digest-policy.js';
+import { DigestPolicyConfigSchema } from '../core/digest-policy.js';
 import { CalendarRefSchema, CalendarSchema } from '../model/calendar.js';
 import { strictObject } from '../model/objects.js';
 import { PipelineSchema } from '../model/pipeline.js';

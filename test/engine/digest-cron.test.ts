@@ -5,7 +5,7 @@ import { configJsonSchema, InMemoryDirectory, type RuleInput } from '../../src/i
 import { createTestEngine } from '../../src/testing/index.js';
 import { salesPipeline } from '../helpers.js';
 
-/** Digest policies on a cron schedule in a timezone (src/engine/digest-policy.ts, src/core/time/cron.ts), on the fake clock. */
+/** Digest policies on a cron schedule in a timezone (src/core/digest-policy.ts, src/core/time/cron.ts), on the fake clock. */
 const notifyManager: RuleInput[] = [
   {
     id: 'new-deal',

@@ -1,7 +1,7 @@
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
-import { compileCalendar, DEFAULT_CALENDAR } from '../core/time/calendar.js';
-import { CronSchedule } from '../core/time/cron.js';
+import { compileCalendar, DEFAULT_CALENDAR } from './time/calendar.js';
+import { CronSchedule } from './time/cron.js';
 import { CalendarSchema } from '../model/calendar.js';
 import { DurationSchema, type Duration } from '../model/duration.js';
 import { DealflowError, issuesFromZod } from '../model/errors.js';
