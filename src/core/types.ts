@@ -37,16 +37,13 @@ export interface Job {
 /** A deal's enrolment in a `once` rule, kept so the rule never fires for the deal again (docs/design.md, amendments). */
 export interface Enrolment {
   ruleId: string;
-  /** The latest enrolment's id; jobs carry it. */
+  /** The enrolment's id (the `enrolmentId` of its `rule.fired` entry); jobs carry it. */
   id: string;
-  /**
-   * Dead state, kept for now: always 1 (only a `once` rule's first enrolment is kept), and
-   * `firstAt`/`lastAt` are never read. Removing them changes the stored enrolment's shape, which
-   * test/core/semantics.test.ts (a `once` rule's enrolment, asserted whole) and the storage contract assert.
-   */
-  count: number;
-  firstAt: string;
-  lastAt: string;
+  // Earlier versions stored enrolments with `count` (always 1), `firstAt` and `lastAt`, which
+  // nothing read. No migration: an enrolment is only ever tested for being there (a `once` rule's
+  // guard), so the stores hand such an old one back as stored (SQL: its JSON document, memory: the
+  // object) and the core ignores the extra keys; test/storage/contract.ts and
+  // test/core/semantics.test.ts load one.
 }
 
 /** A history entry's type: one of the typed entries (core/history.ts), or a custom action's own. */
