@@ -4,10 +4,12 @@ import type { Occurrence, Recipient } from './occurrence.js';
 
 // A deal's history, typed: one entry type per thing that happens, each with its data. The core
 // writes most of them (its `log` is checked against this map at compile time); the engine writes
-// the delivery, failure and rule-set entries. Custom actions and features may log types of their
-// own, so the stored and emitted `LogEntry` (core/types.ts) keeps untyped data; every typed
-// entry is a `LogEntry`, and `isHistoryEntry` narrows one to its type. test/core/history.test.ts
-// checks that every type written in src/ is here and that docs/engine.md lists them all.
+// the delivery, failure and rule-set entries, and emits each entry as the event of its type
+// (engine/events.ts derives the event map from this one). Custom actions and features may log
+// types of their own, so the stored entry, `AnyHistoryEntry` (core/types.ts), keeps untyped data;
+// every typed entry is one, and `isHistoryEntry` narrows one to its type. test/core/history.test.ts
+// checks that every type written in src/ is here; docs/engine.md's table of entries is generated
+// from this map (scripts/history-doc.ts, checked by test/docs/history-entries.test.ts).
 
 /** Extra keys some entries carry beyond their typed ones (a job's re-check notes, a violation's data). */
 type More = { [key: string]: unknown };
@@ -120,7 +122,8 @@ export type HistoryType = keyof HistoryDataMap;
 /** The data of a typed history entry of type `T`. */
 export type HistoryData<T extends HistoryType> = HistoryDataMap[T];
 
-interface EntryOf<T extends HistoryType> {
+/** The typed history entry of type `T`: what `engine.on(T, …)` hands its listener. */
+export interface HistoryEntryOf<T extends HistoryType> {
   id: string;
   at: string;
   dealId: string | null;
@@ -131,7 +134,7 @@ interface EntryOf<T extends HistoryType> {
 }
 
 /** One line of a deal's history, typed: narrow on `type` to read its `data`. */
-export type HistoryEntry = { [T in HistoryType]: EntryOf<T> }[HistoryType];
+export type HistoryEntry = { [T in HistoryType]: HistoryEntryOf<T> }[HistoryType];
 
 /** Every typed history entry type, as a value (for tests, docs and tools). */
 export const HISTORY_TYPES = Object.freeze([
@@ -210,7 +213,7 @@ void everyTypeListed;
 const TYPED: ReadonlySet<string> = new Set(HISTORY_TYPES);
 
 /** Whether `entry` is the typed entry of `type` (so its `data` reads as that type's). */
-export function isHistoryEntry<E extends { type: string }, T extends HistoryType>(entry: E, type: T): entry is E & EntryOf<T> {
+export function isHistoryEntry<E extends { type: string }, T extends HistoryType>(entry: E, type: T): entry is E & HistoryEntryOf<T> {
   return entry.type === type && TYPED.has(type);
 }
 

@@ -46,25 +46,37 @@ export interface Enrolment {
   // test/core/semantics.test.ts load one.
 }
 
-/** A history entry's type: one of the typed entries (core/history.ts), or a custom action's own. */
-export type LogType = HistoryType | (string & {});
+/**
+ * A history entry's type: one of the typed entries (`HistoryType`, listed in `HISTORY_TYPES` and
+ * docs/engine.md), or a custom action's or feature's own.
+ */
+export type AnyHistoryType = HistoryType | (string & {});
 
 /**
- * One line of a deal's history as stored and emitted: what happened, and why (rule, trigger,
- * criteria values, reason). Its `data` is untyped here, as custom actions and features log types
- * of their own; every entry the core and engine write is one of the typed `HistoryEntry` union
- * (core/history.ts), and `isHistoryEntry(entry, type)` narrows an entry to its typed form. (A
- * `LogEntry` that *is* the union would break every reader that takes `entry.data.x` without
+ * One line of a deal's history as stored, read back (`engine.history(dealId)`) and emitted on
+ * `log`: what happened, and why (rule, trigger, criteria values, reason). Its `data` is untyped
+ * here, as custom actions and features log types of their own; every entry the core and engine
+ * write is one of the typed `HistoryEntry` union (core/history.ts), which `isHistoryEntry(entry,
+ * type)` narrows it to, and the engine's event of a type hands its listener the typed entry. (An
+ * entry type that *is* the union would break every reader that takes `entry.data.x` without
  * narrowing first — the engine's and users'.)
  */
-export interface LogEntry {
+export interface AnyHistoryEntry {
   id: string;
   at: string;
   dealId: string | null;
-  type: LogType;
+  type: AnyHistoryType;
+  /** The rule (or feature: `sla`, `task`, `approval`, …) the entry is about. */
   ruleId?: string;
   data: Record<string, unknown>;
 }
+
+// The names the history had before it was called the history everywhere; kept so code written
+// against them still compiles.
+/** @deprecated The history's entry is `AnyHistoryEntry` (stored, any type) or `HistoryEntry` (typed); this is `AnyHistoryEntry`. */
+export type LogEntry = AnyHistoryEntry;
+/** @deprecated Use `AnyHistoryType` (any entry type) or `HistoryType` (the typed ones). */
+export type LogType = AnyHistoryType;
 
 /**
  * `pending` waits for its next attempt; `held` is a digest still collecting items (not due yet);
@@ -106,7 +118,7 @@ export type Effect =
   | { type: 'outbox'; message: OutboxMessage }
   /** `fresh`: a new record whose id was just made up; stored as an insert, never over a stored record. */
   | { type: 'record'; record: StoredRecord; fresh?: true }
-  | { type: 'log'; entry: LogEntry };
+  | { type: 'log'; entry: AnyHistoryEntry };
 
 /** What the core needs to know about one deal to process an input. */
 export interface DealSnapshot {
@@ -120,7 +132,7 @@ export interface DealSnapshot {
 
 export type { Trigger };
 export type { Occurrence, Recipient } from './occurrence.js';
-export type { HistoryData, HistoryDataMap, HistoryEntry, HistoryLog, HistoryType } from './history.js';
+export type { HistoryData, HistoryDataMap, HistoryEntry, HistoryEntryOf, HistoryLog, HistoryType } from './history.js';
 export { HISTORY_TYPES, isHistoryEntry } from './history.js';
 
 /** What a host fact is computed from. */
