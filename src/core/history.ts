@@ -68,7 +68,9 @@ export interface HistoryDataMap {
   // ---- the outbox (delivery entries are written by the engine, docs/delivery.md)
   'notification.queued': { messageId: string; key: string; to: Recipient; template: string };
   'outbox.queued': { messageId: string; key: string; type: string };
+  /** A notification joined its recipient's digest under a digest policy (docs/delivery.md#digests). */
   'notification.held': { key: string; recipientId: string; policy: string; digestId: string; digestKey: string; sendAt: string | null; items: number };
+  /** A notification named an unknown digest policy and was sent on its own. */
   'notification.undigested': { key: string; digest: string; reason: string };
   'outbox.delivered': { attempt: number } & More;
   'outbox.failed': { attempt: number; error: string; nextAttemptAt: string } & More;
@@ -81,13 +83,17 @@ export interface HistoryDataMap {
   'violation.recorded': { violationId: string; name: string; ruleId: string; ownerId: string; stageId: string } & More;
   /** A stage goal was reached, by hand or by itself (docs/goals.md). */
   'goal.achieved': { goalId: string; name: string | null; from: string; to: string; by: By; automatic: boolean; criteria?: ConditionTrace[] };
+  /** Tasks (docs/tasks.md): a task was created. */
   'task.created': { taskId: string; key: string | null; title: string; status: string; createdBy: string | null; playbook: unknown };
+  /** A task started: its assignee was told. */
   'task.assigned': { taskId: string; title: string; dueAt: string | null };
+  /** A task's close was asked of its approver. */
   'task.closeRequested': { taskId: string; by: string; approverId: string | null; comment?: string };
   'task.completed': { taskId: string; key: string | null; by: string | null; approved: boolean; comment?: string };
   'task.reopened': { taskId: string; by: string | null; reason?: string };
   'task.closeWithdrawn': { taskId: string; by: string | null; reason?: string };
   'task.closeRefused': { taskId: string; by: string | null; reason?: string };
+  /** A task passed its due time open. */
   'task.overdue': { taskId: string; key: string | null; dueAt: string | null; assigneeId: string | null };
   /** Written by the engine: a task's assignee or approver could not be found in the Directory. */
   'task.personUnresolved': { taskId: string } & More;
@@ -95,8 +101,10 @@ export interface HistoryDataMap {
   'approval.requested': { approvalId: string; name: string; requesterId: string | null; approvers: unknown; exceptionId: string | null };
   'approval.decided': { approvalId: string; name: string; decision: 'approved' | 'rejected'; decidedBy: string; comment: string | null; applied: unknown };
   'approval.skipped': { name: string; reason: 'already-pending'; approvalId: string };
+  /** Exceptions and approvals (docs/approvals.md): an exception flag was marked on the deal. */
   'exception.marked': { exceptionId: string; flag: string; reason: string | null; note: string | null; requestedBy: string };
   // ---- SLAs (docs/slas.md)
+  /** SLAs (docs/slas.md): an instance started; `sla.met`, `sla.stopped` (late), `sla.breached`, `sla.exempted` and `sla.ended` (cancelled) end one. */
   'sla.started': SlaRef & { dueAt: string; trigger: Occurrence };
   'sla.skipped': { slaId: string; reason: 'criteria' | 'already-running' | 'deal-closed'; trigger: Occurrence; criteria?: ConditionTrace[] };
   'sla.met': SlaRef & { dueAt: string; late: false };
@@ -109,6 +117,7 @@ export interface HistoryDataMap {
   'sla.extended': SlaRef & { from: string; to: string; by: string | null; approvalId: string | null };
   'sla.extend.skipped': { slaId: string; reason: string; approvalId: string | null };
   'sla.exempt.skipped': { slaId: string; reason: string; approvalId: string | null };
+  /** An instance stopped its clock for a pending approval on it (`pauseForApproval`); `sla.resumed` on the decision. */
   'sla.paused': SlaRef & { approvalId: string; dueAt: string };
   'sla.resumed': SlaRef & { approvalId: string; pausedAt: string; from: string; to: string };
   'sla.pause.skipped': SlaRef & { approvalId: string; reason: string };
