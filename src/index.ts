@@ -50,7 +50,7 @@ export { GOAL_FEATURE, type GoalInput } from './core/goals.js';
 export { TASK_FEATURE } from './core/tasks/lifecycle.js';
 export type { TaskInput } from './core/tasks/feature.js';
 export { EXTERNAL_DEAL_RECORD, type CreateDealParams } from './core/system-deals.js';
-export type { EngineEvents, EngineEventName, HistoryEvents } from './engine/events.js';
+export type { EngineEvents, EngineEventName, HistoryEntryEvents } from './engine/events.js';
 export { parseRules, type ParseRulesOptions } from './engine/parse-rules.js';
 export { rulesJsonSchema, pipelinesJsonSchema, configJsonSchema, JSON_SCHEMA_DIALECT, type RulesJsonSchemaOptions } from './schema/index.js';
 export { standardActions } from './core/standard-actions.js';

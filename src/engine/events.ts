@@ -12,13 +12,13 @@ import type { AnyHistoryEntry } from '../core/types.js';
  * `engine.on('stage.changed', (e) => e.data.to)`. The types and their data are listed in
  * docs/engine.md#history.
  */
-export type HistoryEvents = { [T in keyof HistoryDataMap]: [entry: HistoryEntryOf<T>] };
+export type HistoryEntryEvents = { [T in keyof HistoryDataMap]: [entry: HistoryEntryOf<T>] };
 
 /**
  * Engine events. Each history entry is emitted after its command commits, as the event of its
- * type (`HistoryEvents`) and on `log`, so a listener never sees a change that was rolled back.
+ * type (`HistoryEntryEvents`) and on `log`, so a listener never sees a change that was rolled back.
  */
-export interface EngineEvents extends HistoryEvents {
+export interface EngineEvents extends HistoryEntryEvents {
   /** Every history entry, whatever its type (a custom action's own types too). */
   log: [entry: AnyHistoryEntry];
   /** A listener threw; the engine carries on. */
