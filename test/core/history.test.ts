@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { HISTORY_TYPES, isHistoryEntry, type HistoryType } from '../../src/core/types.js';
-import type { AnyHistoryEntry } from '../../src/core/types.js';
+import type { AnyHistoryEntry, AnyHistoryType, HistoryEntry, LogEntry, LogType } from '../../src/core/types.js';
 
 // The typed history (src/core/history.ts) against what the code writes: every entry type written
 // anywhere in src/ is in the union, and every type of the union is written somewhere (no dead
@@ -19,7 +19,7 @@ function sources(dir: string): string[] {
 }
 
 const TYPE = String.raw`[a-z]+(?:\.[a-zA-Z]+)+`;
-/** The ways src/ writes a history entry: a `log(...)` call, the engine's `entry(...)` helpers, a LogEntry literal, a `type` picked for one. */
+/** The ways src/ writes a history entry: a `log(...)` call, the engine's `entry(...)` helpers, an entry literal, a `type` picked for one. */
 const WRITES: RegExp[] = [
   new RegExp(String.raw`\blog\(\s*'(${TYPE})'`, 'g'),
   new RegExp(String.raw`\blog\([^,]*?\?\s*'(${TYPE})'\s*:\s*'(${TYPE})'`, 'g'),
@@ -79,5 +79,12 @@ describe('the typed history', () => {
     expect(to).toBe('b');
     expect(isHistoryEntry(entry, 'deal.updated')).toBe(false);
     expect(isHistoryEntry(other, 'my.own' as HistoryType)).toBe(false);
+  });
+
+  it('keeps the old names, LogEntry and LogType, as the same types (code written against them compiles)', () => {
+    expectTypeOf<LogEntry>().toEqualTypeOf<AnyHistoryEntry>();
+    expectTypeOf<LogType>().toEqualTypeOf<AnyHistoryType>();
+    // Every typed entry is a stored entry, so a listener or reader typed with the old name takes it.
+    expectTypeOf<HistoryEntry>().toExtend<LogEntry>();
   });
 });

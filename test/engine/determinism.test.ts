@@ -114,7 +114,16 @@ describe('determinism: simulation against engine', () => {
     const b = JSON.parse(eng.log) as Array<{ type: string }>;
     // The history is a rich one: rules, SLAs, violations, digests and tasks all wrote to it.
     const types = new Set(a.map((e) => e.type));
-    for (const t of ['rule.fired', 'event.received', 'job.ran', 'sla.breached', 'violation.recorded', 'notification.held', 'task.created', 'outbox.delivered']) {
+    for (const t of [
+      'rule.fired',
+      'event.received',
+      'job.ran',
+      'sla.breached',
+      'violation.recorded',
+      'notification.held',
+      'task.created',
+      'outbox.delivered',
+    ]) {
       expect(types, t).toContain(t);
     }
     // Entry by entry first, so a difference names its first entry rather than a 1 MB string.

@@ -3,7 +3,7 @@
  * test/storage/memory.test.ts, test/sql/pglite.test.ts and test/sql/postgres.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { Job, LogEntry, OutboxMessage, StoredRecord } from '../../src/core/types.js';
+import type { Job, AnyHistoryEntry, OutboxMessage, StoredRecord } from '../../src/core/types.js';
 import type { Deal } from '../../src/model/deal.js';
 import type { Storage, StorageTx } from '../../src/ports/storage.js';
 import { isDealflowError } from '../../src/model/errors.js';
@@ -75,7 +75,7 @@ function record(kind: string, id: string, dealId: string): StoredRecord {
   return { kind, id, dealId, at: T0, data: { n: id } };
 }
 
-function entry(id: string, dealId: string | null, type: string, minutes: number): LogEntry {
+function entry(id: string, dealId: string | null, type: string, minutes: number): AnyHistoryEntry {
   return { id, at: at(minutes), dealId, type, data: { n: id } };
 }
 
