@@ -22,6 +22,22 @@ type Evaluator = { evaluator?: 'json-rules-engine'; fallbackReason?: string };
 
 type SlaRef = { slaId: string; instanceId: string };
 
+/**
+ * The message a delivery entry is about (engine/delivery.ts). A digest's delivery is written once
+ * per item, to each item's deal, with the item's `key` and the digest's `digestKey` and `policy`.
+ */
+type Delivery = {
+  messageId: string;
+  kind: 'notification' | 'action' | 'digest';
+  key: string;
+  recipientId?: string | null;
+  digestKey?: string;
+  policy?: string;
+};
+
+/** What a dead letter had been through when a person retried or discarded it. */
+type DeadLetter = { previousAttempts: number; lastError: string | null };
+
 /** The data of each typed history entry, by type. */
 export interface HistoryDataMap {
   // ---- the deal
@@ -72,11 +88,13 @@ export interface HistoryDataMap {
   'notification.held': { key: string; recipientId: string; policy: string; digestId: string; digestKey: string; sendAt: string | null; items: number };
   /** A notification named an unknown digest policy and was sent on its own. */
   'notification.undigested': { key: string; digest: string; reason: string };
-  'outbox.delivered': { attempt: number } & More;
-  'outbox.failed': { attempt: number; error: string; nextAttemptAt: string } & More;
-  'outbox.dead': { attempt: number; error: string; reason: 'permanent' | 'max-attempts' } & More;
-  'outbox.retried': More;
-  'outbox.discarded': More;
+  'outbox.delivered': Delivery & { attempt: number };
+  'outbox.failed': Delivery & { attempt: number; error: string; nextAttemptAt: string };
+  'outbox.dead': Delivery & { attempt: number; error: string; reason: 'permanent' | 'max-attempts' };
+  /** A dead letter was put back for a fresh set of attempts (`retryDeadLetter`). */
+  'outbox.retried': Delivery & DeadLetter;
+  /** A dead letter was discarded (`discardDeadLetter`): kept for the record, never sent. */
+  'outbox.discarded': Delivery & DeadLetter;
   // ---- the rule set (engine, deal-less)
   'rules.changed': { changes: unknown[] };
   // ---- records and features

@@ -130,4 +130,30 @@ describe('engine events', () => {
     expect(new Set(written.map((e) => e.type)).size).toBeGreaterThan(8);
     expect(emitted).toEqual(written.map((e) => `${e.type} ${e.id}`));
   });
+
+  it("types a delivery's entry with the data the engine writes: the message, and for a digest its policy and key", async () => {
+    // Delivery entries were typed `{ attempt } & …`; their data is now spelt out, so it must be what is written.
+    const engine = engineWith(
+      [
+        {
+          id: 'r',
+          trigger: { type: 'deal.created' },
+          actions: [notifyOwner('hi'), { type: 'notify', params: { to: 'manager', template: 'deal.new', text: 'New', digest: 'morning' } }],
+        },
+      ],
+      { digests: { morning: { daily: '09:00', subject: 'New deals: {{count}}' } } },
+    );
+    const data: Array<Record<string, unknown>> = [];
+    engine.on('outbox.delivered', (e) => {
+      const { messageId, kind, key, recipientId, digestKey, policy, attempt, ...rest } = e.data;
+      expect(rest).toEqual({});
+      data.push({ kind, recipientId, attempt, digest: digestKey === undefined ? null : `${policy} ${typeof key} ${typeof messageId}` });
+    });
+    await engine.createDeal(newDeal);
+    await engine.advance({ days: 1 });
+    expect(data).toEqual([
+      { kind: 'notification', recipientId: 'anna', attempt: 1, digest: null },
+      { kind: 'digest', recipientId: 'maria', attempt: 1, digest: 'morning string string' },
+    ]);
+  });
 });
