@@ -32,15 +32,28 @@ export {
   type UserTimes,
 } from './core/time/index.js';
 export { computeDueAt, type DueTime, type Timing } from './core/schedule.js';
-export type { Job, Enrolment, LogEntry, LogType, OutboxMessage, OutboxStatus, StoredRecord, Effect, DealSnapshot, Occurrence } from './core/types.js';
-export { HISTORY_TYPES, isHistoryEntry, type HistoryEntry, type HistoryType, type HistoryData, type HistoryDataMap } from './core/types.js';
+export type { Job, Enrolment, OutboxMessage, OutboxStatus, StoredRecord, Effect, DealSnapshot, Occurrence } from './core/types.js';
+// The history: `AnyHistoryEntry` as stored and read back, the typed `HistoryEntry` union it narrows to.
+export {
+  HISTORY_TYPES,
+  isHistoryEntry,
+  type AnyHistoryEntry,
+  type AnyHistoryType,
+  type HistoryEntry,
+  type HistoryEntryOf,
+  type HistoryType,
+  type HistoryData,
+  type HistoryDataMap,
+  type LogEntry,
+  type LogType,
+} from './core/types.js';
 export { Engine, createEngine, type EngineConfig, type CommandOptions, type RunDueResult, type CriteriaExplanation } from './engine/engine.js';
 export type { TaskQuery } from './engine/workflow.js';
 export { GOAL_FEATURE, type GoalInput } from './core/goals.js';
 export { TASK_FEATURE } from './core/tasks/lifecycle.js';
 export type { TaskInput } from './core/tasks/feature.js';
 export { EXTERNAL_DEAL_RECORD, type CreateDealParams } from './core/system-deals.js';
-export type { EngineEvents } from './engine/events.js';
+export type { EngineEvents, EngineEventName, HistoryEntryEvents } from './engine/events.js';
 export { parseRules, type ParseRulesOptions } from './engine/parse-rules.js';
 export { rulesJsonSchema, pipelinesJsonSchema, configJsonSchema, JSON_SCHEMA_DIALECT, type RulesJsonSchemaOptions } from './schema/index.js';
 export { standardActions } from './core/standard-actions.js';

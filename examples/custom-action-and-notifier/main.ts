@@ -9,7 +9,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InMemoryDirectory, isDealflowError, type LogEntry, type PipelineInput, type RuleInput } from '../../src/index.js';
+import { InMemoryDirectory, isDealflowError, type AnyHistoryEntry, type PipelineInput, type RuleInput } from '../../src/index.js';
 import { createTestEngine } from '../../src/testing/index.js';
 import { ChatNotifier } from './chat-notifier.js';
 import { invoiceAction, type Accounting, type InvoiceRequest } from './invoice-action.js';
@@ -99,7 +99,7 @@ await engine.moveDeal('D-1', 'won');
 await engine.advance({ minutes: 5 });
 
 // ---- what happened -----------------------------------------------------------------------------
-const outboxLine = (e: LogEntry) => {
+const outboxLine = (e: AnyHistoryEntry) => {
   const d = e.data as Record<string, unknown>;
   const message = d.kind === 'notification' ? `chat to ${d.recipientId}` : 'createInvoice';
   const what =
@@ -110,7 +110,7 @@ const outboxLine = (e: LogEntry) => {
         : `delivered on attempt ${d.attempt}`;
   return `  ${e.at.slice(11, 19)}  ${e.dealId}  ${message.padEnd(14)} ${what}`;
 };
-const delivery: LogEntry[] = [];
+const delivery: AnyHistoryEntry[] = [];
 for (const id of ['D-1', 'D-2'])
   delivery.push(...(await engine.history(id)).filter((e) => ['outbox.failed', 'outbox.dead', 'outbox.delivered'].includes(e.type)));
 console.log('Delivery, from the deals’ histories (fake clock, UTC):');

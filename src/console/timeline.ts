@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { LogEntry } from '../core/types.js';
+import type { AnyHistoryEntry } from '../core/types.js';
 import type { Pipeline } from '../model/pipeline.js';
 import type { Rule } from '../model/rule.js';
 import { occurrenceText, recipientText } from '../simulation/timeline.js';
@@ -47,7 +47,7 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v
  * was scheduled for when, cancelled and why, sent, delivered or given up on. Entries that only
  * repeat another (an action's bookkeeping) are left out.
  */
-export function timelineItems(log: ReadonlyArray<LogEntry>, context: TimelineContext): TimelineItem[] {
+export function timelineItems(log: ReadonlyArray<AnyHistoryEntry>, context: TimelineContext): TimelineItem[] {
   const words = new Words(context);
   const out: TimelineItem[] = [];
   for (const entry of log) {
@@ -99,7 +99,7 @@ class Words {
     return ` by ${this.user(by)}`;
   }
 
-  describe(e: LogEntry): [string, TimelineTone] | undefined {
+  describe(e: AnyHistoryEntry): [string, TimelineTone] | undefined {
     const d = e.data;
     switch (e.type) {
       case 'deal.created': {

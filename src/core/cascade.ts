@@ -106,7 +106,7 @@ export abstract class Cascade extends DealChanges {
     // later. The history has every enrolment (rule.fired, with its id); keeping one per rule per
     // deal cost a simulated year 40% of its heap.
     if (dealId !== null && rule.once) {
-      (this.newEnrolments ??= new Map()).set(rule.id, { ruleId: rule.id, id: enrolmentId, count: 1, firstAt: this.env.now, lastAt: this.env.now });
+      (this.newEnrolments ??= new Map()).set(rule.id, { ruleId: rule.id, id: enrolmentId });
     }
     this.log('rule.fired', withEvaluator({ trigger: q.occ, criteria: trace, enrolmentId, depth: q.depth, ruleVersion: cr.version }, cr), rule.id);
     const cause = new Cause(q.depth, q.chain, rule.id);

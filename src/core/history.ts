@@ -4,10 +4,12 @@ import type { Occurrence, Recipient } from './occurrence.js';
 
 // A deal's history, typed: one entry type per thing that happens, each with its data. The core
 // writes most of them (its `log` is checked against this map at compile time); the engine writes
-// the delivery, failure and rule-set entries. Custom actions and features may log types of their
-// own, so the stored and emitted `LogEntry` (core/types.ts) keeps untyped data; every typed
-// entry is a `LogEntry`, and `isHistoryEntry` narrows one to its type. test/core/history.test.ts
-// checks that every type written in src/ is here and that docs/engine.md lists them all.
+// the delivery, failure and rule-set entries, and emits each entry as the event of its type
+// (engine/events.ts derives the event map from this one). Custom actions and features may log
+// types of their own, so the stored entry, `AnyHistoryEntry` (core/types.ts), keeps untyped data;
+// every typed entry is one, and `isHistoryEntry` narrows one to its type. test/core/history.test.ts
+// checks that every type written in src/ is here; docs/engine.md's table of entries is generated
+// from this map (scripts/history-doc.ts, checked by test/docs/history-entries.test.ts).
 
 /** Extra keys some entries carry beyond their typed ones (a job's re-check notes, a violation's data). */
 type More = { [key: string]: unknown };
@@ -19,6 +21,22 @@ type By = string;
 type Evaluator = { evaluator?: 'json-rules-engine'; fallbackReason?: string };
 
 type SlaRef = { slaId: string; instanceId: string };
+
+/**
+ * The message a delivery entry is about (engine/delivery.ts). A digest's delivery is written once
+ * per item, to each item's deal, with the item's `key` and the digest's `digestKey` and `policy`.
+ */
+type Delivery = {
+  messageId: string;
+  kind: 'notification' | 'action' | 'digest';
+  key: string;
+  recipientId?: string | null;
+  digestKey?: string;
+  policy?: string;
+};
+
+/** What a dead letter had been through when a person retried or discarded it. */
+type DeadLetter = { previousAttempts: number; lastError: string | null };
 
 /** The data of each typed history entry, by type. */
 export interface HistoryDataMap {
@@ -66,26 +84,34 @@ export interface HistoryDataMap {
   // ---- the outbox (delivery entries are written by the engine, docs/delivery.md)
   'notification.queued': { messageId: string; key: string; to: Recipient; template: string };
   'outbox.queued': { messageId: string; key: string; type: string };
+  /** A notification joined its recipient's digest under a digest policy (docs/delivery.md#digests). */
   'notification.held': { key: string; recipientId: string; policy: string; digestId: string; digestKey: string; sendAt: string | null; items: number };
+  /** A notification named an unknown digest policy and was sent on its own. */
   'notification.undigested': { key: string; digest: string; reason: string };
-  'outbox.delivered': { attempt: number } & More;
-  'outbox.failed': { attempt: number; error: string; nextAttemptAt: string } & More;
-  'outbox.dead': { attempt: number; error: string; reason: 'permanent' | 'max-attempts' } & More;
-  'outbox.retried': More;
-  'outbox.discarded': More;
+  'outbox.delivered': Delivery & { attempt: number };
+  'outbox.failed': Delivery & { attempt: number; error: string; nextAttemptAt: string };
+  'outbox.dead': Delivery & { attempt: number; error: string; reason: 'permanent' | 'max-attempts' };
+  /** A dead letter was put back for a fresh set of attempts (`retryDeadLetter`). */
+  'outbox.retried': Delivery & DeadLetter;
+  /** A dead letter was discarded (`discardDeadLetter`): kept for the record, never sent. */
+  'outbox.discarded': Delivery & DeadLetter;
   // ---- the rule set (engine, deal-less)
   'rules.changed': { changes: unknown[] };
   // ---- records and features
   'violation.recorded': { violationId: string; name: string; ruleId: string; ownerId: string; stageId: string } & More;
   /** A stage goal was reached, by hand or by itself (docs/goals.md). */
   'goal.achieved': { goalId: string; name: string | null; from: string; to: string; by: By; automatic: boolean; criteria?: ConditionTrace[] };
+  /** Tasks (docs/tasks.md): a task was created. */
   'task.created': { taskId: string; key: string | null; title: string; status: string; createdBy: string | null; playbook: unknown };
+  /** A task started: its assignee was told. */
   'task.assigned': { taskId: string; title: string; dueAt: string | null };
+  /** A task's close was asked of its approver. */
   'task.closeRequested': { taskId: string; by: string; approverId: string | null; comment?: string };
   'task.completed': { taskId: string; key: string | null; by: string | null; approved: boolean; comment?: string };
   'task.reopened': { taskId: string; by: string | null; reason?: string };
   'task.closeWithdrawn': { taskId: string; by: string | null; reason?: string };
   'task.closeRefused': { taskId: string; by: string | null; reason?: string };
+  /** A task passed its due time open. */
   'task.overdue': { taskId: string; key: string | null; dueAt: string | null; assigneeId: string | null };
   /** Written by the engine: a task's assignee or approver could not be found in the Directory. */
   'task.personUnresolved': { taskId: string } & More;
@@ -93,8 +119,10 @@ export interface HistoryDataMap {
   'approval.requested': { approvalId: string; name: string; requesterId: string | null; approvers: unknown; exceptionId: string | null };
   'approval.decided': { approvalId: string; name: string; decision: 'approved' | 'rejected'; decidedBy: string; comment: string | null; applied: unknown };
   'approval.skipped': { name: string; reason: 'already-pending'; approvalId: string };
+  /** Exceptions and approvals (docs/approvals.md): an exception flag was marked on the deal. */
   'exception.marked': { exceptionId: string; flag: string; reason: string | null; note: string | null; requestedBy: string };
   // ---- SLAs (docs/slas.md)
+  /** SLAs (docs/slas.md): an instance started; `sla.met`, `sla.stopped` (late), `sla.breached`, `sla.exempted` and `sla.ended` (cancelled) end one. */
   'sla.started': SlaRef & { dueAt: string; trigger: Occurrence };
   'sla.skipped': { slaId: string; reason: 'criteria' | 'already-running' | 'deal-closed'; trigger: Occurrence; criteria?: ConditionTrace[] };
   'sla.met': SlaRef & { dueAt: string; late: false };
@@ -107,6 +135,7 @@ export interface HistoryDataMap {
   'sla.extended': SlaRef & { from: string; to: string; by: string | null; approvalId: string | null };
   'sla.extend.skipped': { slaId: string; reason: string; approvalId: string | null };
   'sla.exempt.skipped': { slaId: string; reason: string; approvalId: string | null };
+  /** An instance stopped its clock for a pending approval on it (`pauseForApproval`); `sla.resumed` on the decision. */
   'sla.paused': SlaRef & { approvalId: string; dueAt: string };
   'sla.resumed': SlaRef & { approvalId: string; pausedAt: string; from: string; to: string };
   'sla.pause.skipped': SlaRef & { approvalId: string; reason: string };
@@ -120,7 +149,8 @@ export type HistoryType = keyof HistoryDataMap;
 /** The data of a typed history entry of type `T`. */
 export type HistoryData<T extends HistoryType> = HistoryDataMap[T];
 
-interface EntryOf<T extends HistoryType> {
+/** The typed history entry of type `T`: what `engine.on(T, …)` hands its listener. */
+export interface HistoryEntryOf<T extends HistoryType> {
   id: string;
   at: string;
   dealId: string | null;
@@ -131,7 +161,7 @@ interface EntryOf<T extends HistoryType> {
 }
 
 /** One line of a deal's history, typed: narrow on `type` to read its `data`. */
-export type HistoryEntry = { [T in HistoryType]: EntryOf<T> }[HistoryType];
+export type HistoryEntry = { [T in HistoryType]: HistoryEntryOf<T> }[HistoryType];
 
 /** Every typed history entry type, as a value (for tests, docs and tools). */
 export const HISTORY_TYPES = Object.freeze([
@@ -210,7 +240,7 @@ void everyTypeListed;
 const TYPED: ReadonlySet<string> = new Set(HISTORY_TYPES);
 
 /** Whether `entry` is the typed entry of `type` (so its `data` reads as that type's). */
-export function isHistoryEntry<E extends { type: string }, T extends HistoryType>(entry: E, type: T): entry is E & EntryOf<T> {
+export function isHistoryEntry<E extends { type: string }, T extends HistoryType>(entry: E, type: T): entry is E & HistoryEntryOf<T> {
   return entry.type === type && TYPED.has(type);
 }
 

@@ -37,37 +37,46 @@ export interface Job {
 /** A deal's enrolment in a `once` rule, kept so the rule never fires for the deal again (docs/design.md, amendments). */
 export interface Enrolment {
   ruleId: string;
-  /** The latest enrolment's id; jobs carry it. */
+  /** The enrolment's id (the `enrolmentId` of its `rule.fired` entry); jobs carry it. */
   id: string;
-  /**
-   * Dead state, kept for now: always 1 (only a `once` rule's first enrolment is kept), and
-   * `firstAt`/`lastAt` are never read. Removing them changes the stored enrolment's shape, which
-   * test/core/semantics.test.ts (a `once` rule's enrolment, asserted whole) and the storage contract assert.
-   */
-  count: number;
-  firstAt: string;
-  lastAt: string;
+  // Earlier versions stored enrolments with `count` (always 1), `firstAt` and `lastAt`, which
+  // nothing read. No migration: an enrolment is only ever tested for being there (a `once` rule's
+  // guard), so the stores hand such an old one back as stored (SQL: its JSON document, memory: the
+  // object) and the core ignores the extra keys; test/storage/contract.ts and
+  // test/core/semantics.test.ts load one.
 }
 
-/** A history entry's type: one of the typed entries (core/history.ts), or a custom action's own. */
-export type LogType = HistoryType | (string & {});
+/**
+ * A history entry's type: one of the typed entries (`HistoryType`, listed in `HISTORY_TYPES` and
+ * docs/engine.md), or a custom action's or feature's own.
+ */
+export type AnyHistoryType = HistoryType | (string & {});
 
 /**
- * One line of a deal's history as stored and emitted: what happened, and why (rule, trigger,
- * criteria values, reason). Its `data` is untyped here, as custom actions and features log types
- * of their own; every entry the core and engine write is one of the typed `HistoryEntry` union
- * (core/history.ts), and `isHistoryEntry(entry, type)` narrows an entry to its typed form. (A
- * `LogEntry` that *is* the union would break every reader that takes `entry.data.x` without
+ * One line of a deal's history as stored, read back (`engine.history(dealId)`) and emitted on
+ * `log`: what happened, and why (rule, trigger, criteria values, reason). Its `data` is untyped
+ * here, as custom actions and features log types of their own; every entry the core and engine
+ * write is one of the typed `HistoryEntry` union (core/history.ts), which `isHistoryEntry(entry,
+ * type)` narrows it to, and the engine's event of a type hands its listener the typed entry. (An
+ * entry type that *is* the union would break every reader that takes `entry.data.x` without
  * narrowing first — the engine's and users'.)
  */
-export interface LogEntry {
+export interface AnyHistoryEntry {
   id: string;
   at: string;
   dealId: string | null;
-  type: LogType;
+  type: AnyHistoryType;
+  /** The rule (or feature: `sla`, `task`, `approval`, …) the entry is about. */
   ruleId?: string;
   data: Record<string, unknown>;
 }
+
+// The names the history had before it was called the history everywhere; kept so code written
+// against them still compiles.
+/** @deprecated The history's entry is `AnyHistoryEntry` (stored, any type) or `HistoryEntry` (typed); this is `AnyHistoryEntry`. */
+export type LogEntry = AnyHistoryEntry;
+/** @deprecated Use `AnyHistoryType` (any entry type) or `HistoryType` (the typed ones). */
+export type LogType = AnyHistoryType;
 
 /**
  * `pending` waits for its next attempt; `held` is a digest still collecting items (not due yet);
@@ -115,7 +124,7 @@ export type Effect =
   | { type: 'meta'; key: string; value: string }
   /** `fresh`: a new record whose id was just made up; stored as an insert, never over a stored record. */
   | { type: 'record'; record: StoredRecord; fresh?: true }
-  | { type: 'log'; entry: LogEntry };
+  | { type: 'log'; entry: AnyHistoryEntry };
 
 /** What the core needs to know about one deal to process an input. */
 export interface DealSnapshot {
@@ -129,7 +138,7 @@ export interface DealSnapshot {
 
 export type { Trigger };
 export type { Occurrence, Recipient } from './occurrence.js';
-export type { HistoryData, HistoryDataMap, HistoryEntry, HistoryLog, HistoryType } from './history.js';
+export type { HistoryData, HistoryDataMap, HistoryEntry, HistoryEntryOf, HistoryLog, HistoryType } from './history.js';
 export { HISTORY_TYPES, isHistoryEntry } from './history.js';
 
 /** What a host fact is computed from. */

@@ -1,5 +1,5 @@
 import type { ActionRegistry } from '../core/actions.js';
-import type { LogEntry, OutboxMessage } from '../core/types.js';
+import type { AnyHistoryEntry, OutboxMessage } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
 import { DealflowError } from '../model/errors.js';
 import { withKey } from '../model/records.js';
@@ -114,11 +114,11 @@ export class Delivery {
    * through the work queue, sends it, records the outcomes, until nothing due is left. The same
    * path a runner takes (`deliverBatch`), one send at a time so the order is the due order.
    */
-  async deliverDue(now: Date, work: WorkQueue, only?: ReadonlyArray<string>): Promise<{ delivered: number; log: LogEntry[] }> {
+  async deliverDue(now: Date, work: WorkQueue, only?: ReadonlyArray<string>): Promise<{ delivered: number; log: AnyHistoryEntry[] }> {
     const iso = toIsoString(now.getTime());
     const tried: string[] = [];
     let delivered = 0;
-    const log: LogEntry[] = [];
+    const log: AnyHistoryEntry[] = [];
     for (;;) {
       // Claimed with a lease, so engines in other processes sharing the store do not send it too;
       // never what this call already tried (a retry due at once waits for the next call).
@@ -144,12 +144,18 @@ export class Delivery {
    * would: the lease runs out and it is sent again under the same idempotency key. Resolves to
    * the log entries written per message (none: skipped).
    */
-  async deliverBatch(claimed: ReadonlyArray<OutboxMessage>, token: string, now: Date, concurrency: number, recordEvery = RECORD_EVERY): Promise<LogEntry[][]> {
+  async deliverBatch(
+    claimed: ReadonlyArray<OutboxMessage>,
+    token: string,
+    now: Date,
+    concurrency: number,
+    recordEvery = RECORD_EVERY,
+  ): Promise<AnyHistoryEntry[][]> {
     let batch: ReadonlyArray<OutboxMessage> = claimed;
     if (claimed.some((m) => m.kind === 'digest' && !digestPayload(m).sealed)) {
       batch = await this.deps.storage.transaction((tx) => sealDigests(tx, [...claimed]));
     }
-    const byId = new Map<string, LogEntry[]>();
+    const byId = new Map<string, AnyHistoryEntry[]>();
     // Small chunks, so slow sends cannot outlast the lease before their outcomes are recorded.
     const every = Math.max(1, recordEvery);
     for (let i = 0; i < batch.length; i += every) {
@@ -172,16 +178,16 @@ export class Delivery {
   }
 
   /** Puts a dead letter back in the queue with a fresh set of attempts, due at `now`. */
-  async retry(id: string, now: Date): Promise<LogEntry[]> {
+  async retry(id: string, now: Date): Promise<AnyHistoryEntry[]> {
     return this.resolveDead(id, now, 'outbox.retried', (m) => ({ ...m, status: 'pending', attempts: 0, nextAttemptAt: now.toISOString() }));
   }
 
   /** Marks a dead letter discarded: it stays in the outbox for the record and is never sent. */
-  async discard(id: string, now: Date): Promise<LogEntry[]> {
+  async discard(id: string, now: Date): Promise<AnyHistoryEntry[]> {
     return this.resolveDead(id, now, 'outbox.discarded', (m) => ({ ...m, status: 'discarded' }));
   }
 
-  private resolveDead(id: string, now: Date, type: string, change: (m: OutboxMessage) => OutboxMessage): Promise<LogEntry[]> {
+  private resolveDead(id: string, now: Date, type: string, change: (m: OutboxMessage) => OutboxMessage): Promise<AnyHistoryEntry[]> {
     return this.deps.storage.transaction(async (tx) => {
       const current = await tx.getOutbox(id);
       if (!current) throw new DealflowError('NOT_FOUND', `no outbox message with id "${id}"`);
@@ -214,10 +220,10 @@ export class Delivery {
   }
 
   /** Records attempts (one transaction for all), each only where `token` still holds its lease; the log entries written per attempt. */
-  private record(attempts: ReadonlyArray<Attempt>, now: Date, token: string): Promise<LogEntry[][]> {
+  private record(attempts: ReadonlyArray<Attempt>, now: Date, token: string): Promise<AnyHistoryEntry[][]> {
     const { storage, retry } = this.deps;
     return storage.transaction(async (tx) => {
-      const out: LogEntry[][] = [];
+      const out: AnyHistoryEntry[][] = [];
       // Fenced: if the lease expired and another process claimed a message, its attempt is the one recorded.
       const held = tx.getClaimedOutboxes
         ? await tx.getClaimedOutboxes(
@@ -270,13 +276,13 @@ export class Delivery {
   }
 
   /** Log entries about a message: one, or for a digest one per item, so each deal's history shows it. */
-  private entries(message: OutboxMessage, now: Date, type: string, data: Record<string, unknown>): LogEntry[] {
+  private entries(message: OutboxMessage, now: Date, type: string, data: Record<string, unknown>): AnyHistoryEntry[] {
     const at = toIsoString(now.getTime());
     if (message.kind === 'digest') {
       const base = { messageId: message.id, kind: message.kind };
       const p = digestPayload(message);
       return p.items.map((item) => {
-        const entry: LogEntry = {
+        const entry: AnyHistoryEntry = {
           id: this.deps.ids.next('log'),
           at,
           dealId: item.dealId,
@@ -291,7 +297,7 @@ export class Delivery {
     const out: Record<string, unknown> = { messageId: message.id, kind: message.kind, key: message.key };
     if (message.kind === 'notification') out.recipientId = (message.payload.recipientId as string | null) ?? null;
     for (const k in data) out[k] = data[k];
-    const entry: LogEntry = { id: this.deps.ids.next('log'), at, dealId: message.dealId, type, data: out };
+    const entry: AnyHistoryEntry = { id: this.deps.ids.next('log'), at, dealId: message.dealId, type, data: out };
     if (message.ruleId) entry.ruleId = message.ruleId;
     return [entry];
   }

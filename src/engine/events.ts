@@ -1,72 +1,35 @@
-import type { LogEntry } from '../core/types.js';
+import type { HistoryDataMap, HistoryEntryOf } from '../core/history.js';
+import type { AnyHistoryEntry } from '../core/types.js';
+
+// The engine's events are its history: every entry a command writes is emitted, after the
+// command commits, as the event of its type and on `log`. So the event map is derived from the
+// typed history (core/history.ts) rather than listed here: a new entry type is an event, with its
+// typed entry, without a second list to keep in step (the engine emits whatever it wrote; see
+// `announceEntry` in engine.ts).
 
 /**
- * Engine events. Each is emitted after its command commits, with the log entry that records it,
- * so a listener never sees a change that was rolled back.
+ * One event per typed history entry type (`HistoryType`), whose listener gets the typed entry:
+ * `engine.on('stage.changed', (e) => e.data.to)`. The types and their data are listed in
+ * docs/engine.md#history.
  */
-export interface EngineEvents {
-  'deal.created': [LogEntry];
-  'deal.updated': [LogEntry];
-  'deal.deleted': [LogEntry];
-  'stage.changed': [LogEntry];
-  'event.received': [LogEntry];
-  'rule.fired': [LogEntry];
-  'rule.skipped': [LogEntry];
-  'job.scheduled': [LogEntry];
-  'job.cancelled': [LogEntry];
-  'job.ran': [LogEntry];
-  'job.failed': [LogEntry];
-  'action.executed': [LogEntry];
-  'notification.queued': [LogEntry];
-  'outbox.delivered': [LogEntry];
-  'outbox.failed': [LogEntry];
-  'outbox.dead': [LogEntry];
-  'outbox.retried': [LogEntry];
-  'outbox.discarded': [LogEntry];
-  /** A notification joined its recipient's digest (data: digestId, policy, sendAt). */
-  'notification.held': [LogEntry];
-  /** A notification named an unknown digest policy and was sent on its own. */
-  'notification.undigested': [LogEntry];
-  'violation.recorded': [LogEntry];
-  /** Tasks (docs/tasks.md): created, started (assignee told), close asked of the approver, completed, reopened, overdue. */
-  'task.created': [LogEntry];
-  'task.assigned': [LogEntry];
-  'task.closeRequested': [LogEntry];
-  'task.completed': [LogEntry];
-  'task.reopened': [LogEntry];
-  'task.overdue': [LogEntry];
-  'playbook.launched': [LogEntry];
-  /** A stage goal was reached, by hand or by itself (docs/goals.md). */
-  'goal.achieved': [LogEntry];
-  /** An event repeated an external id that already made a deal; nothing was created (docs/system-deals.md). */
-  'deal.duplicate': [LogEntry];
-  /** SLAs (docs/slas.md): an instance started, met, breached, stopped late, exempted, ended (cancelled), extended; a reminder or escalation ran. */
-  'sla.started': [LogEntry];
-  'sla.met': [LogEntry];
-  'sla.breached': [LogEntry];
-  'sla.stopped': [LogEntry];
-  'sla.exempted': [LogEntry];
-  'sla.ended': [LogEntry];
-  'sla.extended': [LogEntry];
-  'sla.reminder': [LogEntry];
-  'sla.escalation': [LogEntry];
-  /** An instance stopped its clock for a pending approval on it (`pauseForApproval`), and resumed on the decision. */
-  'sla.paused': [LogEntry];
-  'sla.resumed': [LogEntry];
-  /** Exceptions and approvals (docs/approvals.md). */
-  'exception.marked': [LogEntry];
-  'approval.requested': [LogEntry];
-  'approval.decided': [LogEntry];
-  /** A template named values that were missing; they rendered empty (docs/templates.md). */
-  'template.missing': [LogEntry];
-  /** Every log entry, whatever its type. */
-  log: [LogEntry];
+export type HistoryEntryEvents = { [T in keyof HistoryDataMap]: [entry: HistoryEntryOf<T>] };
+
+/**
+ * Engine events. Each history entry is emitted after its command commits, as the event of its
+ * type (`HistoryEntryEvents`) and on `log`, so a listener never sees a change that was rolled back.
+ */
+export interface EngineEvents extends HistoryEntryEvents {
+  /** Every history entry, whatever its type (a custom action's own types too). */
+  log: [entry: AnyHistoryEntry];
   /** A listener threw; the engine carries on. */
-  'listener.error': [unknown, LogEntry];
+  'listener.error': [error: unknown, entry: AnyHistoryEntry];
   /**
    * Delivering the outbox right after a command (`deliverOnCommit`) failed, most likely because
    * the store was lost (`STORAGE_UNAVAILABLE`). The command itself committed and resolves; its
    * messages stay in the outbox for the next delivery, `runDue` or a runner.
    */
-  'delivery.error': [unknown];
+  'delivery.error': [error: unknown];
 }
+
+/** The name of an engine event: a history entry type, `log`, `listener.error` or `delivery.error`. */
+export type EngineEventName = keyof EngineEvents;

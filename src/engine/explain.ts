@@ -1,5 +1,5 @@
 import type { ConditionTrace } from '../core/criteria.js';
-import type { Job, LogEntry } from '../core/types.js';
+import type { Job, AnyHistoryEntry } from '../core/types.js';
 import type { Deal } from '../model/deal.js';
 import type { Rule } from '../model/rule.js';
 
@@ -70,7 +70,7 @@ export interface ExplainInput {
   dealId: string;
   deal: Deal | null;
   /** The deal's log, oldest first. */
-  log: ReadonlyArray<LogEntry>;
+  log: ReadonlyArray<AnyHistoryEntry>;
   pendingJobs: ReadonlyArray<Job>;
   /** The current rule set. */
   rules: ReadonlyArray<Rule>;
@@ -98,7 +98,7 @@ export function explainDeal(input: ExplainInput): DealExplanation {
   };
 }
 
-function isRuleEntry(e: LogEntry): boolean {
+function isRuleEntry(e: AnyHistoryEntry): boolean {
   return e.type === 'rule.fired' || e.type === 'rule.skipped' || e.type.startsWith('job.');
 }
 
@@ -236,7 +236,7 @@ function verdictOf(
 }
 
 /** What a rule's trigger waits for, and what the deal's history shows instead. */
-function waitingFor(rule: Rule, log: ReadonlyArray<LogEntry>): string {
+function waitingFor(rule: Rule, log: ReadonlyArray<AnyHistoryEntry>): string {
   const t = rule.trigger as { type: string; stage?: string; field?: string; name?: string; from?: unknown; to?: unknown };
   const loadedLater = ' (it happened before this rule, or this version of it, was loaded)';
   switch (t.type) {
@@ -267,11 +267,11 @@ function waitingFor(rule: Rule, log: ReadonlyArray<LogEntry>): string {
   }
 }
 
-function createdDeal(log: ReadonlyArray<LogEntry>): Deal | undefined {
+function createdDeal(log: ReadonlyArray<AnyHistoryEntry>): Deal | undefined {
   return log.find((e) => e.type === 'deal.created')?.data.deal as Deal | undefined;
 }
 
-function stagesVisited(log: ReadonlyArray<LogEntry>): string[] {
+function stagesVisited(log: ReadonlyArray<AnyHistoryEntry>): string[] {
   const out: string[] = [];
   const created = createdDeal(log);
   if (created) out.push(created.stageId);
@@ -279,7 +279,7 @@ function stagesVisited(log: ReadonlyArray<LogEntry>): string[] {
   return out;
 }
 
-function fieldChanges(log: ReadonlyArray<LogEntry>, field: string): Array<{ from: unknown; to: unknown }> {
+function fieldChanges(log: ReadonlyArray<AnyHistoryEntry>, field: string): Array<{ from: unknown; to: unknown }> {
   const out: Array<{ from: unknown; to: unknown }> = [];
   for (const e of log) {
     if (e.type !== 'deal.updated') continue;

@@ -1,5 +1,5 @@
 import type { CoreInput } from '../core/transition.js';
-import type { Effect, Job, LogEntry } from '../core/types.js';
+import type { Effect, Job, AnyHistoryEntry } from '../core/types.js';
 import type { JobRunResult } from '../ports/telemetry.js';
 
 /*
@@ -33,6 +33,6 @@ export function jobRunResult(job: Job, effects: ReadonlyArray<Effect>): JobRunRe
 }
 
 /** How a job whose cascade threw ended, from the `job.failed` entry the engine wrote for it. */
-export function jobFailedResult(entry: LogEntry): JobRunResult {
+export function jobFailedResult(entry: AnyHistoryEntry): JobRunResult {
   return { outcome: 'failed', errorCode: (entry.data.code as string | null) ?? null, errorMessage: String(entry.data.error), rulesFired: [] };
 }

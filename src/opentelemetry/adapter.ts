@@ -1,6 +1,6 @@
 import type * as Api from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, MeterProvider, Span, Tracer, TracerProvider } from '@opentelemetry/api';
-import type { Job, LogEntry } from '../core/types.js';
+import type { Job, AnyHistoryEntry } from '../core/types.js';
 import type {
   CommandInfo,
   CommandResult,
@@ -163,7 +163,7 @@ export class OpenTelemetryAdapter implements Telemetry {
   }
 
   /** Metrics on jobs and deliveries, counted from the engine's history entries as they commit. */
-  private count(entry: LogEntry): void {
+  private count(entry: AnyHistoryEntry): void {
     const d = entry.data;
     switch (entry.type) {
       case 'job.ran': {

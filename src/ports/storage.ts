@@ -1,5 +1,5 @@
 import type { Deal, Json } from '../model/deal.js';
-import type { Enrolment, Job, LogEntry, OutboxMessage, OutboxStatus, StoredRecord } from '../core/types.js';
+import type { Enrolment, Job, AnyHistoryEntry, OutboxMessage, OutboxStatus, StoredRecord } from '../core/types.js';
 
 /** Filters for listing deals; `open` true keeps deals not closed, false closed ones. */
 export interface DealQuery {
@@ -107,9 +107,9 @@ export interface StorageTx {
   lockClaimedJobs?(claims: ReadonlyArray<{ id: string; dealId: string }>, token: string): Promise<Map<string, ClaimedJobView>>;
 
   /** Appends history entries, in order. */
-  appendLog(entries: LogEntry[]): Promise<void>;
+  appendLog(entries: AnyHistoryEntry[]): Promise<void>;
   /** History entries matching the query, oldest first. */
-  readLog(query?: LogQuery): Promise<LogEntry[]>;
+  readLog(query?: LogQuery): Promise<AnyHistoryEntry[]>;
 
   /** Inserts or replaces by id; with `insert`, only inserts (a taken id is CONFLICT). */
   putOutbox(messages: OutboxMessage[], options?: PutOptions): Promise<void>;

@@ -1,4 +1,4 @@
-import type { Job, LogEntry } from '../core/types.js';
+import type { Job, AnyHistoryEntry } from '../core/types.js';
 
 /*
  * The telemetry port: what the engine tells a tracing and metrics system, in its own words. The
@@ -74,7 +74,7 @@ export interface JobRunScope extends TelemetryScope<JobRunResult> {
 /** What an engine offers a telemetry adapter when it is created: its events, for metrics. */
 export interface TelemetryHost {
   /** Every history entry, after its transaction commits (the engine's `log` event). */
-  on(event: 'log', listener: (entry: LogEntry) => void): unknown;
+  on(event: 'log', listener: (entry: AnyHistoryEntry) => void): unknown;
   /** Pending outbox messages, counted by the store; undefined when the store cannot count them cheaply. */
   outboxDepth?: () => Promise<number | undefined>;
 }

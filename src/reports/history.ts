@@ -1,4 +1,4 @@
-import type { LogEntry } from '../core/types.js';
+import type { AnyHistoryEntry } from '../core/types.js';
 import type { Deal } from '../model/deal.js';
 
 /** One stay of a deal in a stage, from the log: entered at, left at (null while still there), and where to. */
@@ -15,7 +15,7 @@ export interface StageVisit {
  * log entries (in log order). A deal whose creation is not in the log starts from the first
  * move's `from` stage at its `createdAt` (or sits in its current stage since `stageEnteredAt`).
  */
-export function stageVisits(deals: ReadonlyMap<string, Deal>, log: ReadonlyArray<LogEntry>): Map<string, StageVisit[]> {
+export function stageVisits(deals: ReadonlyMap<string, Deal>, log: ReadonlyArray<AnyHistoryEntry>): Map<string, StageVisit[]> {
   const out = new Map<string, StageVisit[]>();
   for (const e of log) {
     if (e.dealId === null) continue;

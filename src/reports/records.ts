@@ -1,4 +1,4 @@
-import type { LogEntry, StoredRecord } from '../core/types.js';
+import type { AnyHistoryEntry, StoredRecord } from '../core/types.js';
 
 /**
  * The record shapes reports read. Features write these records (SLA instances, exceptions,
@@ -53,7 +53,7 @@ const DEADLINE_ACTIONS = new Set(['recordViolation']);
  * changed or disabled) takes the deal out of the rule — exempt — except a re-enrolment, whose new
  * job carries the deadline on.
  */
-export function ruleDeadlines(log: ReadonlyArray<LogEntry>, dealIds: ReadonlySet<string>): SlaInstance[] {
+export function ruleDeadlines(log: ReadonlyArray<AnyHistoryEntry>, dealIds: ReadonlySet<string>): SlaInstance[] {
   const byJob = new Map<string, SlaInstance>();
   for (const e of log) {
     if (e.dealId === null || !dealIds.has(e.dealId)) continue;

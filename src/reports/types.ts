@@ -1,4 +1,4 @@
-import type { LogEntry, StoredRecord } from '../core/types.js';
+import type { AnyHistoryEntry, StoredRecord } from '../core/types.js';
 import type { Deal } from '../model/deal.js';
 import type { Duration } from '../model/duration.js';
 import type { Pipeline } from '../model/pipeline.js';
@@ -15,7 +15,7 @@ export interface ReportData {
    * whole log can be passed. Reports read `deal.created`, `stage.changed` and, for deadlines kept
    * by plain rules, `job.scheduled`/`job.ran`/`job.cancelled`.
    */
-  log: ReadonlyArray<LogEntry>;
+  log: ReadonlyArray<AnyHistoryEntry>;
   /** Records by kind: `sla`, `violation`, `exception`, `approval`, `task`. Missing kinds read as none. */
   records: Readonly<Record<string, ReadonlyArray<StoredRecord>>>;
   pipelines: ReadonlyArray<Pipeline>;

@@ -1,4 +1,4 @@
-import type { LogEntry } from '../core/types.js';
+import type { AnyHistoryEntry } from '../core/types.js';
 import { readSlaRecord, ruleDeadlines, type SlaInstance, type SlaStatus } from '../reports/records.js';
 import { simulate, type SimulateOptions, type SimulationResult } from './simulate.js';
 import type { SimulationSummary } from './summary.js';
@@ -211,7 +211,7 @@ function outcomesByDeal(result: SimulationResult): Map<string, DealOutcomes> {
 }
 
 function outcomeOf(
-  e: LogEntry,
+  e: AnyHistoryEntry,
 ):
   | { kind: 'notification'; value: NotificationOutcome }
   | { kind: 'move'; value: StageMoveOutcome }

@@ -1,4 +1,4 @@
-import type { Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
+import type { Job, AnyHistoryEntry, OutboxMessage, StoredRecord } from '../core/types.js';
 import type { EngineConfig } from '../engine/engine.js';
 import { InMemoryStorage } from '../memory/storage.js';
 import type { Deal } from '../model/deal.js';
@@ -76,7 +76,7 @@ export interface SimulationResult {
   /** Records by kind (`violation`, `sla`, …). */
   records: Record<string, StoredRecord[]>;
   /** The whole log, oldest first. */
-  log: LogEntry[];
+  log: AnyHistoryEntry[];
   /** The simulated engine, at `to`: query it further, e.g. `engine.explain(dealId)`. */
   engine: TestEngine;
 }

@@ -1,4 +1,4 @@
-import type { Job, LogEntry } from '../core/types.js';
+import type { Job, AnyHistoryEntry } from '../core/types.js';
 import { recipientText } from './timeline.js';
 
 /** What one rule did over a simulation. */
@@ -42,7 +42,7 @@ const bump = (o: Record<string, number>, key: string) => {
 };
 
 /** Counts what the rules did, from the log (and the jobs still pending). */
-export function summarize(log: ReadonlyArray<LogEntry>, pending: ReadonlyArray<Job>): SimulationSummary {
+export function summarize(log: ReadonlyArray<AnyHistoryEntry>, pending: ReadonlyArray<Job>): SimulationSummary {
   const rules = new Map<string, RuleActivity>();
   const rule = (id: string) => {
     let r = rules.get(id);

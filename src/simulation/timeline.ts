@@ -1,4 +1,4 @@
-import type { LogEntry } from '../core/types.js';
+import type { AnyHistoryEntry } from '../core/types.js';
 
 /** One thing the rules did, in words. */
 export interface TimelineEntry {
@@ -39,7 +39,7 @@ export function occurrenceText(occ: unknown): string {
   }
 }
 
-function describe(e: LogEntry): string | undefined {
+function describe(e: AnyHistoryEntry): string | undefined {
   const d = e.data;
   switch (e.type) {
     case 'rule.fired':
@@ -71,7 +71,7 @@ function describe(e: LogEntry): string | undefined {
 }
 
 /** The log, reduced to what rules did: what fired, what was scheduled, ran or cancelled and why, what was sent, moved, set or recorded. */
-export function timelineOf(log: ReadonlyArray<LogEntry>): TimelineEntry[] {
+export function timelineOf(log: ReadonlyArray<AnyHistoryEntry>): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   for (const e of log) {
     const text = describe(e);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LogEntry } from '../../src/index.js';
+import type { AnyHistoryEntry } from '../../src/index.js';
 import { timelineItems } from '../../src/console/timeline.js';
 
 const pipeline = {
@@ -16,7 +16,7 @@ const rules = [
   { id: 'nudge', name: 'Nudge the owner', trigger: { type: 'stage.entered', stage: 'proposal' }, actions: [{ type: 'notify', params: {} }] },
 ] as never;
 const names: Record<string, string> = { anna: 'Anna Berg', maria: 'Maria Vogt' };
-const words = (entries: Array<Omit<LogEntry, 'id' | 'dealId'>>) =>
+const words = (entries: Array<Omit<AnyHistoryEntry, 'id' | 'dealId'>>) =>
   timelineItems(
     entries.map((e, i) => ({ id: `log-${i}`, dealId: 'D-1', ...e })),
     { pipeline, rules, userName: (id) => names[id] ?? id, zone: 'Europe/Berlin' },

@@ -252,6 +252,17 @@ describe('re-enrolment', () => {
     expect(templates(engine)).toEqual(['welcome']);
   });
 
+  it('once: an enrolment stored in the older shape (count, firstAt, lastAt) still keeps the rule from firing', async () => {
+    // Enrolment lost those three fields (dead state) without a migration: stores keep such enrolments.
+    const engine = engineWith([{ id: 'welcome', once: true, trigger: { type: 'stage.entered', stage: 'proposal' }, actions: [notifyOwner('welcome')] }]);
+    const deal = await engine.createDeal(newDeal);
+    const old = { ruleId: 'welcome', id: 'enrolment-old', count: 1, firstAt: '2026-01-01T00:00:00.000Z', lastAt: '2026-01-01T00:00:00.000Z' };
+    await engine.storage.transaction((tx) => tx.putEnrolments(deal.id, { welcome: old }));
+    await engine.moveDeal(deal.id, 'proposal');
+    expect(templates(engine)).toEqual([]);
+    expect((await engine.history(deal.id)).filter((e) => e.type === 'rule.skipped').map((e) => e.data.reason)).toEqual(['once']);
+  });
+
   it('a rule added later does not fire for deals already in its stage', async () => {
     const engine = engineWith([]);
     const deal = await engine.createDeal({ ...newDeal, stageId: 'proposal' });
@@ -273,7 +284,8 @@ describe('re-enrolment', () => {
     await engine.updateDeal(deal.id, { title: 'one' });
     const enrolments = () => engine.storage.transaction((tx) => tx.getEnrolments(deal.id));
     expect(await enrolments()).toEqual({});
-    // An enrolment an older version wrote for a rule that is not once: left as it is.
+    // An enrolment an older version wrote for a rule that is not once, in the shape it stored then
+    // (with count, firstAt and lastAt, dead state since removed): loaded and left as it is.
     const old = { ruleId: 'retired', id: 'enrolment-old', count: 3, firstAt: '2026-01-01T00:00:00.000Z', lastAt: '2026-02-01T00:00:00.000Z' };
     await engine.storage.transaction((tx) => tx.putEnrolments(deal.id, { retired: old }));
 
@@ -283,7 +295,7 @@ describe('re-enrolment', () => {
     expect(Object.keys(after).sort()).toEqual(['retired', 'welcome']);
     expect(after.retired).toEqual(old);
     const fired = (await engine.history(deal.id)).find((e) => e.type === 'rule.fired' && e.ruleId === 'welcome');
-    expect(after.welcome).toEqual({ ruleId: 'welcome', id: fired?.data.enrolmentId, count: 1, firstAt: fired?.at, lastAt: fired?.at });
+    expect(after.welcome).toEqual({ ruleId: 'welcome', id: fired?.data.enrolmentId });
 
     await engine.moveDeal(deal.id, 'negotiation');
     await engine.moveDeal(deal.id, 'proposal');

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { HISTORY_TYPES, type AnyHistoryEntry, type HistoryEntryOf } from '../../src/index.js';
 import { engineWith, newDeal, notifyOwner } from '../helpers.js';
 
 describe('engine events', () => {
@@ -81,5 +82,78 @@ describe('engine events', () => {
     });
     expect(h[2]).toMatchObject({ data: { actionId: 'remind', dueAt: '2026-03-03T09:00:00.000Z' } });
     expect(h[3]).toMatchObject({ data: { actionId: 'remind', reason: 'deal-deleted' } });
+  });
+
+  it('hands each event its typed history entry, derived from the history union', async () => {
+    const engine = engineWith([{ id: 'r', trigger: { type: 'stage.entered', stage: 'won' }, actions: [notifyOwner('later', { after: { days: 1 } })] }]);
+    const seen: string[] = [];
+    engine.on('stage.changed', (e) => {
+      // No cast and no String(): the listener's entry is the typed `stage.changed` entry.
+      expectTypeOf(e).toEqualTypeOf<HistoryEntryOf<'stage.changed'>>();
+      expectTypeOf(e.data.to).toEqualTypeOf<string>();
+      seen.push(`${e.data.from} -> ${e.data.to} by ${e.data.by}`);
+    });
+    engine.on('job.scheduled', (e) => seen.push(`${e.data.actionId} due ${e.data.dueAt}`));
+    engine.on('log', (e) => expectTypeOf(e).toEqualTypeOf<AnyHistoryEntry>());
+    const deal = await engine.createDeal(newDeal);
+    await engine.moveDeal(deal.id, 'won');
+    expect(seen).toEqual(['new -> won by command', '0 due 2026-03-03T09:00:00.000Z']);
+  });
+
+  it('emits every entry it writes as the event of its type, in the order of the history', async () => {
+    // The event map is derived from the typed history, so each typed entry type must reach its
+    // listeners: deals, rules, jobs, notifications, deliveries, SLAs and violations here.
+    const engine = engineWith(
+      [
+        { id: 'r', trigger: { type: 'deal.created' }, actions: [notifyOwner('hi'), notifyOwner('later', { after: { days: 1 } })] },
+        { id: 'won', trigger: { type: 'stage.entered', stage: 'won' }, actions: [{ type: 'recordViolation', params: { name: 'checked' } }] },
+      ],
+      {
+        slas: [
+          {
+            id: 'quick',
+            name: 'Quick',
+            start: { trigger: { type: 'deal.created' } },
+            stop: { trigger: { type: 'stage.entered', stage: 'won' } },
+            within: { hours: 2 },
+            escalations: [{ id: 'late', actions: [notifyOwner('late')] }],
+          },
+        ],
+      },
+    );
+    const emitted: string[] = [];
+    for (const type of HISTORY_TYPES) engine.on(type, (e: AnyHistoryEntry) => emitted.push(`${type} ${e.id}`));
+    const deal = await engine.createDeal(newDeal);
+    await engine.advance({ days: 2 });
+    await engine.moveDeal(deal.id, 'won');
+    const written = await engine.history(deal.id);
+    expect(new Set(written.map((e) => e.type)).size).toBeGreaterThan(8);
+    expect(emitted).toEqual(written.map((e) => `${e.type} ${e.id}`));
+  });
+
+  it("types a delivery's entry with the data the engine writes: the message, and for a digest its policy and key", async () => {
+    // Delivery entries were typed `{ attempt } & …`; their data is now spelt out, so it must be what is written.
+    const engine = engineWith(
+      [
+        {
+          id: 'r',
+          trigger: { type: 'deal.created' },
+          actions: [notifyOwner('hi'), { type: 'notify', params: { to: 'manager', template: 'deal.new', text: 'New', digest: 'morning' } }],
+        },
+      ],
+      { digests: { morning: { daily: '09:00', subject: 'New deals: {{count}}' } } },
+    );
+    const data: Array<Record<string, unknown>> = [];
+    engine.on('outbox.delivered', (e) => {
+      const { messageId, kind, key, recipientId, digestKey, policy, attempt, ...rest } = e.data;
+      expect(rest).toEqual({});
+      data.push({ kind, recipientId, attempt, digest: digestKey === undefined ? null : `${policy} ${typeof key} ${typeof messageId}` });
+    });
+    await engine.createDeal(newDeal);
+    await engine.advance({ days: 1 });
+    expect(data).toEqual([
+      { kind: 'notification', recipientId: 'anna', attempt: 1, digest: null },
+      { kind: 'digest', recipientId: 'maria', attempt: 1, digest: 'morning string string' },
+    ]);
   });
 });

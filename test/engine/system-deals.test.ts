@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDealflowError, type LogEntry, type PlaybookInput, type RuleInput } from '../../src/index.js';
+import { isDealflowError, type AnyHistoryEntry, type PlaybookInput, type RuleInput } from '../../src/index.js';
 import { directory, engineWith } from '../helpers.js';
 
 const incomingCall: RuleInput = {
@@ -55,7 +55,7 @@ const webOrder: RuleInput = {
 
 function setup(rules: RuleInput[]) {
   const engine = engineWith(rules, { playbooks: [onboarding] });
-  const log: LogEntry[] = [];
+  const log: AnyHistoryEntry[] = [];
   engine.on('log', (e) => log.push(e));
   return { engine, log };
 }

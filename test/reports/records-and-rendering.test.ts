@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LogEntry, StoredRecord } from '../../src/core/types.js';
+import type { AnyHistoryEntry, StoredRecord } from '../../src/core/types.js';
 import type { Deal } from '../../src/model/deal.js';
 import { PipelineSchema } from '../../src/model/pipeline.js';
 import { isDealflowError } from '../../src/model/errors.js';
@@ -36,7 +36,7 @@ function deal(id: string, ownerId: string, extra: Partial<Deal> = {}): Deal {
   };
 }
 
-function data(deals: Deal[], records: Record<string, StoredRecord[]> = {}, log: LogEntry[] = []): ReportData {
+function data(deals: Deal[], records: Record<string, StoredRecord[]> = {}, log: AnyHistoryEntry[] = []): ReportData {
   return { deals, log, records, pipelines: [pipeline], asOf: '2026-03-20T09:00:00.000Z', teamOf: (o) => (o === 'anna' ? 'north' : 'south') };
 }
 
@@ -105,7 +105,7 @@ describe('slaCompliance over SLA records', () => {
   });
 
   it('reads a plain rule that stops applying (criteria no longer hold) as exempt', () => {
-    const entry = (type: string, at: string, data: Record<string, unknown>): LogEntry => ({
+    const entry = (type: string, at: string, data: Record<string, unknown>): AnyHistoryEntry => ({
       id: `${type}-${at}`,
       at,
       dealId: 'd1',

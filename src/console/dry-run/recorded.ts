@@ -1,4 +1,4 @@
-import type { LogEntry } from '../../core/types.js';
+import type { AnyHistoryEntry } from '../../core/types.js';
 import type { Engine } from '../../engine/engine.js';
 import type { Deal } from '../../model/deal.js';
 import type { Actor } from '../../ports/access.js';
@@ -33,7 +33,7 @@ export async function recordedHistory(engine: Engine, actor: Actor, days: number
   return { events, from, to };
 }
 
-function historyEvent(e: LogEntry): HistoryEvent | undefined {
+function historyEvent(e: AnyHistoryEntry): HistoryEvent | undefined {
   const d = e.data;
   const dealId = e.dealId!;
   switch (e.type) {
