@@ -82,6 +82,7 @@ export abstract class WorkState {
   /** Feature values (`sla`, `approval`) templates can name while a feature runs actions. */
   protected templateExtra: Record<string, unknown> | null = null;
   private calendarFallbacks: Set<string> | undefined;
+  private lastCalendar: { choice: string | undefined; pipelineId: string; ownerId: string; calendar: BusinessCalendar } | undefined;
 
   constructor(
     snapshot: DealSnapshot,
@@ -128,6 +129,10 @@ export abstract class WorkState {
   /** The calendar a rule or action follows for the current deal: `pipeline` (default), `owner` or a named one. */
   calendarFor(choice: string | undefined): BusinessCalendar {
     const deal = this.requireDeal();
+    // Asked for every scheduled action and every rendered date: the last answer is kept while the
+    // choice, pipeline and owner are the same (a fallback is logged the first time either way).
+    const last = this.lastCalendar;
+    if (last && last.choice === choice && last.pipelineId === deal.pipelineId && last.ownerId === deal.ownerId) return last.calendar;
     const info = this.pipelineOf(deal);
     let book = this.env.calendars ?? defaultCalendars.get(this.env.pipelines);
     if (!book) defaultCalendars.set(this.env.pipelines, (book = new CalendarBook({}, this.env.pipelines.all())));
@@ -136,6 +141,7 @@ export abstract class WorkState {
       (this.calendarFallbacks ??= new Set()).add(resolved.fallback);
       this.log('calendar.fallback', { choice, reason: resolved.fallback, using: 'pipeline' });
     }
+    this.lastCalendar = { choice, pipelineId: deal.pipelineId, ownerId: deal.ownerId, calendar: resolved.calendar };
     return resolved.calendar;
   }
 
