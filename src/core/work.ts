@@ -3,7 +3,7 @@ import { DealflowError } from '../model/errors.js';
 import { extensibleCopy } from '../model/records.js';
 import type { NotificationSpec } from './actions.js';
 import type { CoreEnv } from './env.js';
-import { makeFacts, type DealFacts } from './facts.js';
+import { makeFacts, type DealFactMemo, type DealFacts } from './facts.js';
 import { JobTable } from './job-table.js';
 import type { PipelineIndex, PipelineInfo } from './pipelines.js';
 import { render as renderTemplate } from './templates.js';
@@ -82,6 +82,8 @@ export abstract class WorkState {
   /** Feature values (`sla`, `approval`) templates can name while a feature runs actions. */
   protected templateExtra: Record<string, unknown> | null = null;
   private calendarFallbacks: Set<string> | undefined;
+  /** The deal as criteria last saw it in this transition (core/facts.ts). */
+  private dealFactMemo: DealFactMemo | undefined;
   private lastCalendar: { choice: string | undefined; pipelineId: string; ownerId: string; calendar: BusinessCalendar } | undefined;
 
   constructor(
@@ -123,7 +125,13 @@ export abstract class WorkState {
   }
 
   factsFor(input: FactInput): DealFacts {
-    return makeFacts(input, this.pipelineOf(input.deal)?.pipeline, this.env.facts, this.env.fallback);
+    return makeFacts(
+      input,
+      this.pipelineOf(input.deal)?.pipeline,
+      this.env.facts,
+      this.env.fallback,
+      (this.dealFactMemo ??= { deal: null, pipeline: undefined, value: null }),
+    );
   }
 
   /** The calendar a rule or action follows for the current deal: `pipeline` (default), `owner` or a named one. */

@@ -174,6 +174,8 @@ type Undo = (() => void) | MapEntryUndo<unknown, unknown>;
 class MemoryTx implements StorageTx {
   /** The earliest due time this transaction wrote (jobs, pending deliveries), announced at commit. */
   wakeAt: string | undefined;
+  /** wakeAt in ms, so each write compares one number rather than parsing two strings. */
+  private wakeAtMs = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly s: InMemoryStorage,
@@ -298,7 +300,11 @@ class MemoryTx implements StorageTx {
     return out;
   }
   private wake(at: string): void {
-    if (this.wakeAt === undefined || Date.parse(at) < Date.parse(this.wakeAt)) this.wakeAt = at;
+    const ms = Date.parse(at);
+    if (this.wakeAt === undefined || ms < this.wakeAtMs) {
+      this.wakeAt = at;
+      this.wakeAtMs = ms;
+    }
   }
   async getClaimedJob(id: string, token: string) {
     const job = this.s.jobQueue.get(id);
@@ -320,6 +326,8 @@ class MemoryTx implements StorageTx {
         list.push(e);
       }
     }
+    // A store that keeps no lines (a lean simulation) records no undo step either.
+    if (log.length === start) return;
     this.undo.push(() => {
       for (const e of log.splice(start)) if (e.dealId !== null) logByDeal.get(e.dealId)?.pop();
     });
