@@ -262,7 +262,7 @@ class MemoryTx implements StorageTx {
   claimJobsFor(request: ClaimRequest): Job[] {
     const seenDeals = new Set<string>();
     const only = request.only ? new Set(request.only) : undefined;
-    const skip = request.skip ? new Set(request.skip) : undefined;
+    const skip = request.skip?.length ? new Set(request.skip) : undefined;
     return this.s.jobQueue.due(request.until, request.limit, (job) => {
       // Only a deal's earliest job is claimable, as in SQL: its later ones wait for it.
       const first = !seenDeals.has(job.dealId);
@@ -289,7 +289,8 @@ class MemoryTx implements StorageTx {
       }
       due.sort((a, b) => (a.nextAttemptAt < b.nextAttemptAt ? -1 : a.nextAttemptAt > b.nextAttemptAt ? 1 : 0));
     }
-    const skip = request.skip ? new Set(request.skip) : undefined;
+    // The engine's delivery skips what it already tried: an empty list at first, no Set for it.
+    const skip = request.skip?.length ? new Set(request.skip) : undefined;
     const out: OutboxMessage[] = [];
     for (const m of due) {
       if (out.length >= request.limit) break;
@@ -414,9 +415,10 @@ class MemoryTx implements StorageTx {
   }
   private heldBy(token: string, ids?: string[]): string[] {
     const keys: string[] = [];
+    if (this.s.leases.size === 0) return keys;
     if (ids) {
       // Looked up by key rather than by scanning every lease: delivery releases one message at a time.
-      for (const id of new Set(ids)) {
+      for (const id of ids.length === 1 ? ids : new Set(ids)) {
         for (const key of [`job:${id}`, `outbox:${id}`]) if (this.s.leases.get(key)?.token === token) keys.push(key);
       }
       return keys;
