@@ -5,6 +5,7 @@ import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, Storag
 import type { ClaimRequest, WorkQueue } from '../ports/work-queue.js';
 import { highestNumberedIds } from '../ports/ids.js';
 import { DealflowError } from '../model/errors.js';
+import { earliest } from './earliest.js';
 import { JobQueue } from './job-queue.js';
 import { MapEntryUndo } from './undo.js';
 import { SerialQueue } from '../engine/serial.js';
@@ -274,27 +275,19 @@ class MemoryTx implements StorageTx {
   }
   /** @internal */
   claimDeliveriesFor(request: ClaimRequest): OutboxMessage[] {
-    let due: OutboxMessage[];
-    if (request.only) {
-      due = [];
-      for (const id of request.only) {
-        const m = this.s.outbox.get(id);
-        if (m && this.s.outboxPending.has(id) && m.nextAttemptAt <= request.until) due.push(m);
-      }
-    } else {
-      due = [];
-      for (const id of this.s.outboxPending) {
-        const m = this.s.outbox.get(id)!;
-        if (m.nextAttemptAt <= request.until) due.push(m);
-      }
-      due.sort((a, b) => (a.nextAttemptAt < b.nextAttemptAt ? -1 : a.nextAttemptAt > b.nextAttemptAt ? 1 : 0));
-    }
     // The engine's delivery skips what it already tried: an empty list at first, no Set for it.
     const skip = request.skip?.length ? new Set(request.skip) : undefined;
+    const due: OutboxMessage[] = [];
+    for (const id of request.only ?? this.s.outboxPending) {
+      const m = this.s.outbox.get(id);
+      if (m && this.s.outboxPending.has(id) && m.nextAttemptAt <= request.until && !skip?.has(id) && !this.leased(`outbox:${id}`)) due.push(m);
+    }
+    // The earliest `limit` by due time (`only` keeps its order), as a stable sort of all would give
+    // them: whether one is claimable does not depend on what else is claimed.
     const out: OutboxMessage[] = [];
-    for (const m of due) {
+    for (const m of request.only ? due : earliest(due, request.limit, (m) => m.nextAttemptAt)) {
       if (out.length >= request.limit) break;
-      if (this.leased(`outbox:${m.id}`) || skip?.has(m.id)) continue;
+      if (this.leased(`outbox:${m.id}`)) continue; // `only` named it twice
       this.setLease(`outbox:${m.id}`, request);
       out.push(m);
     }
