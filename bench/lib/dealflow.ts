@@ -10,7 +10,9 @@ import { existsSync } from 'node:fs';
 import type * as src from '../../src/index.js';
 import type * as srcTesting from '../../src/testing/index.js';
 
-const dist = new URL('../../dist/', import.meta.url);
+// DEALFLOW_DIST names another build (a folder under the repository, e.g. a saved `dist` of the
+// commit before) for A/B runs of the same workload.
+const dist = new URL(`../../${process.env.DEALFLOW_DIST ?? 'dist'}/`, import.meta.url);
 if (!existsSync(new URL('index.js', dist))) throw new Error('dist/ is missing: run `npm run build` (npm run bench does)');
 const lib = (await import(new URL('index.js', dist).href)) as typeof src;
 const testing = (await import(new URL('testing/index.js', dist).href)) as typeof srcTesting;

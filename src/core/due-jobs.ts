@@ -15,32 +15,33 @@ export abstract class DueJobs extends Cascade {
   protected runJob(job: Job): void {
     const current = this.jobs.get(job.id) ?? job;
     if (isTimerJob(current)) return this.runTimer(current);
-    const owner = this.env.features?.find((f) => current.ruleId.startsWith(`${f.name}:`));
+    const owner = featureOfJob(this.env.features, current.ruleId);
     if (owner) return this.runFeatureJob(owner, current);
     // Which version the job runs under: its own, or what newer versions' onChange policies say.
     const resolved = resolveJobRule(current, this.env.rules);
     const deal = this.deal;
-    const cancel = (reason: string, extra: Record<string, unknown> = {}) => this.cancelJob(current, reason, extra);
-    if (!deal) return cancel('deal-gone');
-    if (deal.closedAt !== null && current.stageId !== deal.stageId) return cancel('deal-closed');
-    if ('cancel' in resolved) return cancel(resolved.cancel, resolved.extra);
+    if (!deal) return this.cancelJob(current, 'deal-gone');
+    if (deal.closedAt !== null && current.stageId !== deal.stageId) return this.cancelJob(current, 'deal-closed');
+    if ('cancel' in resolved) return this.cancelJob(current, resolved.cancel, resolved.extra);
     const { cr, note } = resolved;
-    if (!cr.rule.enabled) return cancel('rule-disabled', note);
-    if (current.cancelOnStageLeave && deal.stageId !== current.stageId) return cancel('left-stage');
+    if (!cr.rule.enabled) return this.cancelJob(current, 'rule-disabled', note);
+    if (current.cancelOnStageLeave && deal.stageId !== current.stageId) return this.cancelJob(current, 'left-stage');
     const action = jobAction(cr, current);
-    if (!action) return cancel('action-removed', note);
-    const facts = this.factsFor({ deal, previous: null, event: current.event, now: this.env.now });
+    if (!action) return this.cancelJob(current, 'action-removed', note);
     // What the re-checks saw goes into the history, so `explain` can say why the job ran.
     const checked: Record<string, unknown> = {};
-    if (action.spec.recheck) {
-      const trace: ConditionTrace[] = [];
-      if (!cr.when(facts, trace)) return cancel('criteria-no-longer-hold', { criteria: trace });
-      if (trace.length > 0) checked.criteria = trace;
-    }
-    if (cr.until) {
-      const trace: ConditionTrace[] = [];
-      if (cr.until(facts, trace)) return cancel('until-met', { criteria: trace });
-      checked.until = trace;
+    if (action.spec.recheck || cr.until) {
+      const facts = this.factsFor({ deal, previous: null, event: current.event, now: this.env.now });
+      if (action.spec.recheck) {
+        const trace: ConditionTrace[] = [];
+        if (!cr.when(facts, trace)) return this.cancelJob(current, 'criteria-no-longer-hold', { criteria: trace });
+        if (trace.length > 0) checked.criteria = trace;
+      }
+      if (cr.until) {
+        const trace: ConditionTrace[] = [];
+        if (cr.until(facts, trace)) return this.cancelJob(current, 'until-met', { criteria: trace });
+        checked.until = trace;
+      }
     }
     this.jobs.delete(current.id);
     this.effects.push({ type: 'job.done', jobId: current.id });
@@ -72,4 +73,17 @@ export abstract class DueJobs extends Cascade {
       this.cause = COMMAND;
     }
   }
+}
+
+/**
+ * The feature whose job this is (feature jobs' rule ids are `<feature>:<…>`), found without
+ * making a `<name>:` string per feature per job.
+ */
+function featureOfJob(features: ReadonlyArray<CoreFeature> | undefined, ruleId: string): CoreFeature | undefined {
+  if (!features) return undefined;
+  for (const f of features) {
+    const n = f.name.length;
+    if (ruleId.length > n && ruleId.charCodeAt(n) === 58 /* ':' */ && ruleId.startsWith(f.name)) return f;
+  }
+  return undefined;
 }

@@ -48,6 +48,17 @@ export function dealFact(deal: Readonly<Deal> | null, pipeline: Pipeline | null 
 }
 
 /**
+ * The last deal fact one transition built: every occurrence and due job of a transition builds
+ * facts anew, mostly for the same deal object, and a deal without some declared field is copied
+ * to show it as null. Kept per transition (core/work.ts), never across them.
+ */
+export interface DealFactMemo {
+  deal: Readonly<Deal> | null;
+  pipeline: Pipeline | null | undefined;
+  value: unknown;
+}
+
+/**
  * Facts for one evaluation: the deal fact is built on first read, host facts are computed on
  * first read and cached. One class, so compiled criteria call `get` on a single shape.
  */
@@ -64,13 +75,23 @@ export class DealFacts implements FactSource {
     private readonly host: HostFacts,
     /** Verdicts of json-rules-engine for fallback criteria, when the engine supplies them. */
     readonly answers?: FallbackAnswers,
+    private readonly memo?: DealFactMemo,
   ) {}
 
   get(id: string): unknown {
     switch (id) {
       case 'deal':
         if (!this.dealDone) {
-          this.dealValue = dealFact(this.input.deal, this.pipeline);
+          const memo = this.memo;
+          if (memo && memo.deal === this.input.deal && memo.pipeline === this.pipeline) this.dealValue = memo.value;
+          else {
+            this.dealValue = dealFact(this.input.deal, this.pipeline);
+            if (memo) {
+              memo.deal = this.input.deal;
+              memo.pipeline = this.pipeline;
+              memo.value = this.dealValue;
+            }
+          }
           this.dealDone = true;
         }
         return this.dealValue;
@@ -101,6 +122,6 @@ export class DealFacts implements FactSource {
 }
 
 /** Facts for one evaluation; host facts are computed on first read and cached. */
-export function makeFacts(input: FactInput, pipeline: Pipeline | null | undefined, host: HostFacts, answers?: FallbackAnswers): DealFacts {
-  return new DealFacts(input, pipeline, host, answers);
+export function makeFacts(input: FactInput, pipeline: Pipeline | null | undefined, host: HostFacts, answers?: FallbackAnswers, memo?: DealFactMemo): DealFacts {
+  return new DealFacts(input, pipeline, host, answers, memo);
 }

@@ -3,7 +3,7 @@ import { DealflowError } from '../model/errors.js';
 import { extensibleCopy } from '../model/records.js';
 import type { NotificationSpec } from './actions.js';
 import type { CoreEnv } from './env.js';
-import { makeFacts, type DealFacts } from './facts.js';
+import { makeFacts, type DealFactMemo, type DealFacts } from './facts.js';
 import { JobTable } from './job-table.js';
 import type { PipelineIndex, PipelineInfo } from './pipelines.js';
 import { render as renderTemplate } from './templates.js';
@@ -82,6 +82,9 @@ export abstract class WorkState {
   /** Feature values (`sla`, `approval`) templates can name while a feature runs actions. */
   protected templateExtra: Record<string, unknown> | null = null;
   private calendarFallbacks: Set<string> | undefined;
+  /** The deal as criteria last saw it in this transition (core/facts.ts). */
+  private dealFactMemo: DealFactMemo | undefined;
+  private lastCalendar: { choice: string | undefined; pipelineId: string; ownerId: string; calendar: BusinessCalendar } | undefined;
 
   constructor(
     snapshot: DealSnapshot,
@@ -122,12 +125,22 @@ export abstract class WorkState {
   }
 
   factsFor(input: FactInput): DealFacts {
-    return makeFacts(input, this.pipelineOf(input.deal)?.pipeline, this.env.facts, this.env.fallback);
+    return makeFacts(
+      input,
+      this.pipelineOf(input.deal)?.pipeline,
+      this.env.facts,
+      this.env.fallback,
+      (this.dealFactMemo ??= { deal: null, pipeline: undefined, value: null }),
+    );
   }
 
   /** The calendar a rule or action follows for the current deal: `pipeline` (default), `owner` or a named one. */
   calendarFor(choice: string | undefined): BusinessCalendar {
     const deal = this.requireDeal();
+    // Asked for every scheduled action and every rendered date: the last answer is kept while the
+    // choice, pipeline and owner are the same (a fallback is logged the first time either way).
+    const last = this.lastCalendar;
+    if (last && last.choice === choice && last.pipelineId === deal.pipelineId && last.ownerId === deal.ownerId) return last.calendar;
     const info = this.pipelineOf(deal);
     let book = this.env.calendars ?? defaultCalendars.get(this.env.pipelines);
     if (!book) defaultCalendars.set(this.env.pipelines, (book = new CalendarBook({}, this.env.pipelines.all())));
@@ -136,6 +149,7 @@ export abstract class WorkState {
       (this.calendarFallbacks ??= new Set()).add(resolved.fallback);
       this.log('calendar.fallback', { choice, reason: resolved.fallback, using: 'pipeline' });
     }
+    this.lastCalendar = { choice, pipelineId: deal.pipelineId, ownerId: deal.ownerId, calendar: resolved.calendar };
     return resolved.calendar;
   }
 

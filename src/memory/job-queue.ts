@@ -61,22 +61,26 @@ export class JobQueue {
       // The engine's runDue asks for the next due job, one at a time: just look at the top.
       return this.dropStale() && this.keys[0]! <= untilMs ? [this.jobs[0]!] : [];
     }
-    const held: Array<[number, number, Job]> = [];
+    // Entries taken off the top, put back at the end: keys in pairs and jobs side by side, not a
+    // tuple per entry (the runners claim a batch per call).
+    const heldKeys: number[] = [];
+    const heldJobs: Job[] = [];
     const seen = new Set<Job>();
     const out: Job[] = [];
     while (out.length < limit && this.dropStale()) {
       if (this.keys[0]! > untilMs) break;
-      const entry: [number, number, Job] = [this.keys[0]!, this.keys[1]!, this.jobs[0]!];
+      const job = this.jobs[0]!;
+      heldKeys.push(this.keys[0]!, this.keys[1]!);
+      heldJobs.push(job);
       this.pop();
-      held.push(entry);
       // A job re-added by a rollback may have two entries; it is still one job.
-      if (seen.has(entry[2])) continue;
-      seen.add(entry[2]);
-      const verdict = accept ? accept(entry[2]) : true;
+      if (seen.has(job)) continue;
+      seen.add(job);
+      const verdict = accept ? accept(job) : true;
       if (verdict === 'stop') break;
-      if (verdict) out.push(entry[2]);
+      if (verdict) out.push(job);
     }
-    for (const [due, seq, job] of held) this.push(due, seq, job);
+    for (let i = 0; i < heldJobs.length; i++) this.push(heldKeys[2 * i]!, heldKeys[2 * i + 1]!, heldJobs[i]!);
     return out;
   }
 

@@ -5,6 +5,7 @@ import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, Storag
 import type { ClaimRequest, WorkQueue } from '../ports/work-queue.js';
 import { highestNumberedIds } from '../ports/ids.js';
 import { DealflowError } from '../model/errors.js';
+import { earliest } from './earliest.js';
 import { JobQueue } from './job-queue.js';
 import { MapEntryUndo } from './undo.js';
 import { SerialQueue } from '../engine/serial.js';
@@ -174,6 +175,8 @@ type Undo = (() => void) | MapEntryUndo<unknown, unknown>;
 class MemoryTx implements StorageTx {
   /** The earliest due time this transaction wrote (jobs, pending deliveries), announced at commit. */
   wakeAt: string | undefined;
+  /** wakeAt in ms, so each write compares one number rather than parsing two strings. */
+  private wakeAtMs = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly s: InMemoryStorage,
@@ -260,7 +263,7 @@ class MemoryTx implements StorageTx {
   claimJobsFor(request: ClaimRequest): Job[] {
     const seenDeals = new Set<string>();
     const only = request.only ? new Set(request.only) : undefined;
-    const skip = request.skip ? new Set(request.skip) : undefined;
+    const skip = request.skip?.length ? new Set(request.skip) : undefined;
     return this.s.jobQueue.due(request.until, request.limit, (job) => {
       // Only a deal's earliest job is claimable, as in SQL: its later ones wait for it.
       const first = !seenDeals.has(job.dealId);
@@ -272,33 +275,30 @@ class MemoryTx implements StorageTx {
   }
   /** @internal */
   claimDeliveriesFor(request: ClaimRequest): OutboxMessage[] {
-    let due: OutboxMessage[];
-    if (request.only) {
-      due = [];
-      for (const id of request.only) {
-        const m = this.s.outbox.get(id);
-        if (m && this.s.outboxPending.has(id) && m.nextAttemptAt <= request.until) due.push(m);
-      }
-    } else {
-      due = [];
-      for (const id of this.s.outboxPending) {
-        const m = this.s.outbox.get(id)!;
-        if (m.nextAttemptAt <= request.until) due.push(m);
-      }
-      due.sort((a, b) => (a.nextAttemptAt < b.nextAttemptAt ? -1 : a.nextAttemptAt > b.nextAttemptAt ? 1 : 0));
+    // The engine's delivery skips what it already tried: an empty list at first, no Set for it.
+    const skip = request.skip?.length ? new Set(request.skip) : undefined;
+    const due: OutboxMessage[] = [];
+    for (const id of request.only ?? this.s.outboxPending) {
+      const m = this.s.outbox.get(id);
+      if (m && this.s.outboxPending.has(id) && m.nextAttemptAt <= request.until && !skip?.has(id) && !this.leased(`outbox:${id}`)) due.push(m);
     }
-    const skip = request.skip ? new Set(request.skip) : undefined;
+    // The earliest `limit` by due time (`only` keeps its order), as a stable sort of all would give
+    // them: whether one is claimable does not depend on what else is claimed.
     const out: OutboxMessage[] = [];
-    for (const m of due) {
+    for (const m of request.only ? due : earliest(due, request.limit, (m) => m.nextAttemptAt)) {
       if (out.length >= request.limit) break;
-      if (this.leased(`outbox:${m.id}`) || skip?.has(m.id)) continue;
+      if (this.leased(`outbox:${m.id}`)) continue; // `only` named it twice
       this.setLease(`outbox:${m.id}`, request);
       out.push(m);
     }
     return out;
   }
   private wake(at: string): void {
-    if (this.wakeAt === undefined || Date.parse(at) < Date.parse(this.wakeAt)) this.wakeAt = at;
+    const ms = Date.parse(at);
+    if (this.wakeAt === undefined || ms < this.wakeAtMs) {
+      this.wakeAt = at;
+      this.wakeAtMs = ms;
+    }
   }
   async getClaimedJob(id: string, token: string) {
     const job = this.s.jobQueue.get(id);
@@ -320,6 +320,8 @@ class MemoryTx implements StorageTx {
         list.push(e);
       }
     }
+    // A store that keeps no lines (a lean simulation) records no undo step either.
+    if (log.length === start) return;
     this.undo.push(() => {
       for (const e of log.splice(start)) if (e.dealId !== null) logByDeal.get(e.dealId)?.pop();
     });
@@ -406,9 +408,10 @@ class MemoryTx implements StorageTx {
   }
   private heldBy(token: string, ids?: string[]): string[] {
     const keys: string[] = [];
+    if (this.s.leases.size === 0) return keys;
     if (ids) {
       // Looked up by key rather than by scanning every lease: delivery releases one message at a time.
-      for (const id of new Set(ids)) {
+      for (const id of ids.length === 1 ? ids : new Set(ids)) {
         for (const key of [`job:${id}`, `outbox:${id}`]) if (this.s.leases.get(key)?.token === token) keys.push(key);
       }
       return keys;

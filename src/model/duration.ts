@@ -150,7 +150,8 @@ export const CalendarOnlyDurationSchema = CalendarDurationSchema.refine((d) => h
 
 /** Whether a duration counts working time (business units) rather than calendar time. */
 export function isBusinessDuration(d: Duration): boolean {
-  return hasUnit(d, BUSINESS_UNITS);
+  // Asked for every scheduled job: spelled out rather than hasUnit's closure per call.
+  return d.businessDays !== undefined || d.businessHours !== undefined || d.businessMinutes !== undefined;
 }
 
 /**

@@ -66,10 +66,21 @@ export function parseTimeOfDay(hhmm: string): number {
 const HOUR_MS = 3_600_000;
 
 /**
+ * The years the OffsetTable is known to answer exactly (every zone's changes at least a grid step
+ * apart, checked from 1900 to 2150); outside them an hour asks Intl itself.
+ */
+const TABLE_FROM = Date.UTC(1900, 0, 1);
+const TABLE_TO = Date.UTC(2150, 0, 1);
+
+/**
  * An IANA zone whose UTC offsets are remembered per hour. luxon asks Intl for every offset (a
  * formatToParts call, microseconds each), and scheduling asks several times per job. An hour is
- * cached only when its first and last millisecond have the same offset, so an hour holding a
- * transition is always asked afresh.
+ * cached only when its offset is the same throughout, so an hour holding a transition is always
+ * worked out afresh. A new hour from 1900 to 2150 is answered by the zone's OffsetTable (Intl
+ * once per four days, each change found to the millisecond), outside by Intl at both its ends.
+ * Module-level through `zoneOf` (one per zone name, shared by every engine): bounded at 100,000
+ * hours and 200,000 grid points per zone, and it never changes an answer (test/core/time/zone-cache.test.ts
+ * compares it with luxon's uncached offsets around DST changes in several zones).
  */
 export class CachedZone extends Zone {
   private readonly hours = new Map<number, number>();
@@ -111,9 +122,18 @@ export class CachedZone extends Zone {
     const hour = Math.floor(ts / HOUR_MS);
     const hit = this.hours.get(hour);
     if (hit !== undefined) return hit;
+    if (this.hours.size >= 100_000) this.hours.clear();
+    const from = hour * HOUR_MS;
+    if (from >= TABLE_FROM && from < TABLE_TO) {
+      // A new hour is answered from the weekly table (Intl once per grid step), not by two Intl
+      // calls of its own: a simulated year visits every hour of it.
+      const table = this.table;
+      const o = table.offset(ts);
+      if (table.constantBetween(from, from + HOUR_MS - 1)) this.hours.set(hour, o);
+      return o;
+    }
     const start = this.inner.offset(hour * HOUR_MS);
     if (start !== this.inner.offset(hour * HOUR_MS + HOUR_MS - 1)) return this.inner.offset(ts);
-    if (this.hours.size >= 100_000) this.hours.clear();
     this.hours.set(hour, start);
     return start;
   }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime, IANAZone } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { localPosition, localToInstant, zoneOf } from '../../../src/core/time/local.js';
+import { CachedZone, localPosition, localToInstant, localToInstantIn, MS_PER_DAY, zoneOf } from '../../../src/core/time/local.js';
 
 const ZONES = ['Europe/Berlin', 'America/New_York', 'America/St_Johns', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Chatham', 'UTC'];
 const FROM = Date.UTC(1990, 0, 1);
@@ -93,6 +93,54 @@ describe('the offset table where changes come closest', () => {
     for (let h = 0; h < 14 * 24; h++) {
       const ms = start + h * 3_600_000;
       expect(zoneOf(zone).table.offset(ms), new Date(ms).toISOString()).toBe(IANAZone.create(zone).offset(ms));
+    }
+  });
+});
+
+describe('a cold cache against no cache, across DST changes', () => {
+  // A new hour is answered from the weekly table rather than by Intl (a simulated year visits
+  // every hour once): a fresh zone, asked first at the instant itself, must still answer as luxon
+  // does, and due times (local wall times turned into instants) must come out the same with and
+  // without the cache, in the days around each change.
+  const TRANSITIONS: ReadonlyArray<readonly [string, number]> = [
+    ['Europe/Berlin', Date.UTC(2026, 2, 29, 1)],
+    ['Europe/Berlin', Date.UTC(2026, 9, 25, 1)],
+    ['America/New_York', Date.UTC(2026, 2, 8, 7)],
+    ['America/New_York', Date.UTC(2026, 10, 1, 6)],
+    ['America/St_Johns', Date.UTC(2026, 2, 8, 5, 30)],
+    ['Australia/Lord_Howe', Date.UTC(2026, 9, 3, 15, 30)],
+    ['Pacific/Chatham', Date.UTC(2026, 3, 4, 14)],
+  ];
+  it("gives luxon's offset at any instant within two days of a change", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...TRANSITIONS), fc.integer({ min: -2 * MS_PER_DAY, max: 2 * MS_PER_DAY }), ([zone, at], delta) => {
+        const cold = new CachedZone(IANAZone.create(zone));
+        const ms = at + delta;
+        expect(cold.offset(ms), `${zone} ${new Date(ms).toISOString()}`).toBe(IANAZone.create(zone).offset(ms));
+        // Asked again: now from the hour cache (or afresh, for the hour holding the change).
+        expect(cold.offset(ms)).toBe(IANAZone.create(zone).offset(ms));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('turns wall times into the same instants as the uncached zone, gaps and overlaps included', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...TRANSITIONS), fc.integer({ min: -2, max: 2 }), fc.integer({ min: 0, max: MS_PER_DAY }), ([zone, at], days, msOfDay) => {
+        const day = Math.floor(at / MS_PER_DAY) + days;
+        const plain = IANAZone.create(zone);
+        expect(localToInstantIn(new CachedZone(plain), day, msOfDay)).toBe(localToInstantIn(plain, day, msOfDay));
+        expect(localToInstant(day, msOfDay, zone)).toBe(localToInstantIn(plain, day, msOfDay));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('asks Intl itself outside the years the table is checked for', () => {
+    for (const zone of ['Europe/Berlin', 'America/New_York']) {
+      for (const ms of [Date.UTC(1850, 5, 1), Date.UTC(1899, 11, 31, 23), Date.UTC(2150, 0, 1), Date.UTC(2200, 6, 1)]) {
+        expect(new CachedZone(IANAZone.create(zone)).offset(ms)).toBe(IANAZone.create(zone).offset(ms));
+      }
     }
   });
 });
