@@ -69,7 +69,21 @@ export class Statements {
   ) {}
 
   private st(name: string, text: string, types: ParamType[], values: unknown[]): Statement {
-    return { name: `df_${name}_${this.key}`, text, types, values };
+    return { name: this.name(name), text, types, values };
+  }
+
+  /**
+   * A statement's name: unique per text within this schema, and within PostgreSQL's 63 bytes (a
+   * longer name would be cut short, and two cut the same way would share one prepared statement).
+   */
+  private name(what: string): string {
+    const full = `df_${what}_${this.key}`;
+    return full.length <= 60 ? full : `df_${what}_${hash(this.key)}`;
+  }
+
+  /** The name of a buffered-write statement of the given shape (sql/write-buffer.ts). */
+  writeName(shape: string): string {
+    return this.name(`w${shape}`);
   }
 
   private leaseUntil(param: string): string {
@@ -98,11 +112,16 @@ export class Statements {
     return this.st('lockdeals', `SELECT id, doc::text AS doc FROM ${this.s}.deals WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, ['text[]'], [ids]);
   }
 
-  /** The batch's jobs `token` still holds, locked (after their deals). */
+  /**
+   * The ids of the batch's jobs `token` still holds, locked (after their deals). Ids only: a job
+   * still held was not written since it was claimed (every write of a job drops its lease), so
+   * its document is the one its deal's view carries; sending it twice cost the server a second
+   * jsonb-to-text of every job and the runner a second parse.
+   */
   lockHeldJobs(ids: ReadonlyArray<string>, token: string): Statement {
     return this.st(
       'lockjobs',
-      `SELECT id, doc::text AS doc FROM ${this.s}.jobs WHERE id = ANY($1::text[]) AND lease_token = $2::text ORDER BY id FOR UPDATE`,
+      `SELECT id FROM ${this.s}.jobs WHERE id = ANY($1::text[]) AND lease_token = $2::text ORDER BY id FOR UPDATE`,
       ['text[]', 'text'],
       [ids, token],
     );
@@ -216,6 +235,13 @@ export class Statements {
       [],
     );
   }
+}
+
+/** A short digest of a schema name (FNV-1a, base 36), for statement names that would be too long. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(36);
 }
 
 /** For a LeaseRequest used by StorageTx's claims (no `until`/`limit` of its own). */

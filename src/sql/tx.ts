@@ -39,6 +39,8 @@ export class SqlTx implements StorageTx {
   /** The earliest due time this transaction wrote (jobs, pending deliveries), for the NOTIFY at commit. */
   wakeAt: string | undefined;
   private readonly views = new Map<string, DealView>();
+  /** The deal of each job in a view read or put here (a job's deal never changes). */
+  private readonly jobDeals = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
 
   /** The writes not yet sent. */
@@ -49,7 +51,7 @@ export class SqlTx implements StorageTx {
     private readonly s: string,
     private readonly st: Statements,
   ) {
-    this.w = new WriteBuffer(s);
+    this.w = new WriteBuffer(s, (shape) => st.writeName(shape));
   }
 
   /** Sends the buffered writes and `statements` in one round trip; resolves to the statements' rows. One round trip at a time. */
@@ -69,7 +71,7 @@ export class SqlTx implements StorageTx {
   }
 
   /** The writes still buffered and the NOTIFY, as the last statement before COMMIT. */
-  finalStatements(notify?: [string, string]): string[] {
+  finalStatements(notify?: [string, string]): Sendable[] {
     const writes = this.w.take(notify);
     return writes ? [writes] : [];
   }
@@ -132,7 +134,10 @@ export class SqlTx implements StorageTx {
     const view = this.views.get(dealId);
     if (!view) return { deal: undefined, enrolments, jobs, records };
     view.enrolments ??= enrolments;
-    view.jobs ??= jobs;
+    if (!view.jobs) {
+      view.jobs = jobs;
+      for (const j of jobs) this.jobDeals.set(j.id, j.dealId);
+    }
     view.records ??= records;
     return view;
   }
@@ -221,10 +226,14 @@ export class SqlTx implements StorageTx {
       this.keepView(dealId, row);
     }
     const out = new Map<string, ClaimedJobView>();
+    const dealOf = new Map(claims.map((c) => [c.id, c.dealId]));
     for (const row of held!) {
-      const job = doc<Job>(row.doc);
-      const view = this.views.get(job.dealId)!;
-      out.set(job.id, { job, deal: view.deal, jobs: [...view.jobs!], enrolments: view.enrolments!, records: [...view.records!] });
+      const id = row.id as string;
+      const view = this.views.get(dealOf.get(id)!)!;
+      // Locked before the views were read, so its deal's view holds it as the claim left it.
+      const job = view.jobs!.find((j) => j.id === id);
+      if (!job) continue;
+      out.set(id, { job, deal: view.deal, jobs: [...view.jobs!], enrolments: view.enrolments!, records: [...view.records!] });
     }
     return out;
   }
@@ -235,14 +244,21 @@ export class SqlTx implements StorageTx {
     this.w.jobs.delete(job.id);
     this.w.jobs.set(job.id, job);
     this.wake(job.dueAt);
-    for (const view of this.views.values()) if (view.jobs) view.jobs = view.jobs.filter((j) => j.id !== job.id);
+    // A job's deal never changes: only that deal's view can hold it.
+    this.jobDeals.set(job.id, job.dealId);
     const view = this.views.get(job.dealId);
-    if (view?.jobs) view.jobs.push(job);
+    if (view?.jobs) {
+      view.jobs = view.jobs.filter((j) => j.id !== job.id);
+      view.jobs.push(job);
+    }
   }
 
   async removeJob(id: string): Promise<void> {
     this.w.jobs.set(id, null);
-    for (const view of this.views.values()) if (view.jobs) view.jobs = view.jobs.filter((j) => j.id !== id);
+    // Only the view of its deal can hold it (a batch removes one job from each of ~100 views).
+    const dealId = this.jobDeals.get(id);
+    const views = dealId === undefined ? this.views.values() : [this.views.get(dealId)];
+    for (const view of views) if (view?.jobs) view.jobs = view.jobs.filter((j) => j.id !== id);
   }
 
   async dueJobs(until: string, limit: number): Promise<Job[]> {
