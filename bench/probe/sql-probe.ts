@@ -36,7 +36,7 @@ const pool = new pg.Pool({ connectionString: URL_, max: 8, application_name: app
 const storage = await createSqlStorage({ client: pool, schema, migrate: false });
 const engine = createEngine({ pipelines: [SQL_BENCH_PIPELINE], rules: SQL_BENCH_RULES, storage });
 // warm connections
-if (process.env.STATS) pool.on('connect', (c) => void c.query(`SET log_statement_stats = on; SET log_statement = 'all'; SET log_min_messages = log`));
+if (process.env.STATS) pool.on('connect', (c) => void c.query(`SET log_statement_stats = on; SET log_min_error_statement = log`));
 const warm = await Promise.all(Array.from({ length: 8 }, () => pool.connect()));
 for (const c of warm) c.release();
 const log: string[] = [];
