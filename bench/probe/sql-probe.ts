@@ -99,6 +99,18 @@ console.log(
   }),
 );
 if (show) (await import('node:fs')).writeFileSync('/tmp/sqlspeed-probe.sql', log.join('\n----\n'));
+if (process.env.PLANS) {
+  const cs = await Promise.all(Array.from({ length: 8 }, () => pool.connect()));
+  const agg = new Map<string, [number, number]>();
+  for (const c of cs) {
+    for (const r of (await c.query('SELECT name, generic_plans::int AS g, custom_plans::int AS c FROM pg_prepared_statements')).rows) {
+      const a = agg.get(r.name) ?? [0, 0];
+      agg.set(r.name, [a[0] + r.g, a[1] + r.c]);
+    }
+    c.release();
+  }
+  console.log('plans (generic, custom)', JSON.stringify([...agg]));
+}
 await pool.end();
 await new Promise((r) => setTimeout(r, 1500));
 const st = await admin.query(`SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables WHERE schemaname = $1 ORDER BY relname`, [

@@ -53,12 +53,13 @@ export function inline(st: Statement): string {
 
 /** `PREPARE name (types) AS text`: once per connection. */
 export function prepare(st: Statement): string {
-  return `PREPARE ${st.name} (${st.types.join(', ')}) AS ${st.text}`;
+  return st.types.length === 0 ? `PREPARE ${st.name} AS ${st.text}` : `PREPARE ${st.name} (${st.types.join(', ')}) AS ${st.text}`;
 }
 
 /** `EXECUTE name (values)`: the values bound to the prepared statement's typed parameters. */
 export function execute(st: Statement): string {
-  return `EXECUTE ${st.name} (${st.types.map((t, i) => literal(t, st.values[i])).join(', ')})`;
+  // Without parameters, no parentheses: `EXECUTE name ()` is a syntax error.
+  return st.types.length === 0 ? `EXECUTE ${st.name}` : `EXECUTE ${st.name} (${st.types.map((t, i) => literal(t, st.values[i])).join(', ')})`;
 }
 
 /** Statement builders for one schema (`s` quoted, `key` the plain name for statement names). */

@@ -153,9 +153,21 @@ export class SqlStorage implements Storage, WorkQueue {
 
   // ---- the work-queue port: each call one statement, outside any transaction (it is atomic on its own) ----
 
-  /** Sends one statement: as a named prepared statement where the driver can, else as text with literal values. */
+  /**
+   * Sends one statement: on a connection of the store's own as a prepared statement of that
+   * connection's set (planned once, generically: see ConnectionSession), else as a named
+   * statement where the driver has them, else as text with literal values.
+   */
   private async one(st: Statement): Promise<Record<string, unknown>[]> {
     try {
+      if (this.driver.connect) {
+        const session = new ConnectionSession(await this.driver.connect());
+        try {
+          return (await session.once([st]))[0]!;
+        } finally {
+          session.release();
+        }
+      }
       // Its own name: a transaction may have PREPAREd the same statement on this connection under `st.name`.
       if (this.driver.named) return (await this.driver.named(`p${st.name}`, st.text, [...st.values].map(param))).rows;
       return (await this.driver.query(inline(st))).rows;
