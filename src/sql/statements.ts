@@ -133,6 +133,25 @@ export class Statements {
     return this.st('views', `SELECT d.id AS deal_id, ${this.viewColumns('d.id')} FROM unnest($1::text[]) AS d(id)`, ['text[]'], [ids]);
   }
 
+  /**
+   * Every deal's view, with each job `token` holds among `known` sent as its id alone (a JSON
+   * string): its document is the one its claim returned (see sql/claimed-jobs.ts).
+   */
+  dealViewsHeld(ids: ReadonlyArray<string>, token: string, known: ReadonlyArray<string>): Statement {
+    const s = this.s;
+    return this.st(
+      'viewsheld',
+      `SELECT d.id AS deal_id,
+              (SELECT doc::text FROM ${s}.enrolments WHERE deal_id = d.id) AS enrolments,
+              (SELECT coalesce(json_agg(CASE WHEN lease_token = $2::text AND id = ANY($3::text[]) THEN to_jsonb(id) ELSE doc END ORDER BY seq), '[]')::text
+                 FROM ${s}.jobs WHERE deal_id = d.id) AS jobs,
+              (SELECT coalesce(json_agg(doc ORDER BY seq), '[]')::text FROM ${s}.records WHERE deal_id = d.id) AS records
+       FROM unnest($1::text[]) AS d(id)`,
+      ['text[]', 'text', 'text[]'],
+      [ids, token, known],
+    );
+  }
+
   /** The messages `token` still holds, locked. */
   heldMessages(ids: ReadonlyArray<string>, token: string): Statement {
     return this.st(

@@ -5,6 +5,7 @@ import { isConnectionLoss, storageUnavailable } from './errors.js';
 import { NUMBERED_ID } from '../ports/ids.js';
 import { migrate } from './migrations.js';
 import { ConnectionSession, DriverTxSession } from './session.js';
+import { ClaimedJobs } from './claimed-jobs.js';
 import { SqlTx } from './tx.js';
 import { inline, Statements, type Statement } from './statements.js';
 import type { Job, OutboxMessage } from '../core/types.js';
@@ -78,6 +79,8 @@ export class SqlStorage implements Storage, WorkQueue {
   private readonly owned: (() => Promise<void>) | undefined;
   /** The statements, built for this schema. */
   private readonly st: Statements;
+  /** The documents of jobs claimed here, for the batches that run them (sql/claimed-jobs.ts). */
+  private readonly claimed = new ClaimedJobs();
   /** Watchers in this process, told at commit without waiting for the NOTIFY to come back. */
   private readonly local = new Set<(dueAt: string) => void>();
 
@@ -116,31 +119,34 @@ export class SqlStorage implements Storage, WorkQueue {
       const session = new ConnectionSession(await this.driver.connect());
       let ok = false;
       try {
-        const tx = new SqlTx(session, this.q, this.st);
+        const tx = new SqlTx(session, this.q, this.st, this.claimed);
         const result = await fn(tx);
         await session.commit(finish(tx));
         ok = true;
-        this.committed(tx.wakeAt);
+        this.committed(tx);
         return result;
       } finally {
         if (!ok) await session.rollback();
         session.release();
       }
     }
-    let wakeAt: string | undefined;
+    let done: SqlTx | undefined;
     const result = await this.driver.transaction(async (conn) => {
       const session = new DriverTxSession(conn);
-      const tx = new SqlTx(session, this.q, this.st);
+      const tx = new SqlTx(session, this.q, this.st, this.claimed);
       const result = await fn(tx);
       await session.commit(finish(tx));
-      wakeAt = tx.wakeAt;
+      done = tx;
       return result;
     });
-    this.committed(wakeAt);
+    this.committed(done!);
     return result;
   }
 
-  private committed(wakeAt: string | undefined): void {
+  private committed(tx: SqlTx): void {
+    // The batch that ran those claims committed: their jobs are gone or rewritten.
+    for (const token of tx.claimsUsed) this.claimed.forget(token);
+    const wakeAt = tx.wakeAt;
     if (wakeAt === undefined || this.local.size === 0) return;
     for (const w of [...this.local]) {
       try {
@@ -178,7 +184,9 @@ export class SqlStorage implements Storage, WorkQueue {
 
   /** Leases due jobs, each deal's earliest only, in one statement (see WorkQueue.claimJobs). */
   async claimJobs(request: ClaimRequest): Promise<Job[]> {
-    return (await this.one(this.st.claimJobs(request))).map((r) => JSON.parse(r.doc as string) as Job);
+    const jobs = (await this.one(this.st.claimJobs(request))).map((r) => JSON.parse(r.doc as string) as Job);
+    this.claimed.add(request.token, jobs);
+    return jobs;
   }
 
   /** Leases due deliveries in one statement (see WorkQueue.claimDeliveries). */
@@ -191,6 +199,7 @@ export class SqlStorage implements Storage, WorkQueue {
   }
 
   async releaseLeases(token: string, ids?: string[]): Promise<void> {
+    this.claimed.forget(token);
     await this.one(this.st.releaseLeases(token, ids));
   }
 

@@ -4,6 +4,7 @@ import type { ClaimedJobView, DealQuery, LeaseRequest, LogQuery, OutboxQuery, Pu
 import { bool, instant, num, text, texts } from './literal.js';
 import type { Row, Sendable, Session } from './session.js';
 import { claimOf, type Statements } from './statements.js';
+import type { ClaimedJobs } from './claimed-jobs.js';
 import { WriteBuffer } from './write-buffer.js';
 
 /** Documents are selected as text and parsed here, so every driver returns the same values. */
@@ -46,10 +47,14 @@ export class SqlTx implements StorageTx {
   /** The writes not yet sent. */
   private readonly w: WriteBuffer;
 
+  /** The claim tokens whose jobs' documents this transaction took from `claimed`: forgotten once it commits. */
+  readonly claimsUsed: string[] = [];
+
   constructor(
     private readonly session: Session,
     private readonly s: string,
     private readonly st: Statements,
+    private readonly claimed?: ClaimedJobs,
   ) {
     this.w = new WriteBuffer(s, (shape) => st.writeName(shape));
   }
@@ -126,10 +131,14 @@ export class SqlTx implements StorageTx {
     return this.st.viewColumns(dealId);
   }
 
-  /** Keeps what was read for a deal this transaction locked; an id with no row to lock is read afresh each time. */
-  private keepView(dealId: string, row: Row | undefined): DealView {
+  /**
+   * Keeps what was read for a deal this transaction locked; an id with no row to lock is read
+   * afresh each time. `known`: the documents of claimed jobs the views sent as their ids.
+   */
+  private keepView(dealId: string, row: Row | undefined, known?: ReadonlyMap<string, Job>): DealView {
     const enrolments = row?.enrolments ? doc<Record<string, Enrolment>>(row.enrolments) : {};
-    const jobs = doc<Job[]>(row?.jobs ?? '[]');
+    let jobs = doc<Array<Job | string>>(row?.jobs ?? '[]') as Job[];
+    if (known) jobs = (jobs as Array<Job | string>).map((j) => (typeof j === 'string' ? known.get(j)! : j));
     const records = doc<StoredRecord[]>(row?.records ?? '[]');
     const view = this.views.get(dealId);
     if (!view) return { deal: undefined, enrolments, jobs, records };
@@ -204,26 +213,26 @@ export class SqlTx implements StorageTx {
    */
   async lockClaimedJobs(claims: ReadonlyArray<{ id: string; dealId: string }>, token: string): Promise<Map<string, ClaimedJobView>> {
     const dealIds = [...new Set(claims.map((c) => c.dealId))];
+    const ids = claims.map((c) => c.id);
+    const known = this.claimed?.get(token);
     const [deals, held, views] = await this.run([
       this.st.lockDeals(dealIds),
-      this.st.lockHeldJobs(
-        claims.map((c) => c.id),
-        token,
-      ),
-      this.st.dealViews(dealIds),
+      this.st.lockHeldJobs(ids, token),
+      known ? this.st.dealViewsHeld(dealIds, token, [...known.keys()]) : this.st.dealViews(dealIds),
     ]);
+    if (known) this.claimsUsed.push(token);
     const dealDocs = new Map(deals!.map((r) => [r.id as string, r.doc as string]));
     for (const row of views!) {
       const dealId = row.deal_id as string;
       if (this.views.has(dealId)) {
-        this.keepView(dealId, row);
+        this.keepView(dealId, row, known);
         continue;
       }
       const text = dealDocs.get(dealId);
       const deal = text === undefined ? undefined : doc<Deal>(text);
       if (!deal) this.w.missing.deals.add(dealId);
       this.views.set(dealId, { deal });
-      this.keepView(dealId, row);
+      this.keepView(dealId, row, known);
     }
     const out = new Map<string, ClaimedJobView>();
     const dealOf = new Map(claims.map((c) => [c.id, c.dealId]));
