@@ -28,8 +28,16 @@ export class HeldLeases {
     return this.tokenOf.has(id);
   }
 
-  ids(): string[] {
-    return [...this.tokenOf.keys()];
+  /**
+   * The ids whose lease was not confirmed within `withinMs` of `now`: the only ones a claim must
+   * be told to skip. A lease confirmed since then still holds on the store (it runs from the
+   * store's clock at the claim, which came after the local time recorded), and a claim never
+   * takes an item under a lease that holds.
+   */
+  stale(now: number, withinMs: number): string[] {
+    const out: string[] = [];
+    for (const held of this.byToken.values()) if (now - held.confirmedAt >= withinMs) out.push(...held.ids);
+    return out;
   }
 
   /** Every token with the ids it covers, for renewal. */

@@ -213,12 +213,15 @@ export class Runner {
   }
 
   private request() {
-    // Never what it still holds, even if that lease lapsed: that would run it twice at once.
+    // Never what it still holds, even if that lease lapsed: that would run it twice at once. A
+    // lease confirmed within half its length still holds on the store, where the claim skips it
+    // anyway: only the others are listed (a list of every id in flight, up to concurrency ×
+    // batchSize, was compared with each candidate row of every claim).
     return {
       owner: this.owner,
       token: this.token(),
       ms: this.leaseMs,
-      skip: this.leases.ids(),
+      skip: this.leases.stale(Date.now(), this.leaseMs / 2),
       until: toIsoString(this.engine.clock.now().getTime()),
       limit: this.batchSize,
     };

@@ -97,4 +97,11 @@ ALTER TABLE {{schema}}.outbox SET (fillfactor = 80, autovacuum_vacuum_scale_fact
   autovacuum_analyze_scale_factor = 0.05, autovacuum_vacuum_cost_delay = 0);
 `,
   },
+  {
+    file: '0003-hot-batch-updates.sql',
+    text: `-- room for HOT updates of a whole batch: jobs fillfactor 45 (a claim rewrites every job of a page at once), deals 60
+ALTER TABLE {{schema}}.jobs SET (fillfactor = 45);
+ALTER TABLE {{schema}}.deals SET (fillfactor = 60);
+`,
+  },
 ];

@@ -36,6 +36,8 @@ export function render(statements: ReadonlyArray<Sendable>, prepared: PreparedSe
   return { sql, pick, preparing };
 }
 
+const GENERIC_PLANS = 'SET LOCAL plan_cache_mode = force_generic_plan';
+
 /**
  * The statements of one transaction, sent as few round trips as the driver allows. The store
  * queues what it can (buffered writes, then the read that needs them) and sends them together.
@@ -65,7 +67,7 @@ export class ConnectionSession implements Session {
   }
 
   async run(statements: Sendable[]): Promise<Row[][]> {
-    const all = this.begun ? statements : ['BEGIN', ...statements];
+    const all = this.begun ? statements : ['BEGIN', ...this.opening(), ...statements];
     this.begun = true;
     const out = await this.script(all);
     return out.slice(out.length - statements.length);
@@ -73,7 +75,23 @@ export class ConnectionSession implements Session {
 
   async commit(statements: Sendable[]): Promise<void> {
     if (this.begun) await this.script([...statements, 'COMMIT']);
-    else if (statements.length > 0) await this.script(statements);
+    else if (statements.length > 0) await this.script([...this.opening(), ...statements]);
+  }
+
+  /** Statements run on their own, as one implicit transaction (one round trip); resolves to each one's rows. */
+  async once(statements: Sendable[]): Promise<Row[][]> {
+    const opening = this.opening();
+    return (await this.script([...opening, ...statements])).slice(opening.length);
+  }
+
+  /**
+   * Where statements are prepared, the transaction plans them generically from the first use
+   * (`SET LOCAL`: nothing outlasts it on a host's pooled connection). Left to itself the server
+   * plans each statement afresh for its first five runs on every connection, and the claim
+   * (whose custom plan it judged cheaper) on every run: most of a short run's planning.
+   */
+  private opening(): string[] {
+    return this.conn.prepared ? [GENERIC_PLANS] : [];
   }
 
   /** One round trip; resolves to each statement's rows (PREPAREs left out). */

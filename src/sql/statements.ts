@@ -53,12 +53,13 @@ export function inline(st: Statement): string {
 
 /** `PREPARE name (types) AS text`: once per connection. */
 export function prepare(st: Statement): string {
-  return `PREPARE ${st.name} (${st.types.join(', ')}) AS ${st.text}`;
+  return st.types.length === 0 ? `PREPARE ${st.name} AS ${st.text}` : `PREPARE ${st.name} (${st.types.join(', ')}) AS ${st.text}`;
 }
 
 /** `EXECUTE name (values)`: the values bound to the prepared statement's typed parameters. */
 export function execute(st: Statement): string {
-  return `EXECUTE ${st.name} (${st.types.map((t, i) => literal(t, st.values[i])).join(', ')})`;
+  // Without parameters, no parentheses: `EXECUTE name ()` is a syntax error.
+  return st.types.length === 0 ? `EXECUTE ${st.name}` : `EXECUTE ${st.name} (${st.types.map((t, i) => literal(t, st.values[i])).join(', ')})`;
 }
 
 /** Statement builders for one schema (`s` quoted, `key` the plain name for statement names). */
@@ -69,7 +70,21 @@ export class Statements {
   ) {}
 
   private st(name: string, text: string, types: ParamType[], values: unknown[]): Statement {
-    return { name: `df_${name}_${this.key}`, text, types, values };
+    return { name: this.name(name), text, types, values };
+  }
+
+  /**
+   * A statement's name: unique per text within this schema, and within PostgreSQL's 63 bytes (a
+   * longer name would be cut short, and two cut the same way would share one prepared statement).
+   */
+  private name(what: string): string {
+    const full = `df_${what}_${this.key}`;
+    return full.length <= 60 ? full : `df_${what}_${hash(this.key)}`;
+  }
+
+  /** The name of a buffered-write statement of the given shape (sql/write-buffer.ts). */
+  writeName(shape: string): string {
+    return this.name(`w${shape}`);
   }
 
   private leaseUntil(param: string): string {
@@ -98,11 +113,16 @@ export class Statements {
     return this.st('lockdeals', `SELECT id, doc::text AS doc FROM ${this.s}.deals WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, ['text[]'], [ids]);
   }
 
-  /** The batch's jobs `token` still holds, locked (after their deals). */
+  /**
+   * The ids of the batch's jobs `token` still holds, locked (after their deals). Ids only: a job
+   * still held was not written since it was claimed (every write of a job drops its lease), so
+   * its document is the one its deal's view carries; sending it twice cost the server a second
+   * jsonb-to-text of every job and the runner a second parse.
+   */
   lockHeldJobs(ids: ReadonlyArray<string>, token: string): Statement {
     return this.st(
       'lockjobs',
-      `SELECT id, doc::text AS doc FROM ${this.s}.jobs WHERE id = ANY($1::text[]) AND lease_token = $2::text ORDER BY id FOR UPDATE`,
+      `SELECT id FROM ${this.s}.jobs WHERE id = ANY($1::text[]) AND lease_token = $2::text ORDER BY id FOR UPDATE`,
       ['text[]', 'text'],
       [ids, token],
     );
@@ -111,6 +131,25 @@ export class Statements {
   /** Every deal's view, one row per deal. */
   dealViews(ids: ReadonlyArray<string>): Statement {
     return this.st('views', `SELECT d.id AS deal_id, ${this.viewColumns('d.id')} FROM unnest($1::text[]) AS d(id)`, ['text[]'], [ids]);
+  }
+
+  /**
+   * Every deal's view, with each job `token` holds among `known` sent as its id alone (a JSON
+   * string): its document is the one its claim returned (see sql/claimed-jobs.ts).
+   */
+  dealViewsHeld(ids: ReadonlyArray<string>, token: string, known: ReadonlyArray<string>): Statement {
+    const s = this.s;
+    return this.st(
+      'viewsheld',
+      `SELECT d.id AS deal_id,
+              (SELECT doc::text FROM ${s}.enrolments WHERE deal_id = d.id) AS enrolments,
+              (SELECT coalesce(json_agg(CASE WHEN lease_token = $2::text AND id = ANY($3::text[]) THEN to_jsonb(id) ELSE doc END ORDER BY seq), '[]')::text
+                 FROM ${s}.jobs WHERE deal_id = d.id) AS jobs,
+              (SELECT coalesce(json_agg(doc ORDER BY seq), '[]')::text FROM ${s}.records WHERE deal_id = d.id) AS records
+       FROM unnest($1::text[]) AS d(id)`,
+      ['text[]', 'text', 'text[]'],
+      [ids, token, known],
+    );
   }
 
   /** The messages `token` still holds, locked. */
@@ -216,6 +255,13 @@ export class Statements {
       [],
     );
   }
+}
+
+/** A short digest of a schema name (FNV-1a, base 36), for statement names that would be too long. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(36);
 }
 
 /** For a LeaseRequest used by StorageTx's claims (no `until`/`limit` of its own). */

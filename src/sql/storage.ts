@@ -5,6 +5,7 @@ import { isConnectionLoss, storageUnavailable } from './errors.js';
 import { NUMBERED_ID } from '../ports/ids.js';
 import { migrate } from './migrations.js';
 import { ConnectionSession, DriverTxSession } from './session.js';
+import { ClaimedJobs } from './claimed-jobs.js';
 import { SqlTx } from './tx.js';
 import { inline, Statements, type Statement } from './statements.js';
 import type { Job, OutboxMessage } from '../core/types.js';
@@ -78,6 +79,8 @@ export class SqlStorage implements Storage, WorkQueue {
   private readonly owned: (() => Promise<void>) | undefined;
   /** The statements, built for this schema. */
   private readonly st: Statements;
+  /** The documents of jobs claimed here, for the batches that run them (sql/claimed-jobs.ts). */
+  private readonly claimed = new ClaimedJobs();
   /** Watchers in this process, told at commit without waiting for the NOTIFY to come back. */
   private readonly local = new Set<(dueAt: string) => void>();
 
@@ -116,31 +119,34 @@ export class SqlStorage implements Storage, WorkQueue {
       const session = new ConnectionSession(await this.driver.connect());
       let ok = false;
       try {
-        const tx = new SqlTx(session, this.q, this.st);
+        const tx = new SqlTx(session, this.q, this.st, this.claimed);
         const result = await fn(tx);
         await session.commit(finish(tx));
         ok = true;
-        this.committed(tx.wakeAt);
+        this.committed(tx);
         return result;
       } finally {
         if (!ok) await session.rollback();
         session.release();
       }
     }
-    let wakeAt: string | undefined;
+    let done: SqlTx | undefined;
     const result = await this.driver.transaction(async (conn) => {
       const session = new DriverTxSession(conn);
-      const tx = new SqlTx(session, this.q, this.st);
+      const tx = new SqlTx(session, this.q, this.st, this.claimed);
       const result = await fn(tx);
       await session.commit(finish(tx));
-      wakeAt = tx.wakeAt;
+      done = tx;
       return result;
     });
-    this.committed(wakeAt);
+    this.committed(done!);
     return result;
   }
 
-  private committed(wakeAt: string | undefined): void {
+  private committed(tx: SqlTx): void {
+    // The batch that ran those claims committed: their jobs are gone or rewritten.
+    for (const token of tx.claimsUsed) this.claimed.forget(token);
+    const wakeAt = tx.wakeAt;
     if (wakeAt === undefined || this.local.size === 0) return;
     for (const w of [...this.local]) {
       try {
@@ -153,9 +159,21 @@ export class SqlStorage implements Storage, WorkQueue {
 
   // ---- the work-queue port: each call one statement, outside any transaction (it is atomic on its own) ----
 
-  /** Sends one statement: as a named prepared statement where the driver can, else as text with literal values. */
+  /**
+   * Sends one statement: on a connection of the store's own as a prepared statement of that
+   * connection's set (planned once, generically: see ConnectionSession), else as a named
+   * statement where the driver has them, else as text with literal values.
+   */
   private async one(st: Statement): Promise<Record<string, unknown>[]> {
     try {
+      if (this.driver.connect) {
+        const session = new ConnectionSession(await this.driver.connect());
+        try {
+          return (await session.once([st]))[0]!;
+        } finally {
+          session.release();
+        }
+      }
       // Its own name: a transaction may have PREPAREd the same statement on this connection under `st.name`.
       if (this.driver.named) return (await this.driver.named(`p${st.name}`, st.text, [...st.values].map(param))).rows;
       return (await this.driver.query(inline(st))).rows;
@@ -166,7 +184,9 @@ export class SqlStorage implements Storage, WorkQueue {
 
   /** Leases due jobs, each deal's earliest only, in one statement (see WorkQueue.claimJobs). */
   async claimJobs(request: ClaimRequest): Promise<Job[]> {
-    return (await this.one(this.st.claimJobs(request))).map((r) => JSON.parse(r.doc as string) as Job);
+    const jobs = (await this.one(this.st.claimJobs(request))).map((r) => JSON.parse(r.doc as string) as Job);
+    this.claimed.add(request.token, jobs);
+    return jobs;
   }
 
   /** Leases due deliveries in one statement (see WorkQueue.claimDeliveries). */
@@ -179,6 +199,7 @@ export class SqlStorage implements Storage, WorkQueue {
   }
 
   async releaseLeases(token: string, ids?: string[]): Promise<void> {
+    this.claimed.forget(token);
     await this.one(this.st.releaseLeases(token, ids));
   }
 

@@ -4,6 +4,7 @@ import type { ClaimedJobView, DealQuery, LeaseRequest, LogQuery, OutboxQuery, Pu
 import { bool, instant, num, text, texts } from './literal.js';
 import type { Row, Sendable, Session } from './session.js';
 import { claimOf, type Statements } from './statements.js';
+import type { ClaimedJobs } from './claimed-jobs.js';
 import { WriteBuffer } from './write-buffer.js';
 
 /** Documents are selected as text and parsed here, so every driver returns the same values. */
@@ -39,17 +40,23 @@ export class SqlTx implements StorageTx {
   /** The earliest due time this transaction wrote (jobs, pending deliveries), for the NOTIFY at commit. */
   wakeAt: string | undefined;
   private readonly views = new Map<string, DealView>();
+  /** The deal of each job in a view read or put here (a job's deal never changes). */
+  private readonly jobDeals = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
 
   /** The writes not yet sent. */
   private readonly w: WriteBuffer;
 
+  /** The claim tokens whose jobs' documents this transaction took from `claimed`: forgotten once it commits. */
+  readonly claimsUsed: string[] = [];
+
   constructor(
     private readonly session: Session,
     private readonly s: string,
     private readonly st: Statements,
+    private readonly claimed?: ClaimedJobs,
   ) {
-    this.w = new WriteBuffer(s);
+    this.w = new WriteBuffer(s, (shape) => st.writeName(shape));
   }
 
   /** Sends the buffered writes and `statements` in one round trip; resolves to the statements' rows. One round trip at a time. */
@@ -69,7 +76,7 @@ export class SqlTx implements StorageTx {
   }
 
   /** The writes still buffered and the NOTIFY, as the last statement before COMMIT. */
-  finalStatements(notify?: [string, string]): string[] {
+  finalStatements(notify?: [string, string]): Sendable[] {
     const writes = this.w.take(notify);
     return writes ? [writes] : [];
   }
@@ -124,15 +131,22 @@ export class SqlTx implements StorageTx {
     return this.st.viewColumns(dealId);
   }
 
-  /** Keeps what was read for a deal this transaction locked; an id with no row to lock is read afresh each time. */
-  private keepView(dealId: string, row: Row | undefined): DealView {
+  /**
+   * Keeps what was read for a deal this transaction locked; an id with no row to lock is read
+   * afresh each time. `known`: the documents of claimed jobs the views sent as their ids.
+   */
+  private keepView(dealId: string, row: Row | undefined, known?: ReadonlyMap<string, Job>): DealView {
     const enrolments = row?.enrolments ? doc<Record<string, Enrolment>>(row.enrolments) : {};
-    const jobs = doc<Job[]>(row?.jobs ?? '[]');
+    let jobs = doc<Array<Job | string>>(row?.jobs ?? '[]') as Job[];
+    if (known) jobs = (jobs as Array<Job | string>).map((j) => (typeof j === 'string' ? known.get(j)! : j));
     const records = doc<StoredRecord[]>(row?.records ?? '[]');
     const view = this.views.get(dealId);
     if (!view) return { deal: undefined, enrolments, jobs, records };
     view.enrolments ??= enrolments;
-    view.jobs ??= jobs;
+    if (!view.jobs) {
+      view.jobs = jobs;
+      for (const j of jobs) this.jobDeals.set(j.id, j.dealId);
+    }
     view.records ??= records;
     return view;
   }
@@ -199,32 +213,36 @@ export class SqlTx implements StorageTx {
    */
   async lockClaimedJobs(claims: ReadonlyArray<{ id: string; dealId: string }>, token: string): Promise<Map<string, ClaimedJobView>> {
     const dealIds = [...new Set(claims.map((c) => c.dealId))];
+    const ids = claims.map((c) => c.id);
+    const known = this.claimed?.get(token);
     const [deals, held, views] = await this.run([
       this.st.lockDeals(dealIds),
-      this.st.lockHeldJobs(
-        claims.map((c) => c.id),
-        token,
-      ),
-      this.st.dealViews(dealIds),
+      this.st.lockHeldJobs(ids, token),
+      known ? this.st.dealViewsHeld(dealIds, token, [...known.keys()]) : this.st.dealViews(dealIds),
     ]);
+    if (known) this.claimsUsed.push(token);
     const dealDocs = new Map(deals!.map((r) => [r.id as string, r.doc as string]));
     for (const row of views!) {
       const dealId = row.deal_id as string;
       if (this.views.has(dealId)) {
-        this.keepView(dealId, row);
+        this.keepView(dealId, row, known);
         continue;
       }
       const text = dealDocs.get(dealId);
       const deal = text === undefined ? undefined : doc<Deal>(text);
       if (!deal) this.w.missing.deals.add(dealId);
       this.views.set(dealId, { deal });
-      this.keepView(dealId, row);
+      this.keepView(dealId, row, known);
     }
     const out = new Map<string, ClaimedJobView>();
+    const dealOf = new Map(claims.map((c) => [c.id, c.dealId]));
     for (const row of held!) {
-      const job = doc<Job>(row.doc);
-      const view = this.views.get(job.dealId)!;
-      out.set(job.id, { job, deal: view.deal, jobs: [...view.jobs!], enrolments: view.enrolments!, records: [...view.records!] });
+      const id = row.id as string;
+      const view = this.views.get(dealOf.get(id)!)!;
+      // Locked before the views were read, so its deal's view holds it as the claim left it.
+      const job = view.jobs!.find((j) => j.id === id);
+      if (!job) continue;
+      out.set(id, { job, deal: view.deal, jobs: [...view.jobs!], enrolments: view.enrolments!, records: [...view.records!] });
     }
     return out;
   }
@@ -235,14 +253,21 @@ export class SqlTx implements StorageTx {
     this.w.jobs.delete(job.id);
     this.w.jobs.set(job.id, job);
     this.wake(job.dueAt);
-    for (const view of this.views.values()) if (view.jobs) view.jobs = view.jobs.filter((j) => j.id !== job.id);
+    // A job's deal never changes: only that deal's view can hold it.
+    this.jobDeals.set(job.id, job.dealId);
     const view = this.views.get(job.dealId);
-    if (view?.jobs) view.jobs.push(job);
+    if (view?.jobs) {
+      view.jobs = view.jobs.filter((j) => j.id !== job.id);
+      view.jobs.push(job);
+    }
   }
 
   async removeJob(id: string): Promise<void> {
     this.w.jobs.set(id, null);
-    for (const view of this.views.values()) if (view.jobs) view.jobs = view.jobs.filter((j) => j.id !== id);
+    // Only the view of its deal can hold it (a batch removes one job from each of ~100 views).
+    const dealId = this.jobDeals.get(id);
+    const views = dealId === undefined ? this.views.values() : [this.views.get(dealId)];
+    for (const view of views) if (view?.jobs) view.jobs = view.jobs.filter((j) => j.id !== id);
   }
 
   async dueJobs(until: string, limit: number): Promise<Job[]> {
