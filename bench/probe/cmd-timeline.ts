@@ -31,15 +31,17 @@ proto.query = function (this: unknown, ...a: unknown[]) {
 const n = Number(process.argv[2] ?? 2000);
 const total: number[] = [];
 const t00 = performance.now();
-await Promise.all(engines.map(async (e, k) => {
-  for (let i = 0; i < n / K; i++) {
-    const cur: number[] = [];
-    const t = performance.now();
-    await als.run(cur, () => e.updateDeal(`E${k}-${i % 50}`, { fields: { note: `n${i}` } }));
-    total.push(performance.now() - t);
-    waits.push(cur);
-  }
-}));
+await Promise.all(
+  engines.map(async (e, k) => {
+    for (let i = 0; i < n / K; i++) {
+      const cur: number[] = [];
+      const t = performance.now();
+      await als.run(cur, () => e.updateDeal(`E${k}-${i % 50}`, { fields: { note: `n${i}` } }));
+      total.push(performance.now() - t);
+      waits.push(cur);
+    }
+  }),
+);
 console.log('per s', Math.round((n / (performance.now() - t00)) * 1000));
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const q1 = waits.map((w) => w[0] ?? 0),

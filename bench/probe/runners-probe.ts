@@ -48,9 +48,22 @@ for (const runners of counts) {
   const children: ChildProcess[] = [];
   for (let i = 0; i < runners; i++) {
     children.push(
-      spawn(process.execPath, [...(process.env.PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROF}`] : []), '--import', 'tsx', CHILD, `${URL_}?application_name=${app}`, schema, `runner-${i}`, '4'], {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      }),
+      spawn(
+        process.execPath,
+        [
+          ...(process.env.PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROF}`] : []),
+          '--import',
+          'tsx',
+          CHILD,
+          `${URL_}?application_name=${app}`,
+          schema,
+          `runner-${i}`,
+          '4',
+        ],
+        {
+          stdio: ['pipe', 'pipe', 'inherit'],
+        },
+      ),
     );
   }
   const lines = children.map((c) => createInterface({ input: c.stdout! }));
