@@ -909,11 +909,12 @@ export class Engine {
     return now;
   }
 
-  private env(now: Date, users?: UserTimes): CoreEnv {
+  private env(now: Date, users?: UserTimes, directory?: LoadedView): CoreEnv {
     // One shape for every command (no spreads): the core reads these on every occurrence.
     return {
       calendars: this.calendars,
       users,
+      directory,
       now: toIsoString(now.getTime()),
       ids: this.ids,
       pipelines: this.pipelineIndex,
@@ -944,7 +945,7 @@ export class Engine {
   /** The core's decisions, then what its effects read loaded (src/engine/effect-data.ts) and the effects made final by the core. */
   private decideWith(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx, view: LoadedView): Outcome | Promise<Outcome> {
     const loaded = Object.keys(view.users).length > 0;
-    const env = this.env(now, loaded ? userTimes(view.users) : undefined);
+    const env = this.env(now, loaded ? userTimes(view.users) : undefined, view);
     if (!this.ruleBook.hasFallback) return finalOutcome(before, draftTransition(before, input, env), env, this.directory, tx, view);
     return this.fallback
       .settle(env.ids, (fallback, ids) => draftTransition(before, input, { ...env, ids, fallback }))
