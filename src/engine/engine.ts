@@ -255,7 +255,8 @@ export class Engine {
       storage: this.storage,
       ids: this.ids,
       recordKinds: this.recordKinds,
-      decide: (before, input, now, tx) => this.decide(before, input, now, tx),
+      decide: (before, input, now) => this.decide(before, input, now, null),
+      finalize: (tx, before, draft, now) => finalOutcome(before, draft, this.env(now, undefined, emptyView()), this.directory, tx),
       write: (tx, before, out) => this.write(tx, before, out),
       // TELEMETRY (job runs): a span per job of a batch, with how it ended, once the batch committed.
       reportJob:
@@ -928,7 +929,8 @@ export class Engine {
   }
 
   /** The pure transition; with rules left to json-rules-engine, re-run until their verdicts are all in (core/fallback.ts). */
-  private decide(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx): Outcome | Promise<Outcome> {
+  /** With `tx`, the outcome with final effects; without, the draft, which the job batch makes final itself (job-batch.ts). */
+  private decide(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx | null): Outcome | Promise<Outcome> {
     // Owner calendars need the owner's Directory record; the core is sync, so load it first.
     const owners = ownersToLoad(
       this.ruleBook,
@@ -943,13 +945,15 @@ export class Engine {
   }
 
   /** The core's decisions, then what its effects read loaded (src/engine/effect-data.ts) and the effects made final by the core. */
-  private decideWith(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx, view: LoadedView): Outcome | Promise<Outcome> {
+  private decideWith(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx | null, view: LoadedView): Outcome | Promise<Outcome> {
     const loaded = Object.keys(view.users).length > 0;
     const env = this.env(now, loaded ? userTimes(view.users) : undefined, view);
-    if (!this.ruleBook.hasFallback) return finalOutcome(before, draftTransition(before, input, env), env, this.directory, tx, view);
-    return this.fallback
-      .settle(env.ids, (fallback, ids) => draftTransition(before, input, { ...env, ids, fallback }))
-      .then((draft) => finalOutcome(before, draft, env, this.directory, tx, view));
+    if (!this.ruleBook.hasFallback) {
+      const draft = draftTransition(before, input, env);
+      return tx ? finalOutcome(before, draft, env, this.directory, tx, view) : draft;
+    }
+    const settled = this.fallback.settle(env.ids, (fallback, ids) => draftTransition(before, input, { ...env, ids, fallback }));
+    return tx ? settled.then((draft) => finalOutcome(before, draft, env, this.directory, tx, view)) : settled;
   }
 
   /** Which rules' criteria are compiled and which json-rules-engine evaluates, and how often it has. */
