@@ -19,7 +19,12 @@ const engine = createTestEngine({ pipelines: [yearPipeline], rules: yearRules, s
 // The Directory records the engine would load for the effects (owners, for `manager`), loaded
 // once: the engine's default Directory knows each owner by id alone, so `manager` is unresolved.
 const directory: DirectoryView = { users: Object.fromEntries(OWNERS.map((id) => [id, { id }])), roles: {}, digests: {} };
-const envAt = (ms: number): CoreEnv => ({ ...(engine as unknown as { env(now: Date): CoreEnv }).env(new Date(ms)), directory });
+const envAt = (ms: number): CoreEnv => {
+  // Set on the engine's own env object, so the core sees the shape it sees in the engine (no spread).
+  const env = (engine as unknown as { env(now: Date): CoreEnv }).env(new Date(ms));
+  env.directory = directory;
+  return env;
+};
 const none: DealSnapshot = { deal: null, jobs: [], enrolments: {} };
 const snapshots = new Map<string, DealSnapshot>();
 const ids = new Map<number, string>();

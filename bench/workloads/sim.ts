@@ -67,7 +67,12 @@ function pureCore(deals: number): Outcome {
   // The Directory records the engine would load for the effects (the manager on day 5), loaded once.
   const users = Object.fromEntries(['anna', 'boris', 'maria'].map((id) => [id, proposalDirectory().get(id) ?? null]));
   const directory: DirectoryView = { users, roles: {}, digests: {} };
-  const envAt = (ms: number): CoreEnv => ({ ...(engine as unknown as { env(now: Date): CoreEnv }).env(new Date(ms)), directory });
+  const envAt = (ms: number): CoreEnv => {
+    // Set on the engine's own env object, so the core sees the shape it sees in the engine (no spread).
+    const env = (engine as unknown as { env(now: Date): CoreEnv }).env(new Date(ms));
+    env.directory = directory;
+    return env;
+  };
   const snapshots = new Map<string, DealSnapshot>();
   let jobs: Job[] = [];
   let notifications = 0;

@@ -112,6 +112,7 @@ export interface FeatureRegistration {
   readonly name: string;
   /** Every record kind the feature may keep (the built feature says which it reads for this engine). */
   readonly recordKinds: ReadonlyArray<string>;
+  /** The action types the feature adds to the rule language; the playbooks are the only configuration they may read. */
   actions(playbooks: ReadonlyMap<string, Playbook>): AnyActionDefinition[];
   /** `built`: the features registered before this one, by name, for one that works with another (approvals pause SLAs). */
   build(setup: FeatureSetup, built: ReadonlyMap<string, CoreFeature>): CoreFeature;

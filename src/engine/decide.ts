@@ -47,7 +47,8 @@ export class Decider {
   }
 
   /** The pure transition; with rules left to json-rules-engine, re-run until their verdicts are all in (core/fallback.ts). */
-  decide(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx): Outcome | Promise<Outcome> {
+  /** With `tx`, the outcome with final effects; without, the draft, which the job batch makes final itself (job-batch.ts). */
+  decide(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx | null): Outcome | Promise<Outcome> {
     // Owner calendars need the owner's Directory record; the core is sync, so load it first.
     const owners = ownersToLoad(this.deps.rules.book, before, input, this.slaUsesOwner);
     // One load of Directory records per command: the owners read here are there for the effects too.
@@ -57,12 +58,13 @@ export class Decider {
   }
 
   /** The core's environment for a command at `now`. */
-  env(now: Date, users?: UserTimes): CoreEnv {
+  env(now: Date, users?: UserTimes, directory?: LoadedView): CoreEnv {
     const { deps } = this;
     // One shape for every command (no spreads): the core reads these on every occurrence.
     return {
       calendars: deps.calendars,
       users,
+      directory,
       now: toIsoString(now.getTime()),
       ids: deps.ids,
       pipelines: deps.pipelines,
@@ -76,13 +78,20 @@ export class Decider {
   }
 
   /** The core's decisions, then what its effects read loaded (src/engine/effect-data.ts) and the effects made final by the core. */
-  private decideWith(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx, view: LoadedView): Outcome | Promise<Outcome> {
+  private decideWith(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx | null, view: LoadedView): Outcome | Promise<Outcome> {
     const loaded = Object.keys(view.users).length > 0;
-    const env = this.env(now, loaded ? userTimes(view.users) : undefined);
+    const env = this.env(now, loaded ? userTimes(view.users) : undefined, view);
     const { directory } = this.deps;
-    if (!env.rules.hasFallback) return finalOutcome(before, draftTransition(before, input, env), env, directory, tx, view);
-    return this.deps.fallback
-      .settle(env.ids, (fallback, ids) => draftTransition(before, input, { ...env, ids, fallback }))
-      .then((draft) => finalOutcome(before, draft, env, directory, tx, view));
+    if (!env.rules.hasFallback) {
+      const draft = draftTransition(before, input, env);
+      return tx ? finalOutcome(before, draft, env, directory, tx, view) : draft;
+    }
+    const settled = this.deps.fallback.settle(env.ids, (fallback, ids) => draftTransition(before, input, { ...env, ids, fallback }));
+    return tx ? settled.then((draft) => finalOutcome(before, draft, env, directory, tx, view)) : settled;
+  }
+
+  /** A job batch's draft made final: what its effects read loaded through the batch's `tx` (src/engine/effect-data.ts). */
+  finalize(tx: StorageTx, before: DealSnapshot, draft: Outcome, now: Date): Outcome | Promise<Outcome> {
+    return finalOutcome(before, draft, this.env(now, undefined, emptyView()), this.deps.directory, tx);
   }
 }

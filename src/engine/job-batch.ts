@@ -16,8 +16,13 @@ export interface JobBatchDeps {
   ids: IdGenerator;
   /** The record kinds core features read: the part of a deal's records its snapshot carries. */
   recordKinds: ReadonlyArray<string>;
-  /** `tx` is the batch's: what the effects read (open digests) is loaded through it. */
-  decide(before: DealSnapshot, input: CoreInput, now: Date, tx: StorageTx): Outcome | Promise<Outcome>;
+  decide(before: DealSnapshot, input: CoreInput, now: Date): Outcome | Promise<Outcome>;
+  /**
+   * The decided outcome's effects made final by the core, after loading what they read
+   * (Directory records, open digests) through `tx`. Outside the catch that drops a job whose
+   * rules threw: a failure here is the store's or the Directory's, and rolls the batch back.
+   */
+  finalize(tx: StorageTx, before: DealSnapshot, out: Outcome, now: Date): Outcome | Promise<Outcome>;
   write(tx: StorageTx, before: DealSnapshot, out: Outcome, now: Date): Promise<void>;
   /**
    * Tells telemetry how each job of a part ended, once the part committed (absent: no telemetry).
@@ -77,7 +82,7 @@ async function runPart(deps: JobBatchDeps, tx: StorageTx, claims: ReadonlyArray<
     const before = snapshotOf(view, deps.recordKinds);
     let out: Outcome;
     try {
-      out = await deps.decide(before, { type: 'job', job: view.job }, now, tx);
+      out = await deps.decide(before, { type: 'job', job: view.job }, now);
     } catch (error) {
       // The job's own rules threw: retrying cannot help. Drop it with a record of why; the rest of the batch commits.
       await tx.removeJob(view.job.id);
@@ -95,6 +100,7 @@ async function runPart(deps: JobBatchDeps, tx: StorageTx, claims: ReadonlyArray<
       results.push('failed');
       continue;
     }
+    out = await deps.finalize(tx, before, out, now);
     await deps.write(tx, before, out, now);
     for (const e of out.effects) if (e.type === 'log') announce.push(e.entry);
     if (deps.reportJob) reports.push({ job: view.job, result: jobRunResult(view.job, out.effects) });

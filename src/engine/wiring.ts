@@ -153,7 +153,8 @@ export function wireEngine(config: EngineConfig): EngineParts {
       storage,
       ids,
       recordKinds,
-      decide: (before, input, now, tx) => decider.decide(before, input, now, tx),
+      decide: (before, input, now) => decider.decide(before, input, now, null),
+      finalize: (tx, before, draft, now) => decider.finalize(tx, before, draft, now),
       write: (tx, before, out) => executor.write(tx, before, out),
       // TELEMETRY (job runs): a span per job of a batch, with how it ended, once the batch committed.
       reportJob:

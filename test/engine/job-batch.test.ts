@@ -162,6 +162,40 @@ describe.each(stores)('a batch of due jobs (%s)', (_name, open) => {
     }
   });
 
+  it('rolls the batch back, not job.failed, when the Directory fails while the effects load', async () => {
+    // Regression: the effects' Directory load (src/engine/effect-data.ts) ran inside the catch that
+    // drops a job whose rules threw, so an unreachable Directory dropped the job with job.failed.
+    const { storage } = await open();
+    const clock = new FakeClock(T0);
+    let outage = false;
+    const people = directory();
+    const engine = createEngine({
+      pipelines: [salesPipeline],
+      rules: [{ id: 'legal', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', after: { days: 1 }, params: { to: { role: 'legal' }, template: 'review' } }] }],
+      directory: {
+        get: (id) => people.get(id),
+        withRole: (role) => {
+          if (outage) throw new Error('directory unreachable');
+          return people.withRole(role);
+        },
+      },
+      storage,
+      clock,
+      ids: new SequentialIds(),
+      deliverOnCommit: false,
+    });
+    await engine.createDeal({ id: 'A', pipelineId: 'sales', ownerId: 'anna', amount: 100 });
+    clock.set(LATER);
+    const lease = { owner: 'test', token: 'batch-1', ms: 60_000 };
+    const jobs = await engine.claimJobs(10, lease);
+    outage = true;
+    await expect(engine.runJobs(jobs, lease.token)).rejects.toThrow(/directory unreachable/);
+    expect(await engine.pendingJobs('A')).toHaveLength(1);
+    expect((await engine.history('A')).some((e) => e.type === 'job.failed')).toBe(false);
+    outage = false;
+    expect(await engine.runJobs(jobs, lease.token)).toEqual(['ran']);
+  });
+
   it('runDue takes the same path: each deal’s jobs in due order, a failing job isolated', async () => {
     const { storage } = await open();
     const clock = new FakeClock(T0);
