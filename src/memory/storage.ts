@@ -280,18 +280,21 @@ class MemoryTx implements StorageTx {
     const due: OutboxMessage[] = [];
     for (const id of request.only ?? this.s.outboxPending) {
       const m = this.s.outbox.get(id);
-      if (m && this.s.outboxPending.has(id) && m.nextAttemptAt <= request.until && !skip?.has(id) && !this.leased(`outbox:${id}`)) due.push(m);
+      if (m && this.s.outboxPending.has(id) && m.nextAttemptAt <= request.until && !skip?.has(id)) due.push(m);
     }
-    // The earliest `limit` by due time (`only` keeps its order), as a stable sort of all would give
-    // them: whether one is claimable does not depend on what else is claimed.
-    const out: OutboxMessage[] = [];
-    for (const m of request.only ? due : earliest(due, request.limit, (m) => m.nextAttemptAt)) {
-      if (out.length >= request.limit) break;
-      if (this.leased(`outbox:${m.id}`)) continue; // `only` named it twice
-      this.setLease(`outbox:${m.id}`, request);
-      out.push(m);
+    // The earliest by due time (`only` keeps its order), as a stable sort of all would give them,
+    // leased ones passed over: the first k, twice as many while leases leave fewer than `limit`.
+    for (let k = request.limit; ; k *= 2) {
+      const out: OutboxMessage[] = [];
+      const first = request.only ? due : earliest(due, k, (m) => m.nextAttemptAt);
+      for (const m of first) {
+        if (out.length >= request.limit) break;
+        if (!this.leased(`outbox:${m.id}`) && !out.includes(m)) out.push(m);
+      }
+      if (out.length < request.limit && first.length < due.length) continue;
+      for (const m of out) this.setLease(`outbox:${m.id}`, request);
+      return out;
     }
-    return out;
   }
   private wake(at: string): void {
     const ms = Date.parse(at);
