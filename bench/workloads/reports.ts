@@ -1,4 +1,4 @@
-import type { LogEntry, StoredRecord } from '../../src/core/types.js';
+import type { AnyHistoryEntry, StoredRecord } from '../../src/core/types.js';
 import { loadReportData } from '../../src/engine/reports.js';
 import { AccessGuard } from '../../src/engine/access.js';
 import { InMemoryStorage } from '../../src/memory/storage.js';
@@ -42,21 +42,21 @@ function rng(seed: number): () => number {
   };
 }
 
-export function history(dealCount: number, logTarget: number): { deals: Deal[]; log: LogEntry[]; records: StoredRecord[] } {
+export function history(dealCount: number, logTarget: number): { deals: Deal[]; log: AnyHistoryEntry[]; records: StoredRecord[] } {
   const r = rng(6);
   const deals: Deal[] = [];
-  const perDeal: LogEntry[][] = [];
+  const perDeal: AnyHistoryEntry[][] = [];
   const records: StoredRecord[] = [];
   let seq = 0;
-  const entry = (at: number, dealId: string, type: string, data: Record<string, unknown>, ruleId?: string): LogEntry => {
-    const e: LogEntry = { id: `log-${++seq}`, at: new Date(at).toISOString(), dealId, type, data };
+  const entry = (at: number, dealId: string, type: string, data: Record<string, unknown>, ruleId?: string): AnyHistoryEntry => {
+    const e: AnyHistoryEntry = { id: `log-${++seq}`, at: new Date(at).toISOString(), dealId, type, data };
     if (ruleId) e.ruleId = ruleId;
     return e;
   };
   for (let i = 0; i < dealCount; i++) {
     const id = `D-${i}`;
     const created = START + Math.floor((i / dealCount) * 360 * 24) * HOUR + (i % 60) * 60_000;
-    const entries: LogEntry[] = [];
+    const entries: AnyHistoryEntry[] = [];
     let stage = r() < 0.1 ? 'unsorted' : 'new';
     const first = { id, pipelineId: 'sales', stageId: stage, ownerId: OWNERS[i % OWNERS.length]! };
     entries.push(entry(created, id, 'deal.created', { deal: first }));

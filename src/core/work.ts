@@ -10,7 +10,7 @@ import { render as renderTemplate } from './templates.js';
 import type { BusinessCalendar } from './time/calendar.js';
 import { CalendarBook } from './time/calendars.js';
 import type { HistoryData, HistoryType } from './history.js';
-import type { DealSnapshot, Effect, Enrolment, FactInput, Job, LogEntry, Occurrence, OutboxMessage, Outcome, StoredRecord } from './types.js';
+import type { DealSnapshot, Effect, Enrolment, FactInput, Job, AnyHistoryEntry, Occurrence, OutboxMessage, Outcome, StoredRecord } from './types.js';
 
 // The bottom layer of one transition's working state: the snapshot as it changes, and the
 // output (effects, history, records, outbox messages). The concerns built on it each have a
@@ -261,7 +261,13 @@ export abstract class WorkState {
   log<T extends HistoryType>(type: T, data: HistoryData<T>, ruleId?: string, dealId?: string | null): void;
   log<S extends string>(type: S extends HistoryType ? never : S, data: Record<string, unknown>, ruleId?: string, dealId?: string | null): void;
   log(type: string, data: Record<string, unknown>, ruleId?: string, dealId?: string | null): void {
-    const entry = { id: this.env.ids.next('log'), at: this.env.now, dealId: dealId ?? this.deal?.id ?? this.original?.id ?? null, type, data } as LogEntry;
+    const entry = {
+      id: this.env.ids.next('log'),
+      at: this.env.now,
+      dealId: dealId ?? this.deal?.id ?? this.original?.id ?? null,
+      type,
+      data,
+    } as AnyHistoryEntry;
     if (ruleId !== undefined) entry.ruleId = ruleId;
     this.effects.push({ type: 'log', entry });
   }

@@ -1,5 +1,5 @@
 import EventEmitter from 'eventemitter3';
-import type { LogEntry } from '../core/types.js';
+import type { AnyHistoryEntry } from '../core/types.js';
 import type { Logger } from '../ports/logger.js';
 import type { EngineEvents } from './events.js';
 
@@ -14,11 +14,11 @@ export class Announcer {
   constructor(private readonly logger: Logger) {}
 
   /** Announces the log entries among a committed outcome's effects, in order. */
-  announce(effects: ReadonlyArray<{ type: string; entry?: LogEntry }>): void {
+  announce(effects: ReadonlyArray<{ type: string; entry?: AnyHistoryEntry }>): void {
     for (const e of effects) if (e.type === 'log' && e.entry) this.announceEntry(e.entry);
   }
 
-  announceEntry(entry: LogEntry): void {
+  announceEntry(entry: AnyHistoryEntry): void {
     const events = this.events as unknown as EventEmitter<string>;
     try {
       events.emit(entry.type, entry);

@@ -1,5 +1,5 @@
 import type { Outcome } from '../core/transition.js';
-import type { DealSnapshot, Effect, LogEntry, OutboxMessage } from '../core/types.js';
+import type { DealSnapshot, Effect, AnyHistoryEntry, OutboxMessage } from '../core/types.js';
 import type { PutOptions, StorageTx } from '../ports/storage.js';
 
 // The writer of a transition's effects. They are final (core/effects/finalize.ts made the
@@ -12,7 +12,7 @@ const INSERT: PutOptions = { insert: true };
 /** What a handler writes through: the transaction, the history gathered for one append, the outbox sink. */
 interface WriteScope {
   tx: StorageTx;
-  log: LogEntry[];
+  log: AnyHistoryEntry[];
   /** The outbox messages written, for the caller to deliver after commit; absent when nobody asked. */
   written: OutboxMessage[] | undefined;
 }

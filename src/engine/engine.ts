@@ -3,7 +3,7 @@ import type { PipelineIndex } from '../core/pipelines.js';
 import type { SlaBook } from '../core/sla/book.js';
 import type { CalendarBook } from '../core/time/calendars.js';
 import type { CoreEnv } from '../core/transition.js';
-import type { Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
+import type { Job, AnyHistoryEntry, OutboxMessage, StoredRecord } from '../core/types.js';
 import { checkArguments, ENGINE_ARGUMENTS } from '../model/arguments.js';
 import type { ApprovalRequestInput } from '../model/approval.js';
 import type { Deal, DealPatch, NewDeal } from '../model/deal.js';
@@ -380,7 +380,7 @@ export class Engine {
   }
 
   /** The deal's log, oldest first: what happened and why. With an actor, the deal must be readable (a deleted one: admins). */
-  history(dealId: string, options: AccessOptions = {}): Promise<LogEntry[]> {
+  history(dealId: string, options: AccessOptions = {}): Promise<AnyHistoryEntry[]> {
     return this.queries.history(dealId, options);
   }
 

@@ -1,5 +1,5 @@
 import type { CoreInput, Outcome } from '../core/transition.js';
-import type { DealSnapshot, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
+import type { DealSnapshot, AnyHistoryEntry, OutboxMessage, StoredRecord } from '../core/types.js';
 import { DealflowError } from '../model/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { IdGenerator } from '../ports/ids.js';
@@ -118,7 +118,13 @@ export class CommandExecutor {
   recordRuleChanges(changes: RuleChange[]): Promise<RuleChange[]> {
     if (changes.length === 0) return Promise.resolve(changes);
     return this.exclusive(async () => {
-      const entry: LogEntry = { id: this.deps.ids.next('log'), at: this.readClock().toISOString(), dealId: null, type: 'rules.changed', data: { changes } };
+      const entry: AnyHistoryEntry = {
+        id: this.deps.ids.next('log'),
+        at: this.readClock().toISOString(),
+        dealId: null,
+        type: 'rules.changed',
+        data: { changes },
+      };
       await this.deps.storage.transaction((tx) => tx.appendLog([entry]));
       this.deps.announcer.announceEntry(entry);
       return changes;

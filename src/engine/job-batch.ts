@@ -1,5 +1,5 @@
 import type { CoreInput, Outcome } from '../core/transition.js';
-import type { DealSnapshot, Job, LogEntry, StoredRecord } from '../core/types.js';
+import type { DealSnapshot, Job, AnyHistoryEntry, StoredRecord } from '../core/types.js';
 import { toIsoString } from '../core/time/iso.js';
 import type { DealflowError } from '../model/errors.js';
 import type { IdGenerator } from '../ports/ids.js';
@@ -35,7 +35,7 @@ export interface JobBatchDeps {
 /** A batch's results, in claim order, and the log entries to announce once it committed. */
 export interface JobBatchResult {
   results: JobResult[];
-  announce: LogEntry[];
+  announce: AnyHistoryEntry[];
 }
 
 /** A part's results with what telemetry hears of each job that ran or failed. */
@@ -54,7 +54,7 @@ interface PartResult extends JobBatchResult {
  */
 export async function runJobBatch(deps: JobBatchDeps, claims: ReadonlyArray<Job>, token: string, now: Date): Promise<JobBatchResult> {
   const results: JobResult[] = [];
-  const announce: LogEntry[] = [];
+  const announce: AnyHistoryEntry[] = [];
   for (let start = 0; start < claims.length; ) {
     const seen = new Set<string>();
     let end = start;
@@ -71,7 +71,7 @@ export async function runJobBatch(deps: JobBatchDeps, claims: ReadonlyArray<Job>
 async function runPart(deps: JobBatchDeps, tx: StorageTx, claims: ReadonlyArray<Job>, token: string, now: Date): Promise<PartResult> {
   const views = tx.lockClaimedJobs ? await tx.lockClaimedJobs(claims, token) : await lockOneByOne(tx, claims, token, deps.recordKinds);
   const results: JobResult[] = [];
-  const announce: LogEntry[] = [];
+  const announce: AnyHistoryEntry[] = [];
   const reports: PartResult['reports'] = [];
   for (const claim of claims) {
     const view = views.get(claim.id);
@@ -86,7 +86,7 @@ async function runPart(deps: JobBatchDeps, tx: StorageTx, claims: ReadonlyArray<
     } catch (error) {
       // The job's own rules threw: retrying cannot help. Drop it with a record of why; the rest of the batch commits.
       await tx.removeJob(view.job.id);
-      const entry: LogEntry = {
+      const entry: AnyHistoryEntry = {
         id: deps.ids.next('log'),
         at: toIsoString(now.getTime()),
         dealId: view.job.dealId,

@@ -1,7 +1,7 @@
 import type { PipelineIndex } from '../core/pipelines.js';
 import { TASK_RECORD } from '../core/tasks/lifecycle.js';
 import type { CalendarBook } from '../core/time/calendars.js';
-import type { Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
+import type { Job, AnyHistoryEntry, OutboxMessage, StoredRecord } from '../core/types.js';
 import type { Deal } from '../model/deal.js';
 import { DealflowError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
@@ -46,7 +46,7 @@ export class EngineQueries {
     return deals.map(cloneDeal).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
   }
 
-  history(dealId: string, options: AccessOptions): Promise<LogEntry[]> {
+  history(dealId: string, options: AccessOptions): Promise<AnyHistoryEntry[]> {
     return this.deps.storage.transaction(async (tx) => {
       await this.requireReadable(tx, options.actor, dealId);
       return clone(await tx.readLog({ dealId }));
@@ -178,6 +178,6 @@ export class EngineQueries {
   }
 }
 
-function lastKnown(entries: LogEntry[]): Deal | undefined {
+function lastKnown(entries: AnyHistoryEntry[]): Deal | undefined {
   return entries.at(-1)?.data.deal as Deal | undefined;
 }

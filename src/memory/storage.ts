@@ -1,4 +1,4 @@
-import type { Enrolment, Job, LogEntry, OutboxMessage, OutboxStatus, StoredRecord } from '../core/types.js';
+import type { Enrolment, Job, AnyHistoryEntry, OutboxMessage, OutboxStatus, StoredRecord } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, Storage, StorageTx } from '../ports/storage.js';
@@ -43,8 +43,8 @@ export class InMemoryStorage implements Storage, WorkQueue {
   readonly jobQueue = new JobQueue();
   /** Pending jobs by id. */
   readonly jobs: ReadonlyMap<string, Job> = this.jobQueue.byId;
-  readonly log: LogEntry[] = [];
-  readonly logByDeal = new Map<string, LogEntry[]>();
+  readonly log: AnyHistoryEntry[] = [];
+  readonly logByDeal = new Map<string, AnyHistoryEntry[]>();
   readonly outbox = new Map<string, OutboxMessage>();
   readonly outboxPending = new Set<string>();
   readonly records = new Map<string, Map<string, StoredRecord>>();
@@ -311,7 +311,7 @@ class MemoryTx implements StorageTx {
     return this.s.jobQueue.next()?.dueAt;
   }
 
-  async appendLog(entries: LogEntry[]) {
+  async appendLog(entries: AnyHistoryEntry[]) {
     const { log, logByDeal } = this.s;
     const start = log.length;
     for (const e of entries) {

@@ -1,4 +1,4 @@
-import type { Enrolment, Job, LogEntry, OutboxMessage, OutboxStatus, StoredRecord } from '../core/types.js';
+import type { Enrolment, Job, AnyHistoryEntry, OutboxMessage, OutboxStatus, StoredRecord } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
 import type { ClaimedJobView, DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, StorageTx } from '../ports/storage.js';
 import { bool, instant, num, text, texts } from './literal.js';
@@ -302,18 +302,18 @@ export class SqlTx implements StorageTx {
 
   // ---- log -------------------------------------------------------------------------------------
 
-  async appendLog(entries: LogEntry[]): Promise<void> {
+  async appendLog(entries: AnyHistoryEntry[]): Promise<void> {
     this.w.log.push(...entries);
   }
 
-  async readLog(query: LogQuery = {}): Promise<LogEntry[]> {
+  async readLog(query: LogQuery = {}): Promise<AnyHistoryEntry[]> {
     const where: string[] = [];
     if (query.dealId !== undefined) where.push(`deal_id = ${text(query.dealId)}`);
     if (query.types !== undefined) where.push(`type = ANY(${texts(query.types)})`);
     if (query.from !== undefined) where.push(`at >= ${instant(query.from)}`);
     if (query.to !== undefined) where.push(`at < ${instant(query.to)}`);
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    return docs<LogEntry>(await this.one(`SELECT doc::text AS doc FROM ${this.s}.log ${filter} ORDER BY seq`));
+    return docs<AnyHistoryEntry>(await this.one(`SELECT doc::text AS doc FROM ${this.s}.log ${filter} ORDER BY seq`));
   }
 
   // ---- outbox ----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import type { Enrolment, Job, LogEntry, OutboxMessage, StoredRecord } from '../core/types.js';
+import type { Enrolment, Job, AnyHistoryEntry, OutboxMessage, StoredRecord } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
 import type { ParamType, Statement } from './statements.js';
 
@@ -11,7 +11,7 @@ export class WriteBuffer {
   readonly deals = new Map<string, Deal | null>();
   readonly enrolments = new Map<string, Record<string, Enrolment> | null>();
   readonly jobs = new Map<string, Job | null>();
-  readonly log: LogEntry[] = [];
+  readonly log: AnyHistoryEntry[] = [];
   readonly outbox = new Map<string, OutboxMessage>();
   /** Leases to give back with the buffered write of the same message: message id → token. */
   readonly releases = new Map<string, string>();

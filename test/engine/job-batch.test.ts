@@ -171,7 +171,13 @@ describe.each(stores)('a batch of due jobs (%s)', (_name, open) => {
     const people = directory();
     const engine = createEngine({
       pipelines: [salesPipeline],
-      rules: [{ id: 'legal', trigger: { type: 'deal.created' }, actions: [{ type: 'notify', after: { days: 1 }, params: { to: { role: 'legal' }, template: 'review' } }] }],
+      rules: [
+        {
+          id: 'legal',
+          trigger: { type: 'deal.created' },
+          actions: [{ type: 'notify', after: { days: 1 }, params: { to: { role: 'legal' }, template: 'review' } }],
+        },
+      ],
       directory: {
         get: (id) => people.get(id),
         withRole: (role) => {

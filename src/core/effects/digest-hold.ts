@@ -1,7 +1,7 @@
 import type { User } from '../../ports/directory.js';
 import type { IdGenerator } from '../../ports/ids.js';
 import { digestSendAt, type DigestPolicy } from '../digest-policy.js';
-import type { Effect, LogEntry, OutboxMessage } from '../types.js';
+import type { Effect, AnyHistoryEntry, OutboxMessage } from '../types.js';
 import { digestPointer, type Lookup } from './directory-view.js';
 
 // Holding a notification in its recipient's digest, decided in the core: the open digest was
@@ -66,7 +66,7 @@ export interface HoldContext {
  * is durable and is delivered, retried and dead-lettered like any message. Returns the effects
  * (the digest row; the pointer when one is opened) and the `notification.held` log entry.
  */
-export function holdForDigest(message: OutboxMessage, policy: DigestPolicy, ctx: HoldContext): { effects: Effect[]; entry: LogEntry } {
+export function holdForDigest(message: OutboxMessage, policy: DigestPolicy, ctx: HoldContext): { effects: Effect[]; entry: AnyHistoryEntry } {
   const { ids, now, recipient } = ctx;
   const pointer = digestPointer(policy.name, recipient.id);
   let digest = ctx.written.get(pointer) ?? ctx.lookup.openDigest(pointer);
@@ -130,7 +130,7 @@ export function holdForDigest(message: OutboxMessage, policy: DigestPolicy, ctx:
   ctx.written.set(pointer, next);
   effects.push(opened ? { type: 'outbox', message: next } : { type: 'outbox', message: next, replace: true });
 
-  const entry: LogEntry = {
+  const entry: AnyHistoryEntry = {
     id: ids.next('log'),
     at: now,
     dealId: message.dealId,

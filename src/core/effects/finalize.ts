@@ -2,7 +2,7 @@ import type { IdGenerator } from '../../ports/ids.js';
 import { resolveDigestPolicy, unknownDigestMessage, type DigestPolicy } from '../digest-policy.js';
 import type { CoreEnv } from '../env.js';
 import { TASK_RECORD } from '../tasks/lifecycle.js';
-import type { DealSnapshot, Effect, LogEntry, OutboxMessage, Outcome, StoredRecord } from '../types.js';
+import type { DealSnapshot, Effect, AnyHistoryEntry, OutboxMessage, Outcome, StoredRecord } from '../types.js';
 import type { Lookup } from './directory-view.js';
 import { holdForDigest } from './digest-hold.js';
 import { fanOut } from './recipients.js';
@@ -55,7 +55,7 @@ export function finalizeEffects(before: DealSnapshot, draft: Outcome, env: CoreE
   const notifications = new Notifications(env, lookup, ids, pipeline?.timezone || 'UTC');
   const effects: Effect[] = [];
   // Log entries this step adds go after the transition's own, as one block (as they always have).
-  const added: LogEntry[] = [];
+  const added: AnyHistoryEntry[] = [];
   let records: Map<string, StoredRecord> | undefined;
   let resolvedTasks: Map<string, StoredRecord> | undefined;
   for (const effect of draft.effects) {
@@ -99,7 +99,7 @@ class Notifications {
     private readonly zone: string,
   ) {}
 
-  add(message: OutboxMessage, effects: Effect[], log: LogEntry[]): void {
+  add(message: OutboxMessage, effects: Effect[], log: AnyHistoryEntry[]): void {
     const resolved = fanOut(message, this.lookup, this.ids);
     const digestName = message.payload.digest as string | null | undefined;
     if (!digestName) {
@@ -134,8 +134,8 @@ class Notifications {
     for (const m of direct) effects.push({ type: 'outbox', message: m });
   }
 
-  private entry(m: OutboxMessage, type: string, data: Record<string, unknown>): LogEntry {
-    const e: LogEntry = { id: this.ids.next('log'), at: this.env.now, dealId: m.dealId, type, data };
+  private entry(m: OutboxMessage, type: string, data: Record<string, unknown>): AnyHistoryEntry {
+    const e: AnyHistoryEntry = { id: this.ids.next('log'), at: this.env.now, dealId: m.dealId, type, data };
     if (m.ruleId) e.ruleId = m.ruleId;
     return e;
   }

@@ -4,7 +4,7 @@ import type { CoAssignee, Task, TaskPerson } from '../../model/task.js';
 import type { IdGenerator } from '../../ports/ids.js';
 import { TASK_RECORD } from '../tasks/lifecycle.js';
 import { render } from '../templates.js';
-import type { Effect, LogEntry, OutboxMessage, StoredRecord } from '../types.js';
+import type { Effect, AnyHistoryEntry, OutboxMessage, StoredRecord } from '../types.js';
 import type { Lookup } from './directory-view.js';
 
 // Who is on a task, and the "you have a new task" notices, decided in the core: the task feature
@@ -18,10 +18,10 @@ export function resolveTaskPeople(
   lookup: Lookup,
   ids: IdGenerator,
   now: string,
-): { record: StoredRecord; log: LogEntry[] } {
+): { record: StoredRecord; log: AnyHistoryEntry[] } {
   const task = record.data as unknown as Task;
   if (record.kind !== TASK_RECORD || !task.unresolved || !deal) return { record, log: [] };
-  const log: LogEntry[] = [];
+  const log: AnyHistoryEntry[] = [];
   const note = (data: Record<string, unknown>) => log.push(entry(ids, now, deal.id, 'task.personUnresolved', { taskId: task.id, ...data }));
   const { unresolved } = task;
   let assigneeId = task.assigneeId;
@@ -60,9 +60,9 @@ export function taskNotices(
   pipeline: Pipeline | undefined,
   ids: IdGenerator,
   now: string,
-): { messages: OutboxMessage[]; log: LogEntry[] } {
+): { messages: OutboxMessage[]; log: AnyHistoryEntry[] } {
   const messages: OutboxMessage[] = [];
-  const log: LogEntry[] = [];
+  const log: AnyHistoryEntry[] = [];
   if (!deal) return { messages, log };
   for (const effect of effects) {
     if (effect.type !== 'log' || effect.entry.type !== 'task.assigned') continue;
@@ -126,6 +126,6 @@ function why(p: CoAssignee, deal: Deal, lookup: Lookup): string {
   return lookup.user(deal.ownerId) ? `owner "${deal.ownerId}" has no managerId in the directory` : `owner "${deal.ownerId}" is not in the directory`;
 }
 
-function entry(ids: IdGenerator, at: string, dealId: string, type: string, data: Record<string, unknown>): LogEntry {
+function entry(ids: IdGenerator, at: string, dealId: string, type: string, data: Record<string, unknown>): AnyHistoryEntry {
   return { id: ids.next('log'), at, dealId, type, ruleId: 'task', data };
 }
