@@ -266,5 +266,13 @@ function missingKey(i: ZodLikeIssue): string | undefined {
 
 /** Renders issues one per line (`  $.path: message`, and its hint below it), for error messages. */
 export function formatIssues(issues: DealflowIssue[]): string {
-  return issues.map((i) => `  ${i.path}: ${i.message}${i.hint ? `\n      hint: ${i.hint}` : ''}`).join('\n');
+  // The message lists the first ones; `issues` keeps them all. A 20,000-element array of bad
+  // holidays made a 690 KB message, and building it cost as much as the validation.
+  const shown = issues.length > MAX_ISSUES_IN_MESSAGE ? issues.slice(0, MAX_ISSUES_IN_MESSAGE) : issues;
+  const lines = shown.map((i) => `  ${i.path}: ${i.message}${i.hint ? `\n      hint: ${i.hint}` : ''}`);
+  if (shown.length < issues.length) lines.push(`  … and ${issues.length - shown.length} more (all of them in the error's issues)`);
+  return lines.join('\n');
 }
+
+/** How many issues an error's message lists. */
+const MAX_ISSUES_IN_MESSAGE = 20;

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { DealflowError, isDealflowError, type DealflowErrorCode } from '../../src/index.js';
+import { compileCalendar, DealflowError, isDealflowError, type DealflowErrorCode } from '../../src/index.js';
 
 // DealflowError.details is typed per code (src/model/errors.ts, DealflowErrorDetailsMap): the
 // constructor checks details against the code's type, isDealflowError(e, code) narrows them.
@@ -33,5 +33,42 @@ describe('DealflowError details, typed per code', () => {
 
   it('has no code that nothing throws (DEAL_CLOSED was one)', () => {
     expectTypeOf<'DEAL_CLOSED'>().not.toExtend<DealflowErrorCode>();
+  });
+});
+
+/**
+ * Regression (bad-input suite, seed 1292066677): 20,000 bad holidays made an INVALID_CONFIG whose
+ * message listed every issue, 690 KB, and building it cost as much as the validation. The message
+ * lists the first 20; the error's issues keep them all.
+ */
+describe('a refusal with many issues', () => {
+  it('lists the first 20 in its message and says how many more the issues hold', () => {
+    const holidays = Array.from({ length: 500 }, (_, i) => i);
+    const error = (() => {
+      try {
+        compileCalendar({ timezone: 'Europe/Berlin', holidays } as never);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isDealflowError(error, 'INVALID_CONFIG')).toBe(true);
+    const e = error as DealflowError;
+    expect(e.issues).toHaveLength(500);
+    expect(e.message).toContain('$.holidays[19]');
+    expect(e.message).not.toContain('$.holidays[20]');
+    expect(e.message).toContain('… and 480 more');
+  });
+
+  it('a calendar beyond the input limits is refused by the limit, before validating each element', () => {
+    const holidays = Array.from({ length: 20_000 }, (_, i) => i);
+    let error: unknown;
+    try {
+      compileCalendar({ timezone: 'Europe/Berlin', holidays } as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(isDealflowError(error, 'INVALID_CONFIG')).toBe(true);
+    expect((error as DealflowError).details).toMatchObject({ limit: 'maxCollectionSize' });
+    expect((error as DealflowError).issues).toHaveLength(1);
   });
 });
