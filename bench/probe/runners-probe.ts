@@ -9,11 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { createEngine } from '../../src/engine/engine.js';
-import { createSqlStorage } from '../../src/sql/index.js';
-import { FakeClock } from '../../src/testing/index.js';
-import { MarkedIds, seedDeals } from '../../test/sql/fixtures/seed.js';
-import { SQL_BENCH_PIPELINE, SQL_BENCH_RULES } from '../lib/sql-rules.js';
+import { seedSchema } from './seed-schema.js';
 
 const URL_ = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CHILD = fileURLToPath(new URL('../lib/sql-runner-child.ts', import.meta.url));
@@ -35,16 +31,7 @@ const backends = async () =>
 
 for (const runners of counts) {
   const schema = `sqlspeed_runners_${runners}`;
-  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  const storage = await createSqlStorage({ client: admin, schema });
-  const seeder = createEngine({
-    pipelines: [SQL_BENCH_PIPELINE],
-    rules: SQL_BENCH_RULES,
-    storage,
-    clock: new FakeClock(new Date(Date.now() - 2 * 86_400_000)),
-    ids: new MarkedIds(),
-  });
-  await seedDeals(seeder, (sql) => admin.query(sql), schema, deals, { pipelineId: 'sales', ownerId: 'anna' });
+  await seedSchema(admin, schema, deals);
   const children: ChildProcess[] = [];
   for (let i = 0; i < runners; i++) {
     children.push(

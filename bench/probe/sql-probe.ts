@@ -8,9 +8,8 @@ import pg from 'pg';
 import { createEngine } from '../../src/engine/engine.js';
 import { createRunner } from '../../src/runner/index.js';
 import { createSqlStorage } from '../../src/sql/index.js';
-import { FakeClock } from '../../src/testing/index.js';
-import { MarkedIds, seedDeals } from '../../test/sql/fixtures/seed.js';
 import { SQL_BENCH_PIPELINE, SQL_BENCH_RULES } from '../lib/sql-rules.js';
+import { seedSchema } from './seed-schema.js';
 
 const URL_ = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const deals = Number(process.argv[2] ?? 5000);
@@ -18,19 +17,7 @@ const show = process.argv.includes('--sql');
 const app = `probe${process.pid}`;
 const schema = 'sqlspeed_probe';
 const admin = new pg.Pool({ connectionString: URL_, max: 2 });
-await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-{
-  const storage = await createSqlStorage({ client: admin, schema });
-  if (process.env.ALTER) await admin.query(process.env.ALTER.replaceAll('{{schema}}', schema));
-  const seeder = createEngine({
-    pipelines: [SQL_BENCH_PIPELINE],
-    rules: SQL_BENCH_RULES,
-    storage,
-    clock: new FakeClock(new Date(Date.now() - 2 * 86_400_000)),
-    ids: new MarkedIds(),
-  });
-  await seedDeals(seeder, (sql) => admin.query(sql), schema, deals, { pipelineId: 'sales', ownerId: 'anna' });
-}
+await seedSchema(admin, schema, deals, process.env.ALTER);
 await admin.query(`VACUUM ANALYZE ${schema}.jobs`);
 const pool = new pg.Pool({ connectionString: URL_, max: 8, application_name: app });
 const storage = await createSqlStorage({ client: pool, schema, migrate: false });
