@@ -23,3 +23,14 @@ export function serverCpuMs(): number {
   }
   return (total / ticks) * 1000;
 }
+
+/** CPU one process (a backend, say) has used so far, in ms (user + system); 0 once it is gone. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // USER_HZ 100: a tick is 10 ms
+  } catch {
+    return 0;
+  }
+}

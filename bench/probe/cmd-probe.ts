@@ -1,6 +1,7 @@
 /** Probe: the sql bench's commands (updateDeal from 4 engines, one pool) with round trips, node CPU and the pool's backends' CPU per command. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import pg from 'pg';
+import { processCpuMs } from '../lib/server-cpu.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { UuidIds } from '../../src/ports/ids.js';
 import { createSqlStorage } from '../../src/sql/index.js';
@@ -31,16 +32,7 @@ proto.query = function (this: unknown, ...a: unknown[]) {
   return orig.apply(this, a);
 };
 const pids = async () => (await admin.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [app])).rows.map((r) => r.pid as number);
-const cpuOf = (ps: number[]) =>
-  ps.reduce((n, p) => {
-    try {
-      const f = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      return n + (Number(x[11]) + Number(x[12])) * 10;
-    } catch {
-      return n;
-    }
-  }, 0);
+const cpuOf = (ps: number[]) => ps.reduce((n, p) => n + processCpuMs(p), 0);
 const ps0 = await pids();
 const { spawn } = await import('node:child_process');
 const perf = process.env.PERF

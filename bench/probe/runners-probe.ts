@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { processCpuMs } from '../lib/server-cpu.js';
 import { seedSchema } from './seed-schema.js';
 
 const URL_ = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -17,15 +17,7 @@ const deals = Number(process.argv[2] ?? 10000);
 const counts = (process.argv[3] ?? '1,2').split(',').map(Number);
 const admin = new pg.Pool({ connectionString: URL_, max: 2 });
 const app = `sqlspeedrun${process.pid}`;
-const cpuOf = (pid: number) => {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(x[11]) + Number(x[12])) * 10;
-  } catch {
-    return 0;
-  }
-};
+const cpuOf = processCpuMs;
 const backends = async () =>
   new Map((await admin.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [app])).rows.map((r) => [r.pid as number, cpuOf(r.pid)]));
 

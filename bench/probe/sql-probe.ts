@@ -1,10 +1,5 @@
-/**
- * Probe: seeds deals in a schema of its own, runs one in-process runner over them and prints the
- * SQL of the first batch, the round trips, the runner's CPU and its server backends' CPU
- * (/proc of the pids pg_stat_activity gives for application_name).
- */
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { processCpuMs } from '../lib/server-cpu.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { createRunner } from '../../src/runner/index.js';
 import { createSqlStorage } from '../../src/sql/index.js';
@@ -36,16 +31,7 @@ proto.query = function (this: unknown, ...a: unknown[]) {
   return orig.apply(this, a);
 };
 const pids = async () => (await admin.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [app])).rows.map((r) => r.pid as number);
-const cpuOf = (ps: number[]) =>
-  ps.reduce((n, p) => {
-    try {
-      const f = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      return n + (Number(x[11]) + Number(x[12])) * 10;
-    } catch {
-      return n;
-    }
-  }, 0);
+const cpuOf = (ps: number[]) => ps.reduce((n, p) => n + processCpuMs(p), 0);
 const ps0 = await pids();
 console.log('PIDS', ps0.join(','), 'RUNNER', process.pid);
 const { spawn } = await import('node:child_process');
