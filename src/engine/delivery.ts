@@ -125,10 +125,14 @@ export class Delivery {
       const request = { owner: ENGINE_OWNER, token: this.deps.ids.next('lease'), ms: this.deps.leaseMs, until: iso, limit: BATCH, skip: tried };
       const claimed = await work.claimDeliveries(only ? { ...request, only } : request);
       if (claimed.length === 0) break;
-      for (const m of claimed) tried.push(m.id);
-      for (const entries of await this.deliverBatch(claimed, request.token, now, 1)) {
-        log.push(...entries);
+      const outcomes = await this.deliverBatch(claimed, request.token, now, 1);
+      for (let i = 0; i < claimed.length; i++) {
+        const entries = outcomes[i]!;
+        for (const e of entries) log.push(e);
+        // A delivered message is no longer pending; only the others could be claimed again, so only
+        // they are skipped (a list of every message sent grew each claim's request, and its Set, by N).
         if (entries[0]?.type === 'outbox.delivered') delivered++;
+        else tried.push(claimed[i]!.id);
       }
       if (only || claimed.length < BATCH) break;
     }

@@ -5,8 +5,8 @@ import type { DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, Storag
 import type { ClaimRequest, WorkQueue } from '../ports/work-queue.js';
 import { highestNumberedIds } from '../ports/ids.js';
 import { DealflowError } from '../model/errors.js';
-import { earliest } from './earliest.js';
 import { JobQueue } from './job-queue.js';
+import { PendingOutbox } from './pending-outbox.js';
 import { MapEntryUndo } from './undo.js';
 import { SerialQueue } from '../engine/serial.js';
 
@@ -46,7 +46,8 @@ export class InMemoryStorage implements Storage, WorkQueue {
   readonly log: AnyHistoryEntry[] = [];
   readonly logByDeal = new Map<string, AnyHistoryEntry[]>();
   readonly outbox = new Map<string, OutboxMessage>();
-  readonly outboxPending = new Set<string>();
+  /** The pending messages, by id and by next attempt (src/memory/pending-outbox.ts). */
+  readonly outboxPending = new PendingOutbox();
   readonly records = new Map<string, Map<string, StoredRecord>>();
   /** The same records by deal, then kind, so loading a deal's feature records does not scan every deal's. */
   readonly recordsByDeal = new Map<string, Map<string, Map<string, StoredRecord>>>();
@@ -117,11 +118,7 @@ export class InMemoryStorage implements Storage, WorkQueue {
   nextDueAt(): Promise<string | undefined> {
     return this.serial.run(async () => {
       const job = this.jobQueue.next()?.dueAt;
-      let message: string | undefined;
-      for (const id of this.outboxPending) {
-        const at = this.outbox.get(id)!.nextAttemptAt;
-        if (message === undefined || at < message) message = at;
-      }
+      const message = this.outboxPending.next()?.nextAttemptAt;
       if (job === undefined) return message;
       if (message === undefined) return job;
       return Date.parse(job) <= Date.parse(message) ? job : message;
@@ -265,10 +262,14 @@ class MemoryTx implements StorageTx {
     const only = request.only ? new Set(request.only) : undefined;
     const skip = request.skip?.length ? new Set(request.skip) : undefined;
     return this.s.jobQueue.due(request.until, request.limit, (job) => {
-      // Only a deal's earliest job is claimable, as in SQL: its later ones wait for it.
+      // Only a deal's earliest job is claimable, as in SQL: its later ones wait for it. An ordered
+      // claim stops at the first job it cannot take, so a deal seen before had all its jobs taken:
+      // the ones right behind them may come too, run after them (two actions due at once on 10,000
+      // deals made 10,000 claims of one job each, where the store could hand out 100 at a time).
       const first = !seenDeals.has(job.dealId);
       seenDeals.add(job.dealId);
-      if (!first || this.leased(`job:${job.id}`) || skip?.has(job.id) || (only && !only.has(job.id))) return request.ordered ? 'stop' : false;
+      if ((!first && !request.ordered) || this.leased(`job:${job.id}`) || skip?.has(job.id) || (only && !only.has(job.id)))
+        return request.ordered ? 'stop' : false;
       this.setLease(`job:${job.id}`, request);
       return true;
     });
@@ -277,24 +278,21 @@ class MemoryTx implements StorageTx {
   claimDeliveriesFor(request: ClaimRequest): OutboxMessage[] {
     // The engine's delivery skips what it already tried: an empty list at first, no Set for it.
     const skip = request.skip?.length ? new Set(request.skip) : undefined;
-    const due: OutboxMessage[] = [];
-    for (const id of request.only ?? this.s.outboxPending) {
-      const m = this.s.outbox.get(id);
-      if (m && this.s.outboxPending.has(id) && m.nextAttemptAt <= request.until && !skip?.has(id)) due.push(m);
-    }
-    // The earliest by due time (`only` keeps its order), as a stable sort of all would give them,
-    // leased ones passed over: the first k, twice as many while leases leave fewer than `limit`.
-    for (let k = request.limit; ; k *= 2) {
-      const out: OutboxMessage[] = [];
-      const first = request.only ? due : earliest(due, k, (m) => m.nextAttemptAt);
-      for (const m of first) {
-        if (out.length >= request.limit) break;
-        if (!this.leased(`outbox:${m.id}`) && !out.includes(m)) out.push(m);
+    const claimable = (m: OutboxMessage): boolean => !skip?.has(m.id) && !this.leased(`outbox:${m.id}`);
+    let out: OutboxMessage[];
+    if (request.only) {
+      // Only these, in the order given (a command's own messages, after it committed).
+      out = [];
+      for (const id of request.only) {
+        const m = this.s.outboxPending.get(id);
+        if (out.length < request.limit && m && m.nextAttemptAt <= request.until && claimable(m) && !out.includes(m)) out.push(m);
       }
-      if (out.length < request.limit && first.length < due.length) continue;
-      for (const m of out) this.setLease(`outbox:${m.id}`, request);
-      return out;
+    } else {
+      // The earliest due first, leased or skipped ones passed over, off the top of the heap.
+      out = this.s.outboxPending.due(Date.parse(request.until), request.limit, claimable);
     }
+    for (const m of out) this.setLease(`outbox:${m.id}`, request);
+    return out;
   }
   private wake(at: string): void {
     const ms = Date.parse(at);
@@ -339,33 +337,27 @@ class MemoryTx implements StorageTx {
     if (options?.insert) for (const m of messages) if (this.s.outbox.has(m.id)) throw idTaken('outbox message', m.id);
     for (const m of messages) {
       this.restoreMap(this.s.outbox, m.id);
-      const wasPending = this.s.outboxPending.has(m.id);
-      this.undo.push(() => (wasPending ? this.s.outboxPending.add(m.id) : this.s.outboxPending.delete(m.id)));
+      const pending = this.s.outboxPending;
+      const was = pending.get(m.id);
+      const place = pending.placeOf(m.id);
+      this.undo.push(() => (was ? pending.set(was, place) : pending.delete(m.id)));
       if (m.status === 'delivered' && !this.s.keepDelivered) {
         this.s.outbox.delete(m.id);
-        this.s.outboxPending.delete(m.id);
+        pending.delete(m.id);
         continue;
       }
       this.s.outbox.set(m.id, m);
       if (m.status === 'pending') {
-        this.s.outboxPending.add(m.id);
+        pending.set(m);
         this.wake(m.nextAttemptAt);
-      } else this.s.outboxPending.delete(m.id);
+      } else pending.delete(m.id);
     }
   }
   async dueOutbox(until: string, limit: number) {
-    const out: OutboxMessage[] = [];
-    for (const id of this.s.outboxPending) {
-      const m = this.s.outbox.get(id)!;
-      if (m.nextAttemptAt <= until) out.push(m);
-    }
-    out.sort((a, b) => (a.nextAttemptAt < b.nextAttemptAt ? -1 : a.nextAttemptAt > b.nextAttemptAt ? 1 : 0));
-    return out.slice(0, limit);
+    return this.s.outboxPending.due(Date.parse(until), limit);
   }
   async claimDueOutbox(until: string, limit: number, lease: LeaseRequest) {
-    const due = (await this.dueOutbox(until, Number.POSITIVE_INFINITY))
-      .filter((m) => !this.leased(`outbox:${m.id}`) && !lease.skip?.includes(m.id))
-      .slice(0, limit);
+    const due = this.s.outboxPending.due(Date.parse(until), limit, (m) => !this.leased(`outbox:${m.id}`) && !lease.skip?.includes(m.id));
     for (const m of due) this.setLease(`outbox:${m.id}`, lease);
     return due;
   }
@@ -374,12 +366,7 @@ class MemoryTx implements StorageTx {
     return m && this.s.leases.get(`outbox:${id}`)?.token === token ? m : undefined;
   }
   async nextOutboxDueAt() {
-    let min: string | undefined;
-    for (const id of this.s.outboxPending) {
-      const at = this.s.outbox.get(id)!.nextAttemptAt;
-      if (min === undefined || at < min) min = at;
-    }
-    return min;
+    return this.s.outboxPending.next()?.nextAttemptAt;
   }
   async listOutbox(q: OutboxQuery = {}) {
     return [...this.s.outbox.values()].filter((m) => (q.status === undefined || m.status === q.status) && (q.dealId === undefined || m.dealId === q.dealId));

@@ -5,7 +5,9 @@ import type { LeaseRequest } from './storage.js';
  * What to claim: work due at or before `until`, at most `limit` items, under `lease`.
  * `only` narrows the claim to these ids (a command delivering what it just wrote); `ordered`
  * stops a job claim at the first job it cannot take in due order, so one caller running claims
- * back to back (`runDue`) fires jobs in exactly their due order.
+ * back to back (`runDue`) fires jobs in exactly their due order. An ordered claim may also hold
+ * the jobs right behind a deal's earliest in due order (the in-memory store's does): its caller
+ * runs them one after the other, each on its deal as the one before it left it.
  */
 export interface ClaimRequest extends LeaseRequest {
   until: string;
@@ -26,7 +28,7 @@ export interface WorkQueue {
   /**
    * Leases due jobs: not leased, or whose lease ran out, and never one in `skip`. Only each deal's
    * earliest pending job is claimable, so a deal's jobs run in due order whoever claims them; a
-   * claim therefore holds at most one job per deal. Earliest first.
+   * claim therefore holds at most one job per deal (an `ordered` one may hold more). Earliest first.
    */
   claimJobs(request: ClaimRequest): Promise<Job[]>;
   /** Leases pending outbox messages due by `until`, oldest first (digests are sealed by whoever sends them). */

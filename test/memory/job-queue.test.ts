@@ -108,4 +108,41 @@ describe('InMemoryStorage job queue with transactions', () => {
     expect(ids(due)).toEqual(['a']);
     expect(await storage.transaction((tx) => tx.nextJobDueAt())).toBe(at(1));
   });
+
+  // Two actions due at once on every deal (a rule's escalation and its violation record) made the
+  // ordered claim of runDue stop at each deal's second job: 10,000 deals, 10,000 claims of one job.
+  it("an ordered claim takes a deal's jobs one after the other, an unordered one only its earliest", async () => {
+    const storage = new InMemoryStorage();
+    await storage.transaction(async (tx) => {
+      for (let d = 0; d < 60; d++) {
+        await tx.putJob(job(`e${d}`, at(1), `d${d}`));
+        await tx.putJob(job(`r${d}`, at(1), `d${d}`));
+      }
+    });
+    const lease = { owner: 'o', ms: 60_000, until: at(10), limit: 100 };
+    const unordered = await storage.claimJobs({ ...lease, token: 't1' });
+    expect(ids(unordered)).toEqual(Array.from({ length: 60 }, (_, d) => `e${d}`));
+    await storage.releaseLeases('t1');
+    const ordered = await storage.claimJobs({ ...lease, token: 't2', ordered: true });
+    expect(ids(ordered)).toEqual(Array.from({ length: 50 }, (_, d) => [`e${d}`, `r${d}`]).flat());
+    // Once those ran, the next ordered claim goes on where the first stopped, still in due order.
+    await storage.transaction(async (tx) => {
+      for (const j of ordered) await tx.removeJob(j.id);
+    });
+    expect(ids(await storage.claimJobs({ ...lease, token: 't3', ordered: true }))).toEqual(
+      Array.from({ length: 10 }, (_, d) => [`e${d + 50}`, `r${d + 50}`]).flat(),
+    );
+  });
+
+  it("an ordered claim still stops at a deal's job whose earlier one someone else holds", async () => {
+    const storage = new InMemoryStorage();
+    await storage.transaction(async (tx) => {
+      await tx.putJob(job('a1', at(1), 'a'));
+      await tx.putJob(job('b1', at(2), 'b'));
+      await tx.putJob(job('a2', at(3), 'a'));
+    });
+    const lease = { owner: 'o', ms: 60_000, until: at(10), limit: 10 };
+    expect(ids(await storage.claimJobs({ ...lease, token: 'other', only: ['a1'] }))).toEqual(['a1']);
+    expect(ids(await storage.claimJobs({ ...lease, token: 'mine', ordered: true }))).toEqual([]);
+  });
 });
