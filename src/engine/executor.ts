@@ -1,5 +1,6 @@
 import type { CoreInput, Outcome } from '../core/transition.js';
 import type { DealSnapshot, AnyHistoryEntry, OutboxMessage, StoredRecord } from '../core/types.js';
+import { isoToMs } from '../core/time/iso.js';
 import { DealflowError } from '../model/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { IdGenerator } from '../ports/ids.js';
@@ -229,6 +230,6 @@ function dueNow(written: ReadonlyArray<OutboxMessage>, now: Date): string[] {
   for (const m of written) last.set(m.id, m);
   const at = now.getTime();
   const out: string[] = [];
-  for (const m of last.values()) if (m.status === 'pending' && Date.parse(m.nextAttemptAt) <= at) out.push(m.id);
+  for (const m of last.values()) if (m.status === 'pending' && isoToMs(m.nextAttemptAt) <= at) out.push(m.id);
   return out;
 }

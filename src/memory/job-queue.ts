@@ -1,5 +1,5 @@
+import { isoToMs } from '../core/time/iso.js';
 import type { Job } from '../core/types.js';
-
 import { DueHeap } from './due-heap.js';
 
 /**
@@ -34,7 +34,7 @@ export class JobQueue {
     const list = this.byDeal.get(job.dealId);
     if (list) list.push(job);
     else this.byDeal.set(job.dealId, [job]);
-    this.heap.push(Date.parse(job.dueAt), ++this.seq, job);
+    this.heap.push(isoToMs(job.dueAt), ++this.seq, job);
   }
 
   remove(id: string): Job | undefined {
@@ -53,7 +53,7 @@ export class JobQueue {
    * are returned.
    */
   due(until: string, limit: number, accept?: (job: Job) => boolean | 'stop'): Job[] {
-    const untilMs = Date.parse(until);
+    const untilMs = isoToMs(until);
     if (limit === 1 && accept === undefined) {
       // The engine's runDue asks for the next due job, one at a time: just look at the top.
       const due = this.heap.peekDue();

@@ -1,3 +1,4 @@
+import { isoToMs } from '../core/time/iso.js';
 import type { OutboxMessage } from '../core/types.js';
 import { DueHeap } from './due-heap.js';
 
@@ -41,7 +42,7 @@ export class PendingOutbox {
     if (at === undefined) at = ++this.seq;
     this.byId.set(m.id, m);
     this.queued.set(m.id, at);
-    this.heap.push(Date.parse(m.nextAttemptAt), at, m);
+    this.heap.push(isoToMs(m.nextAttemptAt), at, m);
   }
 
   delete(id: string): void {

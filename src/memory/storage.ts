@@ -7,6 +7,7 @@ import { highestNumberedIds } from '../ports/ids.js';
 import { DealflowError } from '../model/errors.js';
 import { JobQueue } from './job-queue.js';
 import { PendingOutbox } from './pending-outbox.js';
+import { isoToMs } from '../core/time/iso.js';
 import { MapEntryUndo } from './undo.js';
 import { SerialQueue } from '../engine/serial.js';
 
@@ -134,6 +135,11 @@ export class InMemoryStorage implements Storage, WorkQueue {
     };
   }
 
+  /** @internal Whether anyone watches for new work (a transaction notes its earliest due time only then). */
+  get watched(): boolean {
+    return this.watchers.size > 0;
+  }
+
   private announce(dueAt: string): void {
     for (const w of [...this.watchers]) {
       try {
@@ -227,9 +233,11 @@ class MemoryTx implements StorageTx {
     return this.s.jobQueue.get(id);
   }
   async putJob(job: Job, options?: PutOptions) {
-    if (options?.insert && this.s.jobQueue.get(job.id)) throw idTaken('job', job.id);
-    this.dropLease(`job:${job.id}`);
-    const prev = this.s.dropJob(job.id);
+    const prev = this.s.jobQueue.get(job.id);
+    if (options?.insert && prev) throw idTaken('job', job.id);
+    // No lease key made up while nothing is leased (every command's new jobs).
+    if (this.s.leases.size > 0) this.dropLease(`job:${job.id}`);
+    if (prev) this.s.dropJob(job.id);
     this.s.addJob(job);
     this.wake(job.dueAt);
     this.undo.push(() => {
@@ -238,7 +246,7 @@ class MemoryTx implements StorageTx {
     });
   }
   async removeJob(id: string) {
-    this.dropLease(`job:${id}`);
+    if (this.s.leases.size > 0) this.dropLease(`job:${id}`);
     const prev = this.s.dropJob(id);
     if (prev) this.undo.push(() => this.s.addJob(prev));
   }
@@ -289,13 +297,15 @@ class MemoryTx implements StorageTx {
       }
     } else {
       // The earliest due first, leased or skipped ones passed over, off the top of the heap.
-      out = this.s.outboxPending.due(Date.parse(request.until), request.limit, claimable);
+      out = this.s.outboxPending.due(isoToMs(request.until), request.limit, claimable);
     }
     for (const m of out) this.setLease(`outbox:${m.id}`, request);
     return out;
   }
   private wake(at: string): void {
-    const ms = Date.parse(at);
+    // Only watchers (runners in this process) hear of it: with none, there is nothing to compare.
+    if (!this.s.watched) return;
+    const ms = isoToMs(at);
     if (this.wakeAt === undefined || ms < this.wakeAtMs) {
       this.wakeAt = at;
       this.wakeAtMs = ms;
@@ -354,10 +364,10 @@ class MemoryTx implements StorageTx {
     }
   }
   async dueOutbox(until: string, limit: number) {
-    return this.s.outboxPending.due(Date.parse(until), limit);
+    return this.s.outboxPending.due(isoToMs(until), limit);
   }
   async claimDueOutbox(until: string, limit: number, lease: LeaseRequest) {
-    const due = this.s.outboxPending.due(Date.parse(until), limit, (m) => !this.leased(`outbox:${m.id}`) && !lease.skip?.includes(m.id));
+    const due = this.s.outboxPending.due(isoToMs(until), limit, (m) => !this.leased(`outbox:${m.id}`) && !lease.skip?.includes(m.id));
     for (const m of due) this.setLease(`outbox:${m.id}`, lease);
     return due;
   }
