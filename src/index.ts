@@ -80,6 +80,7 @@ export { InMemoryNotifier, PermanentDeliveryError, isPermanentError } from './po
 export type { Notifier, OutgoingMessage, SendOptions, SentMessage } from './ports/notifier.js';
 export { ConsoleNotifier, type ConsoleNotifierOptions } from './ports/console-notifier.js';
 export type { Storage, StorageTx, DealQuery, LogQuery, OutboxQuery, LeaseRequest, PutOptions } from './ports/storage.js';
+export { DONE } from './ports/storage.js';
 export {
   DefaultAccessPolicy,
   defaultAccessPolicy,

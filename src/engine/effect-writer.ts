@@ -1,6 +1,6 @@
 import type { Outcome } from '../core/transition.js';
 import type { DealSnapshot, Effect, AnyHistoryEntry, OutboxMessage } from '../core/types.js';
-import type { PutOptions, StorageTx } from '../ports/storage.js';
+import { DONE, type PutOptions, type StorageTx } from '../ports/storage.js';
 
 // The writer of a transition's effects. They are final (core/effects/finalize.ts made the
 // recipients, digest holds and task notices), so each effect type has one small handler that
@@ -44,18 +44,23 @@ const HANDLERS: { [T in Effect['type']]: Handler<T> } = {
  */
 export async function writeOutcome(tx: StorageTx, before: DealSnapshot, out: Outcome, written?: OutboxMessage[]): Promise<void> {
   const after = out.snapshot;
-  if (before.deal && !after.deal) await tx.deleteDeal(before.deal.id);
-  else if (after.deal && after.deal !== before.deal) await tx.putDeal(after.deal, before.deal ? undefined : INSERT);
+  // A write that returns DONE finished at once (the in-memory store): no turn waited for it.
+  let pending: void | Promise<void> | undefined;
+  if (before.deal && !after.deal) pending = tx.deleteDeal(before.deal.id);
+  else if (after.deal && after.deal !== before.deal) pending = tx.putDeal(after.deal, before.deal ? undefined : INSERT);
+  if (pending && pending !== DONE) await pending;
   // The core hands back the snapshot's enrolments object unless a rule fired (copy on write).
   if (after.deal && after.enrolments !== before.enrolments) {
-    await tx.putEnrolments(after.deal.id, after.enrolments);
+    pending = tx.putEnrolments(after.deal.id, after.enrolments);
+    if (pending !== DONE) await pending;
   }
   const scope: WriteScope = { tx, log: [], written };
   for (const effect of out.effects) {
     const handler = HANDLERS[effect.type] as Handler<typeof effect.type>;
     // Most effects (history) are kept in memory: no await, so no extra turn, for them.
-    const pending = handler(effect as never, scope);
-    if (pending) await pending;
+    pending = handler(effect as never, scope);
+    if (pending && pending !== DONE) await pending;
   }
-  await tx.appendLog(scope.log);
+  pending = tx.appendLog(scope.log);
+  if (pending !== DONE) await pending;
 }

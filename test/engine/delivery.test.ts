@@ -229,13 +229,13 @@ describe('failures never lose the rest of the batch', () => {
   it('a store failure between sending and recording loses nothing: once the claim runs out, each message is sent again under its key and recorded once', async () => {
     const leaseClock = new FakeClock('2030-01-01T00:00:00.000Z');
     let failRecords = 0;
-    /** Fails the transaction that records attempts (its first read is getClaimedOutbox) while failRecords > 0. */
+    /** Fails the transaction that records attempts (its first read: getClaimedOutboxes, or getClaimedOutbox where a store has no batch read) while failRecords > 0. */
     class FlakyStorage extends InMemoryStorage {
       override transaction<T>(fn: Parameters<InMemoryStorage['transaction']>[0]): Promise<T> {
         return super.transaction((tx) => {
           if (failRecords === 0) return fn(tx);
           const flaky = Object.create(tx) as typeof tx;
-          flaky.getClaimedOutbox = async () => {
+          flaky.getClaimedOutbox = flaky.getClaimedOutboxes = async () => {
             failRecords--;
             throw new Error('the database went away');
           };

@@ -154,7 +154,8 @@ describe('the runner', () => {
           fn(
             new Proxy(tx, {
               get(target, prop: keyof StorageTx) {
-                if (prop === 'getClaimedJob' && failuresLeft > 0) {
+                // The batch's first read of its claimed jobs: lockClaimedJobs, or getClaimedJob where a store has no batch read.
+                if ((prop === 'getClaimedJob' || prop === 'lockClaimedJobs') && failuresLeft > 0) {
                   return async () => {
                     failuresLeft--;
                     throw new Error('connection reset');
