@@ -3,9 +3,9 @@ import type { AnyHistoryEntry, OutboxMessage } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
 import { DealflowError } from '../model/errors.js';
 import { withKey } from '../model/records.js';
-import type { Directory } from '../ports/directory.js';
+import type { Directory, User } from '../ports/directory.js';
 import type { IdGenerator } from '../ports/ids.js';
-import { isPermanentError, type Notifier, type OutgoingMessage } from '../ports/notifier.js';
+import { isPermanentError, type Notifier, type OutgoingMessage, type SendOptions } from '../ports/notifier.js';
 import { DONE, type Storage, type StorageTx } from '../ports/storage.js';
 import { noTelemetry, type DeliveryResult, type Telemetry } from '../ports/telemetry.js';
 import type { ClaimRequest, WorkQueue } from '../ports/work-queue.js';
@@ -126,7 +126,14 @@ export class Delivery {
       if (only) request.only = only;
       const claimed = await work.claimDeliveries(request);
       if (claimed.length === 0) break;
-      const outcomes = await this.deliverBatch(claimed, request.token, now, 1);
+      // One chunk, no digest to seal (a command's own messages): sent and recorded here, without
+      // deliverBatch's frame around it; anything else goes through deliverBatch.
+      let outcomes: AnyHistoryEntry[][];
+      if (claimed.length <= RECORD_EVERY && !claimed.some(unsealedDigest)) {
+        const attempts: Attempt[] = [];
+        for (const message of claimed) attempts.push({ message, error: await this.trySend(message, now) });
+        outcomes = await this.record(attempts, now, request.token);
+      } else outcomes = await this.deliverBatch(claimed, request.token, now, 1);
       for (let i = 0; i < claimed.length; i++) {
         const entries = outcomes[i]!;
         for (const e of entries) log.push(e);
@@ -320,14 +327,37 @@ export class Delivery {
     return [entry];
   }
 
-  private async send(message: OutboxMessage, attempt: number, now: Date): Promise<void> {
-    const options = { idempotencyKey: message.key, attempt };
-    if (message.kind === 'action') return this.execute(message, attempt, now);
-    if (message.kind === 'digest') return this.deps.notifier.send(await this.digestMessage(message), options);
+  /**
+   * One attempt at sending. Not an async function: a notification's recipient is looked up and
+   * handed to the notifier without a frame per step when the Directory answers at once (one of
+   * these runs per delivery). Whatever throws, here or in a port, comes back as a rejection, so
+   * trySend records it as the attempt's failure.
+   */
+  private send(message: OutboxMessage, attempt: number, now: Date): Promise<void> {
+    try {
+      const options = { idempotencyKey: message.key, attempt };
+      if (message.kind === 'action') return this.execute(message, attempt, now);
+      if (message.kind === 'digest') return this.digestMessage(message).then((outgoing) => this.deps.notifier.send(outgoing, options));
+      const p = message.payload;
+      const id = (p.recipientId as string | null | undefined) ?? null;
+      if (!id) return Promise.reject(new Undeliverable(`no recipient: ${String(p.unresolved ?? 'unresolved')}`));
+      const found = this.deps.directory.get(id);
+      // Any thenable a host's Directory returns is waited for, as `await` would.
+      if (found !== undefined && typeof (found as PromiseLike<unknown>).then === 'function') {
+        return Promise.resolve(found).then((user) => this.notify(message, id, user, options));
+      }
+      return this.notify(message, id, found as User | undefined, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Hands a notification to the notifier, addressed to its recipient's Directory record. */
+  private notify(message: OutboxMessage, id: string, user: User | undefined, options: SendOptions): Promise<void> {
+    if (!user) return Promise.reject(new Undeliverable(`recipient "${id}" is not in the directory`));
     const p = message.payload;
-    const recipient = await this.recipient((p.recipientId as string | null | undefined) ?? null, p.unresolved);
     const outgoing: OutgoingMessage = {
-      recipient,
+      recipient: user,
       template: p.template as string,
       subject: (p.subject as string | null) ?? null,
       text: (p.text as string | null) ?? null,
@@ -335,7 +365,12 @@ export class Delivery {
       dealId: message.dealId,
       ruleId: message.ruleId,
     };
-    await this.deps.notifier.send(outgoing, options);
+    try {
+      // A notifier's send may throw instead of rejecting, or return nothing: both as `await` took them.
+      return Promise.resolve(this.deps.notifier.send(outgoing, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   private async recipient(id: string | null, unresolved?: unknown) {

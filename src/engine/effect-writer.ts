@@ -55,7 +55,9 @@ export async function writeOutcome(tx: StorageTx, before: DealSnapshot, out: Out
     if (pending !== DONE) await pending;
   }
   const scope: WriteScope = { tx, log: [], written };
-  for (const effect of out.effects) {
+  const { effects } = out;
+  for (let i = 0; i < effects.length; i++) {
+    const effect = effects[i]!;
     const handler = HANDLERS[effect.type] as Handler<typeof effect.type>;
     // Most effects (history) are kept in memory: no await, so no extra turn, for them.
     pending = handler(effect as never, scope);

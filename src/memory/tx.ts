@@ -285,13 +285,13 @@ export class MemoryTx implements StorageTx {
     const m = this.s.outbox.get(id);
     return m && this.s.leases.get(`outbox:${id}`)?.token === token ? m : undefined;
   }
-  async getClaimedOutboxes(ids: ReadonlyArray<string>, token: string) {
+  getClaimedOutboxes(ids: ReadonlyArray<string>, token: string): Promise<Map<string, OutboxMessage>> {
     const held = new Map<string, OutboxMessage>();
     for (const id of ids) {
       const m = this.s.outbox.get(id);
       if (m && this.s.leases.get(`outbox:${id}`)?.token === token) held.set(id, m);
     }
-    return held;
+    return Promise.resolve(held);
   }
   async nextOutboxDueAt() {
     return this.s.outboxPending.next()?.nextAttemptAt;
