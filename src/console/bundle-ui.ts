@@ -9,7 +9,7 @@
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import type { UiAssets } from './assets.js';
+import type { UiAssets } from './ui-assets.js';
 
 /** The bundle, and its sizes as served compressed (what a browser downloads). */
 export interface UiBundle extends UiAssets {
