@@ -12,7 +12,7 @@ import type { Decider } from './decide.js';
 import type { Delivery } from './delivery.js';
 import { writeOutcome } from './effect-writer.js';
 import type { RuleChange } from './rule-versions.js';
-import { SerialQueue } from './serial.js';
+import { SerialQueue } from '../memory/serial.js';
 import { commandName, rulesFired } from './telemetry.js';
 
 /** What the executor runs on: the ports, the decide step, the effect writer and the announcer. */

@@ -7,7 +7,7 @@ import { highestNumberedIds } from '../ports/ids.js';
 import { JobQueue } from './job-queue.js';
 import { PendingOutbox } from './pending-outbox.js';
 import { MemoryTx, type Lease, type MemoryState, type Undo } from './tx.js';
-import { SerialQueue } from '../engine/serial.js';
+import { SerialQueue } from './serial.js';
 
 /** Options for InMemoryStorage. */
 export interface InMemoryStorageOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SerialQueue } from '../../src/engine/serial.js';
+import { SerialQueue } from '../../src/memory/serial.js';
 
 describe('SerialQueue', () => {
   it('runs calls one at a time in call order; a failure goes to its caller and the next call still runs', async () => {
