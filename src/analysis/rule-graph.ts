@@ -3,7 +3,7 @@ import type { Pipeline } from '../model/pipeline.js';
 import type { Rule } from '../model/rule.js';
 
 /** A change a rule's action makes to a deal, as a trigger would see it. */
-export type Effect = { type: 'stage.entered'; stage: string } | { type: 'stage.left'; stage: string } | { type: 'field.changed'; field: string; to: Json };
+export type TriggeringChange = { type: 'stage.entered'; stage: string } | { type: 'stage.left'; stage: string } | { type: 'field.changed'; field: string; to: Json };
 
 export interface Edge {
   from: string;
@@ -12,7 +12,7 @@ export interface Edge {
   actionIndex: number;
   /** False when the action is scheduled: the loop then plays out over time, not in one cascade. */
   immediate: boolean;
-  effect: Effect;
+  effect: TriggeringChange;
 }
 
 export interface Cycle {
@@ -31,8 +31,8 @@ export function pipelinesOf(rule: Rule, pipelines: ReadonlyArray<Pipeline>): Pip
 }
 
 /** What a rule's built-in actions change: stage moves and field, flag and property writes. */
-export function effectsOf(rule: Rule, pipelines: ReadonlyArray<Pipeline>): Array<{ actionIndex: number; immediate: boolean; effect: Effect }> {
-  const out: Array<{ actionIndex: number; immediate: boolean; effect: Effect }> = [];
+export function effectsOf(rule: Rule, pipelines: ReadonlyArray<Pipeline>): Array<{ actionIndex: number; immediate: boolean; effect: TriggeringChange }> {
+  const out: Array<{ actionIndex: number; immediate: boolean; effect: TriggeringChange }> = [];
   let movedBefore = false;
   rule.actions.forEach((a, actionIndex) => {
     const immediate = a.after === undefined && a.at === undefined;
@@ -55,7 +55,7 @@ export function effectsOf(rule: Rule, pipelines: ReadonlyArray<Pipeline>): Array
   return out;
 }
 
-function triggers(rule: Rule, effect: Effect): boolean {
+function triggers(rule: Rule, effect: TriggeringChange): boolean {
   const t = rule.trigger;
   if (effect.type === 'field.changed') {
     if (t.type !== 'field.changed' || t.field !== effect.field) return false;
