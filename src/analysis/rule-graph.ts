@@ -3,7 +3,10 @@ import type { Pipeline } from '../model/pipeline.js';
 import type { Rule } from '../model/rule.js';
 
 /** A change a rule's action makes to a deal, as a trigger would see it. */
-export type TriggeringChange = { type: 'stage.entered'; stage: string } | { type: 'stage.left'; stage: string } | { type: 'field.changed'; field: string; to: Json };
+export type TriggeringChange =
+  | { type: 'stage.entered'; stage: string }
+  | { type: 'stage.left'; stage: string }
+  | { type: 'field.changed'; field: string; to: Json };
 
 export interface Edge {
   from: string;
