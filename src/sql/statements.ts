@@ -1,6 +1,6 @@
 import type { LeaseRequest } from '../ports/storage.js';
 import type { ClaimRequest } from '../ports/work-queue.js';
-import { bool, instant, jsonb, num, text, texts } from './literal.js';
+import { bool, bools, instant, json, jsonb, num, nums, text, texts } from './literal.js';
 
 /**
  * The named statements a connection has prepared. `dirty` is set when a script that prepared some
@@ -12,7 +12,7 @@ export interface PreparedSet {
 }
 
 /** A parameter's SQL type, which decides how its value is written as a literal. */
-export type ParamType = 'text' | 'text[]' | 'timestamptz' | 'int' | 'jsonb' | 'bool';
+export type ParamType = 'text' | 'text[]' | 'timestamptz' | 'int' | 'int[]' | 'json' | 'jsonb' | 'bool' | 'bool[]';
 
 /**
  * One statement with its values bound as parameters (`$1`, `$2`, …), never spliced into its text:
@@ -37,10 +37,16 @@ function literal(type: ParamType, value: unknown): string {
       return instant(value as string);
     case 'int':
       return num(value as number);
+    case 'int[]':
+      return nums(value as number[]);
+    case 'json':
+      return json(value);
     case 'jsonb':
       return jsonb(value);
     case 'bool':
       return bool(value as boolean);
+    case 'bool[]':
+      return bools(value as boolean[]);
   }
 }
 

@@ -73,18 +73,29 @@ export class WriteBuffer {
     const dealPuts = [...this.deals.values()].filter((d): d is Deal => d !== null);
     const dealDeletes = [...this.deals].filter(([, d]) => d === null).map(([id]) => id);
     for (const [fresh, rows] of this.split(dealPuts, (d) => d.id, this.missing.deals, this.inserts.deals)) {
-      out.part(
-        fresh ? 'dealsNew' : 'deals',
-        (p) => `INSERT INTO ${s}.deals (id, pipeline_id, stage_id, owner_id, open, version, doc)
-        SELECT d->>'id', d->>'pipelineId', d->>'stageId', d->>'ownerId', (d->'closedAt') = 'null'::jsonb, (d->>'version')::int, d
-        FROM jsonb_array_elements(${p('jsonb', rows)}) WITH ORDINALITY AS t(d, n) ORDER BY n
+      // The columns as arrays, the documents as one json array the server splits without taking
+      // them apart (and stores as json): turning each batch's documents into jsonb was a tenth of
+      // the server's CPU (migration 0004).
+      out.part(fresh ? 'dealsNew' : 'deals', (p) => {
+        const columns = unnests(p, [
+          ['text[]', rows.map((d) => d.id)],
+          ['text[]', rows.map((d) => d.pipelineId)],
+          ['text[]', rows.map((d) => d.stageId)],
+          ['text[]', rows.map((d) => d.ownerId)],
+          ['bool[]', rows.map((d) => d.closedAt === null)],
+          ['int[]', rows.map((d) => d.version)],
+        ]);
+        return `INSERT INTO ${s}.deals (id, pipeline_id, stage_id, owner_id, open, version, doc)
+        SELECT id, pipeline_id, stage_id, owner_id, open, version, doc
+        FROM ROWS FROM (${columns}, json_array_elements(${p('json', rows)})) WITH ORDINALITY AS t(id, pipeline_id, stage_id, owner_id, open, version, doc, n)
+        ORDER BY n
         ${
           fresh
             ? ''
             : `ON CONFLICT (id) DO UPDATE SET pipeline_id = excluded.pipeline_id, stage_id = excluded.stage_id,
           owner_id = excluded.owner_id, open = excluded.open, version = excluded.version, doc = excluded.doc`
-        }`,
-      );
+        }`;
+      });
     }
     if (dealDeletes.length > 0) out.part('dealsGone', (p) => `DELETE FROM ${s}.deals WHERE id = ANY(${p('text[]', dealDeletes)})`);
 
@@ -128,12 +139,18 @@ export class WriteBuffer {
     this.inserts.jobs.clear();
 
     if (this.log.length > 0) {
-      out.part(
-        'log',
-        (p) => `INSERT INTO ${s}.log (id, deal_id, type, at, doc)
-        SELECT e->>'id', e->>'dealId', e->>'type', (e->>'at')::timestamptz, e
-        FROM jsonb_array_elements(${p('jsonb', [...this.log])}) WITH ORDINALITY AS t(e, n) ORDER BY n`,
-      );
+      const log = [...this.log];
+      out.part('log', (p) => {
+        const columns = unnests(p, [
+          ['text[]', log.map((e) => e.id)],
+          ['text[]', log.map((e) => e.dealId)],
+          ['text[]', log.map((e) => e.type)],
+          ['text[]', log.map((e) => e.at)],
+        ]);
+        return `INSERT INTO ${s}.log (id, deal_id, type, at, doc)
+        SELECT id, deal_id, type, at::timestamptz, doc
+        FROM ROWS FROM (${columns}, json_array_elements(${p('json', log)})) WITH ORDINALITY AS t(id, deal_id, type, at, doc, n) ORDER BY n`;
+      });
     }
     if (this.outbox.size > 0) {
       // Writing a message keeps its lease, unless this transaction released it (with the holder's token).
@@ -190,6 +207,13 @@ export class WriteBuffer {
   }
 }
 
+type Bind = (type: ParamType, value: unknown) => string;
+
+/** `unnest(…)` of each column's array, for ROWS FROM: one row per element, the arrays side by side. */
+function unnests(p: Bind, columns: Array<[ParamType, unknown[]]>): string {
+  return columns.map(([type, values]) => `unnest(${p(type, values)})`).join(', ');
+}
+
 /** The parts of a write statement, in the order they are written: a shape is the set present. */
 const PARTS = [
   'dealsNew',
@@ -220,7 +244,7 @@ class ShapedStatement {
   private shape = 0;
 
   /** Adds a part; `sql` writes its text, binding each value with `p` (which returns `$n::type`). */
-  part(kind: (typeof PARTS)[number], sql: (p: (type: ParamType, value: unknown) => string) => string): void {
+  part(kind: (typeof PARTS)[number], sql: (p: Bind) => string): void {
     this.shape |= 1 << PARTS.indexOf(kind);
     this.parts.push(sql((type, value) => this.param(type, value)));
   }

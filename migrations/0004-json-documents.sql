@@ -1,0 +1,3 @@
+-- deal and history documents as json: stored as sent, never parsed into jsonb (the server reads no field inside them)
+ALTER TABLE {{schema}}.deals ALTER COLUMN doc TYPE json USING doc::json;
+ALTER TABLE {{schema}}.log ALTER COLUMN doc TYPE json USING doc::json;
