@@ -35,11 +35,20 @@ export function texts(values: ReadonlyArray<string | null | undefined>): string 
 }
 
 function arrayText(values: ReadonlyArray<string | null | undefined>): string {
+  // Usually (ids, types, instants) nothing needs escaping: one join, not an escape per element.
+  let plain = true;
+  for (const v of values) {
+    if (v === null || v === undefined || v.includes('"') || v.includes('\\')) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return values.length === 0 ? '{}' : `{"${values.join('","')}"}`;
   let out = '{';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (i > 0) out += ',';
-    out += v === null || v === undefined ? 'NULL' : `"${v.includes('"') || v.includes('\\') ? v.replace(/["\\]/g, '\\$&') : v}"`;
+    out += v === null || v === undefined ? 'NULL' : `"${v.replace(/["\\]/g, '\\$&')}"`;
   }
   return `${out}}`;
 }
