@@ -1,6 +1,6 @@
 -- The schema dealflow's migrations make, read back from the catalog by scripts/dump-schema.ts
 -- (npm run schema:dump). Generated: do not edit. A description for review, not a script to run.
--- Migrations: 1 (deals, enrolments, jobs, log, outbox, records, meta), 2 (batched due work: records by deal, HOT claims (no lease_token indexes, fillfactor), queue autovacuum), 3 (room for HOT updates of a whole batch: jobs fillfactor 45 (a claim rewrites every job of a page at once), deals 60), 4 (deal and history documents as json: stored as sent, never parsed into jsonb (the server reads no field inside them))
+-- Migrations: 1 (deals, enrolments, jobs, log, outbox, records, meta), 2 (batched due work: records by deal, HOT claims (no lease_token indexes, fillfactor), queue autovacuum), 3 (room for HOT updates of a whole batch: jobs fillfactor 45 (a claim rewrites every job of a page at once), deals 60), 4 (deal and history documents as json: stored as sent, never parsed into jsonb (the server reads no field inside them)), 5 (deals fillfactor 45: a batch updates the deals of whole pages at once, and at 60 a quarter of those updates found no room on their page (not HOT: four index entries each))
 
 CREATE TABLE {{schema}}.deals (
   id          text NOT NULL,
