@@ -1,6 +1,6 @@
 -- The schema dealflow's migrations make, read back from the catalog by scripts/dump-schema.ts
 -- (npm run schema:dump). Generated: do not edit. A description for review, not a script to run.
--- Migrations: 1 (deals, enrolments, jobs, log, outbox, records, meta), 2 (batched due work: records by deal, HOT claims (no lease_token indexes, fillfactor), queue autovacuum), 3 (room for HOT updates of a whole batch: jobs fillfactor 45 (a claim rewrites every job of a page at once), deals 60), 4 (deal and history documents as json: stored as sent, never parsed into jsonb (the server reads no field inside them)), 5 (deals fillfactor 45: a batch updates the deals of whole pages at once, and at 60 a quarter of those updates found no room on their page (not HOT: four index entries each))
+-- Migrations: 1 (deals, enrolments, jobs, log, outbox, records, meta), 2 (batched due work: records by deal, HOT claims (no lease_token indexes, fillfactor), queue autovacuum), 3 (room for HOT updates of a whole batch: jobs fillfactor 45 (a claim rewrites every job of a page at once), deals 60), 4 (deal, history and job documents as json: stored as sent, never parsed into jsonb (the server reads no field inside them but a job's dueAt)), 5 (deals fillfactor 45: a batch updates the deals of whole pages at once, and at 60 a quarter of those updates found no room on their page (not HOT: four index entries each))
 
 CREATE TABLE {{schema}}.deals (
   id          text NOT NULL,
@@ -31,7 +31,7 @@ CREATE TABLE {{schema}}.jobs (
   lease_owner text,
   lease_token text,
   lease_until timestamp with time zone,
-  doc         jsonb NOT NULL
+  doc         json NOT NULL
 );
 ALTER TABLE {{schema}}.jobs ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
 CREATE INDEX jobs_deal ON {{schema}}.jobs USING btree (deal_id, due_at, seq);

@@ -130,14 +130,22 @@ export class WriteBuffer {
         );
       }
       // A re-put job takes a new place in the tie order and loses any lease, as in memory.
-      out.part(
-        'jobs',
-        (p) => `INSERT INTO ${s}.jobs (id, deal_id, due_at, doc)
-        SELECT j->>'id', j->>'dealId', (j->>'dueAt')::timestamptz, j
-        FROM jsonb_array_elements(${p('jsonb', jobPuts)}) WITH ORDINALITY AS t(j, n) ORDER BY n
+      const few = jobPuts.length <= FEW;
+      out.part(few ? 'jobsFew' : 'jobs', (p) => {
+        const source = few
+          ? `SELECT j->>'id', j->>'dealId', (j->>'dueAt')::timestamptz, j
+            FROM json_array_elements(${p('json', jobPuts)}) WITH ORDINALITY AS t(j, n) ORDER BY n`
+          : `SELECT id, deal_id, due_at::timestamptz, doc
+            FROM ROWS FROM (${unnests(p, [
+              ['text[]', jobPuts.map((j) => j.id)],
+              ['text[]', jobPuts.map((j) => j.dealId)],
+              ['text[]', jobPuts.map((j) => j.dueAt)],
+            ])}, json_array_elements(${p('json', jobPuts)})) WITH ORDINALITY AS t(id, deal_id, due_at, doc, n) ORDER BY n`;
+        return `INSERT INTO ${s}.jobs (id, deal_id, due_at, doc)
+        ${source}
         ON CONFLICT (id) DO UPDATE SET seq = nextval('${s}.jobs_seq'), deal_id = excluded.deal_id, due_at = excluded.due_at,
-          doc = excluded.doc, lease_owner = NULL, lease_token = NULL, lease_until = NULL`,
-      );
+          doc = excluded.doc, lease_owner = NULL, lease_token = NULL, lease_until = NULL`;
+      });
     }
     if (jobDeletes.length > 0) out.part('jobsGone', (p) => `DELETE FROM ${s}.jobs WHERE id = ANY(${p('text[]', jobDeletes)})`);
     this.inserts.jobs.clear();
@@ -236,6 +244,7 @@ const PARTS = [
   'enrolmentsGone',
   'jobsNew',
   'jobs',
+  'jobsFew',
   'jobsGone',
   'log',
   'logFew',
