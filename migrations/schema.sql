@@ -1,6 +1,6 @@
 -- The schema dealflow's migrations make, read back from the catalog by scripts/dump-schema.ts
 -- (npm run schema:dump). Generated: do not edit. A description for review, not a script to run.
--- Migrations: 1 (deals, enrolments, jobs, log, outbox, records, meta), 2 (batched due work: records by deal, HOT claims (no lease_token indexes, fillfactor), queue autovacuum), 3 (room for HOT updates of a whole batch: jobs fillfactor 45 (a claim rewrites every job of a page at once), deals 60)
+-- Migrations: 1 (deals, enrolments, jobs, log, outbox, records, meta), 2 (batched due work: records by deal, HOT claims (no lease_token indexes, fillfactor), queue autovacuum), 3 (room for HOT updates of a whole batch: jobs fillfactor 45 (a claim rewrites every job of a page at once), deals 60), 4 (deal, history and job documents as json: stored as sent, never parsed into jsonb (the server reads no field inside them but a job's dueAt)), 5 (deals fillfactor 45: a batch updates the deals of whole pages at once, and at 60 a quarter of those updates found no room on their page (not HOT: four index entries each))
 
 CREATE TABLE {{schema}}.deals (
   id          text NOT NULL,
@@ -10,7 +10,7 @@ CREATE TABLE {{schema}}.deals (
   owner_id    text NOT NULL,
   open        boolean NOT NULL,
   version     integer NOT NULL,
-  doc         jsonb NOT NULL
+  doc         json NOT NULL
 );
 ALTER TABLE {{schema}}.deals ADD CONSTRAINT deals_pkey PRIMARY KEY (id);
 CREATE INDEX deals_owner ON {{schema}}.deals USING btree (owner_id);
@@ -31,7 +31,7 @@ CREATE TABLE {{schema}}.jobs (
   lease_owner text,
   lease_token text,
   lease_until timestamp with time zone,
-  doc         jsonb NOT NULL
+  doc         json NOT NULL
 );
 ALTER TABLE {{schema}}.jobs ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
 CREATE INDEX jobs_deal ON {{schema}}.jobs USING btree (deal_id, due_at, seq);
@@ -43,7 +43,7 @@ CREATE TABLE {{schema}}.log (
   deal_id text,
   type    text NOT NULL,
   at      timestamp with time zone NOT NULL,
-  doc     jsonb NOT NULL
+  doc     json NOT NULL
 );
 ALTER TABLE {{schema}}.log ADD CONSTRAINT log_pkey PRIMARY KEY (seq);
 CREATE INDEX log_deal ON {{schema}}.log USING btree (deal_id, seq);

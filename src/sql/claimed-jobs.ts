@@ -16,7 +16,10 @@ export class ClaimedJobs {
 
   add(token: string, jobs: ReadonlyArray<Job>): void {
     if (jobs.length === 0) return;
-    this.byToken.set(token, new Map(jobs.map((j) => [j.id, j])));
+    // A token reused for another claim (engine.claimJobs takes the caller's) adds to its jobs.
+    const held = this.byToken.get(token);
+    if (held) for (const j of jobs) held.set(j.id, j);
+    else this.byToken.set(token, new Map(jobs.map((j) => [j.id, j])));
     while (this.byToken.size > KEEP) this.byToken.delete(this.byToken.keys().next().value!);
   }
 

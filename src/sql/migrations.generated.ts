@@ -104,4 +104,18 @@ ALTER TABLE {{schema}}.jobs SET (fillfactor = 45);
 ALTER TABLE {{schema}}.deals SET (fillfactor = 60);
 `,
   },
+  {
+    file: '0004-json-documents.sql',
+    text: `-- deal, history and job documents as json: stored as sent, never parsed into jsonb (the server reads no field inside them but a job's dueAt)
+ALTER TABLE {{schema}}.deals ALTER COLUMN doc TYPE json USING doc::json;
+ALTER TABLE {{schema}}.log ALTER COLUMN doc TYPE json USING doc::json;
+ALTER TABLE {{schema}}.jobs ALTER COLUMN doc TYPE json USING doc::json;
+`,
+  },
+  {
+    file: '0005-deals-fillfactor.sql',
+    text: `-- deals fillfactor 45: a batch updates the deals of whole pages at once, and at 60 a quarter of those updates found no room on their page (not HOT: four index entries each)
+ALTER TABLE {{schema}}.deals SET (fillfactor = 45);
+`,
+  },
 ];

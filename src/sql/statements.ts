@@ -1,6 +1,6 @@
 import type { LeaseRequest } from '../ports/storage.js';
 import type { ClaimRequest } from '../ports/work-queue.js';
-import { bool, instant, jsonb, num, text, texts } from './literal.js';
+import { bool, bools, instant, json, jsonb, num, nums, text, texts } from './literal.js';
 
 /**
  * The named statements a connection has prepared. `dirty` is set when a script that prepared some
@@ -12,7 +12,7 @@ export interface PreparedSet {
 }
 
 /** A parameter's SQL type, which decides how its value is written as a literal. */
-export type ParamType = 'text' | 'text[]' | 'timestamptz' | 'int' | 'jsonb' | 'bool';
+export type ParamType = 'text' | 'text[]' | 'timestamptz' | 'int' | 'int[]' | 'json' | 'jsonb' | 'bool' | 'bool[]';
 
 /**
  * One statement with its values bound as parameters (`$1`, `$2`, …), never spliced into its text:
@@ -37,10 +37,16 @@ function literal(type: ParamType, value: unknown): string {
       return instant(value as string);
     case 'int':
       return num(value as number);
+    case 'int[]':
+      return nums(value as number[]);
+    case 'json':
+      return json(value);
     case 'jsonb':
       return jsonb(value);
     case 'bool':
       return bool(value as boolean);
+    case 'bool[]':
+      return bools(value as boolean[]);
   }
 }
 
@@ -128,28 +134,40 @@ export class Statements {
     );
   }
 
-  /** Every deal's view, one row per deal. */
-  dealViews(ids: ReadonlyArray<string>): Statement {
-    return this.st('views', `SELECT d.id AS deal_id, ${this.viewColumns('d.id')} FROM unnest($1::text[]) AS d(id)`, ['text[]'], [ids]);
+  /**
+   * A batch's views as three flat reads, each one index scan over all the deals (`deal_id =
+   * ANY`) and one sort, grouped by deal in the store: the per-deal correlated subqueries (three
+   * per deal, each aggregate sorting its own rows) cost about three times as much server CPU
+   * (0.45–0.59 against 0.17 ms for 100 deals, EXPLAIN ANALYZE). These are the enrolments.
+   */
+  batchEnrolments(dealIds: ReadonlyArray<string>): Statement {
+    return this.st('benrol', `SELECT deal_id, doc::text AS doc FROM ${this.s}.enrolments WHERE deal_id = ANY($1::text[])`, ['text[]'], [dealIds]);
   }
 
   /**
-   * Every deal's view, with each job `token` holds among `known` sent as its id alone (a JSON
-   * string): its document is the one its claim returned (see sql/claimed-jobs.ts).
+   * The batch's deals' pending jobs in storage order, each job `token` holds sent without its
+   * document (null): the store has the one its claim returned (see sql/claimed-jobs.ts), and a
+   * job still held was not written since (every write of a job drops its lease). `token` null:
+   * every document.
    */
-  dealViewsHeld(ids: ReadonlyArray<string>, token: string, known: ReadonlyArray<string>): Statement {
-    const s = this.s;
+  batchJobs(dealIds: ReadonlyArray<string>, token: string | null): Statement {
     return this.st(
-      'viewsheld',
-      `SELECT d.id AS deal_id,
-              (SELECT doc::text FROM ${s}.enrolments WHERE deal_id = d.id) AS enrolments,
-              (SELECT coalesce(json_agg(CASE WHEN lease_token = $2::text AND id = ANY($3::text[]) THEN to_jsonb(id) ELSE doc END ORDER BY seq), '[]')::text
-                 FROM ${s}.jobs WHERE deal_id = d.id) AS jobs,
-              (SELECT coalesce(json_agg(doc ORDER BY seq), '[]')::text FROM ${s}.records WHERE deal_id = d.id) AS records
-       FROM unnest($1::text[]) AS d(id)`,
-      ['text[]', 'text', 'text[]'],
-      [ids, token, known],
+      'bjobs',
+      `SELECT deal_id, id, CASE WHEN lease_token = $2::text THEN NULL ELSE doc::text END AS doc
+       FROM ${this.s}.jobs WHERE deal_id = ANY($1::text[]) ORDER BY seq`,
+      ['text[]', 'text'],
+      [dealIds, token],
     );
+  }
+
+  /** The batch's deals' records in storage order. */
+  batchRecords(dealIds: ReadonlyArray<string>): Statement {
+    return this.st('brecs', `SELECT deal_id, doc::text AS doc FROM ${this.s}.records WHERE deal_id = ANY($1::text[]) ORDER BY seq`, ['text[]'], [dealIds]);
+  }
+
+  /** Documents of jobs by id (a held job whose claimed document the store no longer has). */
+  jobDocs(ids: ReadonlyArray<string>): Statement {
+    return this.st('jobdocs', `SELECT id, doc::text AS doc FROM ${this.s}.jobs WHERE id = ANY($1::text[])`, ['text[]'], [ids]);
   }
 
   /** The messages `token` still holds, locked. */

@@ -131,15 +131,18 @@ export class SqlTx implements StorageTx {
     return this.st.viewColumns(dealId);
   }
 
-  /**
-   * Keeps what was read for a deal this transaction locked; an id with no row to lock is read
-   * afresh each time. `known`: the documents of claimed jobs the views sent as their ids.
-   */
-  private keepView(dealId: string, row: Row | undefined, known?: ReadonlyMap<string, Job>): DealView {
-    const enrolments = row?.enrolments ? doc<Record<string, Enrolment>>(row.enrolments) : {};
-    let jobs = doc<Array<Job | string>>(row?.jobs ?? '[]') as Job[];
-    if (known) jobs = (jobs as Array<Job | string>).map((j) => (typeof j === 'string' ? known.get(j)! : j));
-    const records = doc<StoredRecord[]>(row?.records ?? '[]');
+  /** Keeps the view read for a deal in one row (its columns as JSON texts). */
+  private keepView(dealId: string, row: Row | undefined): DealView {
+    return this.keepParts(dealId, {
+      enrolments: row?.enrolments ? doc<Record<string, Enrolment>>(row.enrolments) : {},
+      jobs: doc<Job[]>(row?.jobs ?? '[]'),
+      records: doc<StoredRecord[]>(row?.records ?? '[]'),
+    });
+  }
+
+  /** Keeps what was read for a deal this transaction locked; an id with no row to lock is read afresh each time. */
+  private keepParts(dealId: string, read: { enrolments: Record<string, Enrolment>; jobs: Job[]; records: StoredRecord[] }): DealView {
+    const { enrolments, jobs, records } = read;
     const view = this.views.get(dealId);
     if (!view) return { deal: undefined, enrolments, jobs, records };
     view.enrolments ??= enrolments;
@@ -215,24 +218,38 @@ export class SqlTx implements StorageTx {
     const dealIds = [...new Set(claims.map((c) => c.dealId))];
     const ids = claims.map((c) => c.id);
     const known = this.claimed?.get(token);
-    const [deals, held, views] = await this.run([
+    const [deals, held, enrolRows, jobRows, recordRows] = await this.run([
       this.st.lockDeals(dealIds),
       this.st.lockHeldJobs(ids, token),
-      known ? this.st.dealViewsHeld(dealIds, token, [...known.keys()]) : this.st.dealViews(dealIds),
+      this.st.batchEnrolments(dealIds),
+      this.st.batchJobs(dealIds, known ? token : null),
+      this.st.batchRecords(dealIds),
     ]);
     if (known) this.claimsUsed.push(token);
+    const parts = new Map(dealIds.map((id) => [id, { enrolments: {} as Record<string, Enrolment>, jobs: [] as Job[], records: [] as StoredRecord[] }]));
+    for (const r of enrolRows!) parts.get(r.deal_id as string)!.enrolments = doc(r.doc);
+    // A held job comes without its document (null): the claim's copy, or (not expected: every
+    // job `token` holds came back from its claim) read again.
+    const missing: string[] = [];
+    for (const r of jobRows!) {
+      const job = r.doc === null ? known?.get(r.id as string) : doc<Job>(r.doc);
+      if (job === undefined) missing.push(r.id as string);
+      parts.get(r.deal_id as string)!.jobs.push(job ?? ({ id: r.id } as Job));
+    }
+    if (missing.length > 0) {
+      const again = new Map((await this.one(this.st.jobDocs(missing))).map((r) => [r.id as string, doc<Job>(r.doc)]));
+      for (const p of parts.values()) p.jobs = p.jobs.map((j) => again.get(j.id) ?? j);
+    }
+    for (const r of recordRows!) parts.get(r.deal_id as string)!.records.push(doc(r.doc));
     const dealDocs = new Map(deals!.map((r) => [r.id as string, r.doc as string]));
-    for (const row of views!) {
-      const dealId = row.deal_id as string;
-      if (this.views.has(dealId)) {
-        this.keepView(dealId, row, known);
-        continue;
+    for (const [dealId, read] of parts) {
+      if (!this.views.has(dealId)) {
+        const text = dealDocs.get(dealId);
+        const deal = text === undefined ? undefined : doc<Deal>(text);
+        if (!deal) this.w.missing.deals.add(dealId);
+        this.views.set(dealId, { deal });
       }
-      const text = dealDocs.get(dealId);
-      const deal = text === undefined ? undefined : doc<Deal>(text);
-      if (!deal) this.w.missing.deals.add(dealId);
-      this.views.set(dealId, { deal });
-      this.keepView(dealId, row, known);
+      this.keepParts(dealId, read);
     }
     const out = new Map<string, ClaimedJobView>();
     const dealOf = new Map(claims.map((c) => [c.id, c.dealId]));
