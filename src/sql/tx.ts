@@ -1,6 +1,15 @@
 import type { Enrolment, Job, AnyHistoryEntry, OutboxMessage, OutboxStatus, StoredRecord } from '../core/types.js';
 import type { Deal, Json } from '../model/deal.js';
-import type { ClaimedJobView, DealQuery, LeaseRequest, LogQuery, OutboxQuery, PutOptions, StorageTx } from '../ports/storage.js';
+import {
+  DONE,
+  type ClaimedJobView,
+  type DealQuery,
+  type LeaseRequest,
+  type LogQuery,
+  type OutboxQuery,
+  type PutOptions,
+  type StorageTx,
+} from '../ports/storage.js';
 import { bool, instant, num, text, texts } from './literal.js';
 import type { Row, Sendable, Session } from './session.js';
 import { claimOf, type Statements } from './statements.js';
@@ -98,15 +107,18 @@ export class SqlTx implements StorageTx {
     return deal;
   }
 
-  async putDeal(deal: Deal, options?: PutOptions): Promise<void> {
+  // Writes go to the transaction's buffer (written at commit, src/sql/write-buffer.ts): each has
+  // finished when it returns, so it returns DONE and the engine waits no turn for it.
+  putDeal(deal: Deal, options?: PutOptions): Promise<void> {
     if (options?.insert) this.w.inserts.deals.add(deal.id);
     this.w.deals.set(deal.id, deal);
     const view = this.views.get(deal.id);
     if (view) view.deal = deal;
     else this.views.set(deal.id, { deal });
+    return DONE;
   }
 
-  async deleteDeal(id: string): Promise<void> {
+  deleteDeal(id: string): Promise<void> {
     this.w.deals.set(id, null);
     this.w.enrolments.set(id, null);
     const view = this.views.get(id);
@@ -114,6 +126,7 @@ export class SqlTx implements StorageTx {
       view.deal = undefined;
       view.enrolments = {};
     }
+    return DONE;
   }
 
   async listDeals(query: DealQuery = {}): Promise<Deal[]> {
@@ -166,10 +179,11 @@ export class SqlTx implements StorageTx {
     return (await this.loadView(dealId)).enrolments!;
   }
 
-  async putEnrolments(dealId: string, enrolments: Record<string, Enrolment>): Promise<void> {
+  putEnrolments(dealId: string, enrolments: Record<string, Enrolment>): Promise<void> {
     this.w.enrolments.set(dealId, enrolments);
     const view = this.views.get(dealId);
     if (view) view.enrolments = enrolments;
+    return DONE;
   }
 
   // ---- jobs ------------------------------------------------------------------------------------
@@ -264,7 +278,7 @@ export class SqlTx implements StorageTx {
     return out;
   }
 
-  async putJob(job: Job, options?: PutOptions): Promise<void> {
+  putJob(job: Job, options?: PutOptions): Promise<void> {
     if (options?.insert) this.w.inserts.jobs.add(job.id);
     // Re-put: a new place in the tie order (the map re-inserts it last), as in memory.
     this.w.jobs.delete(job.id);
@@ -277,14 +291,16 @@ export class SqlTx implements StorageTx {
       view.jobs = view.jobs.filter((j) => j.id !== job.id);
       view.jobs.push(job);
     }
+    return DONE;
   }
 
-  async removeJob(id: string): Promise<void> {
+  removeJob(id: string): Promise<void> {
     this.w.jobs.set(id, null);
     // Only the view of its deal can hold it (a batch removes one job from each of ~100 views).
     const dealId = this.jobDeals.get(id);
     const views = dealId === undefined ? this.views.values() : [this.views.get(dealId)];
     for (const view of views) if (view?.jobs) view.jobs = view.jobs.filter((j) => j.id !== id);
+    return DONE;
   }
 
   async dueJobs(until: string, limit: number): Promise<Job[]> {
@@ -319,8 +335,9 @@ export class SqlTx implements StorageTx {
 
   // ---- log -------------------------------------------------------------------------------------
 
-  async appendLog(entries: AnyHistoryEntry[]): Promise<void> {
+  appendLog(entries: AnyHistoryEntry[]): Promise<void> {
     this.w.log.push(...entries);
+    return DONE;
   }
 
   async readLog(query: LogQuery = {}): Promise<AnyHistoryEntry[]> {
@@ -335,13 +352,14 @@ export class SqlTx implements StorageTx {
 
   // ---- outbox ----------------------------------------------------------------------------------
 
-  async putOutbox(messages: OutboxMessage[], options?: PutOptions): Promise<void> {
+  putOutbox(messages: OutboxMessage[], options?: PutOptions): Promise<void> {
     for (const m of messages) {
       if (options?.insert) this.w.inserts.outbox.add(m.id);
       // A re-put keeps the message's place in the list, as in memory.
       this.w.outbox.set(m.id, m);
       if (m.status === 'pending') this.wake(m.nextAttemptAt);
     }
+    return DONE;
   }
 
   async dueOutbox(until: string, limit: number): Promise<OutboxMessage[]> {
@@ -394,7 +412,7 @@ export class SqlTx implements StorageTx {
 
   // ---- records and meta --------------------------------------------------------------------------
 
-  async putRecord(record: StoredRecord, options?: PutOptions): Promise<void> {
+  putRecord(record: StoredRecord, options?: PutOptions): Promise<void> {
     const key = `${record.kind}\u0000${record.id}`;
     if (options?.insert) this.w.inserts.records.add(key);
     this.w.records.set(key, record);
@@ -407,6 +425,7 @@ export class SqlTx implements StorageTx {
         else view.records.push(record);
       } else if (i >= 0) view.records.splice(i, 1);
     }
+    return DONE;
   }
 
   /** Locks the record: features read a record to change it (an approval decided, a task closed). */
@@ -431,7 +450,8 @@ export class SqlTx implements StorageTx {
     return rows[0] ? doc<Json>(rows[0].value) : undefined;
   }
 
-  async putMeta(key: string, value: Json): Promise<void> {
+  putMeta(key: string, value: Json): Promise<void> {
     this.w.meta.set(key, value);
+    return DONE;
   }
 }
