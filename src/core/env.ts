@@ -1,4 +1,4 @@
-import type { IdGenerator } from '../ports/ids.js';
+import type { IdGenerator } from '../model/ids.js';
 import type { ActionRegistry } from './actions.js';
 import type { DigestPolicy } from './digest-policy.js';
 import type { DirectoryView } from './effects/directory-view.js';

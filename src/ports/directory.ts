@@ -1,18 +1,6 @@
-import type { CalendarRefInput } from '../model/calendar.js';
+import type { User } from '../model/user.js';
 
-/** A user of the host's CRM, as dealflow needs to know them. */
-export interface User {
-  id: string;
-  name?: string;
-  email?: string;
-  managerId?: string;
-  roles?: string[];
-  teamId?: string;
-  /** IANA timezone; an owner calendar reads its working hours in it. */
-  timezone?: string;
-  /** The user's own working calendar (inline, or a name from `createEngine({ calendars })`); default the pipeline's. */
-  calendar?: CalendarRefInput;
-}
+export type { User } from '../model/user.js';
 
 /** The host's users. `notify` to "the owner's manager" or to a role resolves through it. */
 export interface Directory {

@@ -1,5 +1,5 @@
-import type { User } from '../../ports/directory.js';
-import type { IdGenerator } from '../../ports/ids.js';
+import type { User } from '../../model/user.js';
+import type { IdGenerator } from '../../model/ids.js';
 import { digestSendAt, type DigestPolicy } from '../digest-policy.js';
 import type { Effect, AnyHistoryEntry, OutboxMessage } from '../types.js';
 import { digestPointer, type Lookup } from './directory-view.js';

@@ -1,4 +1,4 @@
-import type { User } from '../../ports/directory.js';
+import type { User } from '../../model/user.js';
 import type { OutboxMessage } from '../types.js';
 
 // What the core reads to make its effects final (recipients, digest holds, task people), loaded

@@ -1,4 +1,4 @@
-import type { IdGenerator } from '../../ports/ids.js';
+import type { IdGenerator } from '../../model/ids.js';
 import { resolveDigestPolicy, unknownDigestMessage, type DigestPolicy } from '../digest-policy.js';
 import type { CoreEnv } from '../env.js';
 import { TASK_RECORD } from '../tasks/lifecycle.js';

@@ -1,5 +1,5 @@
 import { withKey } from '../../model/records.js';
-import type { IdGenerator } from '../../ports/ids.js';
+import type { IdGenerator } from '../../model/ids.js';
 import type { Recipient } from '../occurrence.js';
 import type { OutboxMessage } from '../types.js';
 import type { Lookup } from './directory-view.js';

@@ -1,7 +1,7 @@
 import type { Deal } from '../../model/deal.js';
 import type { Pipeline } from '../../model/pipeline.js';
 import type { CoAssignee, Task, TaskPerson } from '../../model/task.js';
-import type { IdGenerator } from '../../ports/ids.js';
+import type { IdGenerator } from '../../model/ids.js';
 import { TASK_RECORD } from '../tasks/lifecycle.js';
 import { render } from '../templates.js';
 import type { Effect, AnyHistoryEntry, OutboxMessage, StoredRecord } from '../types.js';

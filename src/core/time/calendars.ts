@@ -2,7 +2,7 @@ import type { CalendarChoice, CalendarInput, CalendarRefInput } from '../../mode
 import type { Deal } from '../../model/deal.js';
 import { DealflowError } from '../../model/errors.js';
 import type { Pipeline } from '../../model/pipeline.js';
-import type { User } from '../../ports/directory.js';
+import type { User } from '../../model/user.js';
 import { compileCalendar, DEFAULT_CALENDAR, type BusinessCalendar } from './calendar.js';
 
 /** The calendar a rule's timing uses for one deal, and where it came from (for the deal's history). */
