@@ -2,7 +2,7 @@ import { checkOperator, isFactCondition, isFactReference, type Condition, type F
 import { DealflowError } from '../model/errors.js';
 import { parseCondition } from '../model/parse-condition.js';
 import { parsePath, stepInto, type PathSegments } from '../model/path.js';
-import { compileOperator, isNumberish, mayThrow, type OperatorFn } from './operators.js';
+import { compileOperator, constantTest, isNumberish, mayThrow } from './operators.js';
 
 /**
  * The criteria evaluator: json-rules-engine's condition language compiled once, at rule load,
@@ -100,34 +100,6 @@ function pathResolver(segments: PathSegments): (v: object) => unknown {
   };
 }
 
-/** The operator against a constant value, specialised for the shapes rules use most. */
-function constantTest(operator: string, value: unknown, op: OperatorFn): (a: unknown) => boolean {
-  switch (operator) {
-    case 'equal':
-      return (a) => a === value;
-    case 'notEqual':
-      return (a) => a !== value;
-    case 'lessThan':
-      return (a) => (typeof a === 'number' ? a < (value as number) : isNumberish(a) && (a as number) < (value as number));
-    case 'lessThanInclusive':
-      return (a) => (typeof a === 'number' ? a <= (value as number) : isNumberish(a) && (a as number) <= (value as number));
-    case 'greaterThan':
-      return (a) => (typeof a === 'number' ? a > (value as number) : isNumberish(a) && (a as number) > (value as number));
-    case 'greaterThanInclusive':
-      return (a) => (typeof a === 'number' ? a >= (value as number) : isNumberish(a) && (a as number) >= (value as number));
-    case 'in':
-    case 'notIn':
-      if (Array.isArray(value) && value.length > 8) {
-        // Same answers as indexOf for JSON values (SameValueZero differs from === only on NaN).
-        const set = new Set<unknown>(value);
-        return operator === 'in' ? (a) => set.has(a) : (a) => !set.has(a);
-      }
-      return (a) => op(a, value);
-    default:
-      return (a) => op(a, value);
-  }
-}
-
 function describe(v: unknown): string {
   if (v === undefined) return 'undefined';
   if (Array.isArray(v)) return 'an array';
@@ -203,6 +175,8 @@ class FastCondition {
   readonly direct: boolean;
   /** Where a fact set keeps this path's value once read (-1: not kept), shared by every rule reading it. */
   readonly slot: number;
+  /** A direct path into the deal other than `$.fields` itself: a fact set may read it without building the deal fact. */
+  readonly onDeal: boolean;
 
   constructor(
     readonly fact: string,
@@ -224,6 +198,7 @@ class FastCondition {
       (fact === 'deal' || fact === 'previous' || fact === 'event') &&
       segs.every((x) => typeof x === 'string' && !(x in Object.prototype) && !(x in Array.prototype));
     this.slot = this.direct && (this.depth === 1 || this.depth === 2) ? slotOf(`${fact}\u0000${this.k0}\u0000${this.k1}`) : -1;
+    this.onDeal = this.direct && fact === 'deal' && (this.depth === 2 || (this.depth === 1 && this.k0 !== 'fields'));
   }
 }
 
@@ -244,6 +219,8 @@ const UNDEFINED_VALUE = Symbol('undefined');
 /** A fact source that keeps path values per slot (DealFacts does). */
 interface SlottedFacts extends FactSource {
   readonly slots?: unknown[];
+  /** The deal fact's value at a one- or two-name path, read without building the fact (DealFacts). */
+  dealPath?(k0: string, k1: string, depth: number): unknown;
 }
 
 function evaluate(c: FastCondition, facts: FactSource, trace: ConditionTrace[] | undefined): boolean {
@@ -262,6 +239,7 @@ function evaluate(c: FastCondition, facts: FactSource, trace: ConditionTrace[] |
 }
 
 function readPath(c: FastCondition, facts: FactSource): unknown {
+  if (c.onDeal && (facts as SlottedFacts).dealPath) return (facts as SlottedFacts).dealPath!(c.k0, c.k1, c.depth);
   const o = facts.get(c.fact);
   let a: unknown = o;
   if (c.depth > 0 && o !== null && typeof o === 'object') {

@@ -1,5 +1,6 @@
 import { dealWith, type Deal, type Json } from '../model/deal.js';
 import { DealflowError } from '../model/errors.js';
+import { stepInto } from '../model/path.js';
 import type { Pipeline } from '../model/pipeline.js';
 import { extensibleCopy } from '../model/records.js';
 import type { FactSource } from './criteria.js';
@@ -103,6 +104,23 @@ export class DealFacts implements FactSource {
         return this.input.now;
     }
     return this.hostFact(id);
+  }
+
+  /**
+   * The deal fact at `k0` (and `k1` when `depth` is 2), names not on Object.prototype (the
+   * criteria's direct paths), read from the deal as stored: the fact differs from it only where
+   * a declared field is not set (null in the fact), so a job's `until` or a rule reading
+   * `$.fields.x` or `$.amount` costs no copy of the deal. `$.fields` itself reads the fact (`get`).
+   */
+  dealPath(k0: string, k1: string, depth: number): unknown {
+    const deal = this.input.deal;
+    // Not an object (no deal): the fact is the value itself, and a path on it reads it.
+    if (deal === null || typeof deal !== 'object') return deal;
+    const a = (deal as unknown as Record<string, unknown>)[k0];
+    if (depth === 1) return a;
+    if (a === null || typeof a !== 'object') return typeof a === 'string' ? stepInto(a, k1) : undefined;
+    if (k0 === 'fields' && !Object.hasOwn(a, k1)) return this.pipeline?.fields && Object.hasOwn(this.pipeline.fields, k1) ? null : undefined;
+    return (a as Record<string, unknown>)[k1];
   }
 
   private hostFact(id: string): unknown {

@@ -81,3 +81,31 @@ function chainMayThrow(chain: string[], a: Operand, b: Operand): boolean {
       return true;
   }
 }
+
+/** The operator against a constant value, specialised for the shapes rules use most. */
+export function constantTest(operator: string, value: unknown, op: OperatorFn): (a: unknown) => boolean {
+  switch (operator) {
+    case 'equal':
+      return (a) => a === value;
+    case 'notEqual':
+      return (a) => a !== value;
+    case 'lessThan':
+      return (a) => (typeof a === 'number' ? a < (value as number) : isNumberish(a) && (a as number) < (value as number));
+    case 'lessThanInclusive':
+      return (a) => (typeof a === 'number' ? a <= (value as number) : isNumberish(a) && (a as number) <= (value as number));
+    case 'greaterThan':
+      return (a) => (typeof a === 'number' ? a > (value as number) : isNumberish(a) && (a as number) > (value as number));
+    case 'greaterThanInclusive':
+      return (a) => (typeof a === 'number' ? a >= (value as number) : isNumberish(a) && (a as number) >= (value as number));
+    case 'in':
+    case 'notIn':
+      if (Array.isArray(value) && value.length > 8) {
+        // Same answers as indexOf for JSON values (SameValueZero differs from === only on NaN).
+        const set = new Set<unknown>(value);
+        return operator === 'in' ? (a) => set.has(a) : (a) => !set.has(a);
+      }
+      return (a) => op(a, value);
+    default:
+      return (a) => op(a, value);
+  }
+}
