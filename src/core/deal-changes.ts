@@ -84,9 +84,12 @@ export abstract class DealChanges extends WorkState {
     for (const key of ['title', 'amount', 'currency', 'ownerId'] as const) {
       if (patch[key] !== undefined) changes.push([key, patch[key] as Json]);
     }
+    const firstField = changes.length;
     for (const [k, v] of Object.entries(patch.fields ?? {})) changes.push([`fields.${k}`, v]);
+    const firstFlag = changes.length;
     for (const [k, v] of Object.entries(patch.flags ?? {})) changes.push([`flags.${k}`, v]);
-    for (const [path, value] of changes) this.setField(path, value);
+    // The fields were checked above, all before any change; they are not checked again one by one.
+    for (let i = 0; i < changes.length; i++) this.setField(changes[i]![0], changes[i]![1], i >= firstField && i < firstFlag);
   }
 
   protected remove(): void {
@@ -96,14 +99,15 @@ export abstract class DealChanges extends WorkState {
     this.deal = null;
   }
 
-  setField(path: string, value: Json): void {
+  /** Sets a deal path; `checked`: a custom field's value was already checked against its declaration. */
+  setField(path: string, value: Json, checked = false): void {
     const deal = this.requireDeal();
     const p = parseDealPath(path);
     if (typeof p === 'string') throw new DealflowError('INVALID_INPUT', p);
     const from = readParsedPath(deal, p);
     let next: Deal;
     if (p.kind === 'field') {
-      checkFieldValue(p.name, value, this.pipelineOf(deal)!.pipeline);
+      if (!checked) checkFieldValue(p.name, value, this.pipelineOf(deal)!.pipeline);
       const fields = extensibleCopy(deal.fields);
       if (value === null) delete fields[p.name];
       else fields[p.name] = value;
