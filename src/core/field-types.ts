@@ -4,6 +4,7 @@ import { DealflowError } from '../model/errors.js';
 import { offsetProblem } from '../model/instant.js';
 import { describeValue } from '../model/input.js';
 import type { Pipeline } from '../model/pipeline.js';
+import { parseIso, toIsoString } from './time/iso.js';
 
 /** Checks a custom field value against the pipeline's declaration; pipelines without declarations accept any JSON. */
 export function checkFieldValue(name: string, value: Json, pipeline: Pipeline): void {
@@ -49,12 +50,15 @@ const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Whether a string is an ISO date or date-time luxon accepts (what `date` fields hold). */
 function isIsoDate(value: string): boolean {
+  // The canonical form has no offset to check; parseIso and toIsoString (core/time/iso.ts) are
+  // Date.parse and toISOString, remembering their last answer (the same instant is often set on
+  // many deals, and the command's own `now` was just parsed).
+  if (CANONICAL.test(value)) {
+    const ms = parseIso(value);
+    if (!Number.isNaN(ms) && toIsoString(ms) === value) return true;
+  }
   // luxon reads `+25:00` (even `+99:99`) as an offset; no zone has one.
   if (offsetProblem(value) !== undefined) return false;
-  if (CANONICAL.test(value)) {
-    const ms = Date.parse(value);
-    if (!Number.isNaN(ms) && new Date(ms).toISOString() === value) return true;
-  }
   return DateTime.fromISO(value, { zone: 'UTC' }).isValid;
 }
 
