@@ -11,9 +11,12 @@ import { COMMAND, Cause } from './work.js';
 // the action, `recheck` criteria and `until`. Timer jobs (core/time/timers.ts) and feature jobs
 // take their own ways.
 
+/** The chain before a due job's rule: none (a shared empty array; a Cause never changes its `before`). */
+const NO_CHAIN: ReadonlyArray<string> = [];
+
 export abstract class DueJobs extends Cascade {
   protected runJob(job: Job): void {
-    const current = this.jobs.get(job.id) ?? job;
+    const current = this.jobs.current(job) ?? job;
     if (isTimerJob(current)) return this.runTimer(current);
     const owner = featureOfJob(this.env.features, current.ruleId);
     if (owner) return this.runFeatureJob(owner, current);
@@ -23,37 +26,48 @@ export abstract class DueJobs extends Cascade {
     if (!deal) return this.cancelJob(current, 'deal-gone');
     if (deal.closedAt !== null && current.stageId !== deal.stageId) return this.cancelJob(current, 'deal-closed');
     if ('cancel' in resolved) return this.cancelJob(current, resolved.cancel, resolved.extra);
-    const { cr, note } = resolved;
-    if (!cr.rule.enabled) return this.cancelJob(current, 'rule-disabled', note);
+    const cr = resolved.cr;
+    // null: the version it was scheduled under, still current (the usual case; no object for it).
+    const note = resolved.note;
+    if (!cr.rule.enabled) return this.cancelJob(current, 'rule-disabled', note ?? { ruleVersion: cr.version });
     if (current.cancelOnStageLeave && deal.stageId !== current.stageId) return this.cancelJob(current, 'left-stage');
     const action = jobAction(cr, current);
-    if (!action) return this.cancelJob(current, 'action-removed', note);
+    if (!action) return this.cancelJob(current, 'action-removed', note ?? { ruleVersion: cr.version });
     // What the re-checks saw goes into the history, so `explain` can say why the job ran.
-    const checked: Record<string, unknown> = {};
+    let criteria: ConditionTrace[] | undefined;
+    let until: ConditionTrace[] | undefined;
     if (action.spec.recheck || cr.until) {
       const facts = this.factsFor({ deal, previous: null, event: current.event, now: this.env.now });
       if (action.spec.recheck) {
         const trace: ConditionTrace[] = [];
         if (!cr.when(facts, trace)) return this.cancelJob(current, 'criteria-no-longer-hold', { criteria: trace });
-        if (trace.length > 0) checked.criteria = trace;
+        if (trace.length > 0) criteria = trace;
       }
       if (cr.until) {
         const trace: ConditionTrace[] = [];
         if (cr.until(facts, trace)) return this.cancelJob(current, 'until-met', { criteria: trace });
-        checked.until = trace;
+        until = trace;
       }
     }
-    this.jobs.delete(current.id);
+    this.jobs.deleteJob(current);
     this.effects.push({ type: 'job.done', jobId: current.id });
-    this.log('job.ran', { jobId: current.id, actionId: current.actionId, dueAt: current.dueAt, ...note, ...checked }, cr.rule.id);
-    this.runAction(cr, action, current.enrolmentId, current.event, new Cause(0, [], cr.rule.id));
+    const { id: jobId, actionId, dueAt } = current;
+    // The usual line is one literal; otherwise as a spread of the note and the checks would have it.
+    const data =
+      note === null && criteria === undefined
+        ? until === undefined
+          ? { jobId, actionId, dueAt, ruleVersion: cr.version }
+          : { jobId, actionId, dueAt, ruleVersion: cr.version, until }
+        : { jobId, actionId, dueAt, ...(note ?? { ruleVersion: cr.version }), ...(criteria ? { criteria } : {}), ...(until ? { until } : {}) };
+    this.log('job.ran', data, cr.rule.id);
+    this.runAction(cr, action, current.enrolmentId, current.event, new Cause(0, NO_CHAIN, cr.rule.id));
   }
 
   /** A `stage.idle`, `date.reached` or `schedule` timer came due: its rule gets the occurrence, as time passing. */
   private runTimer(job: Job): void {
     const verdict = timerOccurrence(this.timerHost(), job);
     if ('cancel' in verdict) return this.cancelJob(job, verdict.cancel);
-    this.jobs.delete(job.id);
+    this.jobs.deleteJob(job);
     this.effects.push({ type: 'job.done', jobId: job.id });
     this.log('job.ran', { jobId: job.id, actionId: job.actionId, dueAt: job.dueAt }, job.ruleId);
     this.enqueue(verdict.occ, this.deal, null, COMMAND);
@@ -63,7 +77,7 @@ export abstract class DueJobs extends Cascade {
 
   private runFeatureJob(feature: CoreFeature, job: Job): void {
     if (!this.deal) return this.cancelJob(job, 'deal-gone');
-    this.jobs.delete(job.id);
+    this.jobs.deleteJob(job);
     this.effects.push({ type: 'job.done', jobId: job.id });
     this.log('job.ran', { jobId: job.id, actionId: job.actionId, dueAt: job.dueAt }, job.ruleId);
     this.cause = new Cause(0, [], job.ruleId);

@@ -35,13 +35,24 @@ export class JobTable {
     } else list[i] = job;
   }
 
+  /**
+   * The table's job with `job`'s id. A due job usually is the very object the table holds (the
+   * snapshot's), found by comparing references before any id: the deal's jobs are cold in memory,
+   * and an id comparison reads each of them and its id string.
+   */
+  current(job: Job): Job | undefined {
+    return this.list.indexOf(job) >= 0 ? job : this.get(job.id);
+  }
+
   /** Removes the job with this id; false when there is none. */
   delete(id: string): boolean {
-    const i = this.find(id);
-    if (i < 0) return false;
-    this.own().splice(i, 1);
-    this.index = undefined;
-    return true;
+    return this.removeAt(this.find(id));
+  }
+
+  /** Removes `job` (by reference, else by its id); false when the table has no job with its id. */
+  deleteJob(job: Job): boolean {
+    const i = this.list.indexOf(job);
+    return this.removeAt(i >= 0 ? i : this.find(job.id));
   }
 
   /** The jobs in order (added last, last); a copy is not made, so copy before changing the table while iterating. */
@@ -52,6 +63,16 @@ export class JobTable {
   /** The jobs as an array: the snapshot's own when nothing changed. */
   toArray(): Job[] {
     return this.list;
+  }
+
+  private removeAt(i: number): boolean {
+    if (i < 0) return false;
+    // Shifted down in place rather than spliced: splice makes an array of what it removes.
+    const list = this.own();
+    for (let k = i + 1; k < list.length; k++) list[k - 1] = list[k]!;
+    list.length--;
+    this.index = undefined;
+    return true;
   }
 
   private own(): Job[] {

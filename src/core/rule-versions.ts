@@ -2,8 +2,8 @@ import type { CompiledAction, CompiledRule } from './compiled.js';
 import type { RuleBook } from './rulebook.js';
 import type { Job } from './types.js';
 
-/** The version a job runs under, with what the history should say about it; or why it is cancelled. */
-export type JobRule = { cr: CompiledRule; note: Record<string, unknown> } | { cancel: string; extra: Record<string, unknown> };
+/** The version a job runs under, with what the history should say about it (null: only its version); or why it is cancelled. */
+export type JobRule = { cr: CompiledRule; note: Record<string, unknown> | null } | { cancel: string; extra: Record<string, unknown> };
 
 /**
  * Decides which version of its rule a due job runs under. Walking the versions after the one that
@@ -15,7 +15,8 @@ export type JobRule = { cr: CompiledRule; note: Record<string, unknown> } | { ca
 export function resolveJobRule(job: Job, book: RuleBook): JobRule {
   const current = book.get(job.ruleId);
   const scheduled = job.ruleVersion ?? current?.version;
-  if (current && current.version === scheduled) return { cr: current, note: { ruleVersion: current.version } };
+  // The usual case: the note would be `{ ruleVersion }` alone, which the caller writes itself.
+  if (current && current.version === scheduled) return { cr: current, note: null };
   const versions = book.archive.versions(job.ruleId);
   const at = versions.findIndex((v) => v.version === scheduled);
   if (at < 0) {

@@ -159,10 +159,13 @@ export abstract class WorkState {
     this.effects.push(this.madeUp?.delete(job.id) ? { type: 'job.schedule', job, fresh: true } : { type: 'job.schedule', job });
   }
 
-  cancelJob(job: Job, reason: string, extra: Record<string, unknown> = {}): void {
-    if (!this.jobs.delete(job.id)) return;
+  cancelJob(job: Job, reason: string, extra?: Record<string, unknown>): void {
+    if (!this.jobs.deleteJob(job)) return;
     this.effects.push({ type: 'job.cancel', jobId: job.id, reason });
-    this.log('job.cancelled', { jobId: job.id, actionId: job.actionId, dueAt: job.dueAt, reason, ...extra }, job.ruleId, job.dealId);
+    const { id: jobId, actionId, dueAt } = job;
+    // Without extra data, one literal rather than a spread of an empty object.
+    const data = extra === undefined ? { jobId, actionId, dueAt, reason } : { jobId, actionId, dueAt, reason, ...extra };
+    this.log('job.cancelled', data, job.ruleId, job.dealId);
   }
 
   withExtra<T>(extra: Record<string, unknown> | undefined, fn: () => T): T {
