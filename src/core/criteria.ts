@@ -286,8 +286,13 @@ function compileFact(c: FactCondition, negate = false): Compiled {
   const test = readValue ? (a: unknown, facts: FactSource) => op(a, readValue(facts)) : constantTest(c.operator, constant, op);
   const traced = (facts: FactSource, trace: ConditionTrace[] | undefined, factValue: unknown, result: boolean, error?: string) => {
     if (!trace && error === undefined) return;
-    const entry: ConditionTrace = { fact: c.fact, operator: c.operator, value: readValue ? readValue(facts) : constant, factValue, result };
-    if (c.path !== undefined) entry.path = c.path;
+    const value = readValue ? readValue(facts) : constant;
+    // With its path in the literal (the same keys in the same order), not added after: a key added
+    // to a literal's object goes to a separate property array.
+    const entry: ConditionTrace =
+      c.path === undefined
+        ? { fact: c.fact, operator: c.operator, value, factValue, result }
+        : { fact: c.fact, operator: c.operator, value, factValue, result, path: c.path };
     if (error !== undefined) entry.error = error;
     trace?.push(entry);
     if (error !== undefined) throw new ConditionFailure(entry);

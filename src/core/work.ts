@@ -264,14 +264,12 @@ export abstract class WorkState {
   log<T extends HistoryType>(type: T, data: HistoryData<T>, ruleId?: string, dealId?: string | null): void;
   log<S extends string>(type: S extends HistoryType ? never : S, data: Record<string, unknown>, ruleId?: string, dealId?: string | null): void;
   log(type: string, data: Record<string, unknown>, ruleId?: string, dealId?: string | null): void {
-    const entry = {
-      id: this.env.ids.next('log'),
-      at: this.env.now,
-      dealId: dealId ?? this.deal?.id ?? this.original?.id ?? null,
-      type,
-      data,
-    } as AnyHistoryEntry;
-    if (ruleId !== undefined) entry.ruleId = ruleId;
+    const id = this.env.ids.next('log');
+    const at = this.env.now;
+    const deal = dealId ?? this.deal?.id ?? this.original?.id ?? null;
+    // `ruleId` in the literal (last, where it was added before), not added after it: a key added to
+    // a literal's object goes to a separate property array, for most lines of the history.
+    const entry = (ruleId === undefined ? { id, at, dealId: deal, type, data } : { id, at, dealId: deal, type, data, ruleId }) as AnyHistoryEntry;
     this.effects.push({ type: 'log', entry });
   }
 
