@@ -89,8 +89,8 @@ function withResolvedTasks(snapshot: DealSnapshot, tasks: ReadonlyMap<string, St
 
 /** Notifications made final: one message per recipient, or held in the recipient's digest. */
 class Notifications {
-  /** The digests held into so far, by pointer: a second hold reads what the first left. */
-  private readonly digests = new Map<string, OutboxMessage>();
+  /** The digests held into so far, by pointer: a second hold reads what the first left. Made on the first hold (most notifications have no digest). */
+  private digests: Map<string, OutboxMessage> | undefined;
 
   constructor(
     private readonly env: CoreEnv,
@@ -126,7 +126,7 @@ class Notifications {
         recipient,
         fallbackZone: this.zone,
         ruleName,
-        written: this.digests,
+        written: (this.digests ??= new Map()),
       });
       effects.push(...held.effects);
       log.push(held.entry);

@@ -12,29 +12,32 @@ import type { Lookup } from './directory-view.js';
 export function fanOut(message: OutboxMessage, lookup: Lookup, ids: IdGenerator): OutboxMessage[] {
   const to = message.payload.to as Recipient;
   const ownerId = message.payload.ownerId as string | null;
+  // One recipient (owner, manager, a user) takes no list of ids; a role may have several.
+  let one: string | null = null;
   let userIds: ReadonlyArray<string> = [];
   let problem: string | null = null;
   if (to === 'owner') {
-    if (ownerId) userIds = [ownerId];
+    if (ownerId) one = ownerId;
     else problem = 'the deal has no owner';
   } else if (to === 'manager') {
     const owner = ownerId ? lookup.user(ownerId) : undefined;
     if (!owner) problem = `owner "${ownerId}" is not in the directory, so their manager is unknown`;
     else if (!owner.managerId) problem = `owner "${ownerId}" has no managerId in the directory`;
-    else userIds = [owner.managerId];
+    else one = owner.managerId;
   } else if ('user' in to) {
-    userIds = [to.user];
+    one = to.user;
   } else {
     userIds = lookup.withRole(to.role);
     if (userIds.length === 0) problem = `no user has the role "${to.role}"`;
   }
+  if (one !== null) return [forUser(message, one, message.id)];
   if (userIds.length === 0) {
     return [{ ...message, payload: { ...message.payload, recipientId: null, unresolved: problem } }];
   }
-  return userIds.map((userId, i) => ({
-    ...message,
-    id: i === 0 ? message.id : ids.next('msg'),
-    key: `${message.key}->${userId}`,
-    payload: withKey(message.payload, 'recipientId', userId),
-  }));
+  return userIds.map((userId, i) => forUser(message, userId, i === 0 ? message.id : ids.next('msg')));
+}
+
+/** The message for one of its recipients. */
+function forUser(message: OutboxMessage, userId: string, id: string): OutboxMessage {
+  return { ...message, id, key: `${message.key}->${userId}`, payload: withKey(message.payload, 'recipientId', userId) };
 }
