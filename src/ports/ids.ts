@@ -94,22 +94,31 @@ export class UuidV7Ids implements IdGenerator {
  * counting at once make the same ids (the second insert is refused with CONFLICT).
  */
 export class SequentialIds implements IdGenerator {
-  private readonly counters = new Map<string, number>();
+  /** Per kind: its prefix (`job-`, made once) and its count; one lookup per id. */
+  private readonly counters = new Map<string, { prefix: string; n: number }>();
 
   /** Continues each kind's count past `highest[kind]` (never goes back). */
   resumeAfter(highest: Readonly<Record<string, number>>): void {
-    for (const [kind, n] of Object.entries(highest)) if (n > (this.counters.get(kind) ?? 0)) this.counters.set(kind, n);
+    for (const [kind, n] of Object.entries(highest)) {
+      const c = this.counter(kind);
+      if (n > c.n) c.n = n;
+    }
   }
 
   next(kind: string): string {
-    const n = (this.counters.get(kind) ?? 0) + 1;
-    this.counters.set(kind, n);
-    const id = `${kind}-${n}`;
+    const c = this.counters.get(kind) ?? this.counter(kind);
+    const id = c.prefix + ++c.n;
     // An id of 13 characters or more is a V8 cons string (two parts, ~20 bytes more); reading a
     // character flattens it, and the GC then keeps only the flat copy. Ids live in every job,
     // enrolment and history line, so a year's simulation keeps millions of them.
     // The read's result decides what is returned: a bare `id.charCodeAt(0)` statement is dropped by
     // tree-shaking bundlers (rollup knows it is pure), which is how the built package lost it once.
     return id.charCodeAt(0) === 0 ? `${id}` : id;
+  }
+
+  private counter(kind: string): { prefix: string; n: number } {
+    let c = this.counters.get(kind);
+    if (!c) this.counters.set(kind, (c = { prefix: `${kind}-`, n: 0 }));
+    return c;
   }
 }
