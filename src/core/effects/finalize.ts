@@ -52,19 +52,25 @@ export function finalizeEffects(before: DealSnapshot, draft: Outcome, env: CoreE
   if (!needsFinalizing(draft)) return draft;
   const deal = draft.snapshot.deal ?? before.deal;
   const pipeline = deal ? env.pipelines.get(deal.pipelineId)?.pipeline : undefined;
-  const notifications = new Notifications(env, lookup, ids, pipeline?.timezone || 'UTC');
+  let notifications: Notifications | undefined;
   const effects: Effect[] = [];
   // Log entries this step adds go after the transition's own, as one block (as they always have).
   const added: AnyHistoryEntry[] = [];
-  let records: Map<string, StoredRecord> | undefined;
+  // The records in effect order (people resolved); indexed by id only when a task needs notices.
+  let records: StoredRecord[] | undefined;
   let resolvedTasks: Map<string, StoredRecord> | undefined;
   for (const effect of draft.effects) {
     if (effect.type === 'outbox' && effect.message.kind === 'notification') {
-      notifications.add(effect.message, effects, added);
+      (notifications ??= new Notifications(env, lookup, ids, pipeline?.timezone || 'UTC')).add(effect.message, effects, added);
     } else if (effect.type === 'record') {
+      (records ??= []).push(effect.record);
+      if (effect.record.kind !== TASK_RECORD) {
+        effects.push(effect);
+        continue;
+      }
       const resolved = resolveTaskPeople(effect.record, deal, lookup, ids, env.now);
-      (records ??= new Map()).set(resolved.record.id, resolved.record);
-      if (resolved.record.kind === TASK_RECORD) (resolvedTasks ??= new Map()).set(resolved.record.id, resolved.record);
+      records[records.length - 1] = resolved.record;
+      (resolvedTasks ??= new Map()).set(resolved.record.id, resolved.record);
       added.push(...resolved.log);
       effects.push(resolved.record === effect.record ? effect : { ...effect, record: resolved.record });
     } else {
@@ -72,8 +78,11 @@ export function finalizeEffects(before: DealSnapshot, draft: Outcome, env: CoreE
     }
   }
   if (resolvedTasks) {
-    const notices = taskNotices(draft.effects, records!, deal, pipeline, ids, env.now);
+    const byId = new Map<string, StoredRecord>();
+    for (const r of records!) byId.set(r.id, r);
+    const notices = taskNotices(draft.effects, byId, deal, pipeline, ids, env.now);
     added.push(...notices.log);
+    notifications ??= new Notifications(env, lookup, ids, pipeline?.timezone || 'UTC');
     for (const message of notices.messages) notifications.add(message, effects, added);
   }
   for (const entry of added) effects.push({ type: 'log', entry });
