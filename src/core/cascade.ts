@@ -95,7 +95,8 @@ export abstract class Cascade extends DealChanges {
       this.log('rule.skipped', withEvaluator({ reason, trigger: q.occ, criteria: trace }, cr), rule.id);
       return;
     }
-    const pending = this.jobs.size === 0 ? NO_JOBS : [...this.jobs.values()].filter((j) => j.ruleId === rule.id);
+    // The rule's pending jobs matter to `ignore` and `replace` only.
+    const pending = rule.reenroll === 'parallel' || this.jobs.size === 0 ? NO_JOBS : this.jobs.ofRule(rule.id);
     if (rule.reenroll === 'ignore' && pending.length > 0) {
       this.log('rule.skipped', { reason: 'already-enrolled', trigger: q.occ }, rule.id);
       return;

@@ -5,16 +5,19 @@ import { shown } from '../model/hints.js';
 import { extensibleCopy, withKey } from '../model/records.js';
 import { checkFieldValue, checkFields } from './field-types.js';
 import type { PipelineInfo } from './pipelines.js';
-import type { DealDraft, Occurrence } from './types.js';
+import type { DealDraft, Job, Occurrence } from './types.js';
 import { COMMAND, WorkState, type Cause } from './work.js';
 
 // Changes to the deal itself: creating it (by command or by an action), setting its fields and
 // flags, moving it, deleting it. Each change is logged and queued as an occurrence for the
 // cascade (core/cascade.ts), the layer above, through the abstract `enqueue`.
 
+const NO_EXTERNAL_DEALS: Readonly<Record<string, string>> = {};
+const NO_JOBS: ReadonlyArray<Job> = [];
+
 export abstract class DealChanges extends WorkState {
-  /** For an event without a deal: deals earlier events created, by `pipelineId:externalId`. */
-  protected externalDeals: Readonly<Record<string, string>> = {};
+  /** For an event without a deal: deals earlier events created, by `pipelineId:externalId` (read only; a shared empty one by default). */
+  protected externalDeals: Readonly<Record<string, string>> = NO_EXTERNAL_DEALS;
 
   protected abstract enqueue(occ: Occurrence, previous: Deal | null, event: Record<string, Json> | null, cause: Cause): void;
 
@@ -94,7 +97,7 @@ export abstract class DealChanges extends WorkState {
 
   protected remove(): void {
     const deal = this.requireDeal();
-    for (const job of [...this.jobs.values()]) this.cancelJob(job, 'deal-deleted');
+    for (const job of this.jobs.copy()) this.cancelJob(job, 'deal-deleted');
     this.log('deal.deleted', { deal });
     this.deal = null;
   }
@@ -139,7 +142,7 @@ export abstract class DealChanges extends WorkState {
     const from = deal.stageId;
     this.deal = dealWith(deal, { stageId, stageEnteredAt: this.env.now, closedAt: closed ? (deal.closedAt ?? this.env.now) : null });
     this.log('stage.changed', { from, to: stageId, by: this.cause.ruleId ?? 'command' }, this.cause.ruleId ?? undefined);
-    for (const job of [...this.jobs.values()]) {
+    for (const job of this.jobs.size === 0 ? NO_JOBS : this.jobs.copy()) {
       if (closed) this.cancelJob(job, 'deal-closed');
       else if (job.cancelOnStageLeave && job.stageId === from) this.cancelJob(job, 'left-stage');
     }

@@ -60,6 +60,18 @@ export class JobTable {
     return this.list.values();
   }
 
+  /** The jobs of a rule, in order; a shared empty array when none (not to be changed). */
+  ofRule(ruleId: string): ReadonlyArray<Job> {
+    let out: Job[] | undefined;
+    for (const job of this.list) if (job.ruleId === ruleId) (out ??= []).push(job);
+    return out ?? NO_JOBS;
+  }
+
+  /** A copy of the jobs, to change the table while going through them. */
+  copy(): Job[] {
+    return this.list.slice();
+  }
+
   /** The jobs as an array: the snapshot's own when nothing changed. */
   toArray(): Job[] {
     return this.list;
@@ -98,3 +110,4 @@ export class JobTable {
 }
 
 const SCAN_LIMIT = 16;
+const NO_JOBS: ReadonlyArray<Job> = [];
