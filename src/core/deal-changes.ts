@@ -184,7 +184,10 @@ function setProperty(deal: Deal, name: string, value: Json): Deal {
 
 function withoutNulls(fields: Record<string, Json>): Record<string, Json> {
   const out: Record<string, Json> = {};
-  for (const [k, v] of Object.entries(fields)) if (v !== null) out[k] = v;
+  for (const k of Object.keys(fields)) {
+    const v = fields[k]!;
+    if (v !== null) out[k] = v;
+  }
   return out;
 }
 

@@ -63,5 +63,6 @@ function isIsoDate(value: string): boolean {
 }
 
 export function checkFields(fields: Record<string, Json>, pipeline: Pipeline): void {
-  for (const [name, value] of Object.entries(fields)) checkFieldValue(name, value, pipeline);
+  // Keys, not entries: no pair array per field (a create checks its fields, mostly none).
+  for (const name of Object.keys(fields)) checkFieldValue(name, fields[name]!, pipeline);
 }
