@@ -93,9 +93,20 @@ export class UuidV7Ids implements IdGenerator {
  * `deal-4` after `deal-3`, never a second `deal-1`. One engine at a time per store: two engines
  * counting at once make the same ids (the second insert is refused with CONFLICT).
  */
+/** `000` … `999`: the last three digits of a count, so most ids need no number formatted. */
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+interface Counter {
+  /** `job-`, made once. */
+  prefix: string;
+  n: number;
+  /** The count's thousands, and `prefix` with them (`job-12`): made once per thousand ids. */
+  thousands: number;
+  head: string;
+}
+
 export class SequentialIds implements IdGenerator {
-  /** Per kind: its prefix (`job-`, made once) and its count; one lookup per id. */
-  private readonly counters = new Map<string, { prefix: string; n: number }>();
+  private readonly counters = new Map<string, Counter>();
 
   /** Continues each kind's count past `highest[kind]` (never goes back). */
   resumeAfter(highest: Readonly<Record<string, number>>): void {
@@ -107,7 +118,19 @@ export class SequentialIds implements IdGenerator {
 
   next(kind: string): string {
     const c = this.counters.get(kind) ?? this.counter(kind);
-    const id = c.prefix + ++c.n;
+    const n = ++c.n;
+    // `${kind}-${n}`, without formatting n (a number-to-string conversion per id was most of an
+    // id's cost): the head with the thousands changes once per thousand ids.
+    let id: string;
+    if (n < 1000 || !Number.isSafeInteger(n)) id = c.prefix + n;
+    else {
+      const thousands = Math.floor(n / 1000);
+      if (thousands !== c.thousands) {
+        c.thousands = thousands;
+        c.head = c.prefix + thousands;
+      }
+      id = c.head + THREE_DIGITS[n - thousands * 1000];
+    }
     // An id of 13 characters or more is a V8 cons string (two parts, ~20 bytes more); reading a
     // character flattens it, and the GC then keeps only the flat copy. Ids live in every job,
     // enrolment and history line, so a year's simulation keeps millions of them.
@@ -116,9 +139,9 @@ export class SequentialIds implements IdGenerator {
     return id.charCodeAt(0) === 0 ? `${id}` : id;
   }
 
-  private counter(kind: string): { prefix: string; n: number } {
+  private counter(kind: string): Counter {
     let c = this.counters.get(kind);
-    if (!c) this.counters.set(kind, (c = { prefix: `${kind}-`, n: 0 }));
+    if (!c) this.counters.set(kind, (c = { prefix: `${kind}-`, n: 0, thousands: -1, head: '' }));
     return c;
   }
 }
