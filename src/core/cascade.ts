@@ -69,7 +69,7 @@ export abstract class Cascade extends DealChanges {
     const candidates = this.env.rules.match(q.occ, this.deal?.pipelineId ?? null);
     for (const cr of candidates) this.fireRule(cr, q);
     // Timer triggers and date-anchored jobs follow the deal; only a command's change is activity.
-    if (timersApply(this.env.rules, this.jobs.values())) timersOnOccurrence(this.timerHost(), q.occ, q.chain.length === 0);
+    if (timersApply(this.env.rules, this.jobs.toArray())) timersOnOccurrence(this.timerHost(), q.occ, q.chain.length === 0);
     for (const feature of listeningFeatures(this.env.features, this.pipelineOf(this.deal))) {
       const outer = this.cause;
       this.cause = new Cause(q.depth, q.chain, feature.name);
