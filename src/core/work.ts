@@ -255,6 +255,9 @@ export abstract class WorkState {
       data: spec.data ?? {},
       digest: spec.digest ?? null,
       deal: deal ? { id: deal.id, title: deal.title, amount: deal.amount, currency: deal.currency, stageId: deal.stageId, ownerId: deal.ownerId } : null,
+      // Set per recipient when the effects are made final (core/effects/recipients.ts); there
+      // already, so each recipient's copy sets a key it has (a spread of one shape), not a new one.
+      recipientId: undefined,
     });
     this.effects.push({ type: 'outbox', message });
     this.log('notification.queued', { messageId: message.id, key, to: spec.to, template: spec.template }, ruleId);

@@ -44,5 +44,8 @@ export function fanOut(message: OutboxMessage, lookup: Lookup, ids: IdGenerator)
 
 /** The message for one of its recipients. */
 function forUser(message: OutboxMessage, userId: string, id: string): OutboxMessage {
-  return { ...message, id, key: `${message.key}->${userId}`, payload: withKey(message.payload, 'recipientId', userId) };
+  // A notification's draft payload has the key (undefined): a spread setting it keeps its shape,
+  // ~4x cheaper than a copy adding a key (withKey), which other messages (task notices) take.
+  const payload = 'recipientId' in message.payload ? { ...message.payload, recipientId: userId } : withKey(message.payload, 'recipientId', userId);
+  return { ...message, id, key: `${message.key}->${userId}`, payload };
 }
