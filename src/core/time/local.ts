@@ -64,6 +64,8 @@ export function parseTimeOfDay(hhmm: string): number {
 }
 
 const HOUR_MS = 3_600_000;
+/** How many grid cells a CachedZone keeps at hand (a power of two). */
+const CELLS = 8;
 
 /**
  * The years the OffsetTable is known to answer exactly (every zone's changes at least a grid step
@@ -73,11 +75,12 @@ const TABLE_FROM = Date.UTC(1900, 0, 1);
 const TABLE_TO = Date.UTC(2150, 0, 1);
 
 /**
- * An IANA zone whose UTC offsets are remembered per hour. luxon asks Intl for every offset (a
- * formatToParts call, microseconds each), and scheduling asks several times per job. An hour is
- * cached only when its offset is the same throughout, so an hour holding a transition is always
- * worked out afresh. A new hour from 1900 to 2150 is answered by the zone's OffsetTable (Intl
- * once per four days, each change found to the millisecond), outside by Intl at both its ends.
+ * An IANA zone whose UTC offsets are remembered. luxon asks Intl for every offset (a
+ * formatToParts call, microseconds each), and scheduling asks several times per job. From 1900 to
+ * 2150 the zone's OffsetTable answers (Intl once per four days, each change found to the
+ * millisecond), its last cells kept at hand; outside, an hour is cached only when its offset is
+ * the same throughout (Intl at both its ends), so an hour holding a transition is always worked
+ * out afresh.
  * Module-level through `zoneOf` (one per zone name, shared by every engine): bounded at 100,000
  * hours and 200,000 grid points per zone, and it never changes an answer (test/core/time/zone-cache.test.ts
  * compares it with luxon's uncached offsets around DST changes in several zones).
@@ -85,6 +88,16 @@ const TABLE_TO = Date.UTC(2150, 0, 1);
 export class CachedZone extends Zone {
   private readonly hours = new Map<number, number>();
   private offsetTable: OffsetTable | undefined;
+  /**
+   * The OffsetTable's answers for the last grid cells asked (direct-mapped by cell index, 8 of
+   * them): a cell's change time and offsets before and after it, so an offset from 1900 to 2150
+   * is two array reads instead of a Map lookup per hour (a due time asks five). Same answers as
+   * the table, which they are copied from; fixed size.
+   */
+  private readonly cellIndex = new Float64Array(CELLS).fill(Number.NaN);
+  private readonly cellChange = new Float64Array(CELLS);
+  private readonly cellBefore = new Float64Array(CELLS);
+  private readonly cellAfter = new Float64Array(CELLS);
 
   constructor(private readonly inner: IANAZone) {
     super();
@@ -119,6 +132,18 @@ export class CachedZone extends Zone {
   }
 
   override offset(ts: number): number {
+    if (ts >= TABLE_FROM && ts < TABLE_TO) {
+      const i = Math.floor(ts / OFFSET_GRID_MS);
+      const k = i & (CELLS - 1);
+      if (this.cellIndex[k] !== i) {
+        const c = this.table.cell(i);
+        this.cellIndex[k] = i;
+        this.cellChange[k] = c.at;
+        this.cellBefore[k] = c.before;
+        this.cellAfter[k] = c.after;
+      }
+      return ts < this.cellChange[k]! ? this.cellBefore[k]! : this.cellAfter[k]!;
+    }
     const hour = Math.floor(ts / HOUR_MS);
     const hit = this.hours.get(hour);
     if (hit !== undefined) return hit;
@@ -206,6 +231,14 @@ export class OffsetTable {
     return c;
   }
 
+  /** Grid cell `i` (from grid point `i` to `i + 1`): its change, or one at +Infinity when there is none. */
+  cell(i: number): OffsetChange {
+    const c = this.change(i);
+    if (c !== null) return c;
+    const o = this.at(i);
+    return { at: Number.POSITIVE_INFINITY, before: o, after: o };
+  }
+
   /** The UTC offset in minutes at `ms`. */
   offset(ms: number): number {
     const i = Math.floor(ms / OFFSET_GRID_MS);
@@ -227,7 +260,12 @@ export class OffsetTable {
 /** One CachedZone per zone name, module-level and shared by every engine: each keeps its offsets per hour (bounded at 100,000 hours). */
 const zones = new Map<string, CachedZone>();
 
+/** The zone last asked for, by the name it was asked by (module-level, beside `zones`): most calls in a row name the same zone. */
+let lastName: string | undefined;
+let lastZone: CachedZone | undefined;
+
 export function zoneOf(name: string): CachedZone {
+  if (name === lastName) return lastZone!;
   let z = zones.get(name);
   if (!z) {
     const inner = IANAZone.create(name);
@@ -235,6 +273,8 @@ export function zoneOf(name: string): CachedZone {
     z = new CachedZone(inner);
     zones.set(name, z);
   }
+  lastName = name;
+  lastZone = z;
   return z;
 }
 
