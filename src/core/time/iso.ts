@@ -17,9 +17,9 @@ function tens(n: number): number {
   return 48 + ((n / 10) | 0);
 }
 
-/** The units digit, as a character code. */
+/** The units digit, as a character code. (`| 0` first: `%` of a double is a call into C, of an int32 one instruction.) */
 function units(n: number): number {
-  return 48 + (n % 10);
+  return 48 + ((n | 0) % 10);
 }
 
 let lastFormattedMs = Number.NaN;
@@ -42,8 +42,8 @@ export function toIsoString(ms: number): string {
   const seconds = Math.floor(rest / 1000);
   const millis = rest - seconds * 1000;
   const century = (year / 100) | 0;
-  const yy = year % 100;
-  const ms2 = millis % 100;
+  const yy = (year | 0) % 100;
+  const ms2 = (millis | 0) % 100;
   lastFormattedMs = ms;
   // One call with the 24 codes as arguments makes one flat string and nothing else: `apply` over a
   // reused array (as before) copied the array into an argument list and, once the array held a

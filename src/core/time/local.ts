@@ -45,7 +45,7 @@ export function civilDate(days: number): CivilDate {
 
 /** ISO weekday of a day number: 1 = Monday … 7 = Sunday (1970-01-01 was a Thursday). */
 export function isoWeekday(days: number): number {
-  return ((((days + 3) % 7) + 7) % 7) + 1;
+  return (((((days | 0) + 3) % 7) + 7) % 7) + 1; // int32 `%` (days are whole and within ±2^31)
 }
 
 /** `YYYY-MM-DD` → day number. The string must already be a valid ISO date. */
