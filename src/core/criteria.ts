@@ -208,6 +208,12 @@ class FastCondition {
  * instead of property lookups with varying names. Slots are numbered once per distinct path.
  */
 const slotIds = new Map<string, number>();
+
+/** How many slots there are so far: a fact set sizes its slot array to it (one allocation, not a grown one). */
+export function slotCount(): number {
+  return slotIds.size;
+}
+
 function slotOf(key: string): number {
   let id = slotIds.get(key);
   if (id === undefined) slotIds.set(key, (id = slotIds.size));

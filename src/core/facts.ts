@@ -3,7 +3,7 @@ import { DealflowError } from '../model/errors.js';
 import { stepInto } from '../model/path.js';
 import type { Pipeline } from '../model/pipeline.js';
 import { extensibleCopy } from '../model/records.js';
-import type { FactSource } from './criteria.js';
+import { slotCount, type FactSource } from './criteria.js';
 import type { FallbackAnswers } from './fallback.js';
 import type { FactInput } from './types.js';
 
@@ -67,8 +67,16 @@ export class DealFacts implements FactSource {
   private dealValue: unknown;
   private dealDone = false;
   private cache: Map<string, unknown> | undefined;
-  /** Path values of the built-in facts, read once per fact set and shared by the compiled criteria. */
-  readonly slots: unknown[] = [];
+  private slotValues: unknown[] | undefined;
+
+  /**
+   * Path values of the built-in facts, read once per fact set and shared by the compiled criteria.
+   * Made on first use, sized to the slots known up to 16 (a grown array starts at 17 places; a
+   * rule set with more slots grows it as before).
+   */
+  get slots(): unknown[] {
+    return (this.slotValues ??= new Array(Math.min(slotCount(), 16)));
+  }
 
   constructor(
     readonly input: FactInput,
