@@ -3,7 +3,7 @@ import { DealflowError } from '../model/errors.js';
 import { DueJobs } from './due-jobs.js';
 import type { CoreEnv } from './env.js';
 import { EffectDataNeeded, EMPTY_DIRECTORY_VIEW, Lookup } from './effects/directory-view.js';
-import { finalizeEffects } from './effects/finalize.js';
+import { finalizeOwnDraft } from './effects/finalize.js';
 import type { CoreInput, DealSnapshot, Outcome } from './types.js';
 import { COMMAND } from './work.js';
 
@@ -27,7 +27,8 @@ export { EffectDataNeeded, type DirectoryView, type EffectNeeds } from './effect
 export function transition(snapshot: DealSnapshot, input: CoreInput, env: CoreEnv): Outcome {
   const draft = draftTransition(snapshot, input, env);
   const lookup = new Lookup(env.directory ?? EMPTY_DIRECTORY_VIEW);
-  const out = finalizeEffects(snapshot, draft, env, lookup, env.ids);
+  // The draft is this call's own: its effects are made final in place where they can be.
+  const out = finalizeOwnDraft(snapshot, draft, env, lookup, env.ids);
   if (lookup.needs) throw new EffectDataNeeded(lookup.needs);
   return out;
 }
@@ -35,7 +36,8 @@ export function transition(snapshot: DealSnapshot, input: CoreInput, env: CoreEn
 /**
  * The transition's decisions before its effects are made final: notifications still name their
  * recipient spec, tasks their unresolved people. `transition` is this and then `finalizeEffects`
- * (core/effects/finalize.ts); the engine runs the two apart to load what the second reads.
+ * (core/effects/finalize.ts; in place there, finalizeOwnDraft); the engine runs the two apart to
+ * load what the second reads.
  */
 export function draftTransition(snapshot: DealSnapshot, input: CoreInput, env: CoreEnv): Outcome {
   const work = new Work(snapshot, env);

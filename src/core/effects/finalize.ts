@@ -89,6 +89,33 @@ export function finalizeEffects(before: DealSnapshot, draft: Outcome, env: CoreE
   return { snapshot: withResolvedTasks(draft.snapshot, resolvedTasks), effects };
 }
 
+/**
+ * finalizeEffects for a draft no one else holds (`transition`'s own, never handed out): when each
+ * notification has one recipient (owner, manager, a user) and no digest, and there is no task,
+ * each is made final where it stands in the draft's own array and the draft is returned; the
+ * same effects finalizeEffects makes, without copying the rest. Otherwise finalizeEffects.
+ */
+export function finalizeOwnDraft(before: DealSnapshot, draft: Outcome, env: CoreEnv, lookup: Lookup, ids: IdGenerator): Outcome {
+  const effects = draft.effects;
+  let notifications = 0;
+  for (const e of effects) {
+    if (e.type === 'outbox' && e.message.kind === 'notification') {
+      const { to, digest } = e.message.payload;
+      const one = to === 'owner' || to === 'manager' || (typeof to === 'object' && to !== null && 'user' in to);
+      if (digest || !one) return finalizeEffects(before, draft, env, lookup, ids);
+      notifications++;
+    } else if (e.type === 'record' && e.record.kind === TASK_RECORD) {
+      return finalizeEffects(before, draft, env, lookup, ids);
+    }
+  }
+  if (notifications === 0) return draft;
+  for (let i = 0; i < effects.length; i++) {
+    const e = effects[i]!;
+    if (e.type === 'outbox' && e.message.kind === 'notification') effects[i] = { type: 'outbox', message: fanOut(e.message, lookup, ids)[0]! };
+  }
+  return draft;
+}
+
 /** The snapshot with its tasks as stored (people resolved), so it reads as storage will. */
 function withResolvedTasks(snapshot: DealSnapshot, tasks: ReadonlyMap<string, StoredRecord> | undefined): DealSnapshot {
   if (!tasks || !snapshot.records) return snapshot;
