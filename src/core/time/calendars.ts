@@ -27,6 +27,8 @@ export class CalendarBook {
   private readonly pipelineDefs = new Map<string, { def: CalendarInput; zone: string }>();
   private readonly memo = new Map<string, BusinessCalendar>();
   private readonly byDefinition = new WeakMap<CalendarInput, Map<string, BusinessCalendar>>();
+  /** Each configured pipeline's compiled calendar, by pipeline id (the definitions never change). */
+  private readonly pipelineCalendars = new Map<string, BusinessCalendar>();
 
   constructor(named: Readonly<Record<string, CalendarInput>> = {}, pipelines: ReadonlyArray<Pipeline> = []) {
     this.namedDefs = new Map(Object.entries(named));
@@ -52,10 +54,15 @@ export class CalendarBook {
 
   /** The pipeline's calendar (Monday–Friday 09:00–18:00 in the pipeline's timezone when it names none). */
   pipeline(pipelineId: string, fallbackZone = 'UTC'): BusinessCalendar {
+    // Asked for by every transition that schedules: a configured pipeline's calendar is kept by
+    // id (pipelineCalendars), found without building the compile's path and label.
+    const known = this.pipelineCalendars.get(pipelineId);
+    if (known) return known;
     const p = this.pipelineDefs.get(pipelineId);
-    return p
-      ? this.compile(p.def, p.zone, [], `the calendar of pipeline "${pipelineId}"`)
-      : this.compile(DEFAULT_CALENDAR, fallbackZone, [], 'the default calendar');
+    if (!p) return this.compile(DEFAULT_CALENDAR, fallbackZone, [], 'the default calendar');
+    const calendar = this.compile(p.def, p.zone, [], `the calendar of pipeline "${pipelineId}"`);
+    this.pipelineCalendars.set(pipelineId, calendar);
+    return calendar;
   }
 
   /**
@@ -70,8 +77,8 @@ export class CalendarBook {
     users: UserTimes | undefined,
     pipelineZone = 'UTC',
   ): ResolvedCalendar {
+    if (choice === undefined || choice === 'pipeline') return { calendar: this.pipeline(deal.pipelineId, pipelineZone), source: 'pipeline' };
     const pipeline = () => this.pipeline(deal.pipelineId, pipelineZone);
-    if (choice === undefined || choice === 'pipeline') return { calendar: pipeline(), source: 'pipeline' };
     if (choice !== 'owner') return { calendar: this.named(choice, this.pipelineDefs.get(deal.pipelineId)?.zone ?? pipelineZone), source: `calendar:${choice}` };
     const user = users?.[deal.ownerId];
     const source = `owner:${deal.ownerId}`;
