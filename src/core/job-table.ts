@@ -82,7 +82,7 @@ export class JobTable {
     // Shifted down in place rather than spliced: splice makes an array of what it removes.
     const list = this.own();
     for (let k = i + 1; k < list.length; k++) list[k - 1] = list[k]!;
-    list.length--;
+    list.pop(); // the last, now shifted down (pop is inlined; setting length is a builtin call)
     this.index = undefined;
     return true;
   }
