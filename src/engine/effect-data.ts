@@ -1,5 +1,5 @@
 import { EffectDataNeeded, Lookup, type DirectoryView, type EffectNeeds } from '../core/effects/directory-view.js';
-import { finalizeEffects, needsFinalizing, readsDirectory } from '../core/effects/finalize.js';
+import { finalizeEffects, finalizeOwnDraft, needsFinalizing, readsDirectory } from '../core/effects/finalize.js';
 import type { CoreEnv } from '../core/env.js';
 import type { DealSnapshot, Outcome } from '../core/types.js';
 import type { Directory, User } from '../ports/directory.js';
@@ -52,10 +52,14 @@ async function loadAndFinalize(before: DealSnapshot, draft: Outcome, env: CoreEn
   return finalize(before, draft, env, view);
 }
 
-/** The pass that counts: real ids, on a view that holds everything it reads. */
+/**
+ * The pass that counts: real ids, on a view that holds everything it reads. In place where the
+ * core can (finalizeOwnDraft: one recipient per notification, no digest, no task): the draft is
+ * this command's own and nothing reads it afterwards (the probe passes before it copy).
+ */
 function finalize(before: DealSnapshot, draft: Outcome, env: CoreEnv, view: DirectoryView): Outcome {
   const lookup = new Lookup(view);
-  const out = finalizeEffects(before, draft, env, lookup, env.ids);
+  const out = finalizeOwnDraft(before, draft, env, lookup, env.ids);
   // Not reachable: the probe (or readsDirectory) found nothing missing, and the pass is deterministic.
   if (lookup.needs) throw new EffectDataNeeded(lookup.needs);
   return out;
