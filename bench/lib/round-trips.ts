@@ -5,17 +5,22 @@ import pg from 'pg';
  * script of several statements goes out as one simple query; a named statement as one
  * parse/bind/execute/sync). Counted, not timed, so it does not wobble with the machine's load.
  */
-export function countRoundTrips(): { readonly count: number; reset(): void } {
+export function countRoundTrips(options: { keepTexts?: number } = {}): { readonly count: number; reset(): void; readonly texts: string[] } {
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown; __counted?: boolean };
+  const state = globalThis as { __dfTrips?: number; __dfTexts?: string[]; __dfKeep?: number };
+  // The probes print the first statements a run sends: kept here, up to the most any caller asked for.
+  state.__dfKeep = Math.max(state.__dfKeep ?? 0, options.keepTexts ?? 0);
+  state.__dfTexts ??= [];
   if (!proto.__counted) {
     const original = proto.query;
     proto.query = function (this: unknown, ...args: unknown[]) {
-      (globalThis as { __dfTrips?: number }).__dfTrips = ((globalThis as { __dfTrips?: number }).__dfTrips ?? 0) + 1;
+      state.__dfTrips = (state.__dfTrips ?? 0) + 1;
+      if (state.__dfTexts!.length < state.__dfKeep!) state.__dfTexts!.push(typeof args[0] === 'string' ? args[0] : JSON.stringify(args[0]));
       return original.apply(this, args);
     };
     proto.__counted = true;
   }
-  const base = () => (globalThis as { __dfTrips?: number }).__dfTrips ?? 0;
+  const base = () => state.__dfTrips ?? 0;
   let start = base();
   return {
     get count() {
@@ -24,5 +29,6 @@ export function countRoundTrips(): { readonly count: number; reset(): void } {
     reset() {
       start = base();
     },
+    texts: state.__dfTexts,
   };
 }

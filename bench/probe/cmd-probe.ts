@@ -1,6 +1,7 @@
 /** Probe: the sql bench's commands (updateDeal from 4 engines, one pool) with round trips, node CPU and the pool's backends' CPU per command. */
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
+import { countRoundTrips } from '../lib/round-trips.js';
 import { processCpuMs } from '../lib/server-cpu.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { UuidIds } from '../../src/ports/ids.js';
@@ -22,15 +23,7 @@ await Promise.all(
     for (let i = 0; i < 50; i++) await e.createDeal({ id: `E${k}-${i}`, pipelineId: 'sales', ownerId: 'anna' });
   }),
 );
-const log: string[] = [];
-let trips = 0;
-const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
-const orig = proto.query;
-proto.query = function (this: unknown, ...a: unknown[]) {
-  trips++;
-  if (log.length < 6) log.push(typeof a[0] === 'string' ? a[0] : JSON.stringify(a[0]));
-  return orig.apply(this, a);
-};
+const trips = countRoundTrips({ keepTexts: 6 });
 const pids = async () => (await admin.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [app])).rows.map((r) => r.pid as number);
 const cpuOf = (ps: number[]) => ps.reduce((n, p) => n + processCpuMs(p), 0);
 const ps0 = await pids();
@@ -39,7 +32,7 @@ const perf = process.env.PERF
   ? spawn('perf', ['record', '-g', '-F', '1999', '-o', process.env.PERF, '-p', [...ps0, process.pid].join(',')], { stdio: 'inherit' })
   : undefined;
 if (perf) await new Promise((r) => setTimeout(r, 1500));
-trips = 0;
+trips.reset();
 const s0 = cpuOf(ps0);
 const c0 = process.cpuUsage();
 const t0 = performance.now();
@@ -61,12 +54,12 @@ console.log(
     n,
     ms: Math.round(ms),
     perS: Math.round((n / ms) * 1000),
-    tripsPerCmd: trips / n,
+    tripsPerCmd: trips.count / n,
     nodeCpuMsPerCmd: (c.user + c.system) / 1000 / n,
     serverCpuMsPerCmd: (s1 - s0) / n,
   }),
 );
-writeFileSync('/tmp/sqlspeed-cmd.sql', log.join('\n----\n'));
+writeFileSync('/tmp/sqlspeed-cmd.sql', trips.texts.join('\n----\n'));
 await pool.end();
 await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
 await admin.end();

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { countRoundTrips } from '../lib/round-trips.js';
 import { processCpuMs } from '../lib/server-cpu.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { createRunner } from '../../src/runner/index.js';
@@ -21,15 +22,7 @@ const engine = createEngine({ pipelines: [SQL_BENCH_PIPELINE], rules: SQL_BENCH_
 if (process.env.STATS) pool.on('connect', (c) => void c.query(`SET log_statement_stats = on; SET log_min_error_statement = log`));
 const warm = await Promise.all(Array.from({ length: 8 }, () => pool.connect()));
 for (const c of warm) c.release();
-const log: string[] = [];
-let trips = 0;
-const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
-const orig = proto.query;
-proto.query = function (this: unknown, ...a: unknown[]) {
-  trips++;
-  if (show && log.length < 12) log.push(typeof a[0] === 'string' ? a[0] : JSON.stringify(a[0]));
-  return orig.apply(this, a);
-};
+const trips = countRoundTrips({ keepTexts: show ? 12 : 0 });
 const pids = async () => (await admin.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [app])).rows.map((r) => r.pid as number);
 const cpuOf = (ps: number[]) => ps.reduce((n, p) => n + processCpuMs(p), 0);
 const ps0 = await pids();
@@ -66,12 +59,12 @@ console.log(
     ms: Math.round(ms),
     jobsPerS: Math.round((deals / ms) * 1000),
     stats: runner.stats,
-    tripsPerJob: trips / deals,
+    tripsPerJob: trips.count / deals,
     runnerCpuMsPerJob: runnerMs / deals,
     serverCpuMsPerJob: (s1 - s0) / deals,
   }),
 );
-if (show) (await import('node:fs')).writeFileSync('/tmp/sqlspeed-probe.sql', log.join('\n----\n'));
+if (show) (await import('node:fs')).writeFileSync('/tmp/sqlspeed-probe.sql', trips.texts.join('\n----\n'));
 if (process.env.PLANS) {
   const cs = await Promise.all(Array.from({ length: 8 }, () => pool.connect()));
   const agg = new Map<string, [number, number]>();

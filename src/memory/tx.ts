@@ -1,4 +1,4 @@
-import type { Enrolment, Job, AnyHistoryEntry, OutboxMessage, StoredRecord } from '../core/types.js';
+import type { Enrolment, Job, AnyHistoryEntry, OutboxMessage, OutboxStatus, StoredRecord } from '../core/types.js';
 import { isoToMs } from '../core/time/iso.js';
 import type { Deal, Json } from '../model/deal.js';
 import type { Clock } from '../ports/clock.js';
@@ -13,7 +13,6 @@ import {
   type StorageTx,
 } from '../ports/storage.js';
 import type { ClaimRequest } from '../ports/work-queue.js';
-import type { OutboxStatus } from '../core/types.js';
 import { DealflowError } from '../model/errors.js';
 import type { JobQueue } from './job-queue.js';
 import type { PendingOutbox } from './pending-outbox.js';
