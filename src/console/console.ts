@@ -18,6 +18,7 @@ import type { UiAssets } from './ui-assets.js';
 import { type ApiContext, type ConsoleSettings, People, type SettableClock } from './context.js';
 import { DryRuns } from './dry-run/runs.js';
 import { checkSameOrigin, ConsoleError, contentSecurityPolicy, errorResponse, json, readJson, SECURITY_HEADERS } from './http.js';
+import { describeValue } from '../model/input.js';
 
 /** The default cookie the demo user switch sets (see `switchedUserId`). */
 export const DEFAULT_SWITCH_COOKIE = 'dealflow-console-user';
@@ -209,7 +210,7 @@ function settingsOf(options: ConsoleOptions): ConsoleSettings {
   }
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   if (basePath !== '' && !/^\/[\w\-./~]*$/.test(basePath)) {
-    throw new DealflowError('INVALID_CONFIG', `basePath must be a path such as /console, not ${JSON.stringify(options.basePath)}`);
+    throw new DealflowError('INVALID_CONFIG', `basePath must be a path such as /console, not ${describeValue(options.basePath)}`);
   }
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 256) throw new DealflowError('INVALID_CONFIG', 'maxBodyBytes must be an integer of at least 256');

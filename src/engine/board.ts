@@ -5,6 +5,7 @@ import type { StageKind } from '../model/pipeline.js';
 import type { Actor } from '../ports/access.js';
 import { isOpenTask, readSlaRecord, ruleDeadlines, type SlaInstance } from '../reports/records.js';
 import type { ReportHost } from './reports.js';
+import { describeValue } from '../model/input.js';
 
 /** Options of `engine.board`: the actor (cards are limited to deals they may read) and the card order. */
 export interface BoardOptions {
@@ -76,7 +77,7 @@ export async function buildBoard(host: ReportHost, pipelineId: string, options: 
     throw new DealflowError('NOT_FOUND', `no pipeline "${pipelineId}"; the pipelines are ${host.pipelines.map((p) => p.id).join(', ')}`);
   }
   const order = options.order ?? 'newest';
-  if (order !== 'newest' && order !== 'oldest') throw new DealflowError('INVALID_INPUT', `order must be "newest" or "oldest", not ${JSON.stringify(order)}`);
+  if (order !== 'newest' && order !== 'oldest') throw new DealflowError('INVALID_INPUT', `order must be "newest" or "oldest", not ${describeValue(order)}`);
   await host.access.require(options.actor, 'board.read', { type: 'board', name: pipelineId });
   const asOf = host.clock.now().toISOString();
   const { deals, tasks, slas, log } = await host.storage.transaction(async (tx) => ({

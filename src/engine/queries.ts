@@ -15,6 +15,7 @@ import { explainDeal, type DealExplanation } from './explain.js';
 import { calendarTime, runReport, type ReportArgs, type ReportHost } from './reports.js';
 import type { RuleSet } from './rule-set.js';
 import { WorkflowCommands, type TaskQuery } from './workflow.js';
+import { describeValue } from '../model/input.js';
 
 /** What the queries read: the store, the clock (for "due now"), the access guard and the configuration. */
 export interface QueryDeps {
@@ -63,10 +64,10 @@ export class EngineQueries {
 
   async dueJobs(query: { until?: string | Date; limit?: number }, options: AccessOptions): Promise<Job[]> {
     const until = query.until === undefined ? this.deps.clock.now() : new Date(query.until);
-    if (Number.isNaN(until.getTime())) throw new DealflowError('INVALID_INPUT', `dueJobs: until must be an ISO instant, not ${JSON.stringify(query.until)}`);
+    if (Number.isNaN(until.getTime())) throw new DealflowError('INVALID_INPUT', `dueJobs: until must be an ISO instant, not ${describeValue(query.until)}`);
     const limit = query.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1)
-      throw new DealflowError('INVALID_INPUT', `dueJobs: limit must be a positive integer, not ${JSON.stringify(query.limit)}`);
+      throw new DealflowError('INVALID_INPUT', `dueJobs: limit must be a positive integer, not ${describeValue(query.limit)}`);
     const jobs = await this.deps.storage.transaction(async (tx) => {
       const due = await tx.dueJobs(until.toISOString(), limit);
       if (!options.actor) return due;

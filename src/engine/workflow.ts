@@ -15,6 +15,7 @@ import type { Actor } from '../ports/access.js';
 import type { StorageTx, Storage } from '../ports/storage.js';
 import type { AccessGuard, AccessOptions } from './access.js';
 import type { DealChanges } from './deal-changes.js';
+import { describeValue } from '../model/input.js';
 
 /** Validates playbook config: INVALID_CONFIG with each problem at `$.playbooks[i]…`. */
 export function parsePlaybooks(input: ReadonlyArray<PlaybookInput> = []): Map<string, Playbook> {
@@ -87,11 +88,9 @@ export class WorkflowCommands {
     // An instant needs its offset: "10:00" alone would depend on the server's timezone.
     const due = typeof dueAt === 'string' && /(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(dueAt) ? DateTime.fromISO(dueAt, { setZone: true }) : undefined;
     if (dueAt !== undefined && !due?.isValid) {
-      throw new DealflowError(
-        'INVALID_INPUT',
-        `dueAt must be an ISO instant with its offset, such as 2026-03-16T10:00:00+01:00, not ${JSON.stringify(dueAt)}`,
-        { issues: [{ path: '$.dueAt', message: 'expected an ISO instant with an offset' }] },
-      );
+      throw new DealflowError('INVALID_INPUT', `dueAt must be an ISO instant with its offset, such as 2026-03-16T10:00:00+01:00, not ${describeValue(dueAt)}`, {
+        issues: [{ path: '$.dueAt', message: 'expected an ISO instant with an offset' }],
+      });
     }
     const { actor } = options;
     const input: TaskInput = {

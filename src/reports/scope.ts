@@ -2,6 +2,7 @@ import type { Deal } from '../model/deal.js';
 import { DealflowError } from '../model/errors.js';
 import type { Pipeline, Stage } from '../model/pipeline.js';
 import { ALL, type GroupBy, type Period, type ReportData, type ReportFilter, type ReportOptions } from './types.js';
+import { describeValue } from '../model/input.js';
 
 /** The deals a report covers (after filters), how to group them, and their pipelines' stages. */
 export interface Scope {
@@ -26,7 +27,7 @@ export function scopeOf(data: ReportData, options: ReportOptions = {}): Scope {
   const period = checkPeriod(options.period);
   const groupBy = options.groupBy ?? 'none';
   if (!['none', 'owner', 'team', 'pipeline'].includes(groupBy)) {
-    throw new DealflowError('INVALID_INPUT', `groupBy must be none, owner, team or pipeline, not ${JSON.stringify(groupBy)}`);
+    throw new DealflowError('INVALID_INPUT', `groupBy must be none, owner, team or pipeline, not ${describeValue(groupBy)}`);
   }
   const teamOf = (ownerId: string) => data.teamOf?.(ownerId) ?? null;
   const keep = filterOf(options.filter, teamOf);

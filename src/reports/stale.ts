@@ -3,6 +3,7 @@ import { BUSINESS_UNITS, DurationSchema, type Duration } from '../model/duration
 import { DealflowError, issuesFromZod } from '../model/errors.js';
 import { ms, scopeOf, shownColumns } from './scope.js';
 import type { Column, Report, ReportData, ReportOptions } from './types.js';
+import { describeValue } from '../model/input.js';
 
 /** Options of the `stale` report: how long idle counts as stale, and what counts as activity. */
 export interface StaleOptions extends ReportOptions {
@@ -51,7 +52,7 @@ export function stale(data: ReportData, options: StaleOptions): Report<StaleRow>
   if (!idle.success)
     throw new DealflowError('INVALID_INPUT', 'stale needs idleFor, a duration such as { days: 14 }', { issues: issuesFromZod(idle.error, ['idleFor']) });
   const since = options.since ?? 'change';
-  if (since !== 'change' && since !== 'stage') throw new DealflowError('INVALID_INPUT', `since must be "change" or "stage", not ${JSON.stringify(since)}`);
+  if (since !== 'change' && since !== 'stage') throw new DealflowError('INVALID_INPUT', `since must be "change" or "stage", not ${describeValue(since)}`);
   const business = BUSINESS_UNITS.some((u) => idle.data[u] !== undefined);
   if (business && !data.addTime)
     throw new DealflowError('INVALID_INPUT', 'idleFor in business units needs the calendars; run it with engine.report, or pass data.addTime');

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { DealflowError } from '../model/errors.js';
+import { describeValue } from '../model/input.js';
 
 /**
  * Which addresses a webhook may be posted to. Rule text names webhook URLs, so without a check a
@@ -65,7 +66,7 @@ function compile(entries: ReadonlyArray<string>, field: string): Rules {
   entries.forEach((raw, i) => {
     const entry = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
     const bad = (why: string) =>
-      new DealflowError('INVALID_CONFIG', `targets.${field}[${i}] ${JSON.stringify(raw)} ${why}`, {
+      new DealflowError('INVALID_CONFIG', `targets.${field}[${i}] ${describeValue(raw)} ${why}`, {
         issues: [{ path: `$.targets.${field}[${i}]`, message: why }],
       });
     const slash = entry.indexOf('/');

@@ -231,4 +231,14 @@ describe('bad report options', () => {
     expect(code(() => flagShare(one, {} as never))).toMatch(/INVALID_INPUT: flagShare needs the flag/);
     expect(code(() => stale(one, { idleFor: {} }))).toMatch(/INVALID_INPUT: stale needs idleFor/);
   });
+
+  // The bad-input suite (seed 1305882967) passed a BigInt as groupBy: the refusal's own message
+  // called JSON.stringify on it, which throws a TypeError for a bigint, so the caller got a
+  // TypeError instead of INVALID_INPUT. Messages show the value with describeValue now.
+  it('are refused with INVALID_INPUT whatever the value, a bigint included', () => {
+    expect(code(() => funnel(one, { groupBy: 12345678901234567890n as never }))).toBe(
+      'INVALID_INPUT: groupBy must be none, owner, team or pipeline, not the bigint 12345678901234567890',
+    );
+    expect(code(() => stale(one, { idleFor: { days: 1 }, since: 1n as never }))).toMatch(/^INVALID_INPUT: since must be "change" or "stage", not the bigint 1$/);
+  });
 });

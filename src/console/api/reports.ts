@@ -6,6 +6,7 @@ import { chartsOf, type ReportResults, slaOverTime } from '../charts.js';
 import { type ApiContext, pipelineOf } from '../context.js';
 import { SECURITY_HEADERS } from '../http.js';
 import type { ReportView } from '../views.js';
+import { describeValue } from '../../model/input.js';
 
 /** The reports the console shows, in menu order. */
 const SHOWN: ReadonlyArray<ReportName> = ['funnel', 'slaCompliance', 'exceptions', 'flagShare', 'timeInStage', 'stale', 'velocity'];
@@ -51,7 +52,7 @@ function reportRequest(c: ApiContext): ReportRequest {
 function localDate(value: string | null, name: string): string | null {
   if (!value) return null;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || !DateTime.fromISO(value).isValid) {
-    throw new DealflowError('INVALID_INPUT', `${name} must be a date such as 2026-03-02, not ${JSON.stringify(value)}`);
+    throw new DealflowError('INVALID_INPUT', `${name} must be a date such as 2026-03-02, not ${describeValue(value)}`);
   }
   return value;
 }
@@ -79,7 +80,7 @@ async function run(c: ApiContext, r: ReportRequest): Promise<ReportResults> {
       const idle = c.url.searchParams.get('idle');
       const days = idle === null || idle === '' ? STALE_DAYS : Number(idle);
       if (!Number.isInteger(days) || days < 1 || days > 365)
-        throw new DealflowError('INVALID_INPUT', `idle is a number of days from 1 to 365, not ${JSON.stringify(idle)}`);
+        throw new DealflowError('INVALID_INPUT', `idle is a number of days from 1 to 365, not ${describeValue(idle)}`);
       return { name: 'stale', report: await c.engine.report('stale', { ...o, idleFor: { days }, ...as }), idleDays: days };
     }
     case 'velocity':

@@ -5,6 +5,7 @@ import type { Recipient } from '../actions.js';
 import type { CoreFeature, FeatureContext } from '../features.js';
 import type { SlaFeature } from '../sla/feature.js';
 import { checkOutcome } from './outcome.js';
+import { describeValue } from '../../model/input.js';
 
 export const APPROVAL_FEATURE = 'approval';
 export const APPROVAL_RECORD = 'approval';
@@ -62,7 +63,7 @@ export class ApprovalFeature implements CoreFeature {
         this.markException(ctx, input);
         return;
       default:
-        throw new DealflowError('INVALID_INPUT', `unknown approval operation ${JSON.stringify((raw as { op?: unknown })?.op)}`);
+        throw new DealflowError('INVALID_INPUT', `unknown approval operation ${describeValue((raw as { op?: unknown })?.op)}`);
     }
   }
 

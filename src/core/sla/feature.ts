@@ -7,6 +7,7 @@ import type { ConditionTrace } from '../criteria.js';
 import type { CoreFeature, FeatureContext } from '../features.js';
 import type { Job, Occurrence, StoredRecord } from '../types.js';
 import { SLA_FEATURE, SLA_RECORD, type CompiledSla, type CompiledStep, type SlaBook } from './book.js';
+import { describeValue } from '../../model/input.js';
 
 /** What the SLA feature takes as a command, or from the `extendSla` / `exemptSla` actions and approvals. */
 export type SlaInput =
@@ -66,7 +67,7 @@ export class SlaFeature implements CoreFeature {
     const input = raw as SlaInput;
     if (input.op === 'extend') this.extend(ctx, input);
     else if (input.op === 'exempt') this.exempt(ctx, input);
-    else throw new DealflowError('INVALID_INPUT', `unknown SLA operation ${JSON.stringify((raw as { op?: unknown })?.op)}`);
+    else throw new DealflowError('INVALID_INPUT', `unknown SLA operation ${describeValue((raw as { op?: unknown })?.op)}`);
   }
 
   listens(): boolean {
