@@ -239,6 +239,19 @@ describe('bad report options', () => {
     expect(code(() => funnel(one, { groupBy: 12345678901234567890n as never }))).toBe(
       'INVALID_INPUT: groupBy must be none, owner, team or pipeline, not the bigint 12345678901234567890',
     );
-    expect(code(() => stale(one, { idleFor: { days: 1 }, since: 1n as never }))).toMatch(/^INVALID_INPUT: since must be "change" or "stage", not the bigint 1$/);
+    expect(code(() => stale(one, { idleFor: { days: 1 }, since: 1n as never }))).toMatch(
+      /^INVALID_INPUT: since must be "change" or "stage", not the bigint 1$/,
+    );
+  });
+
+  // The bad-input suite (seed 1306061652) handed toCsv a row whose cell was a list nested 10,000
+  // deep: the schema took any cell, and joining it overflowed the stack (a RangeError). Cells are
+  // checked as the Cell type now, and the first inner list is refused.
+  it('a cell that is not a Cell is refused with INVALID_INPUT, however deep it goes', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    const report = { title: 't', notes: [], columns: [{ key: 'a', label: 'A', format: 'text' }], rows: [{ a: deep }] };
+    expect(code(() => toCsv(report as never))).toMatch(/^INVALID_INPUT: toCsv needs a report/);
+    expect(code(() => toTextTable(report as never))).toMatch(/^INVALID_INPUT: toTextTable needs a report/);
   });
 });
