@@ -126,14 +126,7 @@ export class Delivery {
       if (only) request.only = only;
       const claimed = await work.claimDeliveries(request);
       if (claimed.length === 0) break;
-      // One chunk, no digest to seal (a command's own messages): sent and recorded here, without
-      // deliverBatch's frame around it; anything else goes through deliverBatch.
-      let outcomes: AnyHistoryEntry[][];
-      if (claimed.length <= RECORD_EVERY && !claimed.some(unsealedDigest)) {
-        const attempts: Attempt[] = [];
-        for (const message of claimed) attempts.push({ message, error: await this.trySend(message, now) });
-        outcomes = await this.record(attempts, now, request.token);
-      } else outcomes = await this.deliverBatch(claimed, request.token, now, 1);
+      const outcomes = await this.deliverBatch(claimed, request.token, now, 1);
       for (let i = 0; i < claimed.length; i++) {
         const entries = outcomes[i]!;
         for (const e of entries) log.push(e);

@@ -41,11 +41,6 @@ export class DueHeap<T> {
     return this.dropStale() ? this.items[0] : undefined;
   }
 
-  /** The due time of the earliest live item, in ms (undefined when none). */
-  peekDue(): number | undefined {
-    return this.dropStale() ? this.keys[0] : undefined;
-  }
-
   /**
    * Live items due at or before `untilMs`, earliest first, left in the heap. `accept` may pass
    * over some (they still count as seen, not as taken), or end the look with `'stop'`. At most

@@ -53,13 +53,7 @@ export class JobQueue {
    * are returned.
    */
   due(until: string, limit: number, accept?: (job: Job) => boolean | 'stop'): Job[] {
-    const untilMs = isoToMs(until);
-    if (limit === 1 && accept === undefined) {
-      // The engine's runDue asks for the next due job, one at a time: just look at the top.
-      const due = this.heap.peekDue();
-      return due !== undefined && due <= untilMs ? [this.heap.peek()!] : [];
-    }
-    return this.heap.take(untilMs, limit, accept);
+    return this.heap.take(isoToMs(until), limit, accept);
   }
 
   /** The earliest live job, left in the queue. */

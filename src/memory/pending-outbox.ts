@@ -50,11 +50,6 @@ export class PendingOutbox {
     this.queued.delete(id);
   }
 
-  /** The ids of the pending messages, in the order they were queued. */
-  ids(): IterableIterator<string> {
-    return this.byId.keys();
-  }
-
   /** The earliest pending message, left pending. */
   next(): OutboxMessage | undefined {
     return this.heap.peek();
